@@ -1,0 +1,52 @@
+import { Catch, HttpException, Logger, type ArgumentsHost } from '@nestjs/common';
+import type { GqlExceptionFilter } from '@nestjs/graphql';
+import { GraphQLError } from 'graphql';
+import { DomainError, type GraphQLErrorCode } from './domain-error.js';
+
+const HTTP_TO_GRAPHQL: Record<number, GraphQLErrorCode> = {
+  400: 'BAD_USER_INPUT',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  429: 'RATE_LIMITED',
+};
+
+/**
+ * The one place resolver errors become GraphQL errors: domain errors keep
+ * their code and message, Prisma's unique/not-found errors become CONFLICT
+ * and NOT_FOUND, and anything unknown is logged and answered with a bare
+ * INTERNAL_SERVER_ERROR (no message, no stack) outside development.
+ */
+@Catch()
+export class GraphQLExceptionFilter implements GqlExceptionFilter {
+  private readonly logger = new Logger('GraphQL');
+
+  constructor(private readonly exposeInternals: boolean) {}
+
+  catch(exception: unknown, host: ArgumentsHost): unknown {
+    if (host.getType<string>() !== 'graphql') throw exception;
+    if (exception instanceof GraphQLError) return exception;
+    if (exception instanceof DomainError) {
+      return new GraphQLError(exception.message, {
+        extensions: { code: exception.graphqlCode, reason: exception.code, ...(exception.details ?? {}) },
+      });
+    }
+    const prismaCode = (exception as { code?: unknown })?.code;
+    if (prismaCode === 'P2002') {
+      return new GraphQLError('A record with these values already exists', { extensions: { code: 'CONFLICT' } });
+    }
+    if (prismaCode === 'P2025') {
+      return new GraphQLError('Not found', { extensions: { code: 'NOT_FOUND' } });
+    }
+    if (exception instanceof HttpException) {
+      const code = HTTP_TO_GRAPHQL[exception.getStatus()];
+      if (code) return new GraphQLError(exception.message, { extensions: { code } });
+    }
+    this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    return new GraphQLError(
+      this.exposeInternals && exception instanceof Error ? exception.message : 'Internal server error',
+      { extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+    );
+  }
+}

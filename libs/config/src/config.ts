@@ -1,0 +1,75 @@
+import { resolve } from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { EnvironmentVariables } from './env.schema.js';
+
+/** Raised when the environment is unusable; `problems` names each bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The validated, typed configuration every module receives by injection. */
+export interface AppConfig {
+  env: 'development' | 'production' | 'test';
+  database: { url: string; autoCreate: boolean; migrateOnStart: boolean; poolSize: number };
+  redis: { url: string; prefix: string };
+  http: { host: string; port: number; workerPort: number; bodyLimit: string; publicBaseUrl: string };
+  logLevel: string;
+  dataDir: string;
+  shutdownTimeoutMs: number;
+}
+
+/** Injection token for AppConfig. */
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+const KNOWN = new Set(Object.keys(new EnvironmentVariables()).concat('PUBLIC_BASE_URL'));
+
+function describe(error: ValidationError): string[] {
+  const rules = Object.values(error.constraints ?? {});
+  return rules.map((rule) => (rule.startsWith(error.property) ? rule : `${error.property}: ${rule}`));
+}
+
+/**
+ * Reads and validates the environment once. Empty strings count as unset so
+ * that `FOO=` in a .env file falls back to the default.
+ */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+  const raw: Record<string, string> = {};
+  for (const key of KNOWN) {
+    const value = source[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const vars = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
+  const problems = validateSync(vars, { forbidUnknownValues: true }).flatMap(describe);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const publicBaseUrl = (vars.PUBLIC_BASE_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, '');
+  return {
+    env: vars.NODE_ENV,
+    database: {
+      url: vars.DATABASE_URL,
+      autoCreate: vars.DATABASE_AUTO_CREATE,
+      migrateOnStart: vars.MIGRATE_ON_START,
+      poolSize: vars.DATABASE_POOL_SIZE,
+    },
+    redis: { url: vars.REDIS_URL, prefix: vars.REDIS_PREFIX },
+    http: { host: vars.HOST, port: vars.PORT, workerPort: vars.WORKER_PORT, bodyLimit: vars.BODY_LIMIT, publicBaseUrl },
+    logLevel: vars.LOG_LEVEL,
+    dataDir: resolve(vars.DATA_DIR),
+    shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
+  };
+}
+
+/** A URL with its password replaced, safe to print and log. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<unparseable URL>';
+  }
+}

@@ -1,0 +1,29 @@
+export { DatabaseModule } from './database.module.js';
+export { PrismaService } from './prisma.service.js';
+export { Prisma } from './generated/prisma/client.js';
+export * from './generated/prisma/enums.js';
+export type {
+  Alert,
+  AuditEvent,
+  Indicator,
+  Invitation,
+  Match,
+  Member,
+  MemberKey,
+  OutboxEvent,
+  SigningKey,
+  Submission,
+  SuppressedToken,
+  WebhookDelivery,
+  WebhookDeliveryAttempt,
+  WebhookEndpoint,
+} from './generated/prisma/client.js';
+export {
+  migrate,
+  migrationStatus,
+  readMigrations,
+  MigrationError,
+  type MigrationFile,
+  type MigrationStatus,
+} from './migrator.js';
+export { connectPg, databaseName, describePgError, ensureDatabase, maintenanceUrl } from './postgres.js';

@@ -1,0 +1,35 @@
+import { Controller, Get, Header, HttpCode, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { ReadinessService } from './readiness.service.js';
+import { MetricsService } from './metrics.service.js';
+
+/** Liveness, readiness and Prometheus endpoints; outside GraphQL and unauthenticated by design. */
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly readiness: ReadinessService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  /** The process is alive (event loop turning); says nothing about dependencies. */
+  @Get('healthz')
+  @HttpCode(200)
+  healthz(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  /** 200 when Postgres, Redis and the schema are ready; 503 naming what is not. */
+  @Get('readyz')
+  async readyz(@Res({ passthrough: true }) res: Response) {
+    const report = await this.readiness.check();
+    res.status(report.status === 'ready' ? 200 : 503);
+    return report;
+  }
+
+  @Get('metrics')
+  @Header('Cache-Control', 'no-store')
+  async prometheus(@Res({ passthrough: true }) res: Response): Promise<string> {
+    res.type(this.metrics.registry.contentType);
+    return this.metrics.registry.metrics();
+  }
+}

@@ -1,0 +1,25 @@
+import type { JobsOptions } from 'bullmq';
+
+/**
+ * Every queue, job name and default job option in one place (later issues add
+ * theirs here), so producers and processors cannot drift apart.
+ */
+export const QueueName = {
+  /** Outbox events relayed from Postgres: correlation follow-up, alert fan-out. */
+  Events: 'events',
+  /** Webhook deliveries, one job per (endpoint, event). */
+  Webhooks: 'webhooks',
+  /** Periodic housekeeping: expiry sweeps, outbox clean-up. */
+  Maintenance: 'maintenance',
+} as const;
+export type QueueName = (typeof QueueName)[keyof typeof QueueName];
+
+export const ALL_QUEUES: readonly QueueName[] = Object.values(QueueName);
+
+/** Defaults: bounded retention so Redis does not grow without end. */
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1_000 },
+  removeOnComplete: { age: 3_600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3_600 },
+};

@@ -1,0 +1,25 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Global, Module } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { ALL_QUEUES, DEFAULT_JOB_OPTIONS } from './queue.constants.js';
+import { bullConnectionOptions } from './redis.js';
+import { RedisService } from './redis.service.js';
+
+/** Registers the BullMQ connection (with the configured key prefix), every queue, and RedisService. */
+@Global()
+@Module({
+  imports: [
+    BullModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        connection: bullConnectionOptions(config.redis.url),
+        prefix: config.redis.prefix,
+        defaultJobOptions: DEFAULT_JOB_OPTIONS,
+      }),
+    }),
+    BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
+  ],
+  providers: [RedisService],
+  exports: [BullModule, RedisService],
+})
+export class QueueModule {}

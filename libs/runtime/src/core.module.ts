@@ -1,0 +1,23 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { ConfigModule, type AppConfig } from '@app/config';
+import { DatabaseModule } from '@app/database';
+import { loggerParams, ObservabilityModule } from '@app/observability';
+import { QueueModule } from '@app/queue';
+
+/** What every role shares: config, JSON logs, Prisma, BullMQ/Redis, health and metrics. */
+@Module({})
+export class CoreModule {
+  static forRoot(config: AppConfig, role: string): DynamicModule {
+    return {
+      module: CoreModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerParams(config, role)),
+        DatabaseModule,
+        QueueModule,
+        ObservabilityModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestContext } from './support/context.js';
+
+describe('health, readiness and metrics', () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await TestContext.start();
+  });
+  afterAll(async () => ctx?.close());
+
+  it('GET /healthz says the process is alive', async () => {
+    const res = await fetch(`${ctx.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('GET /readyz reports Postgres, Redis and migrations up', async () => {
+    const res = await fetch(`${ctx.url}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      status: 'ready',
+      checks: { postgres: { status: 'up' }, redis: { status: 'up' }, migrations: { status: 'up' } },
+    });
+  });
+
+  it('echoes a sane X-Request-Id and replaces an unsafe one', async () => {
+    const kept = await fetch(`${ctx.url}/healthz`, { headers: { 'x-request-id': 'abc-123' } });
+    expect(kept.headers.get('x-request-id')).toBe('abc-123');
+    const replaced = await fetch(`${ctx.url}/healthz`, { headers: { 'x-request-id': 'a b\u0000c'.replace('\u0000', '') } });
+    expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('GET /metrics exposes request counts, latencies and queue depths', async () => {
+    await ctx.gql('{ serverInfo { issuer } }');
+    const res = await fetch(`${ctx.url}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toMatch(/sigfed_http_requests_total\{method="POST",route="\/graphql",status="200"\} 1/);
+    expect(text).toContain('sigfed_http_request_duration_seconds_bucket');
+    expect(text).toMatch(/sigfed_queue_jobs\{queue="events",state="waiting"\} \d+/);
+    expect(text).toMatch(/sigfed_queue_jobs\{queue="webhooks",state="failed"\} \d+/);
+  });
+
+  it('answers a public GraphQL query with the issuer', async () => {
+    const res = await ctx.gql<{ serverInfo: { issuer: string } }>('{ serverInfo { issuer time } }');
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.serverInfo.issuer).toBe(ctx.url);
+  });
+
+  it('refuses an oversized body with 413 and a JSON error, not a stack trace', async () => {
+    const res = await fetch(`${ctx.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ serverInfo { issuer } }', variables: { pad: 'x'.repeat(5 * 1024 * 1024) } }),
+    });
+    expect(res.status).toBe(413);
+    const body = await res.json();
+    expect(body.errors[0].message).toBe('request body exceeds the size limit');
+    expect(JSON.stringify(body)).not.toMatch(/at .*\.js:\d+/);
+  });
+
+  it('refuses malformed JSON with 400 and a JSON error', async () => {
+    const res = await fetch(`${ctx.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query": ',
+    });
+    expect(res.status).toBe(400);
+    expect((await res.json()).errors[0].message).toBe('malformed request body');
+  });
+});

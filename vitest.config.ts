@@ -1,0 +1,53 @@
+import { readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import swc from 'unplugin-swc';
+import { defineConfig } from 'vitest/config';
+
+// Every folder under libs/ is importable as @app/<name>, as tsconfig.json's paths say.
+const alias = Object.fromEntries(
+  readdirSync(resolve(import.meta.dirname, 'libs')).map((name) => [
+    `@app/${name}`,
+    resolve(import.meta.dirname, 'libs', name, 'src', 'index.ts'),
+  ]),
+);
+
+// SWC rather than esbuild: NestJS needs emitted decorator metadata.
+const plugins = [
+  swc.vite({
+    jsc: {
+      target: 'es2022',
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+    },
+  }),
+];
+
+export default defineConfig({
+  plugins,
+  resolve: { alias },
+  test: {
+    projects: [
+      {
+        // Inline projects extend this file: the SWC plugin and aliases apply.
+        test: {
+          name: 'unit',
+          include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/setup/global-setup.ts'],
+          setupFiles: ['test/setup/per-file.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          // Two cores: files run two at a time, each in its own database.
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
