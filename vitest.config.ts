@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
+import './test/setup/node20-polyfills.js';
 
 // Every folder under libs/ is importable as @app/<name>, as tsconfig.json's paths say.
 const alias = Object.fromEntries(
@@ -26,12 +27,14 @@ export default defineConfig({
   plugins,
   resolve: { alias },
   test: {
+    reporters: ['default', './test/setup/summary-reporter.ts'],
     projects: [
       {
         // Inline projects extend this file: the SWC plugin and aliases apply.
         test: {
           name: 'unit',
           include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts'],
+          setupFiles: ['test/setup/node20-polyfills.ts'],
           environment: 'node',
         },
       },
@@ -41,7 +44,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/setup/global-setup.ts'],
-          setupFiles: ['test/setup/per-file.ts'],
+          setupFiles: ['test/setup/node20-polyfills.ts', 'test/setup/per-file.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
           // Two cores: files run two at a time, each in its own database.

@@ -54,7 +54,7 @@ describe('health, readiness and metrics', () => {
       body: JSON.stringify({ query: '{ serverInfo { issuer } }', variables: { pad: 'x'.repeat(5 * 1024 * 1024) } }),
     });
     expect(res.status).toBe(413);
-    const body = await res.json();
+    const body = (await res.json()) as { errors: { message: string }[] };
     expect(body.errors[0].message).toBe('request body exceeds the size limit');
     expect(JSON.stringify(body)).not.toMatch(/at .*\.js:\d+/);
   });
@@ -66,6 +66,7 @@ describe('health, readiness and metrics', () => {
       body: '{"query": ',
     });
     expect(res.status).toBe(400);
-    expect((await res.json()).errors[0].message).toBe('malformed request body');
+    const body = (await res.json()) as { errors: { message: string }[] };
+    expect(body.errors[0].message).toBe('malformed request body');
   });
 });

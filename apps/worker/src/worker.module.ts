@@ -1,17 +1,35 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-import type { AppConfig } from '@app/config';
+import { Inject, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { OutboxRelayModule } from '@app/outbox';
+import { JobHandlers, JobName } from '@app/queue';
 import { CoreModule } from '@app/runtime';
+import { EventsProcessor } from './processors/events.processor.js';
+import { MaintenanceProcessor } from './processors/maintenance.processor.js';
 
 /**
- * The BullMQ role: queue processors only. It serves /healthz, /readyz and
- * /metrics on WORKER_PORT for probes and Prometheus, nothing else.
+ * The BullMQ role: the outbox relay and the queue processors. It serves
+ * /healthz, /readyz and /metrics on WORKER_PORT for probes, nothing else.
+ * Domain modules register their job handlers in onModuleInit; by bootstrap
+ * every declared job must have one.
  */
 @Module({})
-export class WorkerModule {
+export class WorkerModule implements OnApplicationBootstrap {
+  constructor(
+    private readonly handlers: JobHandlers,
+    private readonly events: EventsProcessor,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [CoreModule.forRoot(config, 'worker')],
+      imports: [CoreModule.forRoot(config, 'worker'), OutboxRelayModule],
+      providers: [EventsProcessor, MaintenanceProcessor],
     };
+  }
+
+  onApplicationBootstrap(): void {
+    this.handlers.assertComplete(JobName);
+    this.events.worker.concurrency = this.config.worker.concurrency;
   }
 }

@@ -20,6 +20,8 @@ export interface AppConfig {
   logLevel: string;
   dataDir: string;
   shutdownTimeoutMs: number;
+  worker: { concurrency: number };
+  outbox: { pollMs: number; redeliverAfterSeconds: number };
 }
 
 /** Injection token for AppConfig. */
@@ -60,6 +62,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: vars.LOG_LEVEL,
     dataDir: resolve(vars.DATA_DIR),
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
+    worker: { concurrency: vars.WORKER_CONCURRENCY },
+    outbox: { pollMs: vars.OUTBOX_POLL_MS, redeliverAfterSeconds: vars.OUTBOX_REDELIVER_AFTER_SECONDS },
   };
 }
 

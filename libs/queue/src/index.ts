@@ -1,4 +1,5 @@
-export { ALL_QUEUES, DEFAULT_JOB_OPTIONS, QueueName } from './queue.constants.js';
+export { ALL_QUEUES, DEFAULT_JOB_OPTIONS, JobName, QueueName } from './queue.constants.js';
+export { JobHandlers, UnknownJobError, type JobHandler } from './job-handlers.js';
 export { QueueModule } from './queue.module.js';
 export { bullConnectionOptions, checkRedis, probeConnection } from './redis.js';
 export { RedisService } from './redis.service.js';

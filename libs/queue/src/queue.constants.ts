@@ -16,6 +16,20 @@ export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
 export const ALL_QUEUES: readonly QueueName[] = Object.values(QueueName);
 
+/**
+ * Job names per queue. On the events queue a job's name is the outbox topic
+ * that produced it. The worker refuses to start unless each name here has
+ * exactly one handler (JobHandlers.assertComplete).
+ */
+export const JobName = {
+  [QueueName.Events]: {} as Record<string, string>,
+  [QueueName.Webhooks]: {} as Record<string, string>,
+  [QueueName.Maintenance]: {
+    /** Deletes processed outbox rows past their retention. */
+    OutboxCleanup: 'outbox.cleanup',
+  } as Record<string, string>,
+} satisfies Record<QueueName, Record<string, string>>;
+
 /** Defaults: bounded retention so Redis does not grow without end. */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   attempts: 8,

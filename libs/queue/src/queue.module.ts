@@ -4,6 +4,7 @@ import { APP_CONFIG, type AppConfig } from '@app/config';
 import { ALL_QUEUES, DEFAULT_JOB_OPTIONS } from './queue.constants.js';
 import { bullConnectionOptions } from './redis.js';
 import { RedisService } from './redis.service.js';
+import { JobHandlers } from './job-handlers.js';
 
 /** Registers the BullMQ connection (with the configured key prefix), every queue, and RedisService. */
 @Global()
@@ -19,7 +20,7 @@ import { RedisService } from './redis.service.js';
     }),
     BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
   ],
-  providers: [RedisService],
-  exports: [BullModule, RedisService],
+  providers: [RedisService, JobHandlers],
+  exports: [BullModule, RedisService, JobHandlers],
 })
 export class QueueModule {}

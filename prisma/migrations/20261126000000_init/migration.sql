@@ -203,10 +203,12 @@ CREATE TABLE "outbox_events" (
     "topic" VARCHAR(64) NOT NULL,
     "payload" JSONB NOT NULL,
     "created_at" TIMESTAMPTZ(6) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "dispatched_at" TIMESTAMPTZ(6),
+    "relayed_at" TIMESTAMPTZ(6),
+    "relay_count" INTEGER NOT NULL DEFAULT 0,
+    "processed_at" TIMESTAMPTZ(6),
     CONSTRAINT "outbox_events_pkey" PRIMARY KEY ("id")
 );
-CREATE INDEX "outbox_events_dispatched_at_id_idx" ON "outbox_events"("dispatched_at", "id");
+CREATE INDEX "outbox_events_processed_at_id_idx" ON "outbox_events"("processed_at", "id");
 
 CREATE TABLE "audit_events" (
     "id" BIGSERIAL NOT NULL,

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, redactUrl } from './config.js';
+
+describe('loadConfig', () => {
+  it('serves a single machine with no variables set', () => {
+    const config = loadConfig({});
+    expect(config.database.url).toBe('postgresql://postgres@127.0.0.1:5432/sigfed');
+    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'sigfed' });
+    expect(config.http.port).toBe(3000);
+    expect(config.http.publicBaseUrl).toBe('http://localhost:3000');
+    expect(config.env).toBe('development');
+  });
+
+  it('derives the issuer from PORT and trims a trailing slash from PUBLIC_BASE_URL', () => {
+    expect(loadConfig({ PORT: '8080' }).http.publicBaseUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://sigfed.example/' }).http.publicBaseUrl).toBe('https://sigfed.example');
+  });
+
+  it('treats empty values as unset', () => {
+    expect(loadConfig({ PORT: '', REDIS_PREFIX: '' }).http.port).toBe(3000);
+  });
+
+  it('parses booleans and integers', () => {
+    const config = loadConfig({ DATABASE_AUTO_CREATE: 'false', MIGRATE_ON_START: 'no', DATABASE_POOL_SIZE: '4' });
+    expect(config.database).toMatchObject({ autoCreate: false, migrateOnStart: false, poolSize: 4 });
+  });
+
+  it('names every bad variable at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: '70000', DATABASE_URL: 'mysql://db/x', LOG_LEVEL: 'loud', MIGRATE_ON_START: 'maybe' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toContain('PORT must not be greater than 65535');
+    expect(problems).toContain('DATABASE_URL must be a postgresql:// URL naming a database');
+    expect(problems).toContain('LOG_LEVEL must be one of the following values');
+    expect(problems).toContain('MIGRATE_ON_START must be a boolean value');
+    expect((error as Error).message.split('\n')).toHaveLength(1);
+  });
+
+  it('refuses a malformed PUBLIC_BASE_URL', () => {
+    expect(() => loadConfig({ PUBLIC_BASE_URL: 'not a url' })).toThrow(/PUBLIC_BASE_URL/);
+  });
+});
+
+describe('redactUrl', () => {
+  it('hides passwords', () => {
+    expect(redactUrl('postgresql://u:hunter2@db:5432/x')).toBe('postgresql://u:***@db:5432/x');
+    expect(redactUrl('::')).toBe('<unparseable URL>');
+  });
+});

@@ -1,0 +1,163 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import type pg from 'pg';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { connectPg, PrismaService } from '@app/database';
+import { JobHandlers, JobName, QueueName } from '@app/queue';
+import { OUTBOX_CHANNEL } from './outbox.service.js';
+
+const BATCH = 500;
+const REDIS_TIMEOUT_MS = 5_000;
+/** Processed rows are kept this long for inspection, then deleted. */
+const RETENTION_HOURS = 24;
+
+type Row = { id: bigint; topic: string; payload: unknown; relay_count: number };
+
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Moves committed outbox rows onto the events queue (worker role only). Woken
+ * by NOTIFY on commit and by a poll as a fallback. A row relayed but not
+ * processed within OUTBOX_REDELIVER_AFTER_SECONDS is relayed again: that is
+ * what replays events whose jobs a Redis restart lost. Job ids are
+ * `outbox-<id>`, so a row relayed twice while its job still exists runs once.
+ */
+@Injectable()
+export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private listener?: pg.Client;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly prisma: PrismaService,
+    private readonly handlers: JobHandlers,
+    @InjectQueue(QueueName.Events) private readonly events: Queue,
+    @InjectQueue(QueueName.Maintenance) private readonly maintenance: Queue,
+  ) {}
+
+  onModuleInit(): void {
+    this.handlers.register(QueueName.Maintenance, JobName.maintenance.OutboxCleanup, () => this.cleanup());
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.maintenance.upsertJobScheduler(
+      JobName.maintenance.OutboxCleanup,
+      { every: 3_600_000 },
+      { name: JobName.maintenance.OutboxCleanup },
+    );
+    await this.listen();
+    this.timer = setInterval(() => this.wake(), this.config.outbox.pollMs);
+    this.wake();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /** Starts a drain, or asks the running one to go round again. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain()
+      .catch((error: Error) => this.logger.warn(`outbox relay will retry: ${error.message}`))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  private async listen(): Promise<void> {
+    try {
+      const client = await connectPg(this.config.database.url);
+      client.on('notification', () => this.wake());
+      client.on('error', (error) => {
+        this.logger.warn(`outbox LISTEN connection lost (${error.message}); polling until it is back`);
+        this.listener = undefined;
+        setTimeout(() => void (this.stopped || this.listen()), this.config.outbox.pollMs);
+      });
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      this.listener = client;
+    } catch (error) {
+      this.logger.warn(`cannot LISTEN for outbox events (${(error as Error).message}); polling only`);
+    }
+  }
+
+  /** Relays every due row, a batch per transaction. */
+  async drain(): Promise<void> {
+    for (;;) {
+      const relayed = await this.prisma.$transaction(
+        async (tx) => {
+          const rows = await tx.$queryRaw<Row[]>`
+            SELECT id, topic, payload, relay_count FROM outbox_events
+             WHERE processed_at IS NULL
+               AND (relayed_at IS NULL
+                    OR relayed_at < now() - make_interval(secs => ${this.config.outbox.redeliverAfterSeconds}))
+             ORDER BY id
+             LIMIT ${BATCH}
+             FOR UPDATE SKIP LOCKED`;
+          if (rows.length === 0) return 0;
+          await within(this.enqueue(rows), REDIS_TIMEOUT_MS, 'enqueueing outbox events');
+          await tx.$executeRaw`
+            UPDATE outbox_events SET relayed_at = now(), relay_count = relay_count + 1
+             WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;
+          return rows.length;
+        },
+        { timeout: REDIS_TIMEOUT_MS * 2 },
+      );
+      if (relayed < BATCH || this.stopped) return;
+    }
+  }
+
+  private async enqueue(rows: Row[]): Promise<void> {
+    const fresh = rows.filter((r) => r.relay_count === 0);
+    const again = rows.filter((r) => r.relay_count > 0);
+    const job = (r: Row) => ({
+      name: r.topic,
+      data: { outboxId: String(r.id), payload: r.payload },
+      opts: { jobId: `outbox-${r.id}` },
+    });
+    if (fresh.length) await this.events.addBulk(fresh.map(job));
+    for (const row of again) {
+      // Overdue: its job was lost (Redis restarted), or it failed every attempt.
+      const existing = await this.events.getJob(`outbox-${row.id}`);
+      if (!existing) await this.events.addBulk([job(row)]);
+      else if (await existing.isFailed()) await existing.retry('failed');
+    }
+    if (again.length) this.logger.warn(`re-relayed ${again.length} overdue outbox event(s)`);
+  }
+
+  private async cleanup(): Promise<void> {
+    await this.prisma.$executeRaw`
+      DELETE FROM outbox_events
+       WHERE processed_at < now() - make_interval(hours => ${RETENTION_HOURS})`;
+  }
+}

@@ -1,0 +1,25 @@
+import { Injectable } from '@nestjs/common';
+import type { Prisma, PrismaService } from '@app/database';
+
+/** A Prisma client or the transaction client of `$transaction(async (tx) => ...)`. */
+export type Db = PrismaService | Prisma.TransactionClient;
+
+/** Postgres channel the relay LISTENs on, so events leave within milliseconds of commit. */
+export const OUTBOX_CHANNEL = 'sigfed_outbox';
+
+/**
+ * Writes events in the caller's transaction: if the change commits, the event
+ * exists and will be handled; if it rolls back, the event never existed.
+ */
+@Injectable()
+export class OutboxService {
+  /** Records one event; returns its id. Call it with the `tx` of the change it announces. */
+  async publish(db: Db, topic: string, payload: Record<string, unknown>): Promise<bigint> {
+    const rows = await db.$queryRaw<{ id: bigint }[]>`
+      INSERT INTO outbox_events (topic, payload) VALUES (${topic}, ${JSON.stringify(payload)}::jsonb)
+      RETURNING id`;
+    // Delivered only on commit: wakes the relay without polling.
+    await db.$executeRaw`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`;
+    return rows[0].id;
+  }
+}

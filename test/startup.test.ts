@@ -1,0 +1,94 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { adminDatabaseUrl, databaseUrlFor, dropDatabase } from './support/databases.js';
+import { childEnv, distEntry, freePort, RunningProcess, runNode } from './support/processes.js';
+import { connectPg } from '@app/database';
+
+const API = distEntry('apps/api/src/main.js');
+const CLI = distEntry('apps/cli/src/main.js');
+
+/** Only the last line of stderr that a process printed before it exited. */
+const lastLine = (text: string) => text.trim().split('\n').at(-1) ?? '';
+
+describe('starting up', () => {
+  const created: string[] = [];
+  afterAll(async () => {
+    for (const name of created) await dropDatabase(name);
+  });
+
+  it('names every bad variable in one line and exits 2', async () => {
+    const result = await runNode(API, [], childEnv({ PORT: 'eighty', REDIS_URL: 'http://nope', NODE_ENV: 'staging' }));
+    expect(result.code).toBe(2);
+    const line = lastLine(result.stderr);
+    expect(line).toContain('invalid configuration');
+    expect(line).toContain('PORT');
+    expect(line).toContain('REDIS_URL must be a redis:// or rediss:// URL');
+    expect(line).toContain('NODE_ENV');
+    expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('refuses to start when Postgres is unreachable, naming the URL and how to start it', async () => {
+    const port = await freePort();
+    const result = await runNode(API, [], childEnv({ DATABASE_URL: `postgresql://postgres:secret@127.0.0.1:${port}/sigfed` }));
+    expect(result.code).toBe(1);
+    const line = lastLine(result.stderr);
+    expect(line).toContain(`cannot reach PostgreSQL at postgresql://postgres:***@127.0.0.1:${port}/sigfed`);
+    expect(line).toContain('start PostgreSQL');
+    expect(line).not.toContain('secret');
+  });
+
+  it('refuses to start when Redis is unreachable, naming the URL and how to start it', async () => {
+    const port = await freePort();
+    const result = await runNode(API, [], childEnv({ REDIS_URL: `redis://127.0.0.1:${port}` }));
+    expect(result.code).toBe(1);
+    expect(lastLine(result.stderr)).toContain(`cannot reach Redis at redis://127.0.0.1:${port}`);
+    expect(lastLine(result.stderr)).toContain('redis-server');
+  });
+
+  it('says which migrations are pending when told not to migrate', async () => {
+    const name = `${process.env.DATABASE_URL!.split('/').pop()}_empty`;
+    created.push(name);
+    const admin = await connectPg(adminDatabaseUrl());
+    await admin.query(`CREATE DATABASE "${name}"`);
+    await admin.end();
+    const result = await runNode(API, [], childEnv({ DATABASE_URL: databaseUrlFor(name), MIGRATE_ON_START: 'false' }));
+    expect(result.code).toBe(1);
+    expect(lastLine(result.stderr)).toMatch(/1 migration\(s\) pending \(20261126000000_init.*npm run cli -- migrate/);
+  });
+
+  it('`serve` creates the database, migrates, runs API and worker, and stops cleanly on SIGTERM', async () => {
+    const name = `${process.env.DATABASE_URL!.split('/').pop()}_serve`;
+    created.push(name);
+    const [port, workerPort] = [await freePort(), await freePort()];
+    const server = RunningProcess.start(
+      CLI,
+      ['serve'],
+      childEnv({
+        DATABASE_URL: databaseUrlFor(name),
+        DATABASE_AUTO_CREATE: 'true',
+        MIGRATE_ON_START: 'true',
+        PORT: String(port),
+        WORKER_PORT: String(workerPort),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+      }),
+    );
+    try {
+      await server.waitForOk(`http://127.0.0.1:${port}/readyz`);
+      await server.waitForOk(`http://127.0.0.1:${workerPort}/readyz`);
+      const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ serverInfo { issuer } }' }),
+      });
+      expect(await res.json()).toEqual({ data: { serverInfo: { issuer: `http://localhost:${port}` } } });
+    } finally {
+      server.kill('SIGTERM');
+    }
+    const finished = await server.exited;
+    expect(finished.code).toBe(0);
+    expect(finished.stdout).toContain('created database');
+    expect(finished.stdout).toContain('applied migration 20261126000000_init');
+    // Both roles log their orderly shutdown.
+    expect(finished.stdout.match(/shutdown complete/g)?.length).toBe(2);
+  });
+});
