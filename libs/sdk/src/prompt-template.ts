@@ -14,14 +14,14 @@ export const PROMPT_PLACEHOLDERS = Object.freeze(['<url>', '<email>', '<str>', '
 
 // Scheme length is bounded so a long run of letters costs linear, not quadratic, time.
 // The last character may not be closing punctuation so "see http://x.org." keeps its period.
-const URL = /[a-z][a-z0-9+.-]{0,31}:\/\/[^\s<>"'`\u201c\u201d\u2018\u2019\u00ab\u00bb]*[^\s<>"'`\u201c\u201d\u2018\u2019\u00ab\u00bb.,;:!?)\]}]\p{M}*/gu;
-// The look-behind pins a match to the start of its run, which keeps the scan linear.
-const EMAIL = /(?<![\p{L}\p{M}\p{N}._%+-])[\p{L}\p{M}\p{N}._%+-]+@[\p{L}\p{M}\p{N}-]+(?:\.[\p{L}\p{M}\p{N}-]+)+/gu;
+const URL_PATTERN = /[a-z][a-z0-9+.-]{0,31}:\/\/[^\s<>"'`\u201c\u201d\u2018\u2019\u00ab\u00bb]*[^\s<>"'`\u201c\u201d\u2018\u2019\u00ab\u00bb.,;:!?)\]}]\p{M}*/gu;
+const EMAIL_LOCAL_CHAR = /^[\p{L}\p{M}\p{N}._%+-]$/u;
+const EMAIL_DOMAIN = /[\p{L}\p{M}\p{N}-]+(?:\.[\p{L}\p{M}\p{N}-]+)+/uy;
 // Hex digests, UUIDs, base64 / base64url blobs, API keys: 16+ characters mixing ASCII letters
 // and digits. Requiring a digit keeps long ordinary words ("internationalization") intact.
-const IDENTIFIER =
+const IDENTIFIER_PATTERN =
   /(?<![\p{L}\p{M}\p{N}_+/=-])(?=[a-z0-9_+/=-]*[0-9])(?=[a-z0-9_+/=-]*[a-z])[a-z0-9_+/=-]{16,}(?![\p{L}\p{M}\p{N}_+/=-])/gu;
-const NUMBER = /\p{Nd}+(?:[.,]\p{Nd}+)*\p{M}*/gu;
+const NUMBER_PATTERN = /\p{Nd}+(?:[.,]\p{Nd}+)*\p{M}*/gu;
 
 interface QuotePair {
   readonly close: string;
@@ -66,11 +66,40 @@ export function canonicalizePromptTemplate(value: string): CanonicalForm {
 // Order matters: URLs and e-mail addresses contain digits and dots that the later rules
 // would otherwise chew into pieces, and quoted strings swallow whatever they contain.
 function replaceVariableParts(text: string): string {
-  const withoutUrls = text.replace(URL, '<url>');
-  const withoutEmails = withoutUrls.replace(EMAIL, '<email>');
+  const withoutUrls = text.replace(URL_PATTERN, '<url>');
+  const withoutEmails = replaceEmails(withoutUrls);
   const withoutStrings = replaceQuotedStrings(withoutEmails);
-  const withoutIds = withoutStrings.replace(IDENTIFIER, '<id>');
-  return withoutIds.replace(NUMBER, '<num>');
+  const withoutIds = withoutStrings.replace(IDENTIFIER_PATTERN, '<id>');
+  return withoutIds.replace(NUMBER_PATTERN, '<num>');
+}
+
+// An address is the run of local-part characters before an '@' plus the dotted domain after
+// it. A regex would either re-scan long runs from every position (quadratic) or, with a
+// look-behind, refuse to start right after a previous match, which a second pass (seeing
+// '<email>' there) would not: "a@b.co%a@b.co". So each local part runs back to the start of
+// its run or to the end of the previous address, whichever is nearer.
+function replaceEmails(text: string): string {
+  let out = '';
+  let copied = 0;
+  let at = text.indexOf('@');
+  while (at !== -1) {
+    let start = at;
+    while (start > copied) {
+      const char = codePointBefore(text, start);
+      if (!EMAIL_LOCAL_CHAR.test(char)) break;
+      start -= char.length;
+    }
+    EMAIL_DOMAIN.lastIndex = at + 1;
+    const domain = start < at ? EMAIL_DOMAIN.exec(text) : null;
+    if (domain === null) {
+      at = text.indexOf('@', at + 1);
+      continue;
+    }
+    out += `${text.slice(copied, start)}<email>`;
+    copied = at + 1 + domain[0].length;
+    at = text.indexOf('@', copied);
+  }
+  return out + text.slice(copied);
 }
 
 // Same result as the regex /"[^"]*"|.../ would give, but a regex re-scans to the end of the
