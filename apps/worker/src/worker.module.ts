@@ -1,5 +1,6 @@
 import { Inject, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
+import { CorrelationModule } from '@app/correlation';
 import { OutboxRelayModule } from '@app/outbox';
 import { JobHandlers, JobName } from '@app/queue';
 import { CoreModule } from '@app/runtime';
@@ -23,7 +24,7 @@ export class WorkerModule implements OnApplicationBootstrap {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [CoreModule.forRoot(config, 'worker'), OutboxRelayModule],
+      imports: [CoreModule.forRoot(config, 'worker'), OutboxRelayModule, CorrelationModule],
       providers: [EventsProcessor, MaintenanceProcessor],
     };
   }

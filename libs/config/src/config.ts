@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { EnvironmentVariables } from './env.schema.js';
@@ -22,12 +22,31 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   worker: { concurrency: number };
   outbox: { pollMs: number; redeliverAfterSeconds: number };
+  indicators: {
+    maxPerSubmission: number;
+    ttlDays: Record<'PAYMENT_FINGERPRINT' | 'IP_RANGE' | 'PROMPT_TEMPLATE' | 'ACCOUNT_SIGNAL', number>;
+    expirySweepSeconds: number;
+  };
+  correlation: { minMembers: number; commonShare: number; commonMinHolders: number };
+  auth: {
+    accessTokenTtlSeconds: number;
+    /** SIGFED_MASTER_KEY as given (base64url); undefined means <dataDir>/master.key. */
+    masterKey?: string;
+    failureBurstThreshold: number;
+  };
+  bootstrap: {
+    /** Name of the admin member created on first start. */
+    adminName: string;
+    /** Where first start writes that admin's credential: <dataDir>/bootstrap-admin.json. */
+    credentialFile: string;
+  };
 }
 
 /** Injection token for AppConfig. */
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
-const KNOWN = new Set(Object.keys(new EnvironmentVariables()).concat('PUBLIC_BASE_URL'));
+// Optional variables have no default, so no own key on a fresh instance: name them here.
+const KNOWN = new Set(Object.keys(new EnvironmentVariables()).concat('PUBLIC_BASE_URL', 'SIGFED_MASTER_KEY'));
 
 function describe(error: ValidationError): string[] {
   const rules = Object.values(error.constraints ?? {});
@@ -64,6 +83,30 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
     worker: { concurrency: vars.WORKER_CONCURRENCY },
     outbox: { pollMs: vars.OUTBOX_POLL_MS, redeliverAfterSeconds: vars.OUTBOX_REDELIVER_AFTER_SECONDS },
+    indicators: {
+      maxPerSubmission: vars.MAX_INDICATORS_PER_SUBMISSION,
+      ttlDays: {
+        PAYMENT_FINGERPRINT: vars.TTL_DAYS_PAYMENT_FINGERPRINT,
+        IP_RANGE: vars.TTL_DAYS_IP_RANGE,
+        PROMPT_TEMPLATE: vars.TTL_DAYS_PROMPT_TEMPLATE,
+        ACCOUNT_SIGNAL: vars.TTL_DAYS_ACCOUNT_SIGNAL,
+      },
+      expirySweepSeconds: vars.EXPIRY_SWEEP_SECONDS,
+    },
+    correlation: {
+      minMembers: vars.MATCH_MIN_MEMBERS,
+      commonShare: vars.COMMON_TOKEN_SHARE,
+      commonMinHolders: vars.COMMON_TOKEN_MIN_HOLDERS,
+    },
+    auth: {
+      accessTokenTtlSeconds: vars.ACCESS_TOKEN_TTL_SECONDS,
+      masterKey: vars.SIGFED_MASTER_KEY,
+      failureBurstThreshold: vars.AUTH_FAILURE_BURST_THRESHOLD,
+    },
+    bootstrap: {
+      adminName: vars.BOOTSTRAP_ADMIN_NAME,
+      credentialFile: join(resolve(vars.DATA_DIR), 'bootstrap-admin.json'),
+    },
   };
 }
 

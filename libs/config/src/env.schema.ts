@@ -3,6 +3,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   IsUrl,
@@ -14,6 +15,8 @@ import {
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+const toFloat = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value.trim()) : value;
 const toBool = ({ value }: { value: unknown }) => {
   if (typeof value !== 'string') return value;
   const v = value.trim().toLowerCase();
@@ -113,4 +116,93 @@ export class EnvironmentVariables {
   @Min(0)
   @Max(600_000)
   SHUTDOWN_TIMEOUT_MS = 25_000;
+
+  /** Lifetime of the access tokens POST /oauth/token issues. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(86_400)
+  ACCESS_TOKEN_TTL_SECONDS = 900;
+
+  /**
+   * The data-encryption key (32 bytes, base64url) that encrypts the server's
+   * signing keys at rest. Unset: kept in <DATA_DIR>/master.key instead.
+   */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{43}$/, {
+    message: 'SIGFED_MASTER_KEY must be 32 bytes in base64url (43 characters, no padding)',
+  })
+  SIGFED_MASTER_KEY?: string;
+
+  /** Display name of the admin member that `npm start` creates on an empty database. */
+  @IsString()
+  @Matches(/^\S.{0,199}$/s, { message: 'BOOTSTRAP_ADMIN_NAME must be 1-200 characters, not starting with a space' })
+  BOOTSTRAP_ADMIN_NAME = 'Federation operator';
+
+  /** Failed client authentications per client id and minute before an audit entry records the burst. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  AUTH_FAILURE_BURST_THRESHOLD = 10;
+
+  /** Most indicators one submitIndicators call may carry. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  MAX_INDICATORS_PER_SUBMISSION = 10_000;
+
+  /** k: distinct members that must actively hold a token for it to be a match. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(1_000)
+  MATCH_MIN_MEMBERS = 2;
+
+  /** A token held by more than this share of active members is marked common and stops alerting... */
+  @Transform(toFloat)
+  @IsNumber()
+  @Min(0.01)
+  @Max(1)
+  COMMON_TOKEN_SHARE = 0.5;
+
+  /** ...once at least this many members hold it (small federations would otherwise never alert). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(100_000)
+  COMMON_TOKEN_MIN_HOLDERS = 10;
+
+  /** Default lifetime in days of indicators submitted without expiresAt, per type. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(730)
+  TTL_DAYS_PAYMENT_FINGERPRINT = 180;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(730)
+  TTL_DAYS_IP_RANGE = 30;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(730)
+  TTL_DAYS_PROMPT_TEMPLATE = 90;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(730)
+  TTL_DAYS_ACCOUNT_SIGNAL = 90;
+
+  /** How often the worker deletes expired indicators and closes the alerts they held up. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  EXPIRY_SWEEP_SECONDS = 60;
 }

@@ -22,12 +22,21 @@ export const ALL_QUEUES: readonly QueueName[] = Object.values(QueueName);
  * exactly one handler (JobHandlers.assertComplete).
  */
 export const JobName = {
-  [QueueName.Events]: {} as Record<string, string>,
+  [QueueName.Events]: {
+    /** A batch was stored: correlate the tokens whose submission_id is this submission. */
+    IndicatorsSubmitted: 'indicators.submitted',
+    /** Records were retracted or expired: re-evaluate the listed keys. */
+    IndicatorsRemoved: 'indicators.removed',
+    /** The suppression list changed: re-evaluate the listed keys. */
+    SuppressionChanged: 'suppression.changed',
+  },
   [QueueName.Webhooks]: {} as Record<string, string>,
   [QueueName.Maintenance]: {
     /** Deletes processed outbox rows past their retention. */
     OutboxCleanup: 'outbox.cleanup',
-  } as Record<string, string>,
+    /** Deletes expired indicators and re-evaluates what they held up. */
+    ExpireIndicators: 'indicators.expire',
+  },
 } satisfies Record<QueueName, Record<string, string>>;
 
 /** Defaults: bounded retention so Redis does not grow without end. */

@@ -93,15 +93,14 @@ CREATE TABLE "indicators" (
     "first_seen_at" TIMESTAMPTZ(6) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "last_seen_at" TIMESTAMPTZ(6) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "expires_at" TIMESTAMPTZ(6) NOT NULL,
-    "retracted_at" TIMESTAMPTZ(6),
     "external_ref" VARCHAR(256),
     "disclose_identity" BOOLEAN NOT NULL DEFAULT false,
-    "submission_id" UUID,
+    "submission_id" UUID NOT NULL,
     CONSTRAINT "indicators_pkey" PRIMARY KEY ("type", "key_epoch", "token", "member_id"),
     CONSTRAINT "indicators_token_length" CHECK (octet_length("token") = 32),
     CONSTRAINT "indicators_confidence_range" CHECK ("confidence" BETWEEN 0 AND 100)
 );
-CREATE INDEX "indicators_member_id_type_key_epoch_idx" ON "indicators"("member_id", "type", "key_epoch");
+CREATE INDEX "indicators_submission_id_idx" ON "indicators"("submission_id");
 CREATE INDEX "indicators_expires_at_idx" ON "indicators"("expires_at");
 
 CREATE TABLE "matches" (

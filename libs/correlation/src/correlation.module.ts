@@ -1,0 +1,51 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Module, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { OutboxModule } from '@app/outbox';
+import { JobHandlers, JobName, QueueName } from '@app/queue';
+import { CorrelationService } from './correlation.service.js';
+import type { TokenKey } from './correlation.types.js';
+import { ExpiryService } from './expiry.service.js';
+
+/**
+ * The worker side of matching: correlation after submissions, retractions
+ * and suppression changes, and the expiry sweep. Imported by the worker only.
+ */
+@Module({
+  imports: [OutboxModule],
+  providers: [CorrelationService, ExpiryService],
+  exports: [CorrelationService, ExpiryService],
+})
+export class CorrelationModule implements OnModuleInit, OnApplicationBootstrap {
+  constructor(
+    private readonly handlers: JobHandlers,
+    private readonly correlation: CorrelationService,
+    private readonly expiry: ExpiryService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectQueue(QueueName.Maintenance) private readonly maintenance: Queue,
+  ) {}
+
+  onModuleInit(): void {
+    const { events, maintenance } = JobName;
+    this.handlers.register(QueueName.Events, events.IndicatorsSubmitted, async (data) => {
+      await this.correlation.correlateSubmission((data as { submissionId: string }).submissionId);
+    });
+    const byKeys = async (data: unknown) => {
+      await this.correlation.correlate((data as { keys: TokenKey[] }).keys);
+    };
+    this.handlers.register(QueueName.Events, events.IndicatorsRemoved, byKeys);
+    this.handlers.register(QueueName.Events, events.SuppressionChanged, byKeys);
+    this.handlers.register(QueueName.Maintenance, maintenance.ExpireIndicators, async () => {
+      await this.expiry.sweep();
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.maintenance.upsertJobScheduler(
+      JobName.maintenance.ExpireIndicators,
+      { every: this.config.indicators.expirySweepSeconds * 1_000 },
+      { name: JobName.maintenance.ExpireIndicators },
+    );
+  }
+}

@@ -1,0 +1,188 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { PrismaService, type Prisma } from '@app/database';
+import { decideMatch, type AlertBefore, type MatchBefore, type MatchPlan } from './decide.js';
+import type { AlertEvent, TokenKey } from './correlation.types.js';
+
+type Tx = Prisma.TransactionClient;
+type KeyArrays = { types: string[]; epochs: string[]; tokens: string[] };
+
+/** Keys per transaction: bounds lock time and statement size. */
+const CHUNK = 5_000;
+
+function arrays(keys: TokenKey[]): KeyArrays {
+  return { types: keys.map((k) => k.type), epochs: keys.map((k) => k.keyEpoch), tokens: keys.map((k) => k.token) };
+}
+
+/**
+ * Turns the current holders of each token into matches and per-member alerts.
+ * Every pass recomputes from the database, so running it twice, late, or
+ * concurrently for the same keys gives the same result: that is what makes
+ * the outbox's at-least-once delivery exactly-once in effect.
+ */
+@Injectable()
+export class CorrelationService {
+  private readonly logger = new Logger(CorrelationService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly prisma: PrismaService,
+  ) {}
+
+  /** Correlates every token a submission stored or refreshed (and that no later submission took over). */
+  async correlateSubmission(submissionId: string): Promise<AlertEvent[]> {
+    const keys = await this.prisma.$queryRaw<TokenKey[]>`
+      SELECT DISTINCT type, key_epoch AS "keyEpoch", encode(token, 'hex') AS token
+        FROM indicators WHERE submission_id = ${submissionId}::uuid`;
+    return this.correlate(keys);
+  }
+
+  /** Re-evaluates the given keys; returns the alert changes it made. */
+  async correlate(keys: TokenKey[]): Promise<AlertEvent[]> {
+    const events: AlertEvent[] = [];
+    for (let i = 0; i < keys.length; i += CHUNK) {
+      const chunk = keys.slice(i, i + CHUNK);
+      events.push(
+        ...(await this.prisma.$transaction((tx) => this.correlateChunk(tx, chunk), { timeout: 60_000, maxWait: 60_000 })),
+      );
+    }
+    if (events.length) this.logger.log(`correlation changed ${events.length} alert(s) over ${keys.length} key(s)`);
+    return events;
+  }
+
+  private async correlateChunk(tx: Tx, keys: TokenKey[]): Promise<AlertEvent[]> {
+    const candidates = await this.candidates(tx, arrays(keys));
+    if (candidates.length === 0) return [];
+    const matches = await this.lockMatches(tx, arrays(candidates));
+    const ids = matches.map((m) => m.id);
+
+    const [holderRows, alertRows, suppressedRows, [{ active }]] = await Promise.all([
+      tx.$queryRaw<{ matchId: string; memberId: string }[]>`
+        SELECT m.id AS "matchId", i.member_id AS "memberId"
+          FROM matches m
+          JOIN indicators i ON i.type = m.type AND i.key_epoch = m.key_epoch AND i.token = m.token
+          JOIN members mb ON mb.id = i.member_id
+         WHERE m.id = ANY(${ids}::uuid[]) AND i.expires_at > now() AND mb.status = 'ACTIVE'
+         ORDER BY i.member_id`,
+      tx.$queryRaw<(AlertBefore & { matchId: string })[]>`
+        SELECT id, match_id AS "matchId", member_id AS "memberId", status::text AS status,
+               other_holders AS "otherHolders", version
+          FROM alerts WHERE match_id = ANY(${ids}::uuid[])`,
+      tx.$queryRaw<{ matchId: string }[]>`
+        SELECT m.id AS "matchId" FROM matches m
+          JOIN suppressed_tokens s ON s.type = m.type AND s.key_epoch = m.key_epoch AND s.token = m.token
+         WHERE m.id = ANY(${ids}::uuid[])`,
+      tx.$queryRaw<{ active: number }[]>`SELECT count(*)::int AS active FROM members WHERE status = 'ACTIVE'`,
+    ]);
+
+    const holders = groupBy(holderRows, (r) => r.matchId);
+    const alerts = groupBy(alertRows, (r) => r.matchId);
+    const suppressed = new Set(suppressedRows.map((r) => r.matchId));
+    const plans = matches.map((m) =>
+      decideMatch(
+        m,
+        (holders.get(m.id) ?? []).map((h) => h.memberId),
+        alerts.get(m.id) ?? [],
+        suppressed.has(m.id),
+        active,
+        this.config.correlation,
+      ),
+    );
+    return this.apply(tx, plans);
+  }
+
+  /** Keys that already have a match, or that k active records hold: the only ones worth locking. */
+  private async candidates(tx: Tx, k: KeyArrays): Promise<TokenKey[]> {
+    return tx.$queryRaw<TokenKey[]>`
+      WITH keys AS (
+        SELECT DISTINCT type, key_epoch, decode(token_hex, 'hex') AS token
+          FROM unnest(${k.types}::"IndicatorType"[], ${k.epochs}::text[], ${k.tokens}::text[]) AS u(type, key_epoch, token_hex)
+      )
+      SELECT type, key_epoch AS "keyEpoch", encode(token, 'hex') AS token
+        FROM keys
+       WHERE EXISTS (SELECT 1 FROM matches m
+                      WHERE m.type = keys.type AND m.key_epoch = keys.key_epoch AND m.token = keys.token)
+          OR (SELECT count(*) FROM (
+                SELECT 1 FROM indicators i
+                 WHERE i.type = keys.type AND i.key_epoch = keys.key_epoch AND i.token = keys.token
+                   AND i.expires_at > now()
+                 LIMIT ${this.config.correlation.minMembers}) AS held) >= ${this.config.correlation.minMembers}
+       ORDER BY 1, 2, 3`;
+  }
+
+  /**
+   * Creates missing match rows and locks all of them, always in (type, epoch,
+   * token) order, so concurrent passes over overlapping keys queue up instead
+   * of deadlocking, and each recomputes after the previous one committed.
+   */
+  private async lockMatches(tx: Tx, k: KeyArrays): Promise<MatchBefore[]> {
+    await tx.$executeRaw`
+      INSERT INTO matches (type, key_epoch, token, status, holder_count, version, first_seen_at, last_seen_at)
+      SELECT type, key_epoch, decode(token_hex, 'hex'), 'CLOSED', 0, 0, now(), now()
+        FROM unnest(${k.types}::"IndicatorType"[], ${k.epochs}::text[], ${k.tokens}::text[]) AS u(type, key_epoch, token_hex)
+       ORDER BY 1, 2, 3
+      ON CONFLICT (type, key_epoch, token) DO NOTHING`;
+    return tx.$queryRaw<MatchBefore[]>`
+      SELECT m.id, m.status::text AS status, m.holder_count AS "holderCount", m.version
+        FROM matches m
+        JOIN unnest(${k.types}::"IndicatorType"[], ${k.epochs}::text[], ${k.tokens}::text[]) AS u(type, key_epoch, token_hex)
+          ON m.type = u.type AND m.key_epoch = u.key_epoch AND m.token = decode(u.token_hex, 'hex')
+       ORDER BY m.type, m.key_epoch, m.token
+       FOR UPDATE OF m`;
+  }
+
+  private async apply(tx: Tx, plans: MatchPlan[]): Promise<AlertEvent[]> {
+    const changed = plans.filter((p) => p.match.changed);
+    if (changed.length) {
+      await tx.$executeRaw`
+        UPDATE matches m SET status = u.status::"MatchStatus", holder_count = u.holders, version = u.version,
+               first_seen_at = COALESCE(seen.first, m.first_seen_at),
+               last_seen_at = COALESCE(seen.last, m.last_seen_at), updated_at = now()
+          FROM unnest(${changed.map((p) => p.match.id)}::uuid[], ${changed.map((p) => p.match.status)}::text[],
+                      ${changed.map((p) => p.match.holderCount)}::int[], ${changed.map((p) => p.match.version)}::int[])
+               AS u(id, status, holders, version)
+          LEFT JOIN LATERAL (
+            SELECT min(i.first_seen_at) AS first, max(i.last_seen_at) AS last
+              FROM matches mm JOIN indicators i ON i.type = mm.type AND i.key_epoch = mm.key_epoch AND i.token = mm.token
+             WHERE mm.id = u.id AND i.expires_at > now()
+          ) seen ON true
+         WHERE m.id = u.id`;
+    }
+
+    const events: AlertEvent[] = [];
+    const creates = plans.flatMap((p) => p.create.map((memberId) => ({ matchId: p.match.id, memberId, others: p.match.holderCount - 1 })));
+    if (creates.length) {
+      const created = await tx.$queryRaw<{ id: string; memberId: string }[]>`
+        INSERT INTO alerts (match_id, member_id, other_holders)
+        SELECT * FROM unnest(${creates.map((c) => c.matchId)}::uuid[], ${creates.map((c) => c.memberId)}::uuid[],
+                             ${creates.map((c) => c.others)}::int[])
+        RETURNING id, member_id AS "memberId"`;
+      for (const row of created) events.push({ alertId: row.id, memberId: row.memberId, type: 'alert.created', version: 1 });
+    }
+
+    const updates = plans.flatMap((p) => p.update);
+    if (updates.length) {
+      await tx.$executeRaw`
+        UPDATE alerts a SET status = u.status::"AlertStatus", other_holders = u.others, version = u.version,
+               updated_at = now(), closed_at = CASE WHEN u.status = 'CLOSED' THEN now() ELSE NULL END
+          FROM unnest(${updates.map((u) => u.id)}::uuid[], ${updates.map((u) => u.status)}::text[],
+                      ${updates.map((u) => u.otherHolders)}::int[], ${updates.map((u) => u.version)}::int[])
+               AS u(id, status, others, version)
+         WHERE a.id = u.id`;
+      for (const u of updates) events.push({ alertId: u.id, memberId: u.memberId, type: u.type, version: u.version });
+    }
+    return events;
+  }
+}
+
+function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const list = map.get(k);
+    if (list) list.push(row);
+    else map.set(k, [row]);
+  }
+  return map;
+}
+

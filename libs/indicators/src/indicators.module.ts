@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { OutboxModule } from '@app/outbox';
+import { IndicatorsService } from './indicators.service.js';
+
+/** Submission and retraction of hashed indicators (API role). */
+@Module({
+  imports: [OutboxModule],
+  providers: [IndicatorsService],
+  exports: [IndicatorsService],
+})
+export class IndicatorsModule {}
