@@ -30,7 +30,7 @@ describe('correlation into alerts', () => {
   let indicators: IndicatorsService;
   const members: Record<string, string> = {};
 
-  const submit = (who: string, items: IndicatorInput[], key = randomUUID()) =>
+  const submit = (who: string, items: IndicatorInput[], key: string = randomUUID()) =>
     indicators.submit(members[who], { idempotencyKey: key, indicators: items });
   const alertsOf = async (who: string) =>
     prisma.alert.findMany({

@@ -1,0 +1,50 @@
+import { ArgsType, Field, ID, InputType } from '@nestjs/graphql';
+import { IsEnum, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { Type } from 'class-transformer';
+import { AlertStatus, IndicatorType, Verdict } from '@app/database';
+import { ConnectionArgs } from '@app/common';
+
+@InputType({ description: 'Narrows the alerts list.' })
+export class AlertFilter {
+  @Field(() => AlertStatus, { nullable: true, description: 'Only alerts in this status.' })
+  @IsOptional()
+  @IsEnum(AlertStatus)
+  status?: AlertStatus;
+
+  @Field(() => IndicatorType, { nullable: true, description: 'Only alerts on tokens of this type.' })
+  @IsOptional()
+  @IsEnum(IndicatorType)
+  type?: IndicatorType;
+
+  @Field({ nullable: true, description: 'Only alerts created or changed at or after this time (for polling).' })
+  @IsOptional()
+  since?: Date;
+}
+
+@ArgsType()
+export class AlertsArgs extends ConnectionArgs {
+  @Field(() => AlertFilter, { nullable: true, description: 'Optional filter.' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AlertFilter)
+  filter?: AlertFilter | null;
+}
+
+@ArgsType()
+export class AcknowledgeAlertArgs {
+  @Field(() => ID, { description: 'The alert.' })
+  @IsString()
+  @MaxLength(64)
+  id: string;
+
+  @Field(() => Verdict, { description: 'Your conclusion.' })
+  @IsEnum(Verdict)
+  verdict: Verdict;
+
+  @Field(() => String, { nullable: true, description: 'A note for your own records, at most 2000 characters; never shown to others.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  note?: string | null;
+}
+

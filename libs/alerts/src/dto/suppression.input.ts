@@ -1,0 +1,39 @@
+import { Field, InputType } from '@nestjs/graphql';
+import { IsEnum, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IndicatorType } from '@app/database';
+import { KEY_EPOCH_PATTERN } from '@app/sdk';
+import { IndicatorTokenScalar } from '@app/indicators';
+
+@InputType({ description: 'A token to keep from alerting.' })
+export class SuppressTokenInput {
+  @Field(() => IndicatorType, { description: 'Type of the token.' })
+  @IsEnum(IndicatorType)
+  type: IndicatorType;
+
+  @Field({ description: 'Key epoch of the token.' })
+  @Matches(KEY_EPOCH_PATTERN, { message: 'keyEpoch must match ^[a-z0-9][a-z0-9._-]{0,31}$' })
+  keyEpoch: string;
+
+  @Field(() => IndicatorTokenScalar, { description: 'The token (64 lowercase hex).' })
+  token: string;
+
+  @Field({ description: 'Why (e.g. "shared cloud NAT block"), 1-1000 characters; kept in the audit log.' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1000)
+  reason: string;
+}
+
+@InputType({ description: 'A suppressed token to let alert again.' })
+export class UnsuppressTokenInput {
+  @Field(() => IndicatorType, { description: 'Type of the token.' })
+  @IsEnum(IndicatorType)
+  type: IndicatorType;
+
+  @Field({ description: 'Key epoch of the token.' })
+  @Matches(KEY_EPOCH_PATTERN, { message: 'keyEpoch must match ^[a-z0-9][a-z0-9._-]{0,31}$' })
+  keyEpoch: string;
+
+  @Field(() => IndicatorTokenScalar, { description: 'The token (64 lowercase hex).' })
+  token: string;
+}
