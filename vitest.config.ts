@@ -5,12 +5,16 @@ import { defineConfig } from 'vitest/config';
 import './test/setup/node20-polyfills.js';
 
 // Every folder under libs/ is importable as @app/<name>, as tsconfig.json's paths say.
-const alias = Object.fromEntries(
-  readdirSync(resolve(import.meta.dirname, 'libs')).map((name) => [
-    `@app/${name}`,
-    resolve(import.meta.dirname, 'libs', name, 'src', 'index.ts'),
-  ]),
-);
+const alias = [
+  ...readdirSync(resolve(import.meta.dirname, 'libs')).map((name) => ({
+    find: `@app/${name}`,
+    replacement: resolve(import.meta.dirname, 'libs', name, 'src', 'index.ts'),
+  })),
+  // graphql 16 ships CommonJS (main) and ESM (module) builds without an exports map: Node, and so
+  // NestJS, load the CommonJS one; Vite would pick the ESM one for our sources. Two copies break
+  // instanceof checks on scalars, so sources get Node's copy too.
+  { find: /^graphql$/, replacement: resolve(import.meta.dirname, 'node_modules', 'graphql', 'index.js') },
+];
 
 // SWC rather than esbuild: NestJS needs emitted decorator metadata.
 const plugins = [

@@ -3,6 +3,7 @@ import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { ApolloDriver } from '@nestjs/apollo';
 import { projectRoot } from '@app/common';
 import type { AppConfig } from '@app/config';
+import { queryLimitsPlugin } from './graphql/query-limits.plugin.js';
 
 /**
  * Apollo settings. In development the code-first schema is written to
@@ -16,9 +17,21 @@ export function graphqlOptions(config: AppConfig): ApolloDriverConfig {
     path: '/graphql',
     autoSchemaFile: development ? join(projectRoot(), 'schema.gql') : true,
     sortSchema: true,
-    introspection: config.env !== 'production',
+    introspection: config.graphql.introspection,
+    // Production: no "did you mean" hints that map the schema for a caller without introspection.
+    hideSchemaDetailsFromClientErrors: config.env === 'production',
     includeStacktraceInErrorResponses: development,
+    // Refuses simple (CSRF-able) requests: text/plain POSTs and GETs without a preflight-forcing header.
     csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    plugins: [
+      queryLimitsPlugin({
+        maxDepth: config.graphql.maxDepth,
+        maxAliases: config.graphql.maxAliases,
+        maxOperations: config.graphql.maxOperations,
+        maxCost: config.graphql.maxCost,
+      }),
+    ],
     context: ({ req, res }: { req: unknown; res: unknown }) => ({ req, res }),
   };
 }
