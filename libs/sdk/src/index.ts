@@ -1,5 +1,6 @@
-// Public face of @sigfed/sdk. Everything here is framework-free (node:crypto and ipaddr.js
-// only) so members can run it on their side without the server's dependencies.
+// Public face of @sigfed/sdk. Everything here is framework-free so members can run it on their
+// side without the server's dependencies: canonicalization needs node:crypto and ipaddr.js only,
+// the API client (./client) adds jose and standardwebhooks.
 export { ACCOUNT_SIGNAL_MAX_CODE_POINTS, canonicalizeAccountSignal } from './account-signal.js';
 export { CanonicalizationError, FederationKeyError, type CanonicalizationRule } from './errors.js';
 export {
@@ -36,3 +37,48 @@ export {
   type IndicatorValue,
   type PaymentCardInput,
 } from './types.js';
+export {
+  ASSERTION_LIFETIME_SECONDS,
+  CLIENT_ASSERTION_TYPE,
+  assertionAlgorithm,
+  publicJwk,
+  type AssertionAlgorithm,
+} from './client/token.js';
+export { parseCredentials, type SigfedCredentials } from './client/credentials.js';
+export { CsvSyntaxError, parseCsv, type CsvRecord } from './client/csv.js';
+export {
+  SigfedApiError,
+  SigfedNetworkError,
+  SigfedSubmitError,
+  type GraphQLErrorItem,
+  type SubmitTotals,
+} from './client/errors.js';
+export { hashAndBuild, type BuiltIndicators, type RawIndicatorRow, type RowRefusal, type RowRule } from './client/hash-and-build.js';
+export type { FetchLike } from './client/http.js';
+export { INDICATOR_CSV_COLUMNS, readIndicatorCsv, type IndicatorCsv } from './client/indicator-csv.js';
+export {
+  ALERTS,
+  RETRACT_INDICATORS,
+  SERVER_INFO,
+  SUBMIT_INDICATORS,
+  type Alert,
+  type AlertFilter,
+  type AlertStatus,
+  type Connection,
+  type IndicatorInput,
+  type RetractIndicatorsInput,
+  type ServerInfo,
+  type SubmissionResult,
+} from './client/operations.js';
+export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './client/retry.js';
+export {
+  DEFAULT_BATCH_SIZE,
+  MAX_ALERTS_PAGE_SIZE,
+  MAX_BATCH_SIZE,
+  SigfedClient,
+  type GraphQLCallOptions,
+  type SigfedClientOptions,
+  type SubmitOptions,
+  type SubmitProgress,
+} from './client/sigfed-client.js';
+export { WebhookVerificationError, verifyWebhook, type WebhookEvent, type WebhookHeaders } from './client/webhook.js';

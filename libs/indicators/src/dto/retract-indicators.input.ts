@@ -1,5 +1,5 @@
 import { Field, InputType } from '@nestjs/graphql';
-import { ArrayMaxSize, ArrayMinSize, IsArray, Matches } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsEnum, Matches } from 'class-validator';
 import { IndicatorType } from '@app/database';
 import { KEY_EPOCH_PATTERN } from '@app/sdk';
 import { IndicatorTokenScalar } from '../indicator-token.scalar.js';
@@ -7,6 +7,7 @@ import { IndicatorTokenScalar } from '../indicator-token.scalar.js';
 @InputType({ description: 'Tokens of one type and epoch that the member no longer holds.' })
 export class RetractIndicatorsInput {
   @Field(() => IndicatorType, { description: 'Type of the tokens.' })
+  @IsEnum(IndicatorType)
   type: IndicatorType;
 
   @Field({ description: 'Key epoch of the tokens.' })

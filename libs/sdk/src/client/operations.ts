@@ -1,0 +1,120 @@
+import type { IndicatorType } from '../types.js';
+
+// The documents the client sends. Values always travel as variables, never as inline literals,
+// so no input can change the shape of a query.
+
+/** One hashed indicator as `submitIndicators` takes it (GraphQL `IndicatorInput`). */
+export interface IndicatorInput {
+  readonly type: IndicatorType;
+  /** 64 lowercase hex characters (see `hashIndicator`). */
+  readonly token: string;
+  /** Label of the federation key epoch the token was derived under, e.g. `2026-q4`. */
+  readonly keyEpoch: string;
+  /** When the member saw it; the server defaults to now. ISO 8601 text or a Date. */
+  readonly observedAt?: string | Date;
+  /** When it stops counting; the server defaults to the type's lifetime. */
+  readonly expiresAt?: string | Date;
+  /** 0-100; the server defaults to 50. */
+  readonly confidence?: number;
+  /** The member's own reference, seen only by the member; at most 256 characters. */
+  readonly externalRef?: string;
+  /** Let other holders of a match see the member's name; default false. */
+  readonly discloseIdentity?: boolean;
+}
+
+/** What one `submitIndicators` call (one batch) stored. */
+export interface SubmissionResult {
+  readonly submissionId: string;
+  readonly accepted: number;
+  readonly duplicates: number;
+}
+
+/** Stored by `submitIndicators`. */
+export const SUBMIT_INDICATORS = /* GraphQL */ `
+  mutation Submit($input: SubmitIndicatorsInput!) {
+    submitIndicators(input: $input) { submissionId accepted duplicates }
+  }
+`;
+
+/** Tokens of one type and epoch the member no longer holds. */
+export interface RetractIndicatorsInput {
+  readonly type: IndicatorType;
+  readonly keyEpoch: string;
+  readonly tokens: readonly string[];
+}
+
+/** Removes a member's own records. */
+export const RETRACT_INDICATORS = /* GraphQL */ `
+  mutation Retract($input: RetractIndicatorsInput!) {
+    retractIndicators(input: $input) { retracted }
+  }
+`;
+
+/** Whether an alert is still open. */
+export type AlertStatus = 'OPEN' | 'CLOSED';
+
+/** Narrows `alerts`; every field is optional. */
+export interface AlertFilter {
+  readonly status?: AlertStatus;
+  readonly type?: IndicatorType;
+  /** Alerts updated at or after this instant. */
+  readonly since?: string | Date;
+}
+
+/** One alert: a token this member holds that other members hold too. */
+export interface Alert {
+  readonly id: string;
+  readonly status: AlertStatus;
+  readonly version: number;
+  readonly type: IndicatorType;
+  readonly keyEpoch: string;
+  readonly token: string;
+  readonly externalRef: string | null;
+  readonly otherHolderCount: number;
+  readonly firstSeenAt: string;
+  readonly lastSeenAt: string;
+  readonly disclosedHolders: readonly string[];
+  readonly verdictCounts: { readonly confirmedAbuse: number; readonly falsePositive: number; readonly underReview: number };
+  readonly verdict: string | null;
+  readonly verdictNote: string | null;
+  readonly acknowledgedAt: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly closedAt: string | null;
+}
+
+/** A page of a Relay connection. */
+export interface Connection<T> {
+  readonly edges: readonly { readonly cursor: string; readonly node: T }[];
+  readonly pageInfo: { readonly hasNextPage: boolean; readonly endCursor: string | null };
+}
+
+/** Pages through the member's alerts. */
+export const ALERTS = /* GraphQL */ `
+  query Alerts($first: Int, $after: String, $filter: AlertFilter) {
+    alerts(first: $first, after: $after, filter: $filter) {
+      edges {
+        cursor
+        node {
+          id status version type keyEpoch token externalRef otherHolderCount firstSeenAt lastSeenAt
+          disclosedHolders verdictCounts { confirmedAbuse falsePositive underReview }
+          verdict verdictNote acknowledgedAt createdAt updatedAt closedAt
+        }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`;
+
+/** Facts about the server that need no token. */
+export interface ServerInfo {
+  /** The `aud` client assertions must carry. */
+  readonly issuer: string;
+  /** Server time, to check clock skew (assertions live only 60 s). */
+  readonly time: string;
+}
+
+/** Reads `serverInfo`, without a token. */
+export const SERVER_INFO = /* GraphQL */ `
+  query ServerInfo { serverInfo { issuer time } }
+`;
