@@ -1,8 +1,19 @@
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { JWK } from 'jose';
 import { loadConfig, type AppConfig } from '@app/config';
-import { PrismaService } from '@app/database';
+import { MemberRole, MemberStatus, PrismaService, type Member } from '@app/database';
+import { newClientId } from '@app/members';
 import { createApiApp } from '../../apps/api/src/bootstrap.js';
+import {
+  assertionForm,
+  newKeyPair,
+  postTokenForm,
+  signAssertion,
+  type AssertionClaims,
+  type TestKeyPair,
+  type TokenEndpointAnswer,
+} from './oauth.js';
 
 /** A GraphQL response as a client sees it. */
 export interface GqlResponse<T = Record<string, unknown>> {
@@ -10,6 +21,29 @@ export interface GqlResponse<T = Record<string, unknown>> {
   data?: T;
   errors?: { message: string; path?: string[]; extensions?: Record<string, unknown> }[];
   extensions?: Record<string, unknown>;
+}
+
+/** Options of `ctx.newMember()`. */
+export interface NewMemberOptions {
+  role?: MemberRole;
+  status?: MemberStatus;
+  alg?: 'EdDSA' | 'ES256';
+  name?: string;
+}
+
+/** A member made by `ctx.newMember()`, holding its private key like a real member would. */
+export interface TestMember {
+  member: Member;
+  id: string;
+  clientId: string;
+  /** The key `assertion()` and `token()` sign with (the first one unless changed). */
+  key: TestKeyPair;
+  kid: string;
+  privateJwk: JWK;
+  /** A client assertion for this server, with optional claim and header overrides. */
+  assertion(claims?: AssertionClaims, header?: Record<string, unknown>, key?: TestKeyPair): Promise<string>;
+  /** Runs the token endpoint with a fresh assertion; throws unless it answers 200. */
+  token(key?: TestKeyPair): Promise<string>;
 }
 
 /**
@@ -41,17 +75,71 @@ export class TestContext {
     return this.app.get(PrismaService);
   }
 
-  /** POSTs a GraphQL operation, with a bearer token when given. */
+  /** The issuer URL: `aud` of client assertions, `iss` and `aud` of access tokens. */
+  get issuer(): string {
+    return this.config.http.publicBaseUrl;
+  }
+
+  /**
+   * Creates a member straight in the database (ACTIVE MEMBER with one
+   * EdDSA key unless told otherwise), the way an onboarded member would be.
+   */
+  async newMember(options: NewMemberOptions = {}): Promise<TestMember> {
+    const key = await newKeyPair(options.alg ?? 'EdDSA');
+    const member = await this.prisma.member.create({
+      data: {
+        clientId: newClientId(),
+        name: options.name ?? `Lab ${Math.random().toString(36).slice(2, 8)}`,
+        role: options.role ?? MemberRole.MEMBER,
+        status: options.status ?? MemberStatus.ACTIVE,
+        keys: {
+          create: { kid: key.kid, alg: key.alg, publicJwk: { ...key.publicJwk, kid: key.kid, alg: key.alg, use: 'sig' } },
+        },
+      },
+    });
+    const assertion = (claims: AssertionClaims = {}, header: Record<string, unknown> = {}, signer = key) =>
+      signAssertion(signer, member.clientId, this.issuer, claims, header);
+    return {
+      member,
+      id: member.id,
+      clientId: member.clientId,
+      key,
+      kid: key.kid,
+      privateJwk: key.privateJwk,
+      assertion,
+      token: async (signer = key) => {
+        const answer = await this.requestToken(await assertion({}, {}, signer));
+        if (answer.status !== 200 || !answer.body.access_token) {
+          throw new Error(`token endpoint answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+        }
+        return answer.body.access_token;
+      },
+    };
+  }
+
+  /** An ACTIVE admin member. */
+  newAdmin(options: Omit<NewMemberOptions, 'role'> = {}): Promise<TestMember> {
+    return this.newMember({ ...options, role: MemberRole.ADMIN });
+  }
+
+  /** POSTs a client_credentials request with this assertion (plus extra form fields) to /oauth/token. */
+  requestToken(assertion: string, extra: Record<string, string> = {}): Promise<TokenEndpointAnswer> {
+    return postTokenForm(this.url, assertionForm(assertion, extra));
+  }
+
+  /** POSTs a GraphQL operation, with a bearer token and extra headers when given. */
   async gql<T = Record<string, unknown>>(
     query: string,
     variables: Record<string, unknown> = {},
     token?: string,
+    headers: Record<string, string> = {},
   ): Promise<GqlResponse<T>> {
     const res = await fetch(`${this.url}/graphql`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
       },
       body: JSON.stringify({ query, variables }),
     });

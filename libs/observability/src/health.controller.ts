@@ -1,9 +1,11 @@
 import { Controller, Get, Header, HttpCode, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import { Public } from '@app/common';
 import { ReadinessService } from './readiness.service.js';
 import { MetricsService } from './metrics.service.js';
 
 /** Liveness, readiness and Prometheus endpoints; outside GraphQL and unauthenticated by design. */
+@Public()
 @Controller()
 export class HealthController {
   constructor(

@@ -1,0 +1,32 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AuditModule } from '@app/audit';
+import { AccessTokenService } from './access-token.service.js';
+import { AuthFailureMonitor } from './auth-failure.monitor.js';
+import { AuthGuard } from './auth.guard.js';
+import { ClientAssertionVerifier } from './client-assertion.verifier.js';
+import { OAuthController } from './oauth.controller.js';
+import { ServerMetadataService } from './server-metadata.service.js';
+import { SigningKeyBootstrap } from './signing-key.bootstrap.js';
+import { SigningKeysModule } from './signing-keys.module.js';
+import { TokenEndpointService } from './token-endpoint.service.js';
+
+/**
+ * Machine authentication for the API role: the OAuth endpoints, access-token
+ * verification and the global AuthGuard.
+ */
+@Module({
+  imports: [SigningKeysModule, AuditModule],
+  controllers: [OAuthController],
+  providers: [
+    AccessTokenService,
+    AuthFailureMonitor,
+    ClientAssertionVerifier,
+    ServerMetadataService,
+    SigningKeyBootstrap,
+    TokenEndpointService,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
+  exports: [AccessTokenService],
+})
+export class AuthModule {}

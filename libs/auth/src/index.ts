@@ -1,0 +1,19 @@
+export { AccessTokenService, type IssuedToken } from './access-token.service.js';
+export {
+  ACCESS_TOKEN_TYPE,
+  ASSERTION_ALGORITHMS,
+  ASSERTION_MAX_LIFETIME_SECONDS,
+  CLIENT_ID_PATTERN,
+  CLOCK_SKEW_SECONDS,
+  JWT_BEARER_ASSERTION_TYPE,
+  KID_PATTERN,
+  SIGNING_KEY_CACHE_MS,
+  type AssertionAlgorithm,
+} from './auth.constants.js';
+export { AuthError, AuthErrorCode } from './auth.error.js';
+export { AuthGuard } from './auth.guard.js';
+export { AuthModule } from './auth.module.js';
+export { CurrentMember, type AuthenticatedMember } from './authenticated-member.js';
+export { ClientAssertionVerifier, ClientAuthFailure, type ClientAuthFailureReason } from './client-assertion.verifier.js';
+export { SigningKeyDecryptionError, SigningKeyService, type RotationResult } from './signing-key.service.js';
+export { SigningKeysModule } from './signing-keys.module.js';

@@ -1,0 +1,14 @@
+import { Field, ID, InputType } from '@nestjs/graphql';
+import { IsUUID, Matches, MaxLength } from 'class-validator';
+
+@InputType({ description: 'The member to suspend and why.' })
+export class SuspendMemberInput {
+  @Field(() => ID, { description: 'The member id.' })
+  @IsUUID()
+  id: string;
+
+  @Field({ description: 'Why (1-1000 characters); recorded on the member and in the audit log.' })
+  @Matches(/^\S/, { message: 'reason must not be empty or start with a space' })
+  @MaxLength(1000)
+  reason: string;
+}

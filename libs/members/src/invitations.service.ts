@@ -1,0 +1,131 @@
+import { Injectable } from '@nestjs/common';
+import { AuditAction, AuditService, memberActor } from '@app/audit';
+import type { AuthenticatedMember } from '@app/auth';
+import { MemberRole, MemberStatus, PrismaService, type Invitation as InvitationRow } from '@app/database';
+import { hashInvitationToken, newClientId, newInvitationToken } from './credentials.js';
+import type { AcceptInvitationInput } from './dto/accept-invitation.input.js';
+import type { CreateInvitationInput } from './dto/create-invitation.input.js';
+import { normalizePublicJwk } from './keys/public-jwk.js';
+import { MEMBER_SELECT, toMember } from './member.mapper.js';
+import { MembersError, MembersErrorCode } from './members.error.js';
+import type { CreateInvitationPayload, Invitation } from './models/invitation.model.js';
+import type { Member } from './models/member.model.js';
+
+const DEFAULT_EXPIRY_HOURS = 72;
+
+function toInvitation(row: InvitationRow, clientId: string): Invitation {
+  return {
+    id: row.id,
+    organizationName: row.organizationName,
+    contactEmail: row.contactEmail,
+    memberId: row.memberId,
+    clientId,
+    expiresAt: row.expiresAt,
+    acceptedAt: row.acceptedAt,
+    createdAt: row.createdAt,
+  };
+}
+
+/** Onboarding: invitations made by admins and accepted by organizations. */
+@Injectable()
+export class InvitationsService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /**
+   * Creates the organization's member (INVITED, with its client id) and a
+   * one-time invitation; returns the token, of which only the hash is kept.
+   */
+  async create(admin: AuthenticatedMember, input: CreateInvitationInput, requestId?: string): Promise<CreateInvitationPayload> {
+    const invitationToken = newInvitationToken();
+    const hours = input.expiresInHours ?? DEFAULT_EXPIRY_HOURS;
+    const expiresAt = new Date(Date.now() + hours * 3_600_000);
+    return this.prisma.$transaction(async (tx) => {
+      const member = await tx.member.create({
+        data: {
+          clientId: newClientId(),
+          name: input.organizationName,
+          contactEmail: input.contactEmail,
+          status: MemberStatus.INVITED,
+          role: MemberRole.MEMBER,
+        },
+        select: { id: true, clientId: true },
+      });
+      const invitation = await tx.invitation.create({
+        data: {
+          tokenHash: hashInvitationToken(invitationToken),
+          memberId: member.id,
+          createdById: admin.id,
+          organizationName: input.organizationName,
+          contactEmail: input.contactEmail,
+          expiresAt,
+        },
+      });
+      // No e-mail address in the log: entries can never be erased.
+      await this.audit.record(tx, {
+        actor: memberActor(admin),
+        action: AuditAction.InvitationCreated,
+        target: { type: 'member', id: member.id },
+        requestId,
+        details: {
+          invitationId: invitation.id,
+          clientId: member.clientId,
+          organizationName: input.organizationName,
+          expiresAt: expiresAt.toISOString(),
+        },
+      });
+      return { invitation: toInvitation(invitation, member.clientId), invitationToken };
+    });
+  }
+
+  /**
+   * Redeems an invitation token once: registers the first public key and
+   * makes the member ACTIVE. Unknown, used and expired tokens are refused,
+   * each with its own error.
+   */
+  async accept(input: AcceptInvitationInput, requestId?: string): Promise<Member> {
+    const key = await normalizePublicJwk(input.publicJwk);
+    const tokenHash = hashInvitationToken(input.invitationToken);
+    return this.prisma.$transaction(async (tx) => {
+      const invitation = await tx.invitation.findUnique({ where: { tokenHash } });
+      if (!invitation || invitation.revokedAt) {
+        throw new MembersError(MembersErrorCode.INVITATION_INVALID, 'This invitation token is not valid');
+      }
+      if (invitation.acceptedAt) {
+        throw new MembersError(MembersErrorCode.INVITATION_USED, 'This invitation has been accepted already');
+      }
+      if (invitation.expiresAt.getTime() <= Date.now()) {
+        throw new MembersError(MembersErrorCode.INVITATION_EXPIRED, 'This invitation has expired; ask the operator for a new one');
+      }
+      // Conditional update: of two simultaneous acceptances, exactly one wins.
+      const claimed = await tx.invitation.updateMany({
+        where: { id: invitation.id, acceptedAt: null },
+        data: { acceptedAt: new Date() },
+      });
+      if (claimed.count !== 1) {
+        throw new MembersError(MembersErrorCode.INVITATION_USED, 'This invitation has been accepted already');
+      }
+      if (await tx.memberKey.findUnique({ where: { kid: key.kid }, select: { kid: true } })) {
+        throw new MembersError(MembersErrorCode.KEY_ALREADY_REGISTERED, 'This public key is registered already');
+      }
+      await tx.memberKey.create({
+        data: { memberId: invitation.memberId, kid: key.kid, alg: key.alg, publicJwk: key.publicJwk },
+      });
+      const row = await tx.member.update({
+        where: { id: invitation.memberId },
+        data: { status: MemberStatus.ACTIVE },
+        select: MEMBER_SELECT,
+      });
+      await this.audit.record(tx, {
+        actor: memberActor(row),
+        action: AuditAction.InvitationAccepted,
+        target: { type: 'member', id: row.id },
+        requestId,
+        details: { invitationId: invitation.id, kid: key.kid, alg: key.alg },
+      });
+      return toMember(row);
+    });
+  }
+}

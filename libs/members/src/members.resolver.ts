@@ -1,0 +1,44 @@
+import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { CurrentMember, type AuthenticatedMember } from '@app/auth';
+import { RequestId, Roles } from '@app/common';
+import { MembersArgs } from './dto/members.args.js';
+import { ReinstateMemberInput } from './dto/reinstate-member.input.js';
+import { SuspendMemberInput } from './dto/suspend-member.input.js';
+import { MembersService } from './members.service.js';
+import { Member, MemberConnection } from './models/member.model.js';
+
+@Resolver(() => Member)
+export class MembersResolver {
+  constructor(private readonly service: MembersService) {}
+
+  @Query(() => Member, { description: 'The calling member, with its keys.' })
+  me(@CurrentMember() caller: AuthenticatedMember): Promise<Member> {
+    return this.service.me(caller);
+  }
+
+  @Roles('ADMIN')
+  @Query(() => MemberConnection, { description: 'All members, oldest first (admins only).' })
+  members(@Args() args: MembersArgs): Promise<MemberConnection> {
+    return this.service.list(args);
+  }
+
+  @Roles('ADMIN')
+  @Mutation(() => Member, { description: 'Suspends an active member; its tokens are refused at once (admins only).' })
+  suspendMember(
+    @CurrentMember() caller: AuthenticatedMember,
+    @Args('input') input: SuspendMemberInput,
+    @RequestId() requestId?: string,
+  ): Promise<Member> {
+    return this.service.suspend(caller, input, requestId);
+  }
+
+  @Roles('ADMIN')
+  @Mutation(() => Member, { description: 'Makes a suspended member active again (admins only).' })
+  reinstateMember(
+    @CurrentMember() caller: AuthenticatedMember,
+    @Args('input') input: ReinstateMemberInput,
+    @RequestId() requestId?: string,
+  ): Promise<Member> {
+    return this.service.reinstate(caller, input, requestId);
+  }
+}

@@ -1,0 +1,150 @@
+import { Injectable } from '@nestjs/common';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { AuditAction, AuditService, memberActor, type AuditActor } from '@app/audit';
+import type { AuthenticatedMember } from '@app/auth';
+import { decodeCursor, encodeCursor, invalidCursor, pageSize, toConnection, type ConnectionShape } from '@app/common';
+import { MemberRole, MemberStatus, PrismaService } from '@app/database';
+import { newClientId } from './credentials.js';
+import type { MembersArgs } from './dto/members.args.js';
+import type { ReinstateMemberInput } from './dto/reinstate-member.input.js';
+import type { SuspendMemberInput } from './dto/suspend-member.input.js';
+import { normalizePublicJwk } from './keys/public-jwk.js';
+import { MEMBER_SELECT, toMember } from './member.mapper.js';
+import { MembersError, MembersErrorCode } from './members.error.js';
+import type { Member } from './models/member.model.js';
+
+/** Serializes admin bootstrapping so two first starts cannot both create "the first" admin. */
+const BOOTSTRAP_LOCK = 4_471_525_103;
+const LIST = 'members';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A freshly bootstrapped admin and the private key only its credential file will hold. */
+export interface BootstrappedAdmin {
+  member: Member;
+  privateJwk: JWK;
+}
+
+/** Members: reading them, suspension, and creating admins. */
+@Injectable()
+export class MembersService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** The calling member itself. */
+  async me(caller: AuthenticatedMember): Promise<Member> {
+    const row = await this.prisma.member.findUnique({ where: { id: caller.id }, select: MEMBER_SELECT });
+    if (!row) throw new MembersError(MembersErrorCode.MEMBER_NOT_FOUND, 'Member not found');
+    return toMember(row);
+  }
+
+  /** A page of all members, oldest first (admin). */
+  async list(args: MembersArgs): Promise<ConnectionShape<Member>> {
+    const first = pageSize(args.first);
+    let after: string | undefined;
+    if (args.after) {
+      [after] = decodeCursor(LIST, args.after, ['string'] as const);
+      if (!UUID.test(after)) throw invalidCursor();
+    }
+    // Prisma's cursor compares (created_at, id) against the cursor row in SQL,
+    // at the column's full microsecond precision.
+    const rows = await this.prisma.member.findMany({
+      select: MEMBER_SELECT,
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      take: first + 1,
+      ...(after ? { cursor: { id: after }, skip: 1 } : {}),
+    });
+    return toConnection(rows, first, (row) => encodeCursor(LIST, [row.id]), toMember);
+  }
+
+  /** Suspends an ACTIVE member; its access tokens are refused from the next request on. */
+  async suspend(admin: AuthenticatedMember, input: SuspendMemberInput, requestId?: string): Promise<Member> {
+    if (input.id === admin.id) {
+      throw new MembersError(MembersErrorCode.CANNOT_SUSPEND_SELF, 'An admin cannot suspend itself');
+    }
+    return this.prisma.$transaction(async (tx) => {
+      const changed = await tx.member.updateMany({
+        where: { id: input.id, status: MemberStatus.ACTIVE },
+        data: { status: MemberStatus.SUSPENDED, suspendedAt: new Date(), suspendedReason: input.reason },
+      });
+      const row = await tx.member.findUnique({ where: { id: input.id }, select: MEMBER_SELECT });
+      if (!row) throw new MembersError(MembersErrorCode.MEMBER_NOT_FOUND, 'Member not found');
+      if (changed.count === 0) {
+        throw new MembersError(MembersErrorCode.MEMBER_NOT_ACTIVE, `Only ACTIVE members can be suspended; this one is ${row.status}`);
+      }
+      await this.audit.record(tx, {
+        actor: memberActor(admin),
+        action: AuditAction.MemberSuspended,
+        target: { type: 'member', id: row.id },
+        requestId,
+        details: { clientId: row.clientId, reason: input.reason },
+      });
+      return toMember(row);
+    });
+  }
+
+  /** Makes a SUSPENDED member ACTIVE again. */
+  async reinstate(admin: AuthenticatedMember, input: ReinstateMemberInput, requestId?: string): Promise<Member> {
+    return this.prisma.$transaction(async (tx) => {
+      const changed = await tx.member.updateMany({
+        where: { id: input.id, status: MemberStatus.SUSPENDED },
+        data: { status: MemberStatus.ACTIVE, suspendedAt: null, suspendedReason: null },
+      });
+      const row = await tx.member.findUnique({ where: { id: input.id }, select: MEMBER_SELECT });
+      if (!row) throw new MembersError(MembersErrorCode.MEMBER_NOT_FOUND, 'Member not found');
+      if (changed.count === 0) {
+        throw new MembersError(MembersErrorCode.MEMBER_NOT_SUSPENDED, `Only SUSPENDED members can be reinstated; this one is ${row.status}`);
+      }
+      await this.audit.record(tx, {
+        actor: memberActor(admin),
+        action: AuditAction.MemberReinstated,
+        target: { type: 'member', id: row.id },
+        requestId,
+        details: { clientId: row.clientId },
+      });
+      return toMember(row);
+    });
+  }
+
+  /** Whether any admin member exists. */
+  async adminExists(): Promise<boolean> {
+    return (await this.prisma.member.count({ where: { role: MemberRole.ADMIN } })) > 0;
+  }
+
+  /**
+   * Creates an ACTIVE admin member with a new Ed25519 key pair and returns
+   * the private key, which the caller writes to the operator's credential
+   * file; the server keeps only the public key. Refuses when an admin exists
+   * unless `additional`.
+   */
+  async bootstrapAdmin(name: string, options: { additional: boolean; actor: AuditActor }): Promise<BootstrappedAdmin> {
+    const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+    const key = await normalizePublicJwk((await exportJWK(pair.publicKey)) as Record<string, string>);
+    const privateJwk: JWK = { ...(await exportJWK(pair.privateKey)), kid: key.kid, alg: key.alg };
+    return this.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${BOOTSTRAP_LOCK}::bigint)`;
+      const admins = await tx.member.count({ where: { role: MemberRole.ADMIN } });
+      if (admins > 0 && !options.additional) {
+        throw new MembersError(MembersErrorCode.ADMIN_EXISTS, 'An admin member exists already; pass --add to create another');
+      }
+      const row = await tx.member.create({
+        data: {
+          clientId: newClientId(),
+          name,
+          status: MemberStatus.ACTIVE,
+          role: MemberRole.ADMIN,
+          keys: { create: { kid: key.kid, alg: key.alg, publicJwk: key.publicJwk } },
+        },
+        select: MEMBER_SELECT,
+      });
+      await this.audit.record(tx, {
+        actor: options.actor,
+        action: AuditAction.AdminBootstrapped,
+        target: { type: 'member', id: row.id },
+        details: { clientId: row.clientId, name, kid: key.kid, additional: admins > 0 },
+      });
+      return { member: toMember(row), privateJwk };
+    });
+  }
+}
