@@ -50,8 +50,8 @@ describe('the audit log', () => {
     await ctx.gql('mutation($i: AcceptInvitationInput!) { acceptInvitation(input: $i) { id } }', {
       i: { invitationToken, publicJwk: (await newKeyPair()).publicJwk },
     });
-    await ctx.gql('mutation($i: SuspendMemberInput!) { suspendMember(input: $i) { id } }', { i: { id: invitation.memberId, reason: 'audit' } }, adminToken);
-    await ctx.gql('mutation($i: ReinstateMemberInput!) { reinstateMember(input: $i) { id } }', { i: { id: invitation.memberId } }, adminToken);
+    await ctx.gql('mutation($id: ID!) { suspendMember(id: $id, reason: "audit") { id } }', { id: invitation.memberId }, adminToken);
+    await ctx.gql('mutation($id: ID!) { reinstateMember(id: $id) { id } }', { id: invitation.memberId }, adminToken);
   });
   afterAll(async () => ctx?.close());
 

@@ -71,7 +71,7 @@ describe('access tokens on GraphQL', () => {
     // A refused mutation changes nothing.
     const keysBefore = await ctx.prisma.memberKey.count();
     const auditBefore = await ctx.prisma.auditEvent.count();
-    const add = await ctx.gql('mutation($i: AddMemberKeyInput!) { addMemberKey(input: $i) { kid } }', { i: { publicJwk: (await newKeyPair()).publicJwk } }, forged);
+    const add = await ctx.gql('mutation($jwk: JSONObject!) { addMemberKey(publicJwk: $jwk) { kid } }', { jwk: (await newKeyPair()).publicJwk }, forged);
     expect(refusal(add)?.code).toBe('UNAUTHENTICATED');
     expect(await ctx.prisma.memberKey.count()).toBe(keysBefore);
     expect(await ctx.prisma.auditEvent.count()).toBe(auditBefore);
@@ -153,12 +153,12 @@ describe('authorization', () => {
       'mutation($i: CreateInvitationInput!) { createInvitation(input: $i) { invitationToken } }',
       { i: { organizationName: 'X', contactEmail: 'x@example.org' } },
     ],
-    ['suspendMember', 'mutation($i: SuspendMemberInput!) { suspendMember(input: $i) { id } }', {}],
-    ['reinstateMember', 'mutation($i: ReinstateMemberInput!) { reinstateMember(input: $i) { id } }', {}],
+    ['suspendMember', 'mutation($id: ID!, $reason: String!) { suspendMember(id: $id, reason: $reason) { id } }', {}],
+    ['reinstateMember', 'mutation($id: ID!) { reinstateMember(id: $id) { id } }', {}],
   ];
 
   it.each(adminOperations)('%s: FORBIDDEN to members, UNAUTHENTICATED without a token, allowed to admins', async (name, query, vars) => {
-    const variables = name === 'suspendMember' ? { i: { id: other.id, reason: 'test' } } : name === 'reinstateMember' ? { i: { id: other.id } } : vars;
+    const variables = name === 'suspendMember' ? { id: other.id, reason: 'test' } : name === 'reinstateMember' ? { id: other.id } : vars;
     const asMember = await ctx.gql(query, variables, memberToken);
     expect(asMember.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'ROLE_REQUIRED' });
     expect(asMember.data).toBeNull();
@@ -177,8 +177,8 @@ describe('authorization', () => {
   it('member operations need a token but no role', async () => {
     for (const query of [
       '{ me { id } }',
-      'mutation { addMemberKey(input: { publicJwk: { kty: "OKP" } }) { kid } }',
-      'mutation { revokeMemberKey(input: { kid: "abc" }) { kid } }',
+      'mutation { addMemberKey(publicJwk: { kty: "OKP" }) { kid } }',
+      'mutation { revokeMemberKey(kid: "abc") { kid } }',
     ]) {
       expect((await ctx.gql(query)).errors?.[0].extensions?.code, query).toBe('UNAUTHENTICATED');
     }

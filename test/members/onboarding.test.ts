@@ -11,10 +11,10 @@ const ACCEPT = `mutation($i: AcceptInvitationInput!) {
   acceptInvitation(input: $i) { id clientId name status role keys { kid alg status publicJwk } }
 }`;
 const ME = '{ me { id clientId name status role keys { kid alg status revokedAt lastUsedAt } } }';
-const ADD_KEY = 'mutation($i: AddMemberKeyInput!) { addMemberKey(input: $i) { kid alg status } }';
-const REVOKE_KEY = 'mutation($i: RevokeMemberKeyInput!) { revokeMemberKey(input: $i) { kid status revokedAt } }';
-const SUSPEND = 'mutation($i: SuspendMemberInput!) { suspendMember(input: $i) { id status suspendedAt suspendedReason } }';
-const REINSTATE = 'mutation($i: ReinstateMemberInput!) { reinstateMember(input: $i) { id status suspendedAt } }';
+const ADD_KEY = 'mutation($publicJwk: JSONObject!) { addMemberKey(publicJwk: $publicJwk) { kid alg status } }';
+const REVOKE_KEY = 'mutation($kid: String!) { revokeMemberKey(kid: $kid) { kid status revokedAt } }';
+const SUSPEND = 'mutation($id: ID!, $reason: String!) { suspendMember(id: $id, reason: $reason) { id status suspendedAt suspendedReason } }';
+const REINSTATE = 'mutation($id: ID!) { reinstateMember(id: $id) { id status suspendedAt } }';
 
 type Created = { createInvitation: { invitationToken: string; invitation: { id: string; clientId: string; memberId: string } } };
 type Accepted = { acceptInvitation: { id: string; clientId: string; status: string; keys: { kid: string }[] } };
@@ -186,11 +186,11 @@ describe('members, keys and onboarding', () => {
       const oldToken = await lab.token();
 
       const newKey = await newKeyPair('ES256');
-      const added = await ctx.gql<{ addMemberKey: { kid: string } }>(ADD_KEY, { i: { publicJwk: newKey.publicJwk } }, oldToken);
+      const added = await ctx.gql<{ addMemberKey: { kid: string } }>(ADD_KEY, { publicJwk: newKey.publicJwk }, oldToken);
       expect(added.data?.addMemberKey).toMatchObject({ kid: newKey.kid, alg: 'ES256', status: 'ACTIVE' });
 
       const newToken = await lab.token(newKey);
-      const revoked = await ctx.gql(REVOKE_KEY, { i: { kid: oldKey.kid } }, newToken);
+      const revoked = await ctx.gql(REVOKE_KEY, { kid: oldKey.kid }, newToken);
       expect(revoked.data?.revokeMemberKey).toMatchObject({ kid: oldKey.kid, status: 'REVOKED', revokedAt: expect.any(String) });
 
       // The old key can no longer authenticate, and its token stopped working at once.
@@ -212,16 +212,16 @@ describe('members, keys and onboarding', () => {
     it('refuses to revoke a member’s last active key, and a key twice', async () => {
       const lab = await ctx.newMember();
       const token = await lab.token();
-      const last = await ctx.gql(REVOKE_KEY, { i: { kid: lab.kid } }, token);
+      const last = await ctx.gql(REVOKE_KEY, { kid: lab.kid }, token);
       expect(last.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'LAST_ACTIVE_KEY' });
-      const byAdmin = await ctx.gql(REVOKE_KEY, { i: { kid: lab.kid } }, adminToken);
+      const byAdmin = await ctx.gql(REVOKE_KEY, { kid: lab.kid }, adminToken);
       expect(byAdmin.errors?.[0].extensions?.reason).toBe('LAST_ACTIVE_KEY');
       expect((await ctx.prisma.memberKey.findUniqueOrThrow({ where: { kid: lab.kid } })).status).toBe(KeyStatus.ACTIVE);
 
       const spare = await newKeyPair();
-      await ctx.gql(ADD_KEY, { i: { publicJwk: spare.publicJwk } }, token);
-      expect((await ctx.gql(REVOKE_KEY, { i: { kid: spare.kid } }, token)).errors).toBeUndefined();
-      expect((await ctx.gql(REVOKE_KEY, { i: { kid: spare.kid } }, token)).errors?.[0].extensions?.reason).toBe('KEY_ALREADY_REVOKED');
+      await ctx.gql(ADD_KEY, { publicJwk: spare.publicJwk }, token);
+      expect((await ctx.gql(REVOKE_KEY, { kid: spare.kid }, token)).errors).toBeUndefined();
+      expect((await ctx.gql(REVOKE_KEY, { kid: spare.kid }, token)).errors?.[0].extensions?.reason).toBe('KEY_ALREADY_REVOKED');
     });
 
     it('keeps members to their own keys; admins may revoke anyone’s', async () => {
@@ -229,13 +229,13 @@ describe('members, keys and onboarding', () => {
       const b = await ctx.newMember();
       const aToken = await a.token();
       const bSpare = await newKeyPair();
-      await ctx.gql(ADD_KEY, { i: { publicJwk: bSpare.publicJwk } }, await b.token());
+      await ctx.gql(ADD_KEY, { publicJwk: bSpare.publicJwk }, await b.token());
 
-      const foreign = await ctx.gql(REVOKE_KEY, { i: { kid: bSpare.kid } }, aToken);
+      const foreign = await ctx.gql(REVOKE_KEY, { kid: bSpare.kid }, aToken);
       expect(foreign.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'KEY_NOT_FOUND' });
       expect((await ctx.prisma.memberKey.findUniqueOrThrow({ where: { kid: bSpare.kid } })).status).toBe(KeyStatus.ACTIVE);
 
-      const byAdmin = await ctx.gql(REVOKE_KEY, { i: { kid: bSpare.kid } }, adminToken);
+      const byAdmin = await ctx.gql(REVOKE_KEY, { kid: bSpare.kid }, adminToken);
       expect(byAdmin.errors).toBeUndefined();
       const entry = await ctx.prisma.auditEvent.findFirstOrThrow({ where: { action: 'member_key.revoked', targetId: bSpare.kid } });
       expect(entry).toMatchObject({ actorMemberId: admin.id, details: { memberId: b.id, byAdmin: true } });
@@ -244,12 +244,12 @@ describe('members, keys and onboarding', () => {
     it('refuses a key registered already, and more than ten active keys', async () => {
       const lab = await ctx.newMember();
       const token = await lab.token();
-      const duplicate = await ctx.gql(ADD_KEY, { i: { publicJwk: lab.key.publicJwk } }, token);
+      const duplicate = await ctx.gql(ADD_KEY, { publicJwk: lab.key.publicJwk }, token);
       expect(duplicate.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'KEY_ALREADY_REGISTERED' });
       for (let i = 0; i < 9; i++) {
-        expect((await ctx.gql(ADD_KEY, { i: { publicJwk: (await newKeyPair()).publicJwk } }, token)).errors).toBeUndefined();
+        expect((await ctx.gql(ADD_KEY, { publicJwk: (await newKeyPair()).publicJwk }, token)).errors).toBeUndefined();
       }
-      const eleventh = await ctx.gql(ADD_KEY, { i: { publicJwk: (await newKeyPair()).publicJwk } }, token);
+      const eleventh = await ctx.gql(ADD_KEY, { publicJwk: (await newKeyPair()).publicJwk }, token);
       expect(eleventh.errors?.[0].extensions?.reason).toBe('TOO_MANY_KEYS');
     });
   });
@@ -260,7 +260,7 @@ describe('members, keys and onboarding', () => {
       const token = await lab.token();
       expect((await ctx.gql(ME, {}, token)).errors).toBeUndefined();
 
-      const suspended = await ctx.gql(SUSPEND, { i: { id: lab.id, reason: 'leaked indicators' } }, adminToken, { 'x-request-id': 'req-suspend-1' });
+      const suspended = await ctx.gql(SUSPEND, { id: lab.id, reason: 'leaked indicators' }, adminToken, { 'x-request-id': 'req-suspend-1' });
       expect(suspended.data?.suspendMember).toMatchObject({ id: lab.id, status: 'SUSPENDED', suspendedReason: 'leaked indicators' });
 
       expect((await ctx.gql(ME, {}, token)).errors?.[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'MEMBER_NOT_ACTIVE' });
@@ -269,26 +269,26 @@ describe('members, keys and onboarding', () => {
       const entry = await ctx.prisma.auditEvent.findFirstOrThrow({ where: { action: 'member.suspended', targetId: lab.id } });
       expect(entry).toMatchObject({ actorMemberId: admin.id, actorLabel: admin.clientId, requestId: 'req-suspend-1', details: { reason: 'leaked indicators' } });
 
-      const reinstated = await ctx.gql(REINSTATE, { i: { id: lab.id } }, adminToken);
+      const reinstated = await ctx.gql(REINSTATE, { id: lab.id }, adminToken);
       expect(reinstated.data?.reinstateMember).toMatchObject({ status: 'ACTIVE', suspendedAt: null });
       expect((await ctx.gql(ME, {}, token)).errors).toBeUndefined();
       expect(await ctx.prisma.auditEvent.count({ where: { action: 'member.reinstated', targetId: lab.id } })).toBe(1);
     });
 
     it('refuses suspending oneself, a member not active, an unknown member, and reinstating an active one', async () => {
-      const self = await ctx.gql(SUSPEND, { i: { id: admin.id, reason: 'oops' } }, adminToken);
+      const self = await ctx.gql(SUSPEND, { id: admin.id, reason: 'oops' }, adminToken);
       expect(self.errors?.[0].extensions?.reason).toBe('CANNOT_SUSPEND_SELF');
       const invited = await ctx.newMember({ status: MemberStatus.INVITED });
-      expect((await ctx.gql(SUSPEND, { i: { id: invited.id, reason: 'x' } }, adminToken)).errors?.[0].extensions).toMatchObject({
+      expect((await ctx.gql(SUSPEND, { id: invited.id, reason: 'x' }, adminToken)).errors?.[0].extensions).toMatchObject({
         code: 'CONFLICT',
         reason: 'MEMBER_NOT_ACTIVE',
       });
-      const unknown = await ctx.gql(SUSPEND, { i: { id: '00000000-0000-4000-8000-000000000000', reason: 'x' } }, adminToken);
+      const unknown = await ctx.gql(SUSPEND, { id: '00000000-0000-4000-8000-000000000000', reason: 'x' }, adminToken);
       expect(unknown.errors?.[0].extensions?.code).toBe('NOT_FOUND');
       const active = await ctx.newMember();
-      expect((await ctx.gql(REINSTATE, { i: { id: active.id } }, adminToken)).errors?.[0].extensions?.reason).toBe('MEMBER_NOT_SUSPENDED');
-      const badId = await ctx.gql(SUSPEND, { i: { id: 'nope', reason: '' } }, adminToken);
-      expect((badId.errors?.[0].extensions?.problems as { field: string }[]).map((p) => p.field).sort()).toEqual(['input.id', 'input.reason']);
+      expect((await ctx.gql(REINSTATE, { id: active.id }, adminToken)).errors?.[0].extensions?.reason).toBe('MEMBER_NOT_SUSPENDED');
+      const badId = await ctx.gql(SUSPEND, { id: 'nope', reason: '' }, adminToken);
+      expect((badId.errors?.[0].extensions?.problems as { field: string }[]).map((p) => p.field).sort()).toEqual(['id', 'reason']);
     });
   });
 

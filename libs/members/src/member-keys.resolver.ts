@@ -13,7 +13,7 @@ export class MemberKeysResolver {
   @Mutation(() => MemberKey, { description: 'Registers another public key for the calling member (key rotation).' })
   addMemberKey(
     @CurrentMember() caller: AuthenticatedMember,
-    @Args('input') input: AddMemberKeyInput,
+    @Args() input: AddMemberKeyInput,
     @RequestId() requestId?: string,
   ): Promise<MemberKey> {
     return this.keys.add(caller, input, requestId);
@@ -25,7 +25,7 @@ export class MemberKeysResolver {
   })
   revokeMemberKey(
     @CurrentMember() caller: AuthenticatedMember,
-    @Args('input') input: RevokeMemberKeyInput,
+    @Args() input: RevokeMemberKeyInput,
     @RequestId() requestId?: string,
   ): Promise<MemberKey> {
     return this.keys.revoke(caller, input, requestId);

@@ -26,7 +26,7 @@ export class MembersResolver {
   @Mutation(() => Member, { description: 'Suspends an active member; its tokens are refused at once (admins only).' })
   suspendMember(
     @CurrentMember() caller: AuthenticatedMember,
-    @Args('input') input: SuspendMemberInput,
+    @Args() input: SuspendMemberInput,
     @RequestId() requestId?: string,
   ): Promise<Member> {
     return this.service.suspend(caller, input, requestId);
@@ -36,7 +36,7 @@ export class MembersResolver {
   @Mutation(() => Member, { description: 'Makes a suspended member active again (admins only).' })
   reinstateMember(
     @CurrentMember() caller: AuthenticatedMember,
-    @Args('input') input: ReinstateMemberInput,
+    @Args() input: ReinstateMemberInput,
     @RequestId() requestId?: string,
   ): Promise<Member> {
     return this.service.reinstate(caller, input, requestId);

@@ -1,7 +1,8 @@
-import { Field, ID, InputType } from '@nestjs/graphql';
+import { ArgsType, Field, ID } from '@nestjs/graphql';
 import { IsUUID } from 'class-validator';
 
-@InputType({ description: 'The suspended member to reinstate.' })
+/** The suspended member to reinstate. Top-level arguments, as the API names them. */
+@ArgsType()
 export class ReinstateMemberInput {
   @Field(() => ID, { description: 'The member id.' })
   @IsUUID()

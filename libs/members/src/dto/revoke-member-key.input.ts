@@ -1,7 +1,8 @@
-import { Field, InputType } from '@nestjs/graphql';
+import { ArgsType, Field } from '@nestjs/graphql';
 import { Matches } from 'class-validator';
 
-@InputType({ description: 'The key to revoke.' })
+/** The key to revoke. Top-level arguments, as the API names them. */
+@ArgsType()
 export class RevokeMemberKeyInput {
   @Field({ description: 'kid of the key (its RFC 7638 thumbprint).' })
   @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'kid must be 1-64 characters of A-Z a-z 0-9 _ -' })

@@ -1,7 +1,8 @@
-import { Field, ID, InputType } from '@nestjs/graphql';
+import { ArgsType, Field, ID } from '@nestjs/graphql';
 import { IsUUID, Matches, MaxLength } from 'class-validator';
 
-@InputType({ description: 'The member to suspend and why.' })
+/** The member to suspend and why. Top-level arguments, as the API names them. */
+@ArgsType()
 export class SuspendMemberInput {
   @Field(() => ID, { description: 'The member id.' })
   @IsUUID()
