@@ -1,9 +1,14 @@
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
 import { explainStartupFailure, loadDotEnv } from '@app/runtime';
+import { registerAuditVerify } from './commands/audit-verify.command.js';
+import { createFirstAdminIfNone, registerBootstrapAdmin } from './commands/bootstrap-admin.command.js';
 import { registerDoctor } from './commands/doctor.command.js';
+import { registerHash } from './commands/hash.command.js';
 import { registerMigrate } from './commands/migrate.command.js';
-import { registerServe } from './commands/serve.command.js';
+import { registerRotateSigningKey } from './commands/rotate-signing-key.command.js';
+import { beforeServeHooks, registerServe } from './commands/serve.command.js';
+import { registerSubmit } from './commands/submit.command.js';
 
 /**
  * The operators' and members' command line: `npm run cli -- <command>`.
@@ -17,6 +22,14 @@ const program = new Command('sigfed')
 registerServe(program);
 registerMigrate(program);
 registerDoctor(program);
+registerHash(program);
+registerSubmit(program);
+registerBootstrapAdmin(program);
+registerRotateSigningKey(program);
+registerAuditVerify(program);
+
+// `npm start` on an empty database creates the first admin once.
+beforeServeHooks.push(createFirstAdminIfNone);
 
 loadDotEnv();
 try {
