@@ -49,7 +49,8 @@ function readUtf8(path: string, what: string): string {
   }
 }
 
-function loadCredentials(path: string): SigfedCredentials {
+/** Reads a member credentials file ({ clientId, privateJwk, issuer }), or fails naming it. */
+export function loadCredentials(path: string): SigfedCredentials {
   try {
     return parseCredentials(readFileSync(path, 'utf8'));
   } catch (error) {

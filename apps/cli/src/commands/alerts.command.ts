@@ -1,0 +1,69 @@
+import { Option, type Command } from 'commander';
+import { isIndicatorType, SigfedClient, type Alert, type AlertFilter } from '@app/sdk';
+import { CliFailure, reportFailures } from './hash.command.js';
+import { loadCredentials } from './submit.command.js';
+
+interface AlertsOptions {
+  credentials?: string;
+  server?: string;
+  status?: string;
+  type?: string;
+  since?: string;
+  limit: string;
+  json?: boolean;
+}
+
+function row(a: Alert): string {
+  const others = `${a.otherHolderCount} other${a.otherHolderCount === 1 ? '' : 's'}`;
+  const named = a.disclosedHolders.length ? ` (${a.disclosedHolders.join(', ')})` : '';
+  return [
+    a.createdAt.slice(0, 19).replace('T', ' '),
+    a.status.padEnd(6),
+    a.type.padEnd(19),
+    a.keyEpoch.padEnd(10),
+    `${a.token.slice(0, 16)}…`,
+    `${others}${named}`,
+    a.externalRef ? `ref ${a.externalRef}` : '',
+  ].join('  ');
+}
+
+/** `alerts`: the member's alerts, newest first, as a table or JSON lines. */
+export function registerAlerts(program: Command): void {
+  program
+    .command('alerts')
+    .description("list your alerts, newest first (only your own token, reference and counts about others)")
+    .addOption(new Option('--credentials <path>', 'your credentials JSON').env('SIGFED_CREDENTIALS'))
+    .option('--server <url>', "server address (default: the credentials' issuer)")
+    .option('--status <status>', 'OPEN or CLOSED')
+    .option('--type <type>', 'only this indicator type')
+    .option('--since <iso-time>', 'only alerts created or changed since then')
+    .option('--limit <n>', 'at most this many', '100')
+    .option('--json', 'one JSON object per line')
+    .action((options: AlertsOptions) =>
+      reportFailures('alerts', async () => {
+        if (!options.credentials) throw new CliFailure('--credentials <path> (or SIGFED_CREDENTIALS) is required');
+        const filter: { -readonly [K in keyof AlertFilter]: AlertFilter[K] } = {};
+        if (options.status) {
+          if (options.status !== 'OPEN' && options.status !== 'CLOSED') throw new CliFailure('--status must be OPEN or CLOSED');
+          filter.status = options.status;
+        }
+        if (options.type) {
+          if (!isIndicatorType(options.type)) throw new CliFailure(`unknown indicator type ${JSON.stringify(options.type)}`);
+          filter.type = options.type;
+        }
+        if (options.since) {
+          if (Number.isNaN(Date.parse(options.since))) throw new CliFailure('--since must be an ISO 8601 time');
+          filter.since = new Date(options.since).toISOString();
+        }
+        const limit = Number(options.limit);
+        if (!Number.isInteger(limit) || limit < 1) throw new CliFailure('--limit must be a positive whole number');
+        const client = SigfedClient.fromCredentials(loadCredentials(options.credentials), { baseUrl: options.server });
+        let shown = 0;
+        for await (const alert of client.alerts({ filter, pageSize: Math.min(limit, 100) })) {
+          console.log(options.json ? JSON.stringify(alert) : row(alert));
+          if (++shown >= limit) break;
+        }
+        if (!options.json) process.stderr.write(`${shown} alert(s)\n`);
+      }),
+    );
+}
