@@ -2,9 +2,16 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
-import { GraphQLExceptionFilter, InputValidationPipe } from '@app/common';
+import { AlertStreamModule } from '@app/alert-stream';
+import { AuditModule } from '@app/audit';
+import { AuthModule } from '@app/auth';
+import { GraphQLExceptionFilter, InputValidationPipe, JSONObjectScalar } from '@app/common';
 import type { AppConfig } from '@app/config';
+import { MembersModule } from '@app/members';
+import { AlertsModule } from '@app/alerts';
+import { IndicatorsModule } from '@app/indicators';
 import { CoreModule } from '@app/runtime';
+import { WebhooksModule } from '@app/webhooks';
 import { graphqlOptions } from './graphql.config.js';
 import { ServerInfoResolver } from './server-info/server-info.resolver.js';
 
@@ -14,9 +21,20 @@ export class ApiModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [CoreModule.forRoot(config, 'api'), GraphQLModule.forRoot<ApolloDriverConfig>(graphqlOptions(config))],
+      imports: [
+        CoreModule.forRoot(config, 'api'),
+        GraphQLModule.forRoot<ApolloDriverConfig>(graphqlOptions(config)),
+        AuthModule,
+        AuditModule,
+        MembersModule,
+        IndicatorsModule,
+        AlertsModule,
+        WebhooksModule,
+        AlertStreamModule,
+      ],
       providers: [
         ServerInfoResolver,
+        JSONObjectScalar,
         { provide: APP_PIPE, useClass: InputValidationPipe },
         { provide: APP_FILTER, useValue: new GraphQLExceptionFilter(config.env === 'development') },
       ],

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { ApolloDriver } from '@nestjs/apollo';
+import { alertStreamWsOptions } from '@app/alert-stream';
 import { projectRoot } from '@app/common';
 import type { AppConfig } from '@app/config';
 import { queryLimitsPlugin } from './graphql/query-limits.plugin.js';
@@ -33,5 +34,7 @@ export function graphqlOptions(config: AppConfig): ApolloDriverConfig {
       }),
     ],
     context: ({ req, res }: { req: unknown; res: unknown }) => ({ req, res }),
+    // Subscriptions (alertEvents) over graphql-ws on the same path; the bearer token travels in the init payload.
+    subscriptions: { 'graphql-ws': alertStreamWsOptions() },
   };
 }

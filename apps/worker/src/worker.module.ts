@@ -4,8 +4,10 @@ import { CorrelationModule } from '@app/correlation';
 import { OutboxRelayModule } from '@app/outbox';
 import { JobHandlers, JobName } from '@app/queue';
 import { CoreModule } from '@app/runtime';
+import { WebhookWorkerModule } from '@app/webhooks';
 import { EventsProcessor } from './processors/events.processor.js';
 import { MaintenanceProcessor } from './processors/maintenance.processor.js';
+import { WebhooksProcessor } from './processors/webhooks.processor.js';
 
 /**
  * The BullMQ role: the outbox relay and the queue processors. It serves
@@ -18,19 +20,21 @@ export class WorkerModule implements OnApplicationBootstrap {
   constructor(
     private readonly handlers: JobHandlers,
     private readonly events: EventsProcessor,
+    private readonly webhooks: WebhooksProcessor,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [CoreModule.forRoot(config, 'worker'), OutboxRelayModule, CorrelationModule],
-      providers: [EventsProcessor, MaintenanceProcessor],
+      imports: [CoreModule.forRoot(config, 'worker'), OutboxRelayModule, CorrelationModule, WebhookWorkerModule],
+      providers: [EventsProcessor, MaintenanceProcessor, WebhooksProcessor],
     };
   }
 
   onApplicationBootstrap(): void {
     this.handlers.assertComplete(JobName);
     this.events.worker.concurrency = this.config.worker.concurrency;
+    this.webhooks.worker.concurrency = this.config.webhooks.concurrency;
   }
 }

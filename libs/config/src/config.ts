@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { EnvironmentVariables } from './env.schema.js';
+import { parseCidrList, parseDurationList } from './webhook-settings.js';
 
 /** Raised when the environment is unusable; `problems` names each bad variable. */
 export class ConfigError extends Error {
@@ -28,12 +29,27 @@ export interface AppConfig {
     expirySweepSeconds: number;
   };
   correlation: { minMembers: number; commonShare: number; commonMinHolders: number };
+  graphql: { maxDepth: number; maxAliases: number; maxOperations: number; maxCost: number; introspection: boolean };
+  requestTimeoutMs: number;
   auth: {
     accessTokenTtlSeconds: number;
     /** SIGFED_MASTER_KEY as given (base64url); undefined means <dataDir>/master.key. */
     masterKey?: string;
     failureBurstThreshold: number;
   };
+  webhooks: {
+    timeoutMs: number;
+    /** Delay before each attempt: [first, first retry, ...]; its length is the number of attempts. */
+    retryScheduleMs: number[];
+    disableAfterSeconds: number;
+    allowHttp: boolean;
+    /** Normalized CIDRs that private, loopback or reserved destinations may still be in. */
+    allowedCidrs: string[];
+    secretGraceSeconds: number;
+    concurrency: number;
+    endpointConcurrency: number;
+  };
+  subscriptions: { recheckSeconds: number };
   bootstrap: {
     /** Name of the admin member created on first start. */
     adminName: string;
@@ -65,6 +81,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const vars = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
   const problems = validateSync(vars, { forbidUnknownValues: true }).flatMap(describe);
+  const retrySchedule = parseDurationList(vars.WEBHOOK_RETRY_SCHEDULE ?? '');
+  const allowed = parseCidrList(vars.WEBHOOK_ALLOWED_CIDRS ?? '');
+  if ('bad' in allowed) problems.push(`WEBHOOK_ALLOWED_CIDRS: "${allowed.bad}" is not an IP address or CIDR`);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const publicBaseUrl = (vars.PUBLIC_BASE_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, '');
@@ -93,6 +112,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       },
       expirySweepSeconds: vars.EXPIRY_SWEEP_SECONDS,
     },
+    graphql: {
+      maxDepth: vars.GRAPHQL_MAX_DEPTH,
+      maxAliases: vars.GRAPHQL_MAX_ALIASES,
+      maxOperations: vars.GRAPHQL_MAX_OPERATIONS,
+      maxCost: vars.GRAPHQL_MAX_COST,
+      introspection: vars.NODE_ENV !== 'production' || vars.GRAPHQL_INTROSPECTION,
+    },
+    requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,
     correlation: {
       minMembers: vars.MATCH_MIN_MEMBERS,
       commonShare: vars.COMMON_TOKEN_SHARE,
@@ -103,6 +130,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       masterKey: vars.SIGFED_MASTER_KEY,
       failureBurstThreshold: vars.AUTH_FAILURE_BURST_THRESHOLD,
     },
+    webhooks: {
+      timeoutMs: vars.WEBHOOK_TIMEOUT_MS,
+      retryScheduleMs: retrySchedule ?? [0],
+      disableAfterSeconds: vars.WEBHOOK_DISABLE_AFTER_SECONDS,
+      allowHttp: vars.WEBHOOK_ALLOW_HTTP,
+      allowedCidrs: 'cidrs' in allowed ? allowed.cidrs : [],
+      secretGraceSeconds: vars.WEBHOOK_SECRET_GRACE_SECONDS,
+      concurrency: vars.WEBHOOK_CONCURRENCY,
+      endpointConcurrency: vars.WEBHOOK_ENDPOINT_CONCURRENCY,
+    },
+    subscriptions: { recheckSeconds: vars.SUBSCRIPTION_RECHECK_SECONDS },
     bootstrap: {
       adminName: vars.BOOTSTRAP_ADMIN_NAME,
       credentialFile: join(resolve(vars.DATA_DIR), 'bootstrap-admin.json'),

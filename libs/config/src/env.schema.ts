@@ -205,4 +205,104 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(86_400)
   EXPIRY_SWEEP_SECONDS = 60;
+
+  /** GraphQL documents deeper than this are refused before any resolver runs. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(50)
+  GRAPHQL_MAX_DEPTH = 10;
+
+  /** Most aliased fields per operation. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000)
+  GRAPHQL_MAX_ALIASES = 30;
+
+  /** Most operations in one document. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  GRAPHQL_MAX_OPERATIONS = 5;
+
+  /** Highest cost of one operation (lists cost their page size times their items). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(1_000_000)
+  GRAPHQL_MAX_COST = 10_000;
+
+  /** Introspection in production; always on elsewhere. */
+  @Transform(toBool)
+  @IsBoolean()
+  GRAPHQL_INTROSPECTION = false;
+
+  /** A request still running after this long is answered 503 and its connection closed. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_000)
+  @Max(600_000)
+  REQUEST_TIMEOUT_MS = 60_000;
+
+  /** Time one webhook delivery attempt may take: connecting, sending, and reading the (capped) response. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_000)
+  @Max(60_000)
+  WEBHOOK_TIMEOUT_MS = 15_000;
+
+  /**
+   * Delays before each webhook delivery attempt, comma-separated: the first
+   * attempt, then each retry. Units ms, s, m, h, d; a bare number is seconds.
+   */
+  @Matches(/^\s*\d+(\.\d+)?(ms|s|m|h|d)?\s*(,\s*\d+(\.\d+)?(ms|s|m|h|d)?\s*){0,24}$/i, {
+    message: 'WEBHOOK_RETRY_SCHEDULE must be 1-25 comma-separated durations such as 0,5s,5m,2h',
+  })
+  WEBHOOK_RETRY_SCHEDULE = '0,5s,5m,30m,2h,5h,10h,10h';
+
+  /** A webhook endpoint that has failed without a single success for this long is disabled. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(90 * 86_400)
+  WEBHOOK_DISABLE_AFTER_SECONDS = 5 * 86_400;
+
+  /** Accept plain http:// webhook URLs (test setups, private deployments); otherwise https only. */
+  @Transform(toBool)
+  @IsBoolean()
+  WEBHOOK_ALLOW_HTTP = false;
+
+  /** CIDRs webhook URLs may reach although private, loopback or reserved (comma-separated). */
+  @Matches(/^[0-9A-Fa-f:./,\s]*$/, { message: 'WEBHOOK_ALLOWED_CIDRS must be comma-separated CIDRs such as 10.0.0.0/8,::1/128' })
+  WEBHOOK_ALLOWED_CIDRS = '';
+
+  /** After rotateWebhookSecret, how long the previous secret keeps signing beside the new one. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(30 * 86_400)
+  WEBHOOK_SECRET_GRACE_SECONDS = 86_400;
+
+  /** Webhook deliveries one worker process runs at once. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  WEBHOOK_CONCURRENCY = 16;
+
+  /** Deliveries to one endpoint in flight at once, across every worker (a slow endpoint holds no more). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  WEBHOOK_ENDPOINT_CONCURRENCY = 2;
+
+  /** How often a live GraphQL subscription re-checks its access token and member (suspension, key revocation). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3_600)
+  SUBSCRIPTION_RECHECK_SECONDS = 30;
 }

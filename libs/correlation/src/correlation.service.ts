@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { PrismaService, type Prisma } from '@app/database';
+import { OutboxService } from '@app/outbox';
+import { JobName } from '@app/queue';
 import { decideMatch, type AlertBefore, type MatchBefore, type MatchPlan } from './decide.js';
 import type { AlertEvent, TokenKey } from './correlation.types.js';
 
@@ -27,6 +29,7 @@ export class CorrelationService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly prisma: PrismaService,
+    private readonly outbox: OutboxService,
   ) {}
 
   /** Correlates every token a submission stored or refreshed (and that no later submission took over). */
@@ -170,6 +173,10 @@ export class CorrelationService {
                AS u(id, status, others, version)
          WHERE a.id = u.id`;
       for (const u of updates) events.push({ alertId: u.id, memberId: u.memberId, type: u.type, version: u.version });
+    }
+    // In the same transaction: the changes are announced (webhooks, live subscriptions) if and only if they commit.
+    if (events.length) {
+      await this.outbox.publish(tx, JobName.events.AlertsChanged, { events, occurredAt: new Date().toISOString() });
     }
     return events;
   }

@@ -27,7 +27,7 @@ export class MetricsService {
 
   readonly jobs = new Counter({
     name: 'sigfed_jobs_total',
-    help: 'Jobs this process finished, by queue and outcome (completed or failed).',
+    help: 'Jobs this process finished, by queue and outcome (completed, failed, or delayed: rescheduled itself, as a webhook waiting for its next attempt).',
     labelNames: ['queue', 'outcome'] as const,
     registers: [this.registry],
   });

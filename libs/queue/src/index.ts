@@ -1,4 +1,4 @@
-export { ALL_QUEUES, DEFAULT_JOB_OPTIONS, JobName, QueueName } from './queue.constants.js';
+export { ALL_QUEUES, DEFAULT_JOB_OPTIONS, JobName, QueueName, WEBHOOK_JOB_OPTIONS } from './queue.constants.js';
 export { JobHandlers, UnknownJobError, type JobHandler } from './job-handlers.js';
 export { QueueModule } from './queue.module.js';
 export { bullConnectionOptions, checkRedis, probeConnection } from './redis.js';

@@ -29,8 +29,19 @@ export const JobName = {
     IndicatorsRemoved: 'indicators.removed',
     /** The suppression list changed: re-evaluate the listed keys. */
     SuppressionChanged: 'suppression.changed',
+    /** Correlation changed members' alerts: webhook deliveries and live subscriptions. */
+    AlertsChanged: 'alerts.changed',
+    /** A member key was revoked: `member.key_revoked` webhooks to its member. */
+    MemberKeyRevoked: 'member_key.revoked',
+    /** An endpoint was disabled: `webhook.endpoint_disabled` to its member's other endpoints. */
+    WebhookEndpointDisabled: 'webhook_endpoint.disabled',
+    /** Deliveries were created or rounds restarted by the API (test events, redelivery): queue them. */
+    WebhookDeliveriesQueued: 'webhook_deliveries.queued',
   },
-  [QueueName.Webhooks]: {} as Record<string, string>,
+  [QueueName.Webhooks]: {
+    /** One attempt (or a wait for one) of one delivery; the job id names the delivery and its round. */
+    Deliver: 'webhook.deliver',
+  },
   [QueueName.Maintenance]: {
     /** Deletes processed outbox rows past their retention. */
     OutboxCleanup: 'outbox.cleanup',
@@ -38,6 +49,18 @@ export const JobName = {
     ExpireIndicators: 'indicators.expire',
   },
 } satisfies Record<QueueName, Record<string, string>>;
+
+/**
+ * Webhook delivery jobs. A delivery's schedule lives in Postgres (the job
+ * moves itself to `delayed` between attempts); these attempts and this
+ * backoff only cover infrastructure errors such as a database outage.
+ */
+export const WEBHOOK_JOB_OPTIONS: JobsOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 5_000 },
+  removeOnComplete: { age: 3_600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3_600 },
+};
 
 /** Defaults: bounded retention so Redis does not grow without end. */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {

@@ -1,4 +1,4 @@
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import type { MetricsService } from '@app/observability';
 import type { JobHandlers, QueueName } from '@app/queue';
 
@@ -15,7 +15,8 @@ export async function routeJob(
     await handlers.get(queue, job.name)(data, job);
     metrics.jobs.inc({ queue, outcome: 'completed' });
   } catch (error) {
-    metrics.jobs.inc({ queue, outcome: 'failed' });
+    // A job that moved itself to `delayed` (a webhook waiting for its next attempt) did not fail.
+    metrics.jobs.inc({ queue, outcome: error instanceof DelayedError ? 'delayed' : 'failed' });
     throw error;
   } finally {
     end();

@@ -1,0 +1,20 @@
+import type { AlertEventType } from '@app/correlation';
+
+/** One alert change as it travels between processes: ids only, never alert content. */
+export interface StreamedAlertEvent {
+  memberId: string;
+  alertId: string;
+  type: AlertEventType;
+  version: number;
+}
+
+/** A Redis pub/sub message: the changes one correlation pass made. */
+export interface AlertStreamMessage {
+  occurredAt: string;
+  events: StreamedAlertEvent[];
+}
+
+/** The pub/sub channel, under the deployment's key prefix (Redis does not prefix channels itself). */
+export function alertEventsChannel(prefix: string): string {
+  return `${prefix}:alert-events`;
+}

@@ -1,0 +1,7 @@
+export { AlertEventsPublisher } from './alert-events.publisher.js';
+export { alertEventsChannel, type AlertStreamMessage, type StreamedAlertEvent } from './alert-stream.channel.js';
+export { AlertStreamError, AlertStreamErrorCode } from './alert-stream.error.js';
+export { AlertStreamModule } from './alert-stream.module.js';
+export { AlertStreamService } from './alert-stream.service.js';
+export { alertStreamWsOptions, bearerFromConnectionParams, type StreamContext, type StreamSocket } from './graphql-ws.options.js';
+export { AlertEventView } from './models/alert-event.model.js';

@@ -1,0 +1,149 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AuthenticatedMember } from '@app/auth';
+import { decodeCursor, encodeCursor, invalidCursor, pageSize, toConnection, type ConnectionShape } from '@app/common';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { DeliveryStatus, Prisma, PrismaService, WebhookEndpointStatus } from '@app/database';
+import { OutboxService } from '@app/outbox';
+import { JobName } from '@app/queue';
+import type { WebhookDeliveriesArgs } from './dto/webhook-deliveries.args.js';
+import type { WebhookDelivery, WebhookDeliveryAttempt } from './models/webhook-delivery.model.js';
+import { endpointNotFound } from './webhook-endpoints.service.js';
+import { WebhookEventType } from './webhook-events.js';
+import { WebhookError, WebhookErrorCode } from './webhook.exception.js';
+import { freshEventId, toEndpointView, webhookBody } from './webhook-views.js';
+import { ATTEMPTS_SHOWN } from './webhooks.constants.js';
+
+const LIST = 'webhook-deliveries';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type DeliveryRow = Omit<WebhookDelivery, 'attempts'> & { createdKey: string };
+
+const SELECT_DELIVERY = Prisma.sql`
+  SELECT d.id, d.endpoint_id AS "endpointId", d.event_id AS "eventId", d.event_type AS "eventType", d.body,
+         d.status, d.attempt_count AS "attemptCount", d.next_attempt_at AS "nextAttemptAt",
+         d.last_attempt_at AS "lastAttemptAt", d.created_at AS "createdAt", d.completed_at AS "completedAt",
+         d.created_at::text AS "createdKey"
+    FROM webhook_deliveries d`;
+
+/** A member's view of its deliveries, and the hand-made ones: redelivery and test events. */
+@Injectable()
+export class WebhookDeliveriesService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly prisma: PrismaService,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  /** Deliveries of one of the member's endpoints, newest first, with their latest attempts. */
+  async list(memberId: string, args: WebhookDeliveriesArgs): Promise<ConnectionShape<WebhookDelivery>> {
+    if (!UUID.test(args.endpointId)) throw endpointNotFound();
+    const owned = await this.prisma.webhookEndpoint.count({ where: { id: args.endpointId, memberId } });
+    if (!owned) throw endpointNotFound();
+    const first = pageSize(args.first);
+    const conditions = [Prisma.sql`d.endpoint_id = ${args.endpointId}::uuid`];
+    if (args.filter?.status) conditions.push(Prisma.sql`d.status = ${args.filter.status}::"DeliveryStatus"`);
+    if (args.after) {
+      const [created, id] = decodeCursor(LIST, args.after, ['string', 'string'] as const);
+      if (!UUID.test(id) || Number.isNaN(Date.parse(created))) throw invalidCursor();
+      conditions.push(Prisma.sql`(d.created_at, d.id) < (${created}::timestamptz, ${id}::uuid)`);
+    }
+    const rows = await this.prisma.$queryRaw<DeliveryRow[]>`
+      ${SELECT_DELIVERY}
+       WHERE ${Prisma.join(conditions, ' AND ')}
+       ORDER BY d.created_at DESC, d.id DESC
+       LIMIT ${first + 1}`;
+    const attempts = await this.attemptsOf(rows.slice(0, first).map((r) => r.id));
+    return toConnection(rows, first, (r) => encodeCursor(LIST, [r.createdKey, r.id]), ({ createdKey: _key, ...row }) => ({
+      ...row,
+      attempts: attempts.get(row.id) ?? [],
+    }));
+  }
+
+  /**
+   * Starts a new round of attempts for a finished delivery (same body, same
+   * `webhook-id`, so receivers that already have it can tell).
+   */
+  async redeliver(member: AuthenticatedMember, deliveryId: string): Promise<WebhookDelivery> {
+    if (!UUID.test(deliveryId)) throw deliveryNotFound();
+    await this.prisma.$transaction(async (tx) => {
+      const [row] = await tx.$queryRaw<{ status: DeliveryStatus; endpointStatus: WebhookEndpointStatus }[]>`
+        SELECT d.status, e.status AS "endpointStatus"
+          FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+         WHERE d.id = ${deliveryId}::uuid AND e.member_id = ${member.id}::uuid
+           FOR UPDATE OF d`;
+      if (!row) throw deliveryNotFound();
+      if (row.endpointStatus === WebhookEndpointStatus.DISABLED) throw endpointDisabled();
+      if (row.status === DeliveryStatus.PENDING) {
+        throw new WebhookError(WebhookErrorCode.DeliveryPending, 'This delivery is still being attempted');
+      }
+      await tx.$executeRaw`
+        UPDATE webhook_deliveries
+           SET status = 'PENDING', round = round + 1, attempt_count = 0, completed_at = NULL,
+               next_attempt_at = now() + make_interval(secs => ${this.firstDelaySeconds()})
+         WHERE id = ${deliveryId}::uuid`;
+      await this.outbox.publish(tx, JobName.events.WebhookDeliveriesQueued, { deliveryIds: [deliveryId] });
+    });
+    return this.one(deliveryId);
+  }
+
+  /** Sends a `webhook.test` event to one of the member's endpoints, whatever its event types. */
+  async sendTest(member: AuthenticatedMember, endpointId: string): Promise<WebhookDelivery> {
+    if (!UUID.test(endpointId)) throw endpointNotFound();
+    const id = await this.prisma.$transaction(async (tx) => {
+      const endpoint = await tx.webhookEndpoint.findFirst({ where: { id: endpointId, memberId: member.id } });
+      if (!endpoint) throw endpointNotFound();
+      if (endpoint.status === WebhookEndpointStatus.DISABLED) throw endpointDisabled();
+      const now = new Date();
+      const delivery = await tx.webhookDelivery.create({
+        data: {
+          endpointId,
+          eventId: freshEventId(),
+          eventType: WebhookEventType.Test,
+          body: webhookBody(WebhookEventType.Test, now, toEndpointView(endpoint, now)),
+          nextAttemptAt: new Date(now.getTime() + this.config.webhooks.retryScheduleMs[0]),
+        },
+        select: { id: true },
+      });
+      await this.outbox.publish(tx, JobName.events.WebhookDeliveriesQueued, { deliveryIds: [delivery.id] });
+      return delivery.id;
+    });
+    return this.one(id);
+  }
+
+  private firstDelaySeconds(): number {
+    return this.config.webhooks.retryScheduleMs[0] / 1000;
+  }
+
+  private async one(id: string): Promise<WebhookDelivery> {
+    const [row] = await this.prisma.$queryRaw<DeliveryRow[]>`${SELECT_DELIVERY} WHERE d.id = ${id}::uuid`;
+    const { createdKey: _key, ...delivery } = row;
+    return { ...delivery, attempts: (await this.attemptsOf([id])).get(id) ?? [] };
+  }
+
+  private async attemptsOf(ids: string[]): Promise<Map<string, WebhookDeliveryAttempt[]>> {
+    const map = new Map<string, WebhookDeliveryAttempt[]>();
+    if (ids.length === 0) return map;
+    const rows = await this.prisma.$queryRaw<(WebhookDeliveryAttempt & { deliveryId: string })[]>`
+      SELECT "deliveryId", "attemptedAt", "statusCode", "latencyMs", "responseBody", error FROM (
+        SELECT delivery_id AS "deliveryId", attempted_at AS "attemptedAt", status_code AS "statusCode",
+               latency_ms AS "latencyMs", response_body AS "responseBody", error,
+               row_number() OVER (PARTITION BY delivery_id ORDER BY attempted_at DESC, id DESC) AS n
+          FROM webhook_delivery_attempts WHERE delivery_id = ANY(${ids}::uuid[])) ranked
+       WHERE n <= ${ATTEMPTS_SHOWN}
+       ORDER BY "attemptedAt" DESC`;
+    for (const { deliveryId, ...attempt } of rows) {
+      const list = map.get(deliveryId);
+      if (list) list.push(attempt);
+      else map.set(deliveryId, [attempt]);
+    }
+    return map;
+  }
+}
+
+function deliveryNotFound(): WebhookError {
+  return new WebhookError(WebhookErrorCode.DeliveryNotFound, 'webhook delivery not found');
+}
+
+function endpointDisabled(): WebhookError {
+  return new WebhookError(WebhookErrorCode.EndpointDisabled, 'The endpoint is disabled; enable it with updateWebhookEndpoint first');
+}

@@ -1,0 +1,212 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { AlertError, AlertsService } from '@app/alerts';
+import { AlertEventsPublisher } from '@app/alert-stream';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import type { AlertEvent } from '@app/correlation';
+import { MemberStatus, PrismaService, WebhookEndpointStatus } from '@app/database';
+import { JobName, QueueName, WEBHOOK_JOB_OPTIONS } from '@app/queue';
+import { endpointWants, WebhookEventType } from './webhook-events.js';
+import { stableEventId, toEndpointView, webhookBody } from './webhook-views.js';
+import { RECOVERY_BATCH } from './webhooks.constants.js';
+
+/** Payload of the `alerts.changed` outbox event (written by correlation). */
+export interface AlertsChangedPayload {
+  events: AlertEvent[];
+  occurredAt?: string;
+}
+
+/** A delivery to create: one event for one endpoint. */
+interface NewDelivery {
+  endpointId: string;
+  eventId: string;
+  eventType: WebhookEventType;
+  body: string;
+}
+
+/** What the queue needs to know of a delivery. */
+interface QueuedDelivery {
+  id: string;
+  round: number;
+  nextAttemptAt: Date | null;
+}
+
+/** The job id of one round of one delivery: deterministic, so enqueueing twice queues once. */
+export function deliveryJobId(id: string, round: number): string {
+  return `delivery-${id}-${round}`;
+}
+
+/**
+ * Turns events into deliveries (worker role): one row per (endpoint, event),
+ * unique on the pair, so an outbox event handled twice binds nothing twice,
+ * then one queue job per row. Rows are the truth; jobs are how they run.
+ * A sweep puts back the jobs of due deliveries that Redis lost.
+ */
+@Injectable()
+export class WebhookDispatchService {
+  private readonly logger = new Logger(WebhookDispatchService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly prisma: PrismaService,
+    private readonly alerts: AlertsService,
+    private readonly publisher: AlertEventsPublisher,
+    @InjectQueue(QueueName.Webhooks) private readonly queue: Queue,
+  ) {}
+
+  /** Alert changes: a delivery per subscribed endpoint of each alert's member, then the live stream. */
+  async onAlertsChanged(payload: AlertsChangedPayload): Promise<void> {
+    const occurredAt = payload.occurredAt ? new Date(payload.occurredAt) : new Date();
+    const memberIds = [...new Set(payload.events.map((e) => e.memberId))];
+    const endpoints = await this.prisma.webhookEndpoint.findMany({
+      where: { memberId: { in: memberIds }, status: WebhookEndpointStatus.ENABLED, member: { status: MemberStatus.ACTIVE } },
+      select: { id: true, memberId: true, eventTypes: true },
+    });
+    const rows: NewDelivery[] = [];
+    for (const event of payload.events) {
+      const targets = endpoints.filter((e) => e.memberId === event.memberId && endpointWants(e.eventTypes, event.type));
+      if (targets.length === 0) continue;
+      let alert;
+      try {
+        alert = await this.alerts.get(event.memberId, event.alertId);
+      } catch (error) {
+        if (error instanceof AlertError) continue; // gone with its member
+        throw error;
+      }
+      const eventId = stableEventId(`${event.type}:${event.alertId}:${event.version}`);
+      const body = webhookBody(event.type, occurredAt, alert);
+      for (const target of targets) rows.push({ endpointId: target.id, eventId, eventType: event.type, body });
+    }
+    await this.bind(rows);
+    await this.publisher.publish(payload.events, occurredAt);
+  }
+
+  /** A revoked member key: `member.key_revoked` to the member's subscribed endpoints. */
+  async onMemberKeyRevoked(payload: { memberId: string; kid: string }): Promise<void> {
+    const key = await this.prisma.memberKey.findUnique({ where: { kid: payload.kid } });
+    if (!key || !key.revokedAt) return;
+    const endpoints = await this.prisma.webhookEndpoint.findMany({
+      where: {
+        memberId: key.memberId,
+        status: WebhookEndpointStatus.ENABLED,
+        eventTypes: { has: WebhookEventType.MemberKeyRevoked },
+        member: { status: MemberStatus.ACTIVE },
+      },
+      select: { id: true },
+    });
+    const data = {
+      kid: key.kid,
+      alg: key.alg,
+      status: key.status,
+      publicJwk: key.publicJwk,
+      createdAt: key.createdAt,
+      revokedAt: key.revokedAt,
+      lastUsedAt: key.lastUsedAt,
+    };
+    const eventId = stableEventId(`${WebhookEventType.MemberKeyRevoked}:${key.kid}`);
+    const body = webhookBody(WebhookEventType.MemberKeyRevoked, key.revokedAt, data);
+    await this.bind(endpoints.map((e) => ({ endpointId: e.id, eventId, eventType: WebhookEventType.MemberKeyRevoked, body })));
+  }
+
+  /** A disabled endpoint: `webhook.endpoint_disabled` to every other enabled endpoint of its member. */
+  async onEndpointDisabled(payload: { endpointId: string }): Promise<void> {
+    const endpoint = await this.prisma.webhookEndpoint.findUnique({ where: { id: payload.endpointId } });
+    if (!endpoint || endpoint.status !== WebhookEndpointStatus.DISABLED || !endpoint.disabledAt) return;
+    const others = await this.prisma.webhookEndpoint.findMany({
+      where: {
+        memberId: endpoint.memberId,
+        status: WebhookEndpointStatus.ENABLED,
+        id: { not: endpoint.id },
+        member: { status: MemberStatus.ACTIVE },
+      },
+      select: { id: true },
+    });
+    const type = WebhookEventType.EndpointDisabled;
+    const eventId = stableEventId(`${type}:${endpoint.id}:${endpoint.disabledAt.toISOString()}`);
+    const body = webhookBody(type, endpoint.disabledAt, toEndpointView(endpoint));
+    await this.bind(others.map((e) => ({ endpointId: e.id, eventId, eventType: type, body })));
+  }
+
+  /** Deliveries the API created or restarted (tests, redeliveries): queue them. */
+  async onDeliveriesQueued(payload: { deliveryIds: string[] }): Promise<void> {
+    const rows = await this.prisma.$queryRaw<QueuedDelivery[]>`
+      SELECT id, round, next_attempt_at AS "nextAttemptAt" FROM webhook_deliveries
+       WHERE id = ANY(${payload.deliveryIds}::uuid[]) AND status = 'PENDING'`;
+    await this.enqueue(rows);
+  }
+
+  /**
+   * Re-queues PENDING deliveries overdue by more than the outbox's own
+   * redelivery window whose job is gone (Redis restarted) or failed (an
+   * outage outlasted its infrastructure retries). Returns how many.
+   */
+  async recoverLostJobs(): Promise<number> {
+    const rows = await this.prisma.$queryRaw<QueuedDelivery[]>`
+      SELECT id, round, next_attempt_at AS "nextAttemptAt" FROM webhook_deliveries
+       WHERE status = 'PENDING'
+         AND next_attempt_at < now() - make_interval(secs => ${this.config.outbox.redeliverAfterSeconds})
+       ORDER BY next_attempt_at
+       LIMIT ${RECOVERY_BATCH}`;
+    let recovered = 0;
+    for (const row of rows) {
+      const job = await this.queue.getJob(deliveryJobId(row.id, row.round));
+      if (!job) {
+        await this.enqueue([row]);
+        recovered++;
+      } else if (await job.isFailed()) {
+        await job.retry('failed');
+        recovered++;
+      } else if (await job.isCompleted()) {
+        // Finished without finishing the row (cannot happen by design; cheap to mend if it ever does).
+        await job.remove();
+        await this.enqueue([row]);
+        recovered++;
+      }
+    }
+    if (recovered) this.logger.warn(`re-queued ${recovered} webhook deliveries whose jobs were lost or had failed`);
+    return recovered;
+  }
+
+  /** Creates the deliveries that do not exist yet and queues every one still PENDING. */
+  private async bind(rows: NewDelivery[]): Promise<void> {
+    if (rows.length === 0) return;
+    const firstDelay = this.config.webhooks.retryScheduleMs[0] / 1000;
+    const columns = {
+      endpoints: rows.map((r) => r.endpointId),
+      events: rows.map((r) => r.eventId),
+      types: rows.map((r) => r.eventType),
+      bodies: rows.map((r) => r.body),
+    };
+    await this.prisma.$executeRaw`
+      INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, body, next_attempt_at)
+      SELECT e, ev, t, b, now() + make_interval(secs => ${firstDelay})
+        FROM unnest(${columns.endpoints}::uuid[], ${columns.events}::text[], ${columns.types}::text[], ${columns.bodies}::text[])
+             AS u(e, ev, t, b)
+      ON CONFLICT (endpoint_id, event_id) DO NOTHING`;
+    // Also the ones an earlier, interrupted run created but may not have queued.
+    const queued = await this.prisma.$queryRaw<QueuedDelivery[]>`
+      SELECT d.id, d.round, d.next_attempt_at AS "nextAttemptAt"
+        FROM webhook_deliveries d
+        JOIN unnest(${columns.endpoints}::uuid[], ${columns.events}::text[]) AS u(e, ev)
+          ON d.endpoint_id = u.e AND d.event_id = u.ev
+       WHERE d.status = 'PENDING'`;
+    await this.enqueue(queued);
+  }
+
+  private async enqueue(rows: QueuedDelivery[]): Promise<void> {
+    if (rows.length === 0) return;
+    const now = Date.now();
+    await this.queue.addBulk(
+      rows.map((row) => ({
+        name: JobName.webhooks.Deliver,
+        data: { deliveryId: row.id, round: row.round },
+        opts: {
+          ...WEBHOOK_JOB_OPTIONS,
+          jobId: deliveryJobId(row.id, row.round),
+          delay: Math.max(0, (row.nextAttemptAt?.getTime() ?? now) - now),
+        },
+      })),
+    );
+  }
+}

@@ -1,0 +1,161 @@
+import { createRequire } from 'node:module';
+import { randomUUID } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import { createClient, type Client } from 'graphql-ws';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SigningKeyService } from '@app/auth';
+import type { IndicatorType } from '@app/database';
+import { IndicatorsService } from '@app/indicators';
+import { TestContext, type TestMember } from './support/context.js';
+import { until } from './support/wait.js';
+import { shareToken, startWorker, testToken } from './support/webhooks.js';
+
+// `ws` ships with @nestjs/graphql (the server side uses it); Node 20 has no WebSocket client of its own.
+const WebSocketImpl = createRequire(import.meta.url)('ws') as unknown;
+
+interface Received {
+  type: string;
+  occurredAt: string;
+  alert: { id: string; version: number; status: string };
+}
+
+/** A graphql-ws client subscribed to alertEvents, recording what arrives and how the connection closed. */
+class Subscriber {
+  readonly events: Received[] = [];
+  readonly errors: unknown[] = [];
+  closed: { code: number; reason: string } | undefined;
+  private readonly client: Client;
+
+  constructor(ctx: TestContext, connectionParams: Record<string, unknown>) {
+    this.client = createClient({
+      url: `${ctx.url.replace(/^http/, 'ws')}/graphql`,
+      webSocketImpl: WebSocketImpl,
+      connectionParams,
+      retryAttempts: 0,
+      lazy: false,
+      onNonLazyError: () => undefined, // `closed` records it
+      on: { closed: (event) => (this.closed ??= event as { code: number; reason: string }) },
+    });
+    this.client.subscribe<{ alertEvents: Received }>(
+      { query: 'subscription { alertEvents { type occurredAt alert { id version status } } }' },
+      {
+        next: (result) => {
+          if (result.data) this.events.push(result.data.alertEvents);
+          if (result.errors) this.errors.push(...result.errors);
+        },
+        error: (error) => this.errors.push(error),
+        complete: () => undefined,
+      },
+    );
+  }
+
+  static async open(ctx: TestContext, token: string): Promise<Subscriber> {
+    const subscriber = new Subscriber(ctx, { authorization: `Bearer ${token}` });
+    // The server has the subscription once a round trip on the same connection has completed.
+    await new Promise((r) => setTimeout(r, 300));
+    return subscriber;
+  }
+
+  async dispose(): Promise<void> {
+    await this.client.dispose();
+  }
+}
+
+describe('alertEvents subscription', () => {
+  let api: TestContext;
+  let api2: TestContext;
+  let worker: INestApplication;
+  const subscribers: Subscriber[] = [];
+  const open = async (ctx: TestContext, token: string) => {
+    const s = await Subscriber.open(ctx, token);
+    subscribers.push(s);
+    return s;
+  };
+  const alertOf = async (member: TestMember, token: string) =>
+    api.prisma.alert.findFirstOrThrow({ where: { memberId: member.id, match: { token: Buffer.from(token, 'hex') } } });
+
+  beforeAll(async () => {
+    api = await TestContext.start({ SUBSCRIPTION_RECHECK_SECONDS: '1' });
+    // A second API process: fan-out goes through Redis, so it sees the same events.
+    api2 = await TestContext.start({ SUBSCRIPTION_RECHECK_SECONDS: '1', PUBLIC_BASE_URL: api.url });
+    worker = await startWorker();
+  });
+  afterAll(async () => {
+    for (const s of subscribers) await s.dispose().catch(() => undefined);
+    await worker?.close();
+    await api2?.close();
+    await api?.close();
+  });
+
+  it("delivers a member's own alert events, on every API process, and never another member's", async () => {
+    const [a, b, c, d] = [await api.newMember(), await api.newMember(), await api.newMember(), await api.newMember()];
+    const tokenA = await a.token();
+    const [onA, onA2, onB, onC] = [
+      await open(api, tokenA),
+      await open(api2, tokenA),
+      await open(api, await b.token()),
+      await open(api2, await c.token()),
+    ];
+    const shared = testToken('stream-ab');
+    const other = testToken('stream-cd');
+    await shareToken(api, [a, b], shared);
+    await shareToken(api, [c, d], other);
+
+    await until(() => onA.events.length === 1 && onA2.events.length === 1 && onB.events.length === 1 && onC.events.length === 1, 'one event each');
+    const [alertA, alertB, alertC] = [await alertOf(a, shared), await alertOf(b, shared), await alertOf(c, other)];
+    expect(onA.events[0]).toMatchObject({ type: 'alert.created', alert: { id: alertA.id, version: 1, status: 'OPEN' } });
+    expect(onA2.events[0]).toEqual(onA.events[0]);
+    expect(onB.events[0].alert.id).toBe(alertB.id);
+    expect(onC.events[0].alert.id).toBe(alertC.id);
+
+    // B leaves: A's alert closes, B's too; C sees none of it.
+    await api.app.get(IndicatorsService).retract(b.id, { type: 'ACCOUNT_SIGNAL' as IndicatorType, keyEpoch: '2026-q4', tokens: [shared] });
+    await until(() => onA.events.length === 2 && onB.events.length === 2, 'closing events');
+    expect(onA.events[1]).toMatchObject({ type: 'alert.closed', alert: { id: alertA.id, version: 2, status: 'CLOSED' } });
+    expect(onB.events[1].alert.id).toBe(alertB.id);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(onC.events).toHaveLength(1);
+    for (const s of [onA, onA2, onB, onC]) expect(s.errors).toEqual([]);
+  });
+
+  it('refuses a connection without a token, and a subscription with a bad one', async () => {
+    const bare = new Subscriber(api, {});
+    subscribers.push(bare);
+    await until(() => bare.closed !== undefined, 'closed');
+    expect(bare.closed!.code).toBe(4403);
+
+    const forged = new Subscriber(api, { authorization: 'Bearer not.a.token' });
+    subscribers.push(forged);
+    await until(() => forged.errors.length > 0, 'error');
+    expect(JSON.stringify(forged.errors)).toContain('UNAUTHENTICATED');
+  });
+
+  it('closes the connection when the access token expires (4401)', async () => {
+    const member = await api.newMember();
+    // A token like the token endpoint issues, but living two seconds.
+    const { kid, key } = await api.app.get(SigningKeyService).signer();
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ client_id: member.clientId, role: 'MEMBER', key_id: member.kid })
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid })
+      .setIssuer(api.issuer)
+      .setAudience(api.issuer)
+      .setSubject(member.id)
+      .setJti(randomUUID())
+      .setIssuedAt(now)
+      .setExpirationTime(now + 2)
+      .sign(key);
+    const s = await open(api, token);
+    expect(s.closed).toBeUndefined();
+    await until(() => s.closed !== undefined, 'closed at expiry', 5_000);
+    expect(s.closed).toMatchObject({ code: 4401, reason: 'access token expired' });
+  });
+
+  it('closes the connection when the member is suspended (4403)', async () => {
+    const member = await api.newMember();
+    const s = await open(api, await member.token());
+    await api.prisma.member.update({ where: { id: member.id }, data: { status: 'SUSPENDED', suspendedAt: new Date() } });
+    await until(() => s.closed !== undefined, 'closed after suspension', 5_000);
+    expect(s.closed!.code).toBe(4403);
+  });
+});
