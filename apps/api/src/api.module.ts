@@ -10,6 +10,7 @@ import type { AppConfig } from '@app/config';
 import { MembersModule } from '@app/members';
 import { AlertsModule } from '@app/alerts';
 import { IndicatorsModule } from '@app/indicators';
+import { RateLimitModule } from '@app/rate-limit';
 import { CoreModule } from '@app/runtime';
 import { WebhooksModule } from '@app/webhooks';
 import { graphqlOptions } from './graphql.config.js';
@@ -24,6 +25,7 @@ export class ApiModule {
       imports: [
         CoreModule.forRoot(config, 'api'),
         GraphQLModule.forRoot<ApolloDriverConfig>(graphqlOptions(config)),
+        RateLimitModule,
         AuthModule,
         AuditModule,
         MembersModule,

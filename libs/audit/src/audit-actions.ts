@@ -22,6 +22,8 @@ export const AuditAction = {
   SigningKeyCreated: 'signing_key.created',
   /** An operator rotated the token-signing key. */
   SigningKeyRotated: 'signing_key.rotated',
+  /** An admin set or cleared a member's hourly submission quota. */
+  SubmissionQuotaSet: 'member.submission_quota_set',
   /** An admin put a token on the suppression list (it never alerts). */
   TokenSuppressed: 'suppression.added',
   /** An admin took a token off the suppression list. */

@@ -1,8 +1,17 @@
-import { ForbiddenException, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  ForbiddenException,
+  Inject,
+  Injectable,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
-import { IS_PUBLIC, REQUIRED_ROLES, requestOf, type AccessRole } from '@app/common';
+import type { Request, Response } from 'express';
+import { IS_PUBLIC, operationCostOf, REQUIRED_ROLES, requestOf, setRequestBudget, type AccessRole } from '@app/common';
+import { APP_CONFIG, type AppConfig } from '@app/config';
 import type { MemberRole } from '@app/database';
+import { RateLimitError, RateLimitErrorCode, RateLimitService } from '@app/rate-limit';
 import { AccessTokenService } from './access-token.service.js';
 import { AuthError, AuthErrorCode } from './auth.error.js';
 import { authenticatedMemberOf, setAuthenticatedMember, type AuthenticatedMember } from './authenticated-member.js';
@@ -19,7 +28,8 @@ const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;
  * (registered as APP_GUARD): @Public() passes; everything else needs a valid
  * bearer token of an active member with an unrevoked key, and @Roles(...)
  * further needs one of those roles. Operations of one GraphQL request share
- * one verification.
+ * one verification, and one charge of the request's cost against the
+ * member's rate-limit budget (in Redis, so it holds across API processes).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -28,6 +38,8 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: AccessTokenService,
+    private readonly rateLimits: RateLimitService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -66,6 +78,35 @@ export class AuthGuard implements CanActivate {
     if (!match) throw new AuthError(AuthErrorCode.TOKEN_INVALID);
     const member = await this.tokens.verify(match[1]);
     setAuthenticatedMember(req, member);
+    await this.charge(req, member);
     return member;
+  }
+
+  /**
+   * Charges a GraphQL-over-HTTP request's operation cost (computed by the
+   * query-limits plugin before any resolver) to the member's budget, and
+   * says where the budget stands in RateLimit headers. Subscriptions over
+   * WebSocket carry no cost and are not charged here.
+   */
+  private async charge(req: Request, member: AuthenticatedMember): Promise<void> {
+    const cost = operationCostOf(req);
+    if (cost === undefined) return;
+    const { points, windowSeconds } = this.config.rateLimit;
+    const budget = await this.rateLimits.charge(`q:${member.id}`, cost, points, windowSeconds * 1_000);
+    const reset = Math.max(Math.ceil((budget.resetAt.getTime() - Date.now()) / 1_000), 0);
+    setRequestBudget(req, { cost, limit: budget.limit, remaining: budget.remaining, resetAt: budget.resetAt });
+    const res = (req as Request & { res?: Response }).res;
+    if (res && !res.headersSent) {
+      res.setHeader('RateLimit-Policy', `${points};w=${windowSeconds}`);
+      res.setHeader('RateLimit', `limit=${points}, remaining=${budget.remaining}, reset=${reset}`);
+      if (!budget.allowed) res.setHeader('Retry-After', String(reset));
+    }
+    if (!budget.allowed) {
+      throw new RateLimitError(
+        RateLimitErrorCode.RequestBudget,
+        `Rate limit: this operation costs ${cost} and ${budget.remaining} of ${points} points remain until ${budget.resetAt.toISOString()}`,
+        { cost, limit: points, remaining: budget.remaining, resetAt: budget.resetAt.toISOString(), retryAfterSeconds: reset },
+      );
+    }
   }
 }

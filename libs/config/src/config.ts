@@ -31,6 +31,8 @@ export interface AppConfig {
   correlation: { minMembers: number; commonShare: number; commonMinHolders: number };
   graphql: { maxDepth: number; maxAliases: number; maxOperations: number; maxCost: number; introspection: boolean };
   requestTimeoutMs: number;
+  rateLimit: { points: number; windowSeconds: number; submissionQuotaPerHour: number };
+  probing: { minIndicators: number; minNewShare: number };
   auth: {
     accessTokenTtlSeconds: number;
     /** SIGFED_MASTER_KEY as given (base64url); undefined means <dataDir>/master.key. */
@@ -120,6 +122,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       introspection: vars.NODE_ENV !== 'production' || vars.GRAPHQL_INTROSPECTION,
     },
     requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,
+    rateLimit: {
+      points: vars.RATE_LIMIT_POINTS,
+      windowSeconds: vars.RATE_LIMIT_WINDOW_SECONDS,
+      submissionQuotaPerHour: vars.SUBMISSION_QUOTA_PER_HOUR,
+    },
+    probing: { minIndicators: vars.PROBING_MIN_INDICATORS, minNewShare: vars.PROBING_MIN_NEW_SHARE },
     correlation: {
       minMembers: vars.MATCH_MIN_MEMBERS,
       commonShare: vars.COMMON_TOKEN_SHARE,

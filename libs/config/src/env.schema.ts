@@ -305,4 +305,39 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(3_600)
   SUBSCRIPTION_RECHECK_SECONDS = 30;
+
+  /** Query-cost points each member may spend per RATE_LIMIT_WINDOW_SECONDS (cost as GRAPHQL_MAX_COST counts it). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  RATE_LIMIT_POINTS = 100_000;
+
+  /** Length of the rate-limit window. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  RATE_LIMIT_WINDOW_SECONDS = 60;
+
+  /** Indicators a member may submit per hour unless an admin set its own quota (setSubmissionQuota). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  SUBMISSION_QUOTA_PER_HOUR = 5_000_000;
+
+  /** memberActivity flags probing: at least this many indicators in the window... */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  PROBING_MIN_INDICATORS = 10_000;
+
+  /** ...of which at least this share were new to the member. */
+  @Transform(toFloat)
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  PROBING_MIN_NEW_SHARE = 0.95;
 }

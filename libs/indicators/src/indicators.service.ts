@@ -3,11 +3,14 @@ import { APP_CONFIG, type AppConfig } from '@app/config';
 import { PrismaService } from '@app/database';
 import { OutboxService } from '@app/outbox';
 import { JobName } from '@app/queue';
+import { RateLimitError, RateLimitErrorCode, RateLimitService } from '@app/rate-limit';
 import type { RetractIndicatorsInput } from './dto/retract-indicators.input.js';
 import type { SubmitIndicatorsInput } from './dto/submit-indicators.input.js';
 import { IndicatorError, IndicatorErrorCode } from './indicator.exception.js';
 import type { RetractionResult, SubmissionResult } from './models/submission-result.model.js';
 import { dedupeItems, requestHash, validateIndicatorItems, type NormalizedItem } from './validate-items.js';
+
+type Tx = Parameters<Parameters<PrismaService['$transaction']>[0]>[0];
 
 /** Upper bound of one submission transaction; a 10,000-item batch takes well under a second. */
 const TX_TIMEOUT_MS = 60_000;
@@ -19,12 +22,15 @@ export class IndicatorsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly prisma: PrismaService,
     private readonly outbox: OutboxService,
+    private readonly rateLimits: RateLimitService,
   ) {}
 
   /**
    * Stores a batch for `memberId` in one transaction, all or nothing. A retry
    * with the same idempotency key returns the first result; concurrent
-   * retries wait on the first one's row and then return its result.
+   * retries wait on the first one's row and then return its result. New
+   * batches are charged to the member's hourly submission quota, and the
+   * charge is refunded if the batch is refused or rolled back.
    */
   async submit(memberId: string, input: SubmitIndicatorsInput): Promise<SubmissionResult> {
     const items = validateIndicatorItems(input.indicators, {
@@ -34,30 +40,50 @@ export class IndicatorsService {
     const hash = requestHash(items, input.indicators);
     const unique = dedupeItems(items);
 
-    return this.prisma.$transaction(
-      async (tx) => {
-        const claimed = await tx.$queryRaw<{ id: string }[]>`
-          INSERT INTO submissions (member_id, idempotency_key, request_hash, accepted, duplicates)
-          VALUES (${memberId}::uuid, ${input.idempotencyKey}, ${hash}, 0, 0)
-          ON CONFLICT (member_id, idempotency_key) DO NOTHING
-          RETURNING id`;
-        if (claimed.length === 0) return this.replay(tx, memberId, input.idempotencyKey, hash);
+    let charged = 0;
+    try {
+      return await this.prisma.$transaction(
+        async (tx) => {
+          const claimed = await tx.$queryRaw<{ id: string }[]>`
+            INSERT INTO submissions (member_id, idempotency_key, request_hash, accepted, duplicates)
+            VALUES (${memberId}::uuid, ${input.idempotencyKey}, ${hash}, 0, 0)
+            ON CONFLICT (member_id, idempotency_key) DO NOTHING
+            RETURNING id`;
+          if (claimed.length === 0) return this.replay(tx, memberId, input.idempotencyKey, hash);
 
-        const submissionId = claimed[0].id;
-        const prior = await this.upsert(tx, memberId, submissionId, unique);
-        const result = {
-          submissionId,
-          accepted: unique.length - prior,
-          duplicates: items.length - (unique.length - prior),
-        };
-        await tx.$executeRaw`
-          UPDATE submissions SET accepted = ${result.accepted}, duplicates = ${result.duplicates}
-           WHERE id = ${submissionId}::uuid`;
-        await this.outbox.publish(tx, JobName.events.IndicatorsSubmitted, { submissionId });
-        return result;
-      },
-      { timeout: TX_TIMEOUT_MS, maxWait: TX_TIMEOUT_MS },
-    );
+          await this.chargeQuota(tx, memberId, items.length);
+          charged = items.length;
+          const submissionId = claimed[0].id;
+          const prior = await this.upsert(tx, memberId, submissionId, unique);
+          const accepted = unique.length - prior;
+          const result = { submissionId, accepted, duplicates: items.length - accepted };
+          await tx.$executeRaw`
+            UPDATE submissions SET accepted = ${result.accepted}, duplicates = ${result.duplicates}
+             WHERE id = ${submissionId}::uuid`;
+          await this.outbox.publish(tx, JobName.events.IndicatorsSubmitted, { submissionId });
+          return result;
+        },
+        { timeout: TX_TIMEOUT_MS, maxWait: TX_TIMEOUT_MS },
+      );
+    } catch (error) {
+      if (charged > 0) await this.rateLimits.refund(`sub:${memberId}`, charged);
+      throw error;
+    }
+  }
+
+  /** Takes `count` from the member's hourly quota (its own, set by an admin, or the default). */
+  private async chargeQuota(tx: Tx, memberId: string, count: number): Promise<void> {
+    const [row] = await tx.$queryRaw<{ quota: number | null }[]>`
+      SELECT indicators_per_hour AS quota FROM members WHERE id = ${memberId}::uuid`;
+    const quota = row?.quota ?? this.config.rateLimit.submissionQuotaPerHour;
+    const budget = await this.rateLimits.charge(`sub:${memberId}`, count, quota, 3_600_000);
+    if (!budget.allowed) {
+      throw new RateLimitError(
+        RateLimitErrorCode.SubmissionQuota,
+        `Submission quota: this batch has ${count} indicators and ${budget.remaining} of ${quota} remain this hour (until ${budget.resetAt.toISOString()})`,
+        { limit: quota, remaining: budget.remaining, resetAt: budget.resetAt.toISOString() },
+      );
+    }
   }
 
   /** Removes the member's records of these tokens at once; alerts built on them are re-evaluated. */
@@ -78,7 +104,7 @@ export class IndicatorsService {
   }
 
   private async replay(
-    tx: Parameters<Parameters<PrismaService['$transaction']>[0]>[0],
+    tx: Tx,
     memberId: string,
     idempotencyKey: string,
     hash: Buffer,
@@ -96,11 +122,16 @@ export class IndicatorsService {
   }
 
   /**
-   * One statement: upserts every item and counts those this member already
-   * held actively (both CTEs read the same snapshot, before the upsert).
+   * One statement: upserts every item and returns how many of them this
+   * member already held actively. Those are exactly the rows that keep an
+   * earlier first_seen_at: a new row, or an expired one renewed, gets now().
+   * (Reading the prior rows in a separate join cost a second lookup per item,
+   * and the planner chose a sequential scan of the whole table for it. A
+   * record stored by a transaction that began in the very same microsecond
+   * would count as new: harmless for a count.)
    */
   private async upsert(
-    tx: Parameters<Parameters<PrismaService['$transaction']>[0]>[0],
+    tx: Tx,
     memberId: string,
     submissionId: string,
     items: NormalizedItem[],
@@ -120,12 +151,6 @@ export class IndicatorsService {
             ${items.map((i) => i.discloseIdentity)}::boolean[]
           ) AS t(type, key_epoch, token_hex, observed_at, expires_at, confidence, external_ref, disclose_identity)
       ),
-      prior AS (
-        SELECT count(*) AS n
-          FROM indicators i
-          JOIN input r ON i.type = r.type AND i.key_epoch = r.key_epoch AND i.token = r.token
-         WHERE i.member_id = ${memberId}::uuid AND i.expires_at > now()
-      ),
       upserted AS (
         INSERT INTO indicators AS i (type, key_epoch, token, member_id, confidence, observed_at, first_seen_at,
                                      last_seen_at, expires_at, external_ref, disclose_identity, submission_id)
@@ -141,9 +166,9 @@ export class IndicatorsService {
           external_ref = COALESCE(EXCLUDED.external_ref, i.external_ref),
           disclose_identity = EXCLUDED.disclose_identity,
           submission_id = EXCLUDED.submission_id
-        RETURNING 1
+        RETURNING first_seen_at
       )
-      SELECT (SELECT n FROM prior) AS prior, (SELECT count(*) FROM upserted) AS stored`;
+      SELECT count(*) FILTER (WHERE first_seen_at <> now()) AS prior FROM upserted`;
     return Number(rows[0].prior);
   }
 }

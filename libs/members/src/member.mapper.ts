@@ -23,6 +23,7 @@ export const MEMBER_SELECT = {
   role: true,
   suspendedAt: true,
   suspendedReason: true,
+  indicatorsPerHour: true,
   createdAt: true,
   keys: { select: KEY_SELECT, orderBy: [{ createdAt: 'asc' }, { kid: 'asc' }] },
 } as const satisfies Prisma.MemberSelect;

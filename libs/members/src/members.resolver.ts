@@ -3,6 +3,7 @@ import { CurrentMember, type AuthenticatedMember } from '@app/auth';
 import { RequestId, Roles } from '@app/common';
 import { MembersArgs } from './dto/members.args.js';
 import { ReinstateMemberInput } from './dto/reinstate-member.input.js';
+import { SetSubmissionQuotaArgs } from './dto/set-submission-quota.args.js';
 import { SuspendMemberInput } from './dto/suspend-member.input.js';
 import { MembersService } from './members.service.js';
 import { Member, MemberConnection } from './models/member.model.js';
@@ -40,5 +41,15 @@ export class MembersResolver {
     @RequestId() requestId?: string,
   ): Promise<Member> {
     return this.service.reinstate(caller, input, requestId);
+  }
+
+  @Roles('ADMIN')
+  @Mutation(() => Member, { description: "Sets a member's submission quota in indicators per hour; null restores the default (admins only)." })
+  setSubmissionQuota(
+    @CurrentMember() caller: AuthenticatedMember,
+    @Args() args: SetSubmissionQuotaArgs,
+    @RequestId() requestId?: string,
+  ): Promise<Member> {
+    return this.service.setSubmissionQuota(caller, args, requestId);
   }
 }

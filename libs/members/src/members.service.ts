@@ -7,6 +7,7 @@ import { MemberRole, MemberStatus, PrismaService } from '@app/database';
 import { newClientId } from './credentials.js';
 import type { MembersArgs } from './dto/members.args.js';
 import type { ReinstateMemberInput } from './dto/reinstate-member.input.js';
+import type { SetSubmissionQuotaArgs } from './dto/set-submission-quota.args.js';
 import type { SuspendMemberInput } from './dto/suspend-member.input.js';
 import { normalizePublicJwk } from './keys/public-jwk.js';
 import { MEMBER_SELECT, toMember } from './member.mapper.js';
@@ -56,6 +57,25 @@ export class MembersService {
       ...(after ? { cursor: { id: after }, skip: 1 } : {}),
     });
     return toConnection(rows, first, (row) => encodeCursor(LIST, [row.id]), toMember);
+  }
+
+  /** Sets (or, with null, clears) a member's hourly submission quota (admin); audited. */
+  async setSubmissionQuota(admin: AuthenticatedMember, args: SetSubmissionQuotaArgs, requestId?: string): Promise<Member> {
+    return this.prisma.$transaction(async (tx) => {
+      const found = await tx.member.updateMany({
+        where: { id: args.memberId },
+        data: { indicatorsPerHour: args.indicatorsPerHour ?? null },
+      });
+      if (found.count === 0) throw new MembersError(MembersErrorCode.MEMBER_NOT_FOUND, 'Member not found');
+      await this.audit.record(tx, {
+        actor: memberActor(admin),
+        action: AuditAction.SubmissionQuotaSet,
+        target: { type: 'member', id: args.memberId },
+        requestId,
+        details: { indicatorsPerHour: args.indicatorsPerHour ?? null },
+      });
+      return toMember(await tx.member.findUniqueOrThrow({ where: { id: args.memberId }, select: MEMBER_SELECT }));
+    });
   }
 
   /** Suspends an ACTIVE member; its access tokens are refused from the next request on. */

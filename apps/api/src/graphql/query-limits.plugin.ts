@@ -1,22 +1,32 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { requestBudgetOf, setOperationCost } from '@app/common';
 import { enforceQueryLimits, type QueryLimits } from './query-limits.js';
+
+type HttpContext = BaseContext & { req?: object };
 
 /**
  * Refuses over-limit documents after parsing and validation, before any
- * resolver runs, and reports the cost of accepted ones in `extensions.cost`.
+ * resolver runs; hands the cost to the AuthGuard, which charges it to the
+ * member's budget; and reports `extensions.cost` and, for authenticated
+ * calls, `extensions.rateLimit` ({ cost, limit, remaining, resetAt }).
  */
-export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin<BaseContext> {
+export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin<HttpContext> {
   return {
     async requestDidStart() {
       let cost = 0;
       return {
-        async didResolveOperation({ schema, document, request }) {
+        async didResolveOperation({ schema, document, request, contextValue }) {
           cost = enforceQueryLimits(schema, document, request.operationName, request.variables, limits);
+          if (contextValue.req) setOperationCost(contextValue.req, cost);
         },
-        async willSendResponse({ response }) {
-          if (response.body.kind === 'single' && cost > 0) {
-            response.body.singleResult.extensions = { ...response.body.singleResult.extensions, cost };
-          }
+        async willSendResponse({ response, contextValue }) {
+          if (response.body.kind !== 'single' || cost === 0) return;
+          const budget = contextValue.req ? requestBudgetOf(contextValue.req) : undefined;
+          response.body.singleResult.extensions = {
+            ...response.body.singleResult.extensions,
+            cost,
+            ...(budget ? { rateLimit: { ...budget, resetAt: budget.resetAt.toISOString() } } : {}),
+          };
         },
       };
     },

@@ -1,5 +1,6 @@
 import { Field, InputType, Int } from '@nestjs/graphql';
 import { IsArray, Matches } from 'class-validator';
+import { BulkList } from '@app/common';
 import { IndicatorType } from '@app/database';
 import { IndicatorTokenScalar } from '../indicator-token.scalar.js';
 
@@ -42,5 +43,7 @@ export class SubmitIndicatorsInput {
 
   @Field(() => [IndicatorInput], { description: 'The indicators; at most MAX_INDICATORS_PER_SUBMISSION (default 10,000).' })
   @IsArray()
+  // GraphQL has checked each item's fields, types and token; validateIndicatorItems checks the rest in one pass.
+  @BulkList()
   indicators: IndicatorInput[];
 }

@@ -1,4 +1,4 @@
-import { Field, ID, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { Connection, JSONObject, type JsonObject } from '@app/common';
 import { KeyStatus, MemberRole, MemberStatus } from '@app/database';
 
@@ -79,6 +79,12 @@ export class Member {
 
   @Field(() => String, { nullable: true, description: 'Why the member was suspended, while it is.' })
   suspendedReason: string | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Its own submission quota in indicators per hour, set by an admin; null: the server default (SUBMISSION_QUOTA_PER_HOUR).',
+  })
+  indicatorsPerHour: number | null;
 
   @Field({ description: 'When the member was created (invited).' })
   createdAt: Date;
