@@ -1,7 +1,7 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { IsEnum, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { IndicatorType } from '@app/database';
-import { KEY_EPOCH_PATTERN } from '@app/sdk';
+import { KEY_EPOCH_PATTERN, TOKEN_PATTERN } from '@app/sdk';
 import { IndicatorTokenScalar } from '@app/indicators';
 
 @InputType({ description: 'A token to keep from alerting.' })
@@ -15,6 +15,8 @@ export class SuppressTokenInput {
   keyEpoch: string;
 
   @Field(() => IndicatorTokenScalar, { description: 'The token (64 lowercase hex).' })
+  // The scalar checks the form already; without a rule of its own the global pipe's whitelist refuses the property.
+  @Matches(TOKEN_PATTERN, { message: 'token must be 64 lowercase hex characters' })
   token: string;
 
   @Field({ description: 'Why (e.g. "shared cloud NAT block"), 1-1000 characters; kept in the audit log.' })
@@ -35,5 +37,7 @@ export class UnsuppressTokenInput {
   keyEpoch: string;
 
   @Field(() => IndicatorTokenScalar, { description: 'The token (64 lowercase hex).' })
+  // The scalar checks the form already; without a rule of its own the global pipe's whitelist refuses the property.
+  @Matches(TOKEN_PATTERN, { message: 'token must be 64 lowercase hex characters' })
   token: string;
 }

@@ -1,5 +1,6 @@
 import { Catch, HttpException, Logger, type ArgumentsHost } from '@nestjs/common';
 import type { GqlExceptionFilter } from '@nestjs/graphql';
+import type { Response } from 'express';
 import { GraphQLError } from 'graphql';
 import { DomainError, type GraphQLErrorCode } from './domain-error.js';
 
@@ -16,7 +17,8 @@ const HTTP_TO_GRAPHQL: Record<number, GraphQLErrorCode> = {
  * The one place resolver errors become GraphQL errors: domain errors keep
  * their code and message, Prisma's unique/not-found errors become CONFLICT
  * and NOT_FOUND, and anything unknown is logged and answered with a bare
- * INTERNAL_SERVER_ERROR (no message, no stack) outside development.
+ * INTERNAL_SERVER_ERROR (no message, no stack) outside development. Errors
+ * of plain HTTP routes are answered as JSON.
  */
 @Catch()
 export class GraphQLExceptionFilter implements GqlExceptionFilter {
@@ -25,6 +27,7 @@ export class GraphQLExceptionFilter implements GqlExceptionFilter {
   constructor(private readonly exposeInternals: boolean) {}
 
   catch(exception: unknown, host: ArgumentsHost): unknown {
+    if (host.getType<string>() === 'http') return this.answerHttp(exception, host);
     if (host.getType<string>() !== 'graphql') throw exception;
     if (exception instanceof GraphQLError) return exception;
     if (exception instanceof DomainError) {
@@ -48,5 +51,27 @@ export class GraphQLExceptionFilter implements GqlExceptionFilter {
       this.exposeInternals && exception instanceof Error ? exception.message : 'Internal server error',
       { extensions: { code: 'INTERNAL_SERVER_ERROR' } },
     );
+  }
+
+  /**
+   * Plain HTTP routes (token endpoint, JWKS, health, unknown paths): Nest's
+   * JSON error body. Rethrown, the error reached Express's final handler,
+   * whose HTML page carries the stack trace and file paths unless
+   * NODE_ENV is `production` (Sigfed's default is `development`).
+   */
+  private answerHttp(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const body = exception.getResponse();
+      res.status(status).json(typeof body === 'string' ? { statusCode: status, message: body } : body);
+      return;
+    }
+    this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    res.status(500).json({ statusCode: 500, message: 'Internal server error' });
   }
 }

@@ -13,7 +13,16 @@ function isPlainObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function literal(node: ValueNode, variables: Record<string, unknown> | null | undefined): JsonValue {
+/**
+ * Deepest nesting accepted (a JWK is 2 levels). Deeper values would reach
+ * code that recurses (validation, JSON.stringify, the database driver) and
+ * overflow its stack: an internal error instead of a refusal.
+ */
+const MAX_DEPTH = 32;
+const TOO_DEEP = `JSONObject must not nest deeper than ${MAX_DEPTH} levels`;
+
+function literal(node: ValueNode, variables: Record<string, unknown> | null | undefined, depth = 1): JsonValue {
+  if (depth > MAX_DEPTH) throw new TypeError(TOO_DEEP);
   switch (node.kind) {
     case Kind.STRING:
     case Kind.ENUM:
@@ -26,9 +35,9 @@ function literal(node: ValueNode, variables: Record<string, unknown> | null | un
     case Kind.NULL:
       return null;
     case Kind.LIST:
-      return node.values.map((v) => literal(v, variables));
+      return node.values.map((v) => literal(v, variables, depth + 1));
     case Kind.OBJECT:
-      return Object.fromEntries(node.fields.map((f) => [f.name.value, literal(f.value, variables)]));
+      return Object.fromEntries(node.fields.map((f) => [f.name.value, literal(f.value, variables, depth + 1)]));
     case Kind.VARIABLE:
       return (variables?.[node.name.value] ?? null) as JsonValue;
   }
@@ -37,6 +46,15 @@ function literal(node: ValueNode, variables: Record<string, unknown> | null | un
 function objectOnly(value: unknown): JsonObject {
   // A plain TypeError: graphql-js wraps it into its own error naming the argument.
   if (!isPlainObject(value)) throw new TypeError('JSONObject must be a JSON object');
+  // Measured without recursion, so that any depth is refused rather than overflowing here.
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (depth > MAX_DEPTH) throw new TypeError(TOO_DEEP);
+    for (const item of Object.values(current as object)) {
+      if (typeof item === 'object' && item !== null) stack.push([item, depth + 1]);
+    }
+  }
   return value;
 }
 

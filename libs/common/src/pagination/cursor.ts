@@ -43,3 +43,30 @@ export function decodeCursor<const T extends readonly ('string' | 'number')[]>(
   });
   return key as { [I in keyof T]: T[I] extends 'number' ? number : string };
 }
+
+/** PostgreSQL's text form of a timestamptz, as `created_at::text` writes it into cursors. */
+const TIMESTAMP_KEY = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?[+-](\d{2})(?::(\d{2}))?(?::(\d{2}))?$/;
+
+/**
+ * Whether a cursor's time key is a timestamp PostgreSQL reads back: the
+ * form `created_at::text` produces, every field in range. (`Date.parse`
+ * accepts far more than PostgreSQL does; what it let through failed in
+ * the query as an internal error.)
+ */
+export function isTimestampKey(value: string): boolean {
+  const m = TIMESTAMP_KEY.exec(value);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  return (
+    year >= 1 &&
+    calendar.getUTCMonth() === month - 1 &&
+    calendar.getUTCDate() === day &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    Number(m[8]) <= 15 &&
+    Number(m[9] ?? 0) <= 59 &&
+    Number(m[10] ?? 0) <= 59
+  );
+}

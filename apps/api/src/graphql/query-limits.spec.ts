@@ -1,0 +1,34 @@
+import { buildSchema, parse } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { enforceQueryLimits, withoutListItems } from './query-limits.js';
+
+const schema = buildSchema(`
+  scalar JSONObject
+  input Batch { key: String!, items: [Int!]! }
+  type Query { page(first: Int, after: String): [Int!]!, take(batch: Batch!, extra: JSONObject): Int }
+`);
+
+describe('enforceQueryLimits and variables', () => {
+  it('leaves variables that do not coerce to execution (BAD_USER_INPUT), instead of throwing them from the plugin hook', () => {
+    const doc = parse('query($b: Batch!) { take(batch: $b) }');
+    for (const variables of [{}, { b: null }, { b: { key: 1, items: [] } }, { b: { key: 'k', items: 'x', other: true } }]) {
+      expect(() => enforceQueryLimits(schema, doc, undefined, variables)).not.toThrow();
+    }
+  });
+
+  it('still prices an operation whose variables coerce', () => {
+    const doc = parse('query($n: Int) { page(first: $n) }');
+    expect(enforceQueryLimits(schema, doc, undefined, { n: 50 })).toBeGreaterThan(50);
+  });
+
+  it('copies variables of any depth without recursion, lists emptied', () => {
+    let deep: Record<string, unknown> = { list: [1, 2, 3] };
+    for (let i = 0; i < 200_000; i++) deep = { a: deep };
+    const copy = withoutListItems({ x: deep, items: [1, 2], n: 3 }) as Record<string, unknown>;
+    expect(copy.items).toEqual([]);
+    expect(copy.n).toBe(3);
+    let inner = copy.x as Record<string, unknown>;
+    while ('a' in inner) inner = inner.a as Record<string, unknown>;
+    expect(inner).toEqual({ list: [] });
+  });
+});

@@ -1,0 +1,57 @@
+import { Scalar, type CustomScalar } from '@nestjs/graphql';
+import { Kind, type ValueNode } from 'graphql';
+
+/** RFC 3339 date-time: date, `T`, time with optional fraction, and `Z` or an offset. */
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))$/;
+const RULE = 'DateTime must be an RFC 3339 date-time between years 0001 and 9999, such as 2026-11-26T09:54:33Z';
+
+/** The instant `value` names, or a TypeError (graphql-js reports it with the variable's path). */
+function parse(value: unknown): Date {
+  const m = typeof value === 'string' ? RFC3339.exec(value) : null;
+  if (!m) throw new TypeError(RULE);
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const [offsetHours, offsetMinutes] = [Number(m[9] ?? 0), Number(m[10] ?? 0)];
+  // Every field in range, the day included (no 30 February): the calendar date must survive Date.UTC.
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  if (
+    year < 1 ||
+    calendar.getUTCMonth() !== month - 1 ||
+    calendar.getUTCDate() !== day ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59 ||
+    offsetHours > 23 ||
+    offsetMinutes > 59
+  ) {
+    throw new TypeError(RULE);
+  }
+  const date = new Date(value as string);
+  if (Number.isNaN(date.getTime())) throw new TypeError(RULE);
+  return date;
+}
+
+/**
+ * The DateTime scalar for every `Date` field, in place of the built-in one,
+ * which turned any input into `new Date(input)`: invalid dates and years
+ * PostgreSQL cannot hold reached the database and failed there as internal
+ * errors. Input must be an RFC 3339 date-time (years 0001-9999); output is
+ * ISO 8601 in UTC, as before. Register the class once as a provider of the
+ * API module.
+ */
+@Scalar('DateTime', () => Date)
+export class DateTimeScalar implements CustomScalar<string | null, Date> {
+  description = 'A date-time string at UTC, such as 2019-12-03T09:54:33Z, compliant with the date-time format.';
+
+  parseValue(value: unknown): Date {
+    return parse(value);
+  }
+
+  serialize(value: unknown): string | null {
+    return value instanceof Date ? value.toISOString() : null;
+  }
+
+  parseLiteral(node: ValueNode): Date {
+    if (node.kind !== Kind.STRING) throw new TypeError(RULE);
+    return parse(node.value);
+  }
+}
