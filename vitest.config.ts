@@ -37,7 +37,7 @@ export default defineConfig({
         // Inline projects extend this file: the SWC plugin and aliases apply.
         test: {
           name: 'unit',
-          include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts'],
+          include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'bench/**/*.spec.ts'],
           setupFiles: ['test/setup/node20-polyfills.ts'],
           environment: 'node',
         },

@@ -73,7 +73,7 @@ describe('alertEvents subscription', () => {
     return s;
   };
   const alertOf = async (member: TestMember, token: string) =>
-    api.prisma.alert.findFirstOrThrow({ where: { memberId: member.id, match: { token: Buffer.from(token, 'hex') } } });
+    api.db.alert.findFirstOrThrow({ where: { memberId: member.id, match: { token: Buffer.from(token, 'hex') } } });
 
   beforeAll(async () => {
     api = await TestContext.start({ SUBSCRIPTION_RECHECK_SECONDS: '1' });

@@ -1,20 +1,20 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Module, type INestApplication } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@app/config';
-import { PrismaService, type IndicatorType } from '@app/database';
+import type { IndicatorType, PrismaService } from '@app/database';
 import { IndicatorsModule, IndicatorsService, type IndicatorInput } from '@app/indicators';
 import { ExpiryService } from '@app/correlation';
+import { CoreModule } from '@app/runtime';
 import { WorkerModule } from '../apps/worker/src/worker.module.js';
+import { ownerDb } from './support/context.js';
 import { outboxDrained } from './support/wait.js';
 
 /**
  * Submission through the service, correlation through the real outbox, relay,
  * BullMQ and worker, all against this file's own database and Redis prefix.
  */
-@Module({ imports: [IndicatorsModule] })
-class ApiSide {}
 
 const tok = (label: string) => createHash('sha256').update(label).digest('hex');
 const item = (token: string, extra: Partial<IndicatorInput> = {}): IndicatorInput => ({
@@ -26,6 +26,7 @@ const item = (token: string, extra: Partial<IndicatorInput> = {}): IndicatorInpu
 
 describe('correlation into alerts', () => {
   let app: INestApplication;
+  let api: INestApplication;
   let prisma: PrismaService;
   let indicators: IndicatorsService;
   const members: Record<string, string> = {};
@@ -41,11 +42,16 @@ describe('correlation into alerts', () => {
 
   beforeAll(async () => {
     const config = loadConfig({ ...process.env, OUTBOX_POLL_MS: '100' });
-    const ref = await Test.createTestingModule({ imports: [WorkerModule.forRoot(config), ApiSide] }).compile();
+    const ref = await Test.createTestingModule({ imports: [WorkerModule.forRoot(config)] }).compile();
     app = ref.createNestApplication({ logger: false });
     await app.init();
-    prisma = app.get(PrismaService);
-    indicators = app.get(IndicatorsService);
+    // The API side in an application of its own, so that it connects as the API's role (sigfed_api), the worker as sigfed_worker.
+    const apiRef = await Test.createTestingModule({ imports: [CoreModule.forRoot(config, 'api'), IndicatorsModule] }).compile();
+    api = apiRef.createNestApplication({ logger: false });
+    await api.init();
+    // Assertions look across members: as the tables' owner.
+    prisma = await ownerDb(config);
+    indicators = api.get(IndicatorsService);
     for (const name of ['A', 'B', 'C', 'D']) {
       const m = await prisma.member.create({
         data: { name: `Lab ${name}`, clientId: `test-${name}-${randomUUID()}`, status: 'ACTIVE' },
@@ -53,7 +59,11 @@ describe('correlation into alerts', () => {
       members[name] = m.id;
     }
   });
-  afterAll(async () => app?.close());
+  afterAll(async () => {
+    await api?.close();
+    await app?.close();
+    await prisma?.$disconnect();
+  });
 
   it('alerts every holder of a token that two members hold, with the right counts', async () => {
     const shared = tok('shared-1');
@@ -143,6 +153,18 @@ describe('correlation into alerts', () => {
     expect(results[0]).toMatchObject({ accepted: 2, duplicates: 1 });
     expect(await prisma.submission.count({ where: { memberId: members.D, idempotencyKey: key } })).toBe(1);
     await expect(submit('D', [item(tok('other'))], key)).rejects.toThrow(/already used for a different batch/);
+  });
+
+  it('counts a token the member still holds as a duplicate, and an expired one renewed as accepted', async () => {
+    const [held, expired, fresh] = [tok('held-1'), tok('expired-1'), tok('fresh-1')];
+    expect(await submit('C', [item(held), item(expired)])).toMatchObject({ accepted: 2, duplicates: 0 });
+    await prisma.$executeRaw`UPDATE indicators SET expires_at = now() - interval '1 second'
+                              WHERE member_id = ${members.C}::uuid AND token = ${Buffer.from(expired, 'hex')}`;
+    expect(await submit('C', [item(held), item(expired), item(fresh), item(fresh)])).toMatchObject({ accepted: 2, duplicates: 2 });
+    const renewed = await prisma.indicator.findFirstOrThrow({ where: { memberId: members.C, token: Buffer.from(expired, 'hex') } });
+    expect(renewed.expiresAt.getTime()).toBeGreaterThan(Date.now());
+    expect(renewed.firstSeenAt.getTime()).toBe(renewed.lastSeenAt.getTime());
+    await outboxDrained(prisma);
   });
 
   it('refuses an invalid or oversized batch and leaves the database unchanged', async () => {

@@ -47,7 +47,7 @@ describe('webhook delivery survives crashes', () => {
   };
   const delivered = (endpointId: string) =>
     until(
-      async () => (await api.prisma.webhookDelivery.count({ where: { endpointId, status: 'SUCCEEDED' } })) === 1,
+      async () => (await api.db.webhookDelivery.count({ where: { endpointId, status: 'SUCCEEDED' } })) === 1,
       'delivery succeeded',
       60_000,
     );

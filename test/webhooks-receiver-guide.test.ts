@@ -54,16 +54,16 @@ describe('the receiver in the integration guide', () => {
     await shareToken(api, [a, b], testToken('guide'));
     await until(() => stdout.includes('alert.created'), 'receiver logged the event');
     const logged = stdout.trim().split('\n').map((line) => JSON.parse(line) as { id: string; type: string; alert: string; version: number });
-    const alert = await api.prisma.alert.findFirstOrThrow({ where: { memberId: a.id } });
+    const alert = await api.db.alert.findFirstOrThrow({ where: { memberId: a.id } });
     expect(logged).toEqual([{ id: expect.stringMatching(/^msg_/), type: 'alert.created', alert: alert.id, version: 1 }]);
 
     // A redelivery carries the same webhook-id: acknowledged, not handled again.
-    await until(async () => (await api.prisma.webhookDelivery.count({ where: { endpointId: endpoint.id, status: 'SUCCEEDED' } })) === 1, 'delivered');
-    const delivery = await api.prisma.webhookDelivery.findFirstOrThrow({ where: { endpointId: endpoint.id } });
+    await until(async () => (await api.db.webhookDelivery.count({ where: { endpointId: endpoint.id, status: 'SUCCEEDED' } })) === 1, 'delivered');
+    const delivery = await api.db.webhookDelivery.findFirstOrThrow({ where: { endpointId: endpoint.id } });
     const again = await api.gql(`mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { id } }`, { id: delivery.id }, endpoint.token);
     expect(again.errors).toBeUndefined();
-    await until(async () => (await api.prisma.webhookDeliveryAttempt.count({ where: { deliveryId: delivery.id } })) === 2, 'redelivered');
-    const attempts = await api.prisma.webhookDeliveryAttempt.findMany({ where: { deliveryId: delivery.id }, orderBy: { attemptedAt: 'asc' } });
+    await until(async () => (await api.db.webhookDeliveryAttempt.count({ where: { deliveryId: delivery.id } })) === 2, 'redelivered');
+    const attempts = await api.db.webhookDeliveryAttempt.findMany({ where: { deliveryId: delivery.id }, orderBy: { attemptedAt: 'asc' } });
     expect(attempts.map((x) => [x.statusCode, x.responseBody])).toEqual([
       [204, ''],
       [200, 'duplicate'],

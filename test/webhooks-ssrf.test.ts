@@ -36,7 +36,7 @@ describe('webhook destinations (SSRF)', () => {
       const [problem] = (res.errors?.[0].extensions?.problems ?? []) as { field: string; message: string }[];
       expect(problem.field).toBe('input.url');
       expect(problem.message).toContain(words);
-      expect(await ctx.prisma.webhookEndpoint.count({ where: { memberId: member.id } })).toBe(0);
+      expect(await ctx.db.webhookEndpoint.count({ where: { memberId: member.id } })).toBe(0);
     });
 
     it('refuses plain http unless the operator allows it', async () => {
@@ -84,8 +84,8 @@ describe('webhook destinations (SSRF)', () => {
       for (const url of [receiver.url('/by-ip'), `http://localhost:${receiver.port}/by-name`]) {
         const endpoint = await newWebhookEndpoint(api, member, { url });
         await api.gql(`mutation($id: ID!) { sendTestWebhook(endpointId: $id) { id } }`, { id: endpoint.id }, endpoint.token);
-        await until(async () => (await api.prisma.webhookDelivery.count({ where: { endpointId: endpoint.id, status: 'FAILED' } })) === 1, 'delivery failed');
-        const attempts = await api.prisma.webhookDeliveryAttempt.findMany({ where: { delivery: { endpointId: endpoint.id } } });
+        await until(async () => (await api.db.webhookDelivery.count({ where: { endpointId: endpoint.id, status: 'FAILED' } })) === 1, 'delivery failed');
+        const attempts = await api.db.webhookDeliveryAttempt.findMany({ where: { delivery: { endpointId: endpoint.id } } });
         expect(attempts).toHaveLength(2);
         for (const attempt of attempts) {
           expect(attempt.statusCode).toBeNull();
@@ -118,15 +118,15 @@ describe('webhook destinations (SSRF)', () => {
       const healthy = await newWebhookEndpoint(api, member, { url: receiver.url('/up'), eventTypes: ['alert.closed'] });
       receiver.fallback = { status: 500 };
       await api.gql(`mutation($id: ID!) { sendTestWebhook(endpointId: $id) { id } }`, { id: failing.id }, failing.token);
-      await until(async () => (await api.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: failing.id } })).status === 'DISABLED', 'disabled');
+      await until(async () => (await api.db.webhookEndpoint.findUniqueOrThrow({ where: { id: failing.id } })).status === 'DISABLED', 'disabled');
 
-      const row = await api.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: failing.id } });
+      const row = await api.db.webhookEndpoint.findUniqueOrThrow({ where: { id: failing.id } });
       expect(row.disabledReason).toMatch(/^failing continuously since/);
       // 0 ms, ~600 ms, ~1200 ms: the third failure is the first more than a second after the first one.
       const down = receiver.at('/down');
       expect(down.length).toBeGreaterThanOrEqual(2);
       expect(down.length).toBeLessThan(5);
-      expect(await api.prisma.webhookDelivery.findFirstOrThrow({ where: { endpointId: failing.id } })).toMatchObject({ status: 'FAILED' });
+      expect(await api.db.webhookDelivery.findFirstOrThrow({ where: { endpointId: failing.id } })).toMatchObject({ status: 'FAILED' });
 
       receiver.fallback = { status: 204 };
       await until(() => receiver.at('/up').length === 1, 'endpoint_disabled delivered to the other endpoint');

@@ -90,7 +90,7 @@ describe('webhook delivery', () => {
 
     const alert = await ctx.gql<{ alert: Record<string, unknown> }>(`query($id: ID!) { alert(id: $id) { ${ALERT_FIELDS} } }`, { id: event.data.id }, endpointA.token);
     expect(event.data).toEqual(alert.data!.alert);
-    const own = await ctx.prisma.alert.findUniqueOrThrow({ where: { id: String(event.data.id) } });
+    const own = await ctx.db.alert.findUniqueOrThrow({ where: { id: String(event.data.id) } });
     expect(own.memberId).toBe(a.id);
 
     // The exact bytes received verify; any change to body, id or timestamp does not.
@@ -129,7 +129,7 @@ describe('webhook delivery', () => {
     expect(new Webhook(endpoint.secret).verify(during.body, during.headers)).toMatchObject({ type: 'webhook.test' });
     expect(new Webhook(fresh).verify(during.body, during.headers)).toMatchObject({ type: 'webhook.test' });
 
-    await ctx.prisma.webhookEndpoint.update({ where: { id: endpoint.id }, data: { previousSecretExpiresAt: new Date(Date.now() - 1000) } });
+    await ctx.db.webhookEndpoint.update({ where: { id: endpoint.id }, data: { previousSecretExpiresAt: new Date(Date.now() - 1000) } });
     await sendTest(endpoint.token, endpoint.id);
     await until(() => receiver.at('/rotate').length === 2, 'second test event delivered');
     const after = receiver.at('/rotate')[1];
@@ -302,7 +302,7 @@ describe('webhook delivery', () => {
     const theirs = await ctx.gql<{ webhookEndpoints: unknown[] }>(`{ webhookEndpoints { id } }`, {}, strangerToken);
     expect(theirs.data!.webhookEndpoints).toEqual([]);
 
-    const stored = await ctx.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } });
+    const stored = await ctx.db.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } });
     expect(Buffer.from(stored.secretEncrypted).toString('latin1')).not.toContain(endpoint.secret.slice(6, 20));
     const schema = await ctx.gql<{ __type: { fields: { name: string }[] } }>(`{ __type(name: "WebhookEndpoint") { fields { name } } }`);
     expect(schema.data!.__type.fields.map((f) => f.name).filter((n) => /secret/i.test(n))).toEqual(['previousSecretExpiresAt']);
@@ -320,6 +320,6 @@ describe('webhook delivery', () => {
     expect(JSON.stringify(credentials.errors)).toContain('must not contain credentials');
     const ftp = await create({ url: 'ftp://example.com/hook', eventTypes: ['alert.created'] });
     expect(JSON.stringify(ftp.errors)).toContain('input.url');
-    expect(await ctx.prisma.webhookEndpoint.count({ where: { memberId: m.id } })).toBe(0);
+    expect(await ctx.db.webhookEndpoint.count({ where: { memberId: m.id } })).toBe(0);
   });
 });

@@ -45,7 +45,8 @@ describe('two labs, the CLI alone', () => {
     await ctx?.close();
   });
 
-  it('onboards, submits and shows each lab only the alerts for the values they share', async () => {
+  // Nine CLI processes one after another: 15-25 s alone, more while the suite runs two files at once.
+  it('onboards, submits and shows each lab only the alerts for the values they share', { timeout: 90_000 }, async () => {
     const admin = join(dir, 'admin.json');
     await cli('bootstrap-admin', '--name', 'Federation operator', '--out', admin);
 

@@ -47,6 +47,17 @@ export interface TestMember {
 }
 
 /**
+ * A Prisma client as the tables' owner (DATABASE_URL), whom row-level
+ * security does not bind: fixtures and cross-member assertions. Disconnect it
+ * when done.
+ */
+export async function ownerDb(config: AppConfig = loadConfig()): Promise<PrismaService> {
+  const db = new PrismaService(config, 'owner');
+  await db.$connect();
+  return db;
+}
+
+/**
  * A running API on a random loopback port, against this file's own database
  * and Redis prefix. Factories for domain objects (members, keys...) hang off
  * this class as later features need them.
@@ -56,6 +67,12 @@ export class TestContext {
     readonly config: AppConfig,
     readonly app: NestExpressApplication,
     readonly url: string,
+    /**
+     * The tables' owner (DATABASE_URL), whom row-level security does not bind:
+     * for fixtures and for assertions that look across members. The API
+     * itself never holds such a connection.
+     */
+    readonly db: PrismaService,
   ) {}
 
   /** Starts the API with the file's configuration, optionally overridden. */
@@ -68,9 +85,10 @@ export class TestContext {
     const url = `http://127.0.0.1:${port}`;
     // The issuer must be the address clients really use.
     if (!overrides.PUBLIC_BASE_URL) config.http.publicBaseUrl = url;
-    return new TestContext(config, app, url);
+    return new TestContext(config, app, url, await ownerDb(config));
   }
 
+  /** The API's own client: connected as `sigfed_api`, so it sees member-owned rows only inside `asMember`. */
   get prisma(): PrismaService {
     return this.app.get(PrismaService);
   }
@@ -86,7 +104,7 @@ export class TestContext {
    */
   async newMember(options: NewMemberOptions = {}): Promise<TestMember> {
     const key = await newKeyPair(options.alg ?? 'EdDSA');
-    const member = await this.prisma.member.create({
+    const member = await this.db.member.create({
       data: {
         clientId: newClientId(),
         name: options.name ?? `Lab ${Math.random().toString(36).slice(2, 8)}`,
@@ -149,5 +167,6 @@ export class TestContext {
 
   async close(): Promise<void> {
     await this.app.close();
+    await this.db.$disconnect();
   }
 }

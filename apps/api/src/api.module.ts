@@ -5,7 +5,7 @@ import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { AlertStreamModule } from '@app/alert-stream';
 import { AuditModule } from '@app/audit';
 import { AuthModule } from '@app/auth';
-import { GraphQLExceptionFilter, InputValidationPipe, JSONObjectScalar } from '@app/common';
+import { DateTimeScalar, GraphQLExceptionFilter, InputValidationPipe, JSONObjectScalar } from '@app/common';
 import type { AppConfig } from '@app/config';
 import { MembersModule } from '@app/members';
 import { AlertsModule } from '@app/alerts';
@@ -37,6 +37,7 @@ export class ApiModule {
       providers: [
         ServerInfoResolver,
         JSONObjectScalar,
+        DateTimeScalar,
         { provide: APP_PIPE, useClass: InputValidationPipe },
         { provide: APP_FILTER, useValue: new GraphQLExceptionFilter(config.env === 'development') },
       ],

@@ -5,13 +5,13 @@ import { ConfigModule, type AppConfig } from '@app/config';
 import { connectPg, DatabaseModule } from '@app/database';
 import { MembersModule } from '@app/members';
 
-/** The services CLI commands call, without HTTP, GraphQL or queues. */
+/** The services CLI commands call, without HTTP, GraphQL or queues; as the tables' owner (an operator's tool). */
 @Module({})
 class CliModule {
   static forRoot(config: AppConfig, extra: Type[]): DynamicModule {
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, AuditModule, MembersModule, ...extra],
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRole('owner'), AuditModule, MembersModule, ...extra],
     };
   }
 }

@@ -3,6 +3,7 @@ import {
   decodeCursor,
   encodeCursor,
   InputValidationError,
+  isTimestampKey,
   pageSize,
   toConnection,
   type ConnectionShape,
@@ -22,35 +23,45 @@ type AlertRow = Omit<Alert, 'verdictCounts'> & {
   underReview: number;
 };
 
+/** The columns of an alert and its match that `view` reads. */
+const ALERT_ROW = Prisma.sql`
+  a.id, a.member_id, a.match_id, a.status, a.version, a.other_holders, a.verdict, a.verdict_note, a.acknowledged_at,
+  a.created_at, a.updated_at, a.closed_at, m.type, m.key_epoch, m.token, m.first_seen_at, m.last_seen_at`;
+
 /**
  * An alert as its member may see it, and nothing more: the member's own token
  * and reference; about other holders only counts, verdict counts, and the
  * names of those who chose to disclose them. Every query is scoped by member
- * id in SQL, so another member's alert is indistinguishable from none.
+ * id in SQL, and runs in the member's transaction (`asMember`), so row-level
+ * security hides every other member's rows too: another member's alert is
+ * indistinguishable from none.
+ *
+ * `rows` selects the alerts to show (ALERT_ROW, already limited to the page);
+ * the per-alert lookups below run on those rows only. Joined before the
+ * LIMIT, they ran for every alert the member has, and the page cost grew
+ * with the member's history. What is read from indicators by token (the
+ * member's own reference, and the facts about other holders, which cross
+ * members) comes from `alert_view_facts`, one call per page: it returns only
+ * those, for the calling member's own alerts, and, run as the tables' owner,
+ * looks indicators up by their key, which row-level security would keep the
+ * API's role from using (see the row_level_security migration).
  */
-const SELECT_VIEW = Prisma.sql`
-  SELECT a.id, a.status, a.version, m.type, m.key_epoch AS "keyEpoch", encode(m.token, 'hex') AS token,
-         own.external_ref AS "externalRef", a.other_holders AS "otherHolderCount",
-         m.first_seen_at AS "firstSeenAt", m.last_seen_at AS "lastSeenAt",
-         COALESCE((SELECT array_agg(mb.name ORDER BY mb.name)
-                     FROM indicators oi JOIN members mb ON mb.id = oi.member_id
-                    WHERE oi.type = m.type AND oi.key_epoch = m.key_epoch AND oi.token = m.token
-                      AND oi.member_id <> a.member_id AND oi.disclose_identity AND oi.expires_at > now()
-                      AND mb.status = 'ACTIVE'), '{}') AS "disclosedHolders",
-         v.confirmed_abuse AS "confirmedAbuse", v.false_positive AS "falsePositive", v.under_review AS "underReview",
+function view(rows: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
+  WITH page AS (${rows})
+  SELECT a.id, a.status, a.version, a.type, a.key_epoch AS "keyEpoch", encode(a.token, 'hex') AS token,
+         f.external_ref AS "externalRef", a.other_holders AS "otherHolderCount",
+         a.first_seen_at AS "firstSeenAt", a.last_seen_at AS "lastSeenAt",
+         COALESCE(f.disclosed_holders, '{}') AS "disclosedHolders",
+         COALESCE(f.confirmed_abuse, 0) AS "confirmedAbuse", COALESCE(f.false_positive, 0) AS "falsePositive",
+         COALESCE(f.under_review, 0) AS "underReview",
          a.verdict, a.verdict_note AS "verdictNote", a.acknowledged_at AS "acknowledgedAt",
          a.created_at AS "createdAt", a.updated_at AS "updatedAt", a.closed_at AS "closedAt",
          a.created_at::text AS "createdKey"
-    FROM alerts a
-    JOIN matches m ON m.id = a.match_id
-    LEFT JOIN indicators own
-      ON own.type = m.type AND own.key_epoch = m.key_epoch AND own.token = m.token AND own.member_id = a.member_id
-    CROSS JOIN LATERAL (
-      SELECT count(*) FILTER (WHERE o.verdict = 'CONFIRMED_ABUSE')::int AS confirmed_abuse,
-             count(*) FILTER (WHERE o.verdict = 'FALSE_POSITIVE')::int AS false_positive,
-             count(*) FILTER (WHERE o.verdict = 'UNDER_REVIEW')::int AS under_review
-        FROM alerts o WHERE o.match_id = a.match_id AND o.member_id <> a.member_id
-    ) v`;
+    FROM page a
+    LEFT JOIN alert_view_facts(ARRAY(SELECT id FROM page)) f ON f.alert_id = a.id
+   ORDER BY a.created_at DESC, a.id DESC`;
+}
 
 function toAlert(row: AlertRow): Alert {
   const { createdKey: _key, confirmedAbuse, falsePositive, underReview, ...alert } = row;
@@ -72,37 +83,50 @@ export class AlertsService {
     if (f?.since) conditions.push(Prisma.sql`a.updated_at >= ${f.since}`);
     if (args.after) {
       const [created, id] = decodeCursor(LIST, args.after, ['string', 'string'] as const);
-      if (!UUID.test(id) || Number.isNaN(Date.parse(created))) {
+      if (!UUID.test(id) || !isTimestampKey(created)) {
         throw new InputValidationError([{ field: 'after', rule: 'cursor', message: 'after must be a cursor that this list returned' }]);
       }
       conditions.push(Prisma.sql`(a.created_at, a.id) < (${created}::timestamptz, ${id}::uuid)`);
     }
-    const rows = await this.prisma.$queryRaw<AlertRow[]>`
-      ${SELECT_VIEW}
-       WHERE ${Prisma.join(conditions, ' AND ')}
-       ORDER BY a.created_at DESC, a.id DESC
-       LIMIT ${first + 1}`;
+    const rows = await this.prisma.asMember(memberId, (tx) =>
+      tx.$queryRaw<AlertRow[]>(
+        view(Prisma.sql`
+          SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id
+           WHERE ${Prisma.join(conditions, ' AND ')}
+           ORDER BY a.created_at DESC, a.id DESC
+           LIMIT ${first + 1}`),
+      ),
+    );
     return toConnection(rows, first, (r) => encodeCursor(LIST, [r.createdKey, r.id]), toAlert);
   }
 
   /** One of the member's alerts; NOT_FOUND for any id that is not the member's own. */
   async get(memberId: string, id: string): Promise<Alert> {
     if (!UUID.test(id)) throw this.notFound();
-    const rows = await this.prisma.$queryRaw<AlertRow[]>`
-      ${SELECT_VIEW} WHERE a.id = ${id}::uuid AND a.member_id = ${memberId}::uuid`;
-    if (rows.length === 0) throw this.notFound();
-    return toAlert(rows[0]);
+    return this.prisma.asMember(memberId, (tx) => this.one(tx, memberId, id));
   }
 
   /** Records the member's verdict and note on its own alert. */
   async acknowledge(memberId: string, args: AcknowledgeAlertArgs): Promise<Alert> {
     if (!UUID.test(args.id)) throw this.notFound();
-    const updated = await this.prisma.$executeRaw`
-      UPDATE alerts SET verdict = ${args.verdict as Verdict}::"Verdict", verdict_note = ${args.note ?? null},
-             acknowledged_at = now()
-       WHERE id = ${args.id}::uuid AND member_id = ${memberId}::uuid`;
-    if (updated === 0) throw this.notFound();
-    return this.get(memberId, args.id);
+    return this.prisma.asMember(memberId, async (tx) => {
+      const updated = await tx.$executeRaw`
+        UPDATE alerts SET verdict = ${args.verdict as Verdict}::"Verdict", verdict_note = ${args.note ?? null},
+               acknowledged_at = now()
+         WHERE id = ${args.id}::uuid AND member_id = ${memberId}::uuid`;
+      if (updated === 0) throw this.notFound();
+      return this.one(tx, memberId, args.id);
+    });
+  }
+
+  private async one(tx: Prisma.TransactionClient, memberId: string, id: string): Promise<Alert> {
+    const rows = await tx.$queryRaw<AlertRow[]>(
+      view(Prisma.sql`
+        SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id
+         WHERE a.id = ${id}::uuid AND a.member_id = ${memberId}::uuid`),
+    );
+    if (rows.length === 0) throw this.notFound();
+    return toAlert(rows[0]);
   }
 
   private notFound(): AlertError {

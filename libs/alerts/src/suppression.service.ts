@@ -5,6 +5,7 @@ import {
   decodeCursor,
   encodeCursor,
   InputValidationError,
+  isTimestampKey,
   pageSize,
   toConnection,
   type ConnectionShape,
@@ -12,6 +13,7 @@ import {
 import { Prisma, PrismaService } from '@app/database';
 import { OutboxService } from '@app/outbox';
 import { JobName } from '@app/queue';
+import { KEY_EPOCH_PATTERN } from '@app/sdk';
 import { AlertError, AlertErrorCode } from './alert.exception.js';
 import type { SuppressTokenInput, UnsuppressTokenInput } from './dto/suppression.input.js';
 import type { SuppressedToken } from './models/suppressed-token.model.js';
@@ -79,7 +81,7 @@ export class SuppressionService {
     let position = Prisma.sql`TRUE`;
     if (args.after) {
       const [created, type, keyEpoch, token] = decodeCursor(LIST, args.after, ['string', 'string', 'string', 'string'] as const);
-      if (Number.isNaN(Date.parse(created)) || !/^[0-9a-f]{64}$/.test(token) || !/^[A-Z_]{1,32}$/.test(type)) {
+      if (!isTimestampKey(created) || !/^[0-9a-f]{64}$/.test(token) || !/^[A-Z_]{1,32}$/.test(type) || !KEY_EPOCH_PATTERN.test(keyEpoch)) {
         throw new InputValidationError([{ field: 'after', rule: 'cursor', message: 'after must be a cursor that this list returned' }]);
       }
       position = Prisma.sql`(created_at, type::text, key_epoch, token) <

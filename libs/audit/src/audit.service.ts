@@ -36,6 +36,8 @@ export type AuditDb = PrismaService | Prisma.TransactionClient;
 const AUDIT_CHAIN_LOCK = 4_471_525_101;
 
 const LIST = 'audit';
+/** Largest PostgreSQL bigint: the highest id a cursor can name. */
+const MAX_BIGINT = 2n ** 63n - 1n;
 
 function toEntry(row: AuditEvent): AuditEntry {
   return {
@@ -75,7 +77,8 @@ export class AuditService {
     if (args.action) where.action = args.action;
     if (args.after) {
       const [id] = decodeCursor(LIST, args.after, ['string'] as const);
-      if (!/^\d{1,19}$/.test(id)) throw invalidCursor();
+      // Digits only, and within bigint (an id beyond it failed in the query as an internal error).
+      if (!/^\d{1,19}$/.test(id) || BigInt(id) > MAX_BIGINT) throw invalidCursor();
       where.id = { lt: BigInt(id) };
     }
     const rows = await this.prisma.auditEvent.findMany({ where, orderBy: { id: 'desc' }, take: first + 1 });

@@ -4,6 +4,7 @@ export { assertUnreachable, DomainError, type GraphQLErrorCode } from './errors/
 export { GraphQLExceptionFilter } from './errors/graphql-exception.filter.js';
 export { InputValidationError, type FieldProblem } from './errors/input-validation.error.js';
 export { InputValidationPipe } from './errors/validation.pipe.js';
+export { DateTimeScalar } from './graphql/date-time.scalar.js';
 export { JSONObject, JSONObjectScalar, type JsonObject, type JsonValue } from './graphql/json-object.scalar.js';
 export { RequestId, requestIdOf, requestOf } from './http/request-context.js';
 export {
@@ -21,7 +22,7 @@ export {
   type ConnectionShape,
   type EdgeShape,
 } from './pagination/connection.factory.js';
-export { decodeCursor, encodeCursor, invalidCursor, type CursorKey } from './pagination/cursor.js';
+export { decodeCursor, encodeCursor, invalidCursor, isTimestampKey, type CursorKey } from './pagination/cursor.js';
 export { PageInfo } from './pagination/page-info.model.js';
 export { migrationsDir, projectRoot } from './project-root.js';
 export { StartupError } from './startup-error.js';

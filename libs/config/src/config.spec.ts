@@ -41,6 +41,18 @@ describe('loadConfig', () => {
     expect((error as Error).message.split('\n')).toHaveLength(1);
   });
 
+  it('connects the API and the worker as their own roles: derived from DATABASE_URL without its password, or as given', () => {
+    const derived = loadConfig({ DATABASE_URL: 'postgresql://owner:s3cret@db.internal:5433/fed?sslmode=require' }).database;
+    expect(derived.url).toBe('postgresql://owner:s3cret@db.internal:5433/fed?sslmode=require');
+    expect(derived.roleUrls).toEqual({
+      api: 'postgresql://sigfed_api@db.internal:5433/fed?sslmode=require',
+      worker: 'postgresql://sigfed_worker@db.internal:5433/fed?sslmode=require',
+    });
+    const given = loadConfig({ API_DATABASE_URL: 'postgresql://sigfed_api:a@db/fed', WORKER_DATABASE_URL: 'postgres://w:b@db/fed' });
+    expect(given.database.roleUrls).toEqual({ api: 'postgresql://sigfed_api:a@db/fed', worker: 'postgres://w:b@db/fed' });
+    expect(() => loadConfig({ API_DATABASE_URL: 'mysql://db/x' })).toThrow(/API_DATABASE_URL must be a postgresql:\/\/ URL/);
+  });
+
   it('refuses a malformed PUBLIC_BASE_URL', () => {
     expect(() => loadConfig({ PUBLIC_BASE_URL: 'not a url' })).toThrow(/PUBLIC_BASE_URL/);
   });

@@ -15,7 +15,15 @@ export class ConfigError extends Error {
 /** The validated, typed configuration every module receives by injection. */
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
-  database: { url: string; autoCreate: boolean; migrateOnStart: boolean; poolSize: number };
+  database: {
+    /** The owner's URL: creating the database, migrations, operator CLI commands. */
+    url: string;
+    /** What the API and worker roles connect with (API_DATABASE_URL, WORKER_DATABASE_URL, or derived). */
+    roleUrls: { api: string; worker: string };
+    autoCreate: boolean;
+    migrateOnStart: boolean;
+    poolSize: number;
+  };
   redis: { url: string; prefix: string };
   http: { host: string; port: number; workerPort: number; bodyLimit: string; publicBaseUrl: string };
   logLevel: string;
@@ -64,7 +72,20 @@ export interface AppConfig {
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
 // Optional variables have no default, so no own key on a fresh instance: name them here.
-const KNOWN = new Set(Object.keys(new EnvironmentVariables()).concat('PUBLIC_BASE_URL', 'SIGFED_MASTER_KEY'));
+const KNOWN = new Set(
+  Object.keys(new EnvironmentVariables()).concat('PUBLIC_BASE_URL', 'SIGFED_MASTER_KEY', 'API_DATABASE_URL', 'WORKER_DATABASE_URL'),
+);
+
+/** The Postgres roles the API and worker roles connect as (created by the row-level security migration). */
+export const DATABASE_ROLE_NAMES = { api: 'sigfed_api', worker: 'sigfed_worker' } as const;
+
+/** `url` with its user replaced by `user` and no password: a role's URL on a server with trust or peer auth. */
+export function urlForUser(url: string, user: string): string {
+  const parsed = new URL(url);
+  parsed.username = user;
+  parsed.password = '';
+  return parsed.toString();
+}
 
 function describe(error: ValidationError): string[] {
   const rules = Object.values(error.constraints ?? {});
@@ -93,6 +114,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     env: vars.NODE_ENV,
     database: {
       url: vars.DATABASE_URL,
+      roleUrls: {
+        api: vars.API_DATABASE_URL ?? urlForUser(vars.DATABASE_URL, DATABASE_ROLE_NAMES.api),
+        worker: vars.WORKER_DATABASE_URL ?? urlForUser(vars.DATABASE_URL, DATABASE_ROLE_NAMES.worker),
+      },
       autoCreate: vars.DATABASE_AUTO_CREATE,
       migrateOnStart: vars.MIGRATE_ON_START,
       poolSize: vars.DATABASE_POOL_SIZE,

@@ -41,6 +41,24 @@ export class EnvironmentVariables {
   })
   DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/sigfed';
 
+  /**
+   * How the API role connects: as `sigfed_api`, which does not own the tables
+   * and is bound by row-level security. Unset: DATABASE_URL with the user
+   * replaced by `sigfed_api` and no password (enough for trust or peer auth).
+   */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/[^/\s]+\/[A-Za-z0-9_-]+(\?.*)?$/, {
+    message: 'API_DATABASE_URL must be a postgresql:// URL naming a database',
+  })
+  API_DATABASE_URL?: string;
+
+  /** How the worker role connects: as `sigfed_worker`. Unset: derived from DATABASE_URL like API_DATABASE_URL. */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/[^/\s]+\/[A-Za-z0-9_-]+(\?.*)?$/, {
+    message: 'WORKER_DATABASE_URL must be a postgresql:// URL naming a database',
+  })
+  WORKER_DATABASE_URL?: string;
+
   @Transform(toBool)
   @IsBoolean()
   DATABASE_AUTO_CREATE = true;

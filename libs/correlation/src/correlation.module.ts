@@ -1,9 +1,9 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Module, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import { Inject, Module, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { OutboxModule } from '@app/outbox';
-import { JobHandlers, JobName, QueueName } from '@app/queue';
+import { JobHandlers, JobName, keepJobScheduler, QueueName } from '@app/queue';
 import { CorrelationService } from './correlation.service.js';
 import type { TokenKey } from './correlation.types.js';
 import { ExpiryService } from './expiry.service.js';
@@ -17,7 +17,9 @@ import { ExpiryService } from './expiry.service.js';
   providers: [CorrelationService, ExpiryService],
   exports: [CorrelationService, ExpiryService],
 })
-export class CorrelationModule implements OnModuleInit, OnApplicationBootstrap {
+export class CorrelationModule implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+  private stopScheduler?: () => void;
+
   constructor(
     private readonly handlers: JobHandlers,
     private readonly correlation: CorrelationService,
@@ -42,10 +44,14 @@ export class CorrelationModule implements OnModuleInit, OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.maintenance.upsertJobScheduler(
+    this.stopScheduler = await keepJobScheduler(
+      this.maintenance,
       JobName.maintenance.ExpireIndicators,
-      { every: this.config.indicators.expirySweepSeconds * 1_000 },
-      { name: JobName.maintenance.ExpireIndicators },
+      this.config.indicators.expirySweepSeconds * 1_000,
     );
+  }
+
+  onModuleDestroy(): void {
+    this.stopScheduler?.();
   }
 }

@@ -32,11 +32,25 @@ export class CorrelationService {
     private readonly outbox: OutboxService,
   ) {}
 
-  /** Correlates every token a submission stored or refreshed (and that no later submission took over). */
+  /**
+   * Correlates every token a submission stored or refreshed (and that no
+   * later submission took over). The read applies the candidate filter
+   * itself, so only keys that may change a match leave the database: a
+   * 10,000-item batch with a few dozen matches no longer ships 10,000 keys
+   * to the worker and back. Each transaction re-checks its keys (candidates).
+   * A submission's rows are one member's, so (type, epoch, token) is unique.
+   */
   async correlateSubmission(submissionId: string): Promise<AlertEvent[]> {
+    const k = this.config.correlation.minMembers;
     const keys = await this.prisma.$queryRaw<TokenKey[]>`
-      SELECT DISTINCT type, key_epoch AS "keyEpoch", encode(token, 'hex') AS token
-        FROM indicators WHERE submission_id = ${submissionId}::uuid`;
+      SELECT s.type, s.key_epoch AS "keyEpoch", encode(s.token, 'hex') AS token
+        FROM indicators s
+       WHERE s.submission_id = ${submissionId}::uuid
+         AND (EXISTS (SELECT 1 FROM matches m WHERE m.type = s.type AND m.key_epoch = s.key_epoch AND m.token = s.token)
+              OR (SELECT count(*) FROM (
+                    SELECT 1 FROM indicators i
+                     WHERE i.type = s.type AND i.key_epoch = s.key_epoch AND i.token = s.token AND i.expires_at > now()
+                     LIMIT ${k}) AS held) >= ${k})`;
     return this.correlate(keys);
   }
 

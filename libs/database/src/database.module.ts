@@ -1,10 +1,15 @@
-import { Global, Module } from '@nestjs/common';
-import { PrismaService } from './prisma.service.js';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { DATABASE_ROLE, PrismaService, type DatabaseRole } from './prisma.service.js';
 
-/** Provides PrismaService to every module. */
+/** Provides PrismaService, connected as `role`, to every module. */
 @Global()
-@Module({
-  providers: [PrismaService],
-  exports: [PrismaService],
-})
-export class DatabaseModule {}
+@Module({})
+export class DatabaseModule {
+  static forRole(role: DatabaseRole): DynamicModule {
+    return {
+      module: DatabaseModule,
+      providers: [{ provide: DATABASE_ROLE, useValue: role }, PrismaService],
+      exports: [PrismaService],
+    };
+  }
+}

@@ -27,7 +27,11 @@ export function describePgError(url: string, error: unknown): StartupError {
     );
   }
   if (e.code === '28P01' || e.code === '28000') {
-    return new StartupError(`PostgreSQL at ${where} refused the credentials (${e.message})`);
+    // The API and worker roles are created by a migration: missing, they usually mean migrations are pending.
+    const hint = /role "sigfed_(api|worker)" does not exist/.test(e.message ?? '')
+      ? '; apply migrations first (`npm run cli -- migrate` creates it) or create it as docs/operations.md#database-roles says'
+      : '';
+    return new StartupError(`PostgreSQL at ${where} refused the credentials (${e.message})${hint}`);
   }
   return new StartupError(
     `cannot reach PostgreSQL at ${where} (${e.code ?? e.message ?? String(error)}); ${START_HINT}`,

@@ -1,26 +1,99 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { APP_CONFIG, type AppConfig } from '@app/config';
-import { PrismaClient } from './generated/prisma/client.js';
+import { StartupError } from '@app/common';
+import { APP_CONFIG, redactUrl, type AppConfig } from '@app/config';
+import { PrismaClient, type Prisma } from './generated/prisma/client.js';
 
-/** The one Prisma client of a process, on the pg driver adapter (no native engine). */
+/**
+ * Whom a process connects as. `api` and `worker` are the `sigfed_api` and
+ * `sigfed_worker` roles, bound by row-level security; `owner` is
+ * DATABASE_URL's user, who owns the tables (operator CLI commands only).
+ */
+export type DatabaseRole = 'api' | 'worker' | 'owner';
+
+/** Injection token of the process's DatabaseRole. */
+export const DATABASE_ROLE = Symbol('DATABASE_ROLE');
+
+/** Options of an interactive transaction. */
+export type TransactionOptions = { maxWait?: number; timeout?: number; isolationLevel?: Prisma.TransactionIsolationLevel };
+
+const CONNECTION_TIMEOUT_MS = 5_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The URL a role connects with. */
+export function databaseUrlOf(config: AppConfig, role: DatabaseRole): string {
+  return role === 'owner' ? config.database.url : config.database.roleUrls[role];
+}
+
+/**
+ * The one Prisma client of a process, on the pg driver adapter (no native
+ * engine), connected as the process's role.
+ */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleInit, OnModuleDestroy {
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  /** The URL this client connects with (the role's, not necessarily DATABASE_URL). */
+  readonly connectionUrl: string;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(DATABASE_ROLE) readonly role: DatabaseRole,
+  ) {
+    const url = databaseUrlOf(config, role);
     super({
       adapter: new PrismaPg({
-        connectionString: config.database.url,
+        connectionString: url,
         max: config.database.poolSize,
-        connectionTimeoutMillis: 5_000,
+        connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
       }),
     });
+    this.connectionUrl = url;
   }
 
   async onModuleInit(): Promise<void> {
     await this.$connect();
+    if (this.role !== 'owner') await this.assertBoundByRowSecurity();
   }
 
   async onModuleDestroy(): Promise<void> {
     await this.$disconnect();
+  }
+
+  /**
+   * Runs `fn` in one transaction scoped to `memberId`: row-level security
+   * then shows and accepts only that member's rows of the member-owned
+   * tables, whatever the queries inside forget to filter. The setting ends
+   * with the transaction, so a pooled connection never carries it over.
+   */
+  async asMember<T>(memberId: string, fn: (tx: Prisma.TransactionClient) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    if (!UUID.test(memberId)) throw new Error('asMember needs a member id (a UUID)');
+    return this.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`SELECT set_config('sigfed.member_id', ${memberId}, true)`;
+        return fn(tx);
+      },
+      // Waiting for a pooled connection as long as a plain query would (the pool's connection time-out), not Prisma's 2 s.
+      { maxWait: CONNECTION_TIMEOUT_MS, ...options },
+    );
+  }
+
+  /**
+   * Fails the start when an API or worker process would connect as a role
+   * that row-level security does not bind (a superuser, BYPASSRLS, or the
+   * tables' owner): a misconfigured URL must not silently remove the
+   * second line of isolation.
+   */
+  private async assertBoundByRowSecurity(): Promise<void> {
+    const [row] = await this.$queryRaw<{ user: string; exempt: boolean }[]>`
+      SELECT current_user AS user,
+             r.rolsuper OR r.rolbypassrls OR pg_has_role(current_user, c.relowner, 'MEMBER') AS exempt
+        FROM pg_roles r, pg_class c
+       WHERE r.rolname = current_user AND c.oid = 'public.indicators'::regclass`;
+    if (row?.exempt) {
+      const variable = this.role === 'api' ? 'API_DATABASE_URL' : 'WORKER_DATABASE_URL';
+      throw new StartupError(
+        `the ${this.role} role connects as "${row.user}" (${redactUrl(this.connectionUrl)}), which row-level security does not bind ` +
+          `(superuser, BYPASSRLS or owner of the tables); set ${variable} to a sigfed_${this.role} URL (docs/operations.md#database-roles)`,
+      );
+    }
   }
 }

@@ -1,4 +1,5 @@
 import { Args, Query, Resolver } from '@nestjs/graphql';
+import { CurrentMember, type AuthenticatedMember } from '@app/auth';
 import { Roles } from '@app/common';
 import { ActivityService } from './activity.service.js';
 import { MemberActivityArgs } from './dto/member-activity.args.js';
@@ -13,7 +14,7 @@ export class ActivityResolver {
   @Query(() => [MemberActivity], {
     description: 'Per-member submission volumes and alert rates over the last windowHours; `probing` flags lookup-oracle patterns (admins only).',
   })
-  memberActivity(@Args() args: MemberActivityArgs): Promise<MemberActivity[]> {
-    return this.activity.memberActivity(args.windowHours);
+  memberActivity(@CurrentMember() me: AuthenticatedMember, @Args() args: MemberActivityArgs): Promise<MemberActivity[]> {
+    return this.activity.memberActivity(me.id, args.windowHours);
   }
 }

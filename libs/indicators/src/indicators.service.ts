@@ -42,7 +42,9 @@ export class IndicatorsService {
 
     let charged = 0;
     try {
-      return await this.prisma.$transaction(
+      // One transaction, scoped to the member: row-level security checks every row it writes.
+      return await this.prisma.asMember(
+        memberId,
         async (tx) => {
           const claimed = await tx.$queryRaw<{ id: string }[]>`
             INSERT INTO submissions (member_id, idempotency_key, request_hash, accepted, duplicates)
@@ -88,12 +90,12 @@ export class IndicatorsService {
 
   /** Removes the member's records of these tokens at once; alerts built on them are re-evaluated. */
   async retract(memberId: string, input: RetractIndicatorsInput): Promise<RetractionResult> {
-    return this.prisma.$transaction(async (tx) => {
+    return this.prisma.asMember(memberId, async (tx) => {
+      // Deletes the scoped member's own records only; a function, so that the lookup can use the
+      // primary key, which row-level security keeps the API's role from using (row_level_security migration).
       const removed = await tx.$queryRaw<{ token: string }[]>`
-        DELETE FROM indicators
-         WHERE member_id = ${memberId}::uuid AND type = ${input.type}::"IndicatorType" AND key_epoch = ${input.keyEpoch}
-           AND token IN (SELECT decode(t, 'hex') FROM unnest(${input.tokens}::text[]) AS t)
-        RETURNING encode(token, 'hex') AS token`;
+        SELECT retracted AS token
+          FROM retract_own_indicators(${input.type}::"IndicatorType", ${input.keyEpoch}, ${input.tokens}::text[])`;
       if (removed.length > 0) {
         await this.outbox.publish(tx, JobName.events.IndicatorsRemoved, {
           keys: removed.map((r) => ({ type: input.type, keyEpoch: input.keyEpoch, token: r.token })),

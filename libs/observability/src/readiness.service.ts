@@ -1,10 +1,9 @@
 import { getQueueToken } from '@nestjs/bullmq';
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import { Gauge } from 'prom-client';
 import { migrationsDir } from '@app/common';
-import { APP_CONFIG, type AppConfig } from '@app/config';
 import { migrationStatus, PrismaService } from '@app/database';
 import { ALL_QUEUES, RedisService } from '@app/queue';
 import { MetricsService } from './metrics.service.js';
@@ -34,7 +33,6 @@ export class ReadinessService implements OnModuleInit {
   private queues: Queue[] = [];
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly prisma: PrismaService,
     private readonly metrics: MetricsService,
     private readonly moduleRef: ModuleRef,
@@ -87,7 +85,8 @@ export class ReadinessService implements OnModuleInit {
     if (this.migrationsReady) return { status: 'up' };
     try {
       const status = await withTimeout(
-        migrationStatus(this.config.database.url, migrationsDir()),
+        // As the process's own role: an API process holds no owner connection.
+        migrationStatus(this.prisma.connectionUrl, migrationsDir()),
         3_000,
         'migration status',
       );

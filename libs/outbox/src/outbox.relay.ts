@@ -11,7 +11,7 @@ import type { Queue } from 'bullmq';
 import type pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { connectPg, PrismaService } from '@app/database';
-import { JobHandlers, JobName, QueueName } from '@app/queue';
+import { JobHandlers, JobName, keepJobScheduler, QueueName } from '@app/queue';
 import { OUTBOX_CHANNEL } from './outbox.service.js';
 
 const BATCH = 500;
@@ -46,6 +46,8 @@ export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap, OnModu
   private running?: Promise<void>;
   private again = false;
   private stopped = false;
+  private stopScheduler?: () => void;
+  private relisten?: NodeJS.Timeout;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -60,11 +62,7 @@ export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap, OnModu
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.maintenance.upsertJobScheduler(
-      JobName.maintenance.OutboxCleanup,
-      { every: 3_600_000 },
-      { name: JobName.maintenance.OutboxCleanup },
-    );
+    this.stopScheduler = await keepJobScheduler(this.maintenance, JobName.maintenance.OutboxCleanup, 3_600_000);
     await this.listen();
     this.timer = setInterval(() => this.wake(), this.config.outbox.pollMs);
     this.wake();
@@ -73,6 +71,8 @@ export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap, OnModu
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    this.stopScheduler?.();
+    clearTimeout(this.relisten);
     await this.running;
     await this.listener?.end().catch(() => undefined);
   }
@@ -96,19 +96,34 @@ export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap, OnModu
   }
 
   private async listen(): Promise<void> {
+    if (this.stopped) return;
+    let client: pg.Client | undefined;
     try {
-      const client = await connectPg(this.config.database.url);
+      client = await connectPg(this.prisma.connectionUrl);
       client.on('notification', () => this.wake());
       client.on('error', (error) => {
         this.logger.warn(`outbox LISTEN connection lost (${error.message}); polling until it is back`);
         this.listener = undefined;
-        setTimeout(() => void (this.stopped || this.listen()), this.config.outbox.pollMs);
+        this.listenLater();
       });
       await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
       this.listener = client;
     } catch (error) {
-      this.logger.warn(`cannot LISTEN for outbox events (${(error as Error).message}); polling only`);
+      // Postgres is down (at start, or still down when the lost connection is retried): keep
+      // trying, or the relay would be left polling until the worker restarts.
+      this.logger.warn(`cannot LISTEN for outbox events (${(error as Error).message}); polling until it can`);
+      void client?.end().catch(() => undefined);
+      this.listenLater();
     }
+  }
+
+  /** Tries LISTEN again after a poll interval; one try pending at a time. */
+  private listenLater(): void {
+    if (this.stopped || this.relisten) return;
+    this.relisten = setTimeout(() => {
+      this.relisten = undefined;
+      void this.listen();
+    }, this.config.outbox.pollMs);
   }
 
   /** Relays every due row, a batch per transaction. */

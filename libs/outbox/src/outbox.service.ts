@@ -15,11 +15,13 @@ export const OUTBOX_CHANNEL = 'sigfed_outbox';
 export class OutboxService {
   /** Records one event; returns its id. Call it with the `tx` of the change it announces. */
   async publish(db: Db, topic: string, payload: Record<string, unknown>): Promise<bigint> {
+    // One round trip for both. The NOTIFY is delivered only on commit: it wakes the relay without polling.
     const rows = await db.$queryRaw<{ id: bigint }[]>`
-      INSERT INTO outbox_events (topic, payload) VALUES (${topic}, ${JSON.stringify(payload)}::jsonb)
-      RETURNING id`;
-    // Delivered only on commit: wakes the relay without polling.
-    await db.$executeRaw`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`;
+      WITH event AS (
+        INSERT INTO outbox_events (topic, payload) VALUES (${topic}, ${JSON.stringify(payload)}::jsonb)
+        RETURNING id
+      )
+      SELECT event.id FROM event, pg_notify(${OUTBOX_CHANNEL}, '')`;
     return rows[0].id;
   }
 }

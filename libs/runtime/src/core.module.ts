@@ -5,16 +5,20 @@ import { DatabaseModule } from '@app/database';
 import { loggerParams, ObservabilityModule } from '@app/observability';
 import { QueueModule } from '@app/queue';
 
-/** What every role shares: config, JSON logs, Prisma, BullMQ/Redis, health and metrics. */
+/**
+ * What every role shares: config, JSON logs, Prisma, BullMQ/Redis, health and
+ * metrics. Prisma connects as the role's own Postgres role (`sigfed_api`,
+ * `sigfed_worker`); any other role connects as DATABASE_URL's owner.
+ */
 @Module({})
 export class CoreModule {
-  static forRoot(config: AppConfig, role: string): DynamicModule {
+  static forRoot(config: AppConfig, role: 'api' | 'worker' | 'cli'): DynamicModule {
     return {
       module: CoreModule,
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerParams(config, role)),
-        DatabaseModule,
+        DatabaseModule.forRole(role === 'cli' ? 'owner' : role),
         QueueModule,
         ObservabilityModule,
       ],

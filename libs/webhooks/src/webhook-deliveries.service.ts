@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AuthenticatedMember } from '@app/auth';
-import { decodeCursor, encodeCursor, invalidCursor, pageSize, toConnection, type ConnectionShape } from '@app/common';
+import { decodeCursor, encodeCursor, invalidCursor, isTimestampKey, pageSize, toConnection, type ConnectionShape } from '@app/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { DeliveryStatus, Prisma, PrismaService, WebhookEndpointStatus } from '@app/database';
 import { OutboxService } from '@app/outbox';
@@ -37,22 +37,24 @@ export class WebhookDeliveriesService {
   /** Deliveries of one of the member's endpoints, newest first, with their latest attempts. */
   async list(memberId: string, args: WebhookDeliveriesArgs): Promise<ConnectionShape<WebhookDelivery>> {
     if (!UUID.test(args.endpointId)) throw endpointNotFound();
-    const owned = await this.prisma.webhookEndpoint.count({ where: { id: args.endpointId, memberId } });
-    if (!owned) throw endpointNotFound();
     const first = pageSize(args.first);
     const conditions = [Prisma.sql`d.endpoint_id = ${args.endpointId}::uuid`];
     if (args.filter?.status) conditions.push(Prisma.sql`d.status = ${args.filter.status}::"DeliveryStatus"`);
     if (args.after) {
       const [created, id] = decodeCursor(LIST, args.after, ['string', 'string'] as const);
-      if (!UUID.test(id) || Number.isNaN(Date.parse(created))) throw invalidCursor();
+      if (!UUID.test(id) || !isTimestampKey(created)) throw invalidCursor();
       conditions.push(Prisma.sql`(d.created_at, d.id) < (${created}::timestamptz, ${id}::uuid)`);
     }
-    const rows = await this.prisma.$queryRaw<DeliveryRow[]>`
-      ${SELECT_DELIVERY}
-       WHERE ${Prisma.join(conditions, ' AND ')}
-       ORDER BY d.created_at DESC, d.id DESC
-       LIMIT ${first + 1}`;
-    const attempts = await this.attemptsOf(rows.slice(0, first).map((r) => r.id));
+    const { rows, attempts } = await this.prisma.asMember(memberId, async (tx) => {
+      const owned = await tx.webhookEndpoint.count({ where: { id: args.endpointId, memberId } });
+      if (!owned) throw endpointNotFound();
+      const rows = await tx.$queryRaw<DeliveryRow[]>`
+        ${SELECT_DELIVERY}
+         WHERE ${Prisma.join(conditions, ' AND ')}
+         ORDER BY d.created_at DESC, d.id DESC
+         LIMIT ${first + 1}`;
+      return { rows, attempts: await this.attemptsOf(tx, rows.slice(0, first).map((r) => r.id)) };
+    });
     return toConnection(rows, first, (r) => encodeCursor(LIST, [r.createdKey, r.id]), ({ createdKey: _key, ...row }) => ({
       ...row,
       attempts: attempts.get(row.id) ?? [],
@@ -65,7 +67,7 @@ export class WebhookDeliveriesService {
    */
   async redeliver(member: AuthenticatedMember, deliveryId: string): Promise<WebhookDelivery> {
     if (!UUID.test(deliveryId)) throw deliveryNotFound();
-    await this.prisma.$transaction(async (tx) => {
+    return this.prisma.asMember(member.id, async (tx) => {
       const [row] = await tx.$queryRaw<{ status: DeliveryStatus; endpointStatus: WebhookEndpointStatus }[]>`
         SELECT d.status, e.status AS "endpointStatus"
           FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
@@ -82,14 +84,14 @@ export class WebhookDeliveriesService {
                next_attempt_at = now() + make_interval(secs => ${this.firstDelaySeconds()})
          WHERE id = ${deliveryId}::uuid`;
       await this.outbox.publish(tx, JobName.events.WebhookDeliveriesQueued, { deliveryIds: [deliveryId] });
+      return this.one(tx, deliveryId);
     });
-    return this.one(deliveryId);
   }
 
   /** Sends a `webhook.test` event to one of the member's endpoints, whatever its event types. */
   async sendTest(member: AuthenticatedMember, endpointId: string): Promise<WebhookDelivery> {
     if (!UUID.test(endpointId)) throw endpointNotFound();
-    const id = await this.prisma.$transaction(async (tx) => {
+    return this.prisma.asMember(member.id, async (tx) => {
       const endpoint = await tx.webhookEndpoint.findFirst({ where: { id: endpointId, memberId: member.id } });
       if (!endpoint) throw endpointNotFound();
       if (endpoint.status === WebhookEndpointStatus.DISABLED) throw endpointDisabled();
@@ -105,25 +107,25 @@ export class WebhookDeliveriesService {
         select: { id: true },
       });
       await this.outbox.publish(tx, JobName.events.WebhookDeliveriesQueued, { deliveryIds: [delivery.id] });
-      return delivery.id;
+      return this.one(tx, delivery.id);
     });
-    return this.one(id);
   }
 
   private firstDelaySeconds(): number {
     return this.config.webhooks.retryScheduleMs[0] / 1000;
   }
 
-  private async one(id: string): Promise<WebhookDelivery> {
-    const [row] = await this.prisma.$queryRaw<DeliveryRow[]>`${SELECT_DELIVERY} WHERE d.id = ${id}::uuid`;
+  /** One delivery, read in the member's transaction that created or restarted it. */
+  private async one(tx: Prisma.TransactionClient, id: string): Promise<WebhookDelivery> {
+    const [row] = await tx.$queryRaw<DeliveryRow[]>`${SELECT_DELIVERY} WHERE d.id = ${id}::uuid`;
     const { createdKey: _key, ...delivery } = row;
-    return { ...delivery, attempts: (await this.attemptsOf([id])).get(id) ?? [] };
+    return { ...delivery, attempts: (await this.attemptsOf(tx, [id])).get(id) ?? [] };
   }
 
-  private async attemptsOf(ids: string[]): Promise<Map<string, WebhookDeliveryAttempt[]>> {
+  private async attemptsOf(tx: Prisma.TransactionClient, ids: string[]): Promise<Map<string, WebhookDeliveryAttempt[]>> {
     const map = new Map<string, WebhookDeliveryAttempt[]>();
     if (ids.length === 0) return map;
-    const rows = await this.prisma.$queryRaw<(WebhookDeliveryAttempt & { deliveryId: string })[]>`
+    const rows = await tx.$queryRaw<(WebhookDeliveryAttempt & { deliveryId: string })[]>`
       SELECT "deliveryId", "attemptedAt", "statusCode", "latencyMs", "responseBody", error FROM (
         SELECT delivery_id AS "deliveryId", attempted_at AS "attemptedAt", status_code AS "statusCode",
                latency_ms AS "latencyMs", response_body AS "responseBody", error,

@@ -34,7 +34,9 @@ export class WebhookEndpointsService {
 
   /** The member's endpoints, oldest first. */
   async list(memberId: string): Promise<WebhookEndpoint[]> {
-    const rows = await this.prisma.webhookEndpoint.findMany({ where: { memberId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    const rows = await this.prisma.asMember(memberId, (tx) =>
+      tx.webhookEndpoint.findMany({ where: { memberId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
+    );
     return rows.map((row) => toEndpointView(row));
   }
 
@@ -43,7 +45,7 @@ export class WebhookEndpointsService {
     await this.assertDestination(input.url);
     const id = randomUUID();
     const secret = newWebhookSecret();
-    return this.prisma.$transaction(async (tx) => {
+    return this.prisma.asMember(member.id, async (tx) => {
       // Serializes concurrent creations of one member, so the limit holds.
       await tx.$queryRaw`SELECT id FROM members WHERE id = ${member.id}::uuid FOR UPDATE`;
       if ((await tx.webhookEndpoint.count({ where: { memberId: member.id } })) >= MAX_ENDPOINTS_PER_MEMBER) {
@@ -77,7 +79,7 @@ export class WebhookEndpointsService {
   /** Changes URL, label, event types, signing or enabled state; enabling clears the failure state. */
   async update(member: AuthenticatedMember, id: string, input: UpdateWebhookEndpointInput, requestId?: string): Promise<WebhookEndpoint> {
     if (typeof input.url === 'string') await this.assertDestination(input.url);
-    return this.prisma.$transaction(async (tx) => {
+    return this.prisma.asMember(member.id, async (tx) => {
       await this.owned(tx, member.id, id);
       const data: Prisma.WebhookEndpointUpdateInput = {};
       if (typeof input.url === 'string') data.url = input.url;
@@ -111,7 +113,7 @@ export class WebhookEndpointsService {
   async rotateSecret(member: AuthenticatedMember, id: string, requestId?: string): Promise<WebhookEndpointWithSecret> {
     const secret = newWebhookSecret();
     const grace = this.config.webhooks.secretGraceSeconds;
-    return this.prisma.$transaction(async (tx) => {
+    return this.prisma.asMember(member.id, async (tx) => {
       const current = await this.owned(tx, member.id, id);
       const row = await tx.webhookEndpoint.update({
         where: { id },
@@ -134,7 +136,7 @@ export class WebhookEndpointsService {
 
   /** Deletes an endpoint and its deliveries. */
   async delete(member: AuthenticatedMember, id: string, requestId?: string): Promise<boolean> {
-    return this.prisma.$transaction(async (tx) => {
+    return this.prisma.asMember(member.id, async (tx) => {
       const row = await this.owned(tx, member.id, id);
       await tx.webhookEndpoint.delete({ where: { id } });
       await this.audit.record(tx, {

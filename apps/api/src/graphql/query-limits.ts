@@ -1,4 +1,5 @@
 import {
+  getVariableValues,
   GraphQLError,
   Kind,
   type DocumentNode,
@@ -66,6 +67,32 @@ function walk(
 }
 
 /**
+ * Variables as the cost estimate needs them: every list emptied. No
+ * estimator reads list items (costs come from `first`), and getComplexity
+ * coerces the variables it is given, so a 10,000-indicator batch would
+ * otherwise be coerced twice per request (here and again by execution).
+ */
+export function withoutListItems<T>(value: T): T {
+  if (Array.isArray(value)) return [] as T;
+  if (value === null || typeof value !== 'object') return value;
+  // Without recursion: variables may nest as deep as the body limit allows, and a stack overflow here is a 500.
+  const root: Record<string, unknown> = {};
+  const stack: [Record<string, unknown>, Record<string, unknown>][] = [[value as Record<string, unknown>, root]];
+  while (stack.length > 0) {
+    const [from, to] = stack.pop()!;
+    for (const [key, item] of Object.entries(from)) {
+      if (Array.isArray(item)) to[key] = [];
+      else if (item !== null && typeof item === 'object') {
+        const copy: Record<string, unknown> = {};
+        to[key] = copy;
+        stack.push([item as Record<string, unknown>, copy]);
+      } else to[key] = item;
+    }
+  }
+  return root as T;
+}
+
+/**
  * Throws the first limit `document` breaks for the operation that would run:
  * too many operations, too deep, too many aliases, or too costly. Returns the
  * operation's cost (reported back to clients in `extensions.cost`).
@@ -92,11 +119,17 @@ export function enforceQueryLimits(
   if (acc.depth > limits.maxDepth) throw limitError('depth', limits.maxDepth, acc.depth);
   if (acc.aliases > limits.maxAliases) throw limitError('aliases', limits.maxAliases, acc.aliases);
 
+  // Variables that do not coerce never execute: execution refuses them as BAD_USER_INPUT naming the
+  // variable and the path. getComplexity would throw the same error from this plugin hook instead,
+  // which Apollo answers as INTERNAL_SERVER_ERROR with HTTP 500.
+  const estimateVariables = withoutListItems(variables) ?? {};
+  if (getVariableValues(schema, operation.variableDefinitions ?? [], estimateVariables).errors) return 0;
+
   const cost = getComplexity({
     schema,
     query: document,
     operationName: operation.name?.value,
-    variables,
+    variables: estimateVariables,
     estimators: [pagedListEstimator, simpleEstimator({ defaultComplexity: 1 })],
   });
   if (cost > limits.maxCost) throw limitError('cost', limits.maxCost, cost);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputValidationError } from '../errors/input-validation.error.js';
 import { toConnection } from './connection.factory.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeCursor, encodeCursor, isTimestampKey } from './cursor.js';
 
 describe('cursors', () => {
   it('round-trip opaque keys of the list that issued them', () => {
@@ -41,4 +41,16 @@ describe('toConnection', () => {
     });
     expect(toConnection([], 2, String).pageInfo).toEqual({ hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null });
   });
+});
+
+describe('isTimestampKey', () => {
+  it.each(['2026-11-26 22:35:06.123456+00', '2026-11-26 22:35:06+00', '2026-11-26 22:35:06.1-05:30', '0001-01-01 00:00:00+00', '2024-02-29 23:59:59+14'])(
+    'accepts what created_at::text writes: %s',
+    (value) => expect(isTimestampKey(value)).toBe(true),
+  );
+
+  it.each(['1', '2026-11-26', '2026-11-26T22:35:06Z', '2026-02-30 00:00:00+00', '0000-01-01 00:00:00+00', '2026-11-26 24:00:00+00', '+275760-09-13 00:00:00+00', 'Tue Mar 01 2022'])(
+    'refuses what PostgreSQL would not read back: %s',
+    (value) => expect(isTimestampKey(value)).toBe(false),
+  );
 });
