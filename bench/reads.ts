@@ -1,0 +1,138 @@
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import { open } from './database.js';
+import { cpuPerItem, type CpuSnapshot } from './fleet.js';
+import type { ServerContext } from './ingest.js';
+
+/** The first page of a member's alerts, as an integration polls it. */
+export const ALERTS_PAGE = `query Alerts($first: Int) {
+  alerts(first: $first) {
+    edges { cursor node { id status version type keyEpoch token externalRef otherHolderCount firstSeenAt lastSeenAt
+                          disclosedHolders verdictCounts { confirmedAbuse falsePositive underReview } verdict createdAt updatedAt } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+const PAGE_SIZE = 20;
+
+/**
+ * The baseline: the statement AlertsService.list runs for that page (copied
+ * from libs/alerts/src/alerts.service.ts; keep the two alike), straight
+ * through pg.
+ */
+export const ALERTS_PAGE_SQL = `
+  SELECT a.id, a.status, a.version, m.type, m.key_epoch AS "keyEpoch", encode(m.token, 'hex') AS token,
+         own.external_ref AS "externalRef", a.other_holders AS "otherHolderCount",
+         m.first_seen_at AS "firstSeenAt", m.last_seen_at AS "lastSeenAt",
+         COALESCE((SELECT array_agg(mb.name ORDER BY mb.name)
+                     FROM indicators oi JOIN members mb ON mb.id = oi.member_id
+                    WHERE oi.type = m.type AND oi.key_epoch = m.key_epoch AND oi.token = m.token
+                      AND oi.member_id <> a.member_id AND oi.disclose_identity AND oi.expires_at > now()
+                      AND mb.status = 'ACTIVE'), '{}') AS "disclosedHolders",
+         v.confirmed_abuse AS "confirmedAbuse", v.false_positive AS "falsePositive", v.under_review AS "underReview",
+         a.verdict, a.verdict_note AS "verdictNote", a.acknowledged_at AS "acknowledgedAt",
+         a.created_at AS "createdAt", a.updated_at AS "updatedAt", a.closed_at AS "closedAt",
+         a.created_at::text AS "createdKey"
+    FROM alerts a
+    JOIN matches m ON m.id = a.match_id
+    LEFT JOIN indicators own
+      ON own.type = m.type AND own.key_epoch = m.key_epoch AND own.token = m.token AND own.member_id = a.member_id
+    CROSS JOIN LATERAL (
+      SELECT count(*) FILTER (WHERE o.verdict = 'CONFIRMED_ABUSE')::int AS confirmed_abuse,
+             count(*) FILTER (WHERE o.verdict = 'FALSE_POSITIVE')::int AS false_positive,
+             count(*) FILTER (WHERE o.verdict = 'UNDER_REVIEW')::int AS under_review
+        FROM alerts o WHERE o.match_id = a.match_id AND o.member_id <> a.member_id
+    ) v
+   WHERE a.member_id = $1::uuid
+   ORDER BY a.created_at DESC, a.id DESC
+   LIMIT ${PAGE_SIZE + 1}`;
+
+/** Queries per second of the first `alerts` page. */
+export interface ReadsResult {
+  clients: number;
+  seconds: number;
+  server: { qps: number; p50Ms: number; p99Ms: number; requests: number; failed: number; cpuMsPerRequest: CpuSnapshot };
+  baseline: { qps: number; requests: number };
+}
+
+/**
+ * `clients` keep-alive connections (spread over the API processes) ask for
+ * the first alerts page as fast as answers come back, each as one of the
+ * submitting members in turn; a response counts as failed unless it is
+ * HTTP 200 with alerts data. A 2-second warm-up is not counted.
+ */
+export async function measureReads(ctx: ServerContext, clients: number, seconds: number): Promise<ReadsResult> {
+  const tokens = await Promise.all(ctx.members.slice(0, 4).map((m) => m.tokens.get()));
+  const body = JSON.stringify({ query: ALERTS_PAGE, variables: { first: PAGE_SIZE } });
+  for (const token of tokens) {
+    const res = await fetch(`${ctx.fleet.apis[0].url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body,
+    });
+    const json = (await res.json()) as { data?: { alerts?: { edges: unknown[] } }; errors?: { message: string }[] };
+    if (!json.data?.alerts) throw new Error(`alerts query failed before the reads phase: ${json.errors?.[0]?.message ?? res.status}`);
+    if (json.data.alerts.edges.length === 0) throw new Error('a submitting member has no alerts: the reads phase would measure empty pages');
+  }
+
+  let failed = 0;
+  let next = 0;
+  const run = (url: string, connections: number, duration: number) =>
+    autocannon({
+      url: `${url}/graphql`,
+      connections,
+      duration,
+      timeout: 10,
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (req, context) => {
+            // Each connection keeps the member it was first given.
+            context.token ??= tokens[next++ % tokens.length];
+            return { ...req, headers: { 'content-type': 'application/json', authorization: `Bearer ${context.token as string}` }, body };
+          },
+          onResponse: (status, text) => {
+            if (status !== 200 || !text.startsWith('{"data":{"alerts":')) failed += 1;
+          },
+        },
+      ],
+    });
+  const spread = (total: number) => ctx.fleet.apis.map((_, i) => Math.floor(total / ctx.fleet.apis.length) + (i < total % ctx.fleet.apis.length ? 1 : 0));
+  await Promise.all(ctx.fleet.apis.map((api, i) => run(api.url, spread(clients)[i], 2)));
+  failed = 0;
+  const cpuBefore = ctx.fleet.cpu();
+  const results = await Promise.all(ctx.fleet.apis.map((api, i) => run(api.url, spread(clients)[i], seconds)));
+  const requests = results.reduce((n, r) => n + r.requests.total, 0);
+  // Microseconds per item / 1000 = milliseconds per request.
+  const perRequest = cpuPerItem(cpuBefore, ctx.fleet.cpu(), requests * 1000);
+  const server = {
+    qps: requests / seconds,
+    // With one API process this is its latency; with more, the slowest's.
+    p50Ms: Math.max(...results.map((r) => r.latency.p50)),
+    p99Ms: Math.max(...results.map((r) => r.latency.p99)),
+    requests,
+    failed: failed + results.reduce((n, r) => n + r.errors + r.non2xx, 0),
+    cpuMsPerRequest: perRequest,
+  };
+  return { clients, seconds, server, baseline: await baselineReads(ctx, clients, seconds) };
+}
+
+/** The same page, as plain SQL from `clients` pg connections, for the same time. */
+async function baselineReads(ctx: ServerContext, clients: number, seconds: number): Promise<ReadsResult['baseline']> {
+  const ids = ctx.members.slice(0, 4).map((m) => m.id);
+  const conns = await Promise.all(Array.from({ length: clients }, () => open(ctx.fleet.env.DATABASE_URL)));
+  try {
+    let requests = 0;
+    const end = performance.now() + seconds * 1000;
+    await Promise.all(
+      conns.map(async (c, i) => {
+        while (performance.now() < end) {
+          await c.query(ALERTS_PAGE_SQL, [ids[i % ids.length]]);
+          requests += 1;
+        }
+      }),
+    );
+    return { qps: requests / seconds, requests };
+  } finally {
+    await Promise.all(conns.map((c) => c.end()));
+  }
+}
