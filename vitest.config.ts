@@ -46,6 +46,21 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          // Long fault runs (minutes each) belong to `npm run faults`, not to `npm test`.
+          exclude: ['test/**/*.long.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/setup/global-setup.ts'],
+          setupFiles: ['test/setup/node20-polyfills.ts', 'test/setup/per-file.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          // Two cores: files run two at a time, each in its own database.
+          maxWorkers: 2,
+        },
+      },
+      {
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/setup/global-setup.ts'],
           setupFiles: ['test/setup/node20-polyfills.ts', 'test/setup/per-file.ts'],

@@ -13,10 +13,9 @@ import { FaultStack, items, LockHolder, token } from '../support/faults.js';
  * cousins in the suite: test/outbox-crash.test.ts (killed between
  * submissions), test/webhooks-crash.test.ts (killed during one delivery).
  */
-const LONG = process.env.SIGFED_FAULTS === 'long';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe.runIf(LONG)('the worker is SIGKILLed mid-work', () => {
+describe('the worker is SIGKILLed mid-work', () => {
   let redis: PrivateRedis;
   let stack: FaultStack;
   let queues: { events: Queue; webhooks: Queue };
