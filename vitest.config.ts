@@ -27,6 +27,17 @@ const plugins = [
   }),
 ];
 
+/** Tests against the real Postgres and Redis: one migrated template per run, a copy per file. */
+const againstServices = {
+  environment: 'node',
+  globalSetup: ['test/setup/global-setup.ts'],
+  setupFiles: ['test/setup/node20-polyfills.ts', 'test/setup/per-file.ts'],
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+  // Two cores: files run two at a time, each in its own database.
+  maxWorkers: 2,
+} as const;
+
 export default defineConfig({
   plugins,
   resolve: { alias },
@@ -44,32 +55,14 @@ export default defineConfig({
       },
       {
         test: {
+          ...againstServices,
           name: 'integration',
           include: ['test/**/*.test.ts'],
           // Long fault runs (minutes each) belong to `npm run faults`, not to `npm test`.
           exclude: ['test/**/*.long.test.ts'],
-          environment: 'node',
-          globalSetup: ['test/setup/global-setup.ts'],
-          setupFiles: ['test/setup/node20-polyfills.ts', 'test/setup/per-file.ts'],
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
-          // Two cores: files run two at a time, each in its own database.
-          maxWorkers: 2,
         },
       },
-      {
-        test: {
-          name: 'faults',
-          include: ['test/faults/**/*.test.ts'],
-          environment: 'node',
-          globalSetup: ['test/setup/global-setup.ts'],
-          setupFiles: ['test/setup/node20-polyfills.ts', 'test/setup/per-file.ts'],
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
-          // Two cores: files run two at a time, each in its own database.
-          maxWorkers: 2,
-        },
-      },
+      { test: { ...againstServices, name: 'faults', include: ['test/faults/**/*.test.ts'] } },
     ],
   },
 });

@@ -1,66 +1,14 @@
-import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
-import { createClient, type Client } from 'graphql-ws';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SigningKeyService } from '@app/auth';
 import type { IndicatorType } from '@app/database';
 import { IndicatorsService } from '@app/indicators';
 import { TestContext, type TestMember } from './support/context.js';
+import { Subscriber } from './support/subscriber.js';
 import { until } from './support/wait.js';
 import { shareToken, startWorker, testToken } from './support/webhooks.js';
-
-// `ws` ships with @nestjs/graphql (the server side uses it); Node 20 has no WebSocket client of its own.
-const WebSocketImpl = createRequire(import.meta.url)('ws') as unknown;
-
-interface Received {
-  type: string;
-  occurredAt: string;
-  alert: { id: string; version: number; status: string };
-}
-
-/** A graphql-ws client subscribed to alertEvents, recording what arrives and how the connection closed. */
-class Subscriber {
-  readonly events: Received[] = [];
-  readonly errors: unknown[] = [];
-  closed: { code: number; reason: string } | undefined;
-  private readonly client: Client;
-
-  constructor(ctx: TestContext, connectionParams: Record<string, unknown>) {
-    this.client = createClient({
-      url: `${ctx.url.replace(/^http/, 'ws')}/graphql`,
-      webSocketImpl: WebSocketImpl,
-      connectionParams,
-      retryAttempts: 0,
-      lazy: false,
-      onNonLazyError: () => undefined, // `closed` records it
-      on: { closed: (event) => (this.closed ??= event as { code: number; reason: string }) },
-    });
-    this.client.subscribe<{ alertEvents: Received }>(
-      { query: 'subscription { alertEvents { type occurredAt alert { id version status } } }' },
-      {
-        next: (result) => {
-          if (result.data) this.events.push(result.data.alertEvents);
-          if (result.errors) this.errors.push(...result.errors);
-        },
-        error: (error) => this.errors.push(error),
-        complete: () => undefined,
-      },
-    );
-  }
-
-  static async open(ctx: TestContext, token: string): Promise<Subscriber> {
-    const subscriber = new Subscriber(ctx, { authorization: `Bearer ${token}` });
-    // The server has the subscription once a round trip on the same connection has completed.
-    await new Promise((r) => setTimeout(r, 300));
-    return subscriber;
-  }
-
-  async dispose(): Promise<void> {
-    await this.client.dispose();
-  }
-}
 
 describe('alertEvents subscription', () => {
   let api: TestContext;

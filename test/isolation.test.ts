@@ -1,13 +1,12 @@
-import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
-import { createClient, type Client } from 'graphql-ws';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectPg } from '@app/database';
 import { TestContext, type GqlResponse, type TestMember } from './support/context.js';
 import { newKeyPair, signAssertion, type TestKeyPair } from './support/oauth.js';
 import { until } from './support/wait.js';
+import { Subscriber } from './support/subscriber.js';
 import { newWebhookEndpoint, startWorker, testToken, WebhookReceiver } from './support/webhooks.js';
 
 /**
@@ -23,7 +22,6 @@ import { newWebhookEndpoint, startWorker, testToken, WebhookReceiver } from './s
  * in-process worker, a webhook receiver on loopback.
  */
 
-const WebSocketImpl = createRequire(import.meta.url)('ws') as unknown;
 const POLICY = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32' };
 const EPOCH = '2026-q4';
 
@@ -426,9 +424,9 @@ const SCENARIOS: Record<string, Scenario> = {
     access: 'member',
     attack: async (w) => {
       // B's subscriber is the control: it must see the event A must not.
-      const onA = new Subscriber(ctxRef, { authorization: `Bearer ${w.tokenA}` });
-      const onB = new Subscriber(ctxRef, { authorization: `Bearer ${w.tokenB}` });
-      const anonymous = new Subscriber(ctxRef, {});
+      const onA = new Subscriber(ctxRef, { authorization: `Bearer ${w.tokenA}` }, ALERT_FIELDS);
+      const onB = new Subscriber(ctxRef, { authorization: `Bearer ${w.tokenB}` }, ALERT_FIELDS);
+      const anonymous = new Subscriber(ctxRef, {}, ALERT_FIELDS);
       try {
         await new Promise((r) => setTimeout(r, 300));
         // A new holder joins B's and C's token: B's alert changes, A holds nothing of it.
@@ -452,41 +450,6 @@ const SCENARIOS: Record<string, Scenario> = {
     },
   },
 };
-
-/** A graphql-ws client subscribed to alertEvents, recording what arrives and how its connection closed. */
-class Subscriber {
-  readonly events: { type: string; alert: { id: string } & Record<string, unknown> }[] = [];
-  readonly errors: unknown[] = [];
-  closed: { code: number; reason: string } | undefined;
-  private readonly client: Client;
-
-  constructor(ctx: TestContext, connectionParams: Record<string, unknown>) {
-    this.client = createClient({
-      url: `${ctx.url.replace(/^http/, 'ws')}/graphql`,
-      webSocketImpl: WebSocketImpl,
-      connectionParams,
-      retryAttempts: 0,
-      lazy: false,
-      onNonLazyError: () => undefined,
-      on: { closed: (event) => (this.closed ??= event as { code: number; reason: string }) },
-    });
-    this.client.subscribe<{ alertEvents: Subscriber['events'][number] }>(
-      { query: `subscription { alertEvents { type occurredAt alert { ${ALERT_FIELDS} } } }` },
-      {
-        next: (result) => {
-          if (result.data) this.events.push(result.data.alertEvents);
-          if (result.errors) this.errors.push(...result.errors);
-        },
-        error: (error) => this.errors.push(error),
-        complete: () => undefined,
-      },
-    );
-  }
-
-  async dispose(): Promise<void> {
-    await this.client.dispose();
-  }
-}
 
 /** The labels of B's markers found in `text`. */
 function leaks(text: string, w: World): string[] {
