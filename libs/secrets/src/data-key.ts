@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StartupError } from '@app/common';
 
@@ -39,25 +39,26 @@ function decode(text: string, where: string): Buffer {
 /**
  * The key that encrypts secrets at rest: SIGFED_MASTER_KEY when set, else
  * <dataDir>/master.key, created (mode 0600, in a 0700 folder) when missing.
- * Creation uses O_EXCL, so two processes starting together agree on one key.
+ * The key is written to a temporary file first and hard-linked into place,
+ * which fails if the file exists: two processes starting together agree on
+ * one key, and neither can read a file the other has not finished writing.
  */
 export function loadDataKey(masterKey: string | undefined, dataDir: string): LoadedDataKey {
   if (masterKey !== undefined) return { key: decode(masterKey, 'SIGFED_MASTER_KEY'), source: 'env', created: false };
   const path = masterKeyPath(dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   let created = false;
+  const draft = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    const fd = openSync(path, 'wx', 0o600);
-    try {
-      writeSync(fd, `${randomBytes(KEY_BYTES).toString('base64url')}\n`);
-    } finally {
-      closeSync(fd);
-    }
+    writeFileSync(draft, `${randomBytes(KEY_BYTES).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+    linkSync(draft, path);
     created = true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
       throw new StartupError(`cannot create ${path}: ${(error as Error).message}`);
     }
+  } finally {
+    rmSync(draft, { force: true });
   }
   const key = decode(readFileSync(path, 'utf8'), path);
   const mode = statSync(path).mode & 0o777;
