@@ -91,7 +91,7 @@ function parseArgs(argv: string[]) {
       return n;
     }, 1)
     .option('--database-url <url>', 'the bench database (dropped and recreated; its name must contain "bench")', 'postgresql://postgres@127.0.0.1:5432/sigfed_bench')
-    .option('--redis-url <url>', 'Redis (the bench uses the key prefix sigfed-bench)', 'redis://127.0.0.1:6379')
+    .option('--redis-url <url>', 'Redis (the bench uses the database name as its key prefix, _ as -: sigfed-bench)', 'redis://127.0.0.1:6379')
     .option('--phases <list>', 'which measurements to run: ingest,latency,reads (default: all)', (v) => {
       const phases = v.split(',').map((x) => x.trim());
       for (const x of phases) if (!['ingest', 'latency', 'reads'].includes(x)) throw new InvalidArgumentError(`unknown phase ${x}`);
@@ -209,7 +209,8 @@ async function main(): Promise<void> {
     console.log(`  WARNING: the 1-minute load average is ${fmt(loadAtStart, 2)}: other processes are using this machine's CPUs, so rates will come out low and noisy.`);
   }
 
-  const redisPrefix = 'sigfed-bench';
+  // One prefix per bench database, so runs against different databases can share a Redis.
+  const redisPrefix = new URL(options.databaseUrl).pathname.slice(1).replace(/_/g, '-');
   const redisVersion = await clearRedisPrefix(options.redisUrl, redisPrefix);
   await recreateDatabase(options.databaseUrl, (line) => console.log(`  ${line}`));
   const explain = options.explain ? await startAutoExplain(options.databaseUrl) : undefined;
