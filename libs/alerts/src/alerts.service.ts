@@ -8,7 +8,7 @@ import {
   toConnection,
   type ConnectionShape,
 } from '@app/common';
-import { Prisma, PrismaService, type Verdict } from '@app/database';
+import { PrismaService, type SqlClient, type Verdict } from '@app/database';
 import { AlertError, AlertErrorCode } from './alert.exception.js';
 import type { AcknowledgeAlertArgs, AlertsArgs } from './dto/alerts.args.js';
 import type { Alert } from './models/alert.model.js';
@@ -24,7 +24,7 @@ type AlertRow = Omit<Alert, 'verdictCounts'> & {
 };
 
 /** The columns of an alert and its match that `view` reads. */
-const ALERT_ROW = Prisma.sql`
+const ALERT_ROW = `
   a.id, a.member_id, a.match_id, a.status, a.version, a.other_holders, a.verdict, a.verdict_note, a.acknowledged_at,
   a.created_at, a.updated_at, a.closed_at, m.type, m.key_epoch, m.token, m.first_seen_at, m.last_seen_at`;
 
@@ -32,9 +32,9 @@ const ALERT_ROW = Prisma.sql`
  * An alert as its member may see it, and nothing more: the member's own token
  * and reference; about other holders only counts, verdict counts, and the
  * names of those who chose to disclose them. Every query is scoped by member
- * id in SQL, and runs in the member's transaction (`asMember`), so row-level
- * security hides every other member's rows too: another member's alert is
- * indistinguishable from none.
+ * id in SQL, and runs in the member's transaction (`sqlAsMember`), so
+ * row-level security hides every other member's rows too: another member's
+ * alert is indistinguishable from none.
  *
  * `rows` selects the alerts to show (ALERT_ROW, already limited to the page);
  * the per-alert lookups below run on those rows only. Joined before the
@@ -46,8 +46,8 @@ const ALERT_ROW = Prisma.sql`
  * looks indicators up by their key, which row-level security would keep the
  * API's role from using (see the row_level_security migration).
  */
-function view(rows: Prisma.Sql): Prisma.Sql {
-  return Prisma.sql`
+function view(rows: string): string {
+  return `
   WITH page AS (${rows})
   SELECT a.id, a.status, a.version, a.type, a.key_epoch AS "keyEpoch", encode(a.token, 'hex') AS token,
          f.external_ref AS "externalRef", a.other_holders AS "otherHolderCount",
@@ -63,6 +63,9 @@ function view(rows: Prisma.Sql): Prisma.Sql {
    ORDER BY a.created_at DESC, a.id DESC`;
 }
 
+/** One alert of the member, by id ($1 member, $2 alert). */
+const ONE = view(`SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id WHERE a.id = $2::uuid AND a.member_id = $1::uuid`);
+
 function toAlert(row: AlertRow): Alert {
   const { createdKey: _key, confirmedAbuse, falsePositive, underReview, ...alert } = row;
   return { ...alert, verdictCounts: { confirmedAbuse, falsePositive, underReview } };
@@ -76,55 +79,51 @@ export class AlertsService {
   /** The member's alerts, newest first, as a Relay connection. */
   async list(memberId: string, args: AlertsArgs): Promise<ConnectionShape<Alert>> {
     const first = pageSize(args.first);
-    const conditions = [Prisma.sql`a.member_id = ${memberId}::uuid`];
+    const params: unknown[] = [memberId];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const conditions = ['a.member_id = $1::uuid'];
     const f = args.filter;
-    if (f?.status) conditions.push(Prisma.sql`a.status = ${f.status}::"AlertStatus"`);
-    if (f?.type) conditions.push(Prisma.sql`m.type = ${f.type}::"IndicatorType"`);
-    if (f?.since) conditions.push(Prisma.sql`a.updated_at >= ${f.since}`);
+    if (f?.status) conditions.push(`a.status = ${param(f.status)}::"AlertStatus"`);
+    if (f?.type) conditions.push(`m.type = ${param(f.type)}::"IndicatorType"`);
+    if (f?.since) conditions.push(`a.updated_at >= ${param(f.since)}`);
     if (args.after) {
       const [created, id] = decodeCursor(LIST, args.after, ['string', 'string'] as const);
       if (!UUID.test(id) || !isTimestampKey(created)) {
         throw new InputValidationError([{ field: 'after', rule: 'cursor', message: 'after must be a cursor that this list returned' }]);
       }
-      conditions.push(Prisma.sql`(a.created_at, a.id) < (${created}::timestamptz, ${id}::uuid)`);
+      conditions.push(`(a.created_at, a.id) < (${param(created)}::timestamptz, ${param(id)}::uuid)`);
     }
-    const rows = await this.prisma.asMember(memberId, (tx) =>
-      tx.$queryRaw<AlertRow[]>(
-        view(Prisma.sql`
-          SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id
-           WHERE ${Prisma.join(conditions, ' AND ')}
-           ORDER BY a.created_at DESC, a.id DESC
-           LIMIT ${first + 1}`),
-      ),
-    );
+    const sql = view(`
+      SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id
+       WHERE ${conditions.join(' AND ')}
+       ORDER BY a.created_at DESC, a.id DESC
+       LIMIT ${param(first + 1)}`);
+    const rows = await this.prisma.sqlAsMember(memberId, async (db) => (await db.query<AlertRow>(sql, params)).rows, { readOnly: true });
     return toConnection(rows, first, (r) => encodeCursor(LIST, [r.createdKey, r.id]), toAlert);
   }
 
   /** One of the member's alerts; NOT_FOUND for any id that is not the member's own. */
   async get(memberId: string, id: string): Promise<Alert> {
     if (!UUID.test(id)) throw this.notFound();
-    return this.prisma.asMember(memberId, (tx) => this.one(tx, memberId, id));
+    return this.prisma.sqlAsMember(memberId, (db) => this.one(db, memberId, id), { readOnly: true });
   }
 
   /** Records the member's verdict and note on its own alert. */
   async acknowledge(memberId: string, args: AcknowledgeAlertArgs): Promise<Alert> {
     if (!UUID.test(args.id)) throw this.notFound();
-    return this.prisma.asMember(memberId, async (tx) => {
-      const updated = await tx.$executeRaw`
-        UPDATE alerts SET verdict = ${args.verdict as Verdict}::"Verdict", verdict_note = ${args.note ?? null},
-               acknowledged_at = now()
-         WHERE id = ${args.id}::uuid AND member_id = ${memberId}::uuid`;
-      if (updated === 0) throw this.notFound();
-      return this.one(tx, memberId, args.id);
+    return this.prisma.sqlAsMember(memberId, async (db) => {
+      const { rowCount } = await db.query(
+        `UPDATE alerts SET verdict = $3::"Verdict", verdict_note = $4, acknowledged_at = now()
+          WHERE id = $2::uuid AND member_id = $1::uuid`,
+        [memberId, args.id, args.verdict as Verdict, args.note ?? null],
+      );
+      if (!rowCount) throw this.notFound();
+      return this.one(db, memberId, args.id);
     });
   }
 
-  private async one(tx: Prisma.TransactionClient, memberId: string, id: string): Promise<Alert> {
-    const rows = await tx.$queryRaw<AlertRow[]>(
-      view(Prisma.sql`
-        SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id
-         WHERE a.id = ${id}::uuid AND a.member_id = ${memberId}::uuid`),
-    );
+  private async one(db: SqlClient, memberId: string, id: string): Promise<Alert> {
+    const { rows } = await db.query<AlertRow>(ONE, [memberId, id]);
     if (rows.length === 0) throw this.notFound();
     return toAlert(rows[0]);
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { PrismaService } from '@app/database';
-import { OutboxService } from '@app/outbox';
+import { PrismaService, type SqlClient } from '@app/database';
+import { outboxEventSql, OutboxService } from '@app/outbox';
 import { JobName } from '@app/queue';
 import { RateLimitError, RateLimitErrorCode, RateLimitService } from '@app/rate-limit';
 import type { RetractIndicatorsInput } from './dto/retract-indicators.input.js';
@@ -10,10 +10,71 @@ import { IndicatorError, IndicatorErrorCode } from './indicator.exception.js';
 import type { RetractionResult, SubmissionResult } from './models/submission-result.model.js';
 import { dedupeItems, requestHash, validateIndicatorItems, type NormalizedItem } from './validate-items.js';
 
-type Tx = Parameters<Parameters<PrismaService['$transaction']>[0]>[0];
+/**
+ * Claims the idempotency key (a concurrent retry waits here on the first
+ * one's row, then finds it taken) and reads the member's own quota, in one
+ * round trip. `id` is null when the key was taken.
+ */
+const CLAIM = `
+  WITH claimed AS (
+    INSERT INTO submissions (member_id, idempotency_key, request_hash, accepted, duplicates)
+    VALUES ($1::uuid, $2, $3, 0, 0)
+    ON CONFLICT (member_id, idempotency_key) DO NOTHING
+    RETURNING id
+  )
+  SELECT (SELECT id FROM claimed) AS id, (SELECT indicators_per_hour FROM members WHERE id = $1::uuid) AS quota`;
 
-/** Upper bound of one submission transaction; a 10,000-item batch takes well under a second. */
-const TX_TIMEOUT_MS = 60_000;
+const EVENT = outboxEventSql('$12', '$13');
+
+/**
+ * Upserts every item, records the counts on the submission and publishes
+ * `indicators.submitted`: one statement. The count of prior active records
+ * comes from the upsert's RETURNING: exactly the rows that keep an earlier
+ * first_seen_at (a new row, or an expired one renewed, gets now()). Reading
+ * the prior rows in a separate join cost a second lookup per item, and the
+ * planner chose a sequential scan of the whole table for it. (A record
+ * stored by a transaction that began in the very same microsecond would
+ * count as new: harmless for a count.) $10, the external references, is a
+ * text[] or null when no item has one.
+ */
+const STORE = `
+  WITH input AS (
+    SELECT t.type::"IndicatorType" AS type, t.key_epoch, decode(t.token_hex, 'hex') AS token,
+           t.observed_at::timestamptz AS observed_at, t.expires_at::timestamptz AS expires_at,
+           t.confidence::int AS confidence, t.disclose::boolean AS disclose_identity, t.external_ref
+      FROM unnest(
+        string_to_array($3, ','), string_to_array($4, ','), string_to_array($5, ','), string_to_array($6, ','),
+        string_to_array($7, ','), string_to_array($8, ','), string_to_array($9, ','), $10::text[]
+      ) AS t(type, key_epoch, token_hex, observed_at, expires_at, confidence, disclose, external_ref)
+  ),
+  upserted AS (
+    INSERT INTO indicators AS i (type, key_epoch, token, member_id, confidence, observed_at, first_seen_at,
+                                 last_seen_at, expires_at, external_ref, disclose_identity, submission_id)
+    SELECT type, key_epoch, token, $1::uuid, confidence, observed_at, now(), now(), expires_at,
+           external_ref, disclose_identity, $2::uuid
+      FROM input
+    ON CONFLICT (type, key_epoch, token, member_id) DO UPDATE SET
+      confidence = EXCLUDED.confidence,
+      observed_at = GREATEST(i.observed_at, EXCLUDED.observed_at),
+      first_seen_at = CASE WHEN i.expires_at <= now() THEN now() ELSE i.first_seen_at END,
+      last_seen_at = now(),
+      expires_at = EXCLUDED.expires_at,
+      external_ref = COALESCE(EXCLUDED.external_ref, i.external_ref),
+      disclose_identity = EXCLUDED.disclose_identity,
+      submission_id = EXCLUDED.submission_id
+    RETURNING first_seen_at
+  ),
+  counted AS (
+    SELECT (SELECT count(*) FROM input)::int - count(*) FILTER (WHERE first_seen_at <> now())::int AS accepted FROM upserted
+  ),
+  recorded AS (
+    UPDATE submissions s SET accepted = c.accepted, duplicates = $11::int - c.accepted
+      FROM counted c
+     WHERE s.id = $2::uuid
+    RETURNING s.accepted, s.duplicates
+  ),
+  event AS (${EVENT.insert})
+  SELECT recorded.accepted, recorded.duplicates FROM recorded, event, ${EVENT.notify}`;
 
 /** Stores and retracts a member's hashed indicators; correlation follows through the outbox. */
 @Injectable()
@@ -43,30 +104,16 @@ export class IndicatorsService {
     let charged = 0;
     try {
       // One transaction, scoped to the member: row-level security checks every row it writes.
-      return await this.prisma.asMember(
-        memberId,
-        async (tx) => {
-          const claimed = await tx.$queryRaw<{ id: string }[]>`
-            INSERT INTO submissions (member_id, idempotency_key, request_hash, accepted, duplicates)
-            VALUES (${memberId}::uuid, ${input.idempotencyKey}, ${hash}, 0, 0)
-            ON CONFLICT (member_id, idempotency_key) DO NOTHING
-            RETURNING id`;
-          if (claimed.length === 0) return this.replay(tx, memberId, input.idempotencyKey, hash);
+      // Plain SQL in four round trips (BEGIN, claim, upsert, COMMIT): this is the hottest path.
+      return await this.prisma.sqlAsMember(memberId, async (db) => {
+        const { rows } = await db.query<{ id: string | null; quota: number | null }>(CLAIM, [memberId, input.idempotencyKey, hash]);
+        const { id: submissionId, quota } = rows[0];
+        if (!submissionId) return this.replay(db, memberId, input.idempotencyKey, hash);
 
-          await this.chargeQuota(tx, memberId, items.length);
-          charged = items.length;
-          const submissionId = claimed[0].id;
-          const prior = await this.upsert(tx, memberId, submissionId, unique);
-          const accepted = unique.length - prior;
-          const result = { submissionId, accepted, duplicates: items.length - accepted };
-          await tx.$executeRaw`
-            UPDATE submissions SET accepted = ${result.accepted}, duplicates = ${result.duplicates}
-             WHERE id = ${submissionId}::uuid`;
-          await this.outbox.publish(tx, JobName.events.IndicatorsSubmitted, { submissionId });
-          return result;
-        },
-        { timeout: TX_TIMEOUT_MS, maxWait: TX_TIMEOUT_MS },
-      );
+        await this.chargeQuota(memberId, items.length, quota ?? this.config.rateLimit.submissionQuotaPerHour);
+        charged = items.length;
+        return await this.store(db, memberId, submissionId, unique, items.length);
+      });
     } catch (error) {
       if (charged > 0) await this.rateLimits.refund(`sub:${memberId}`, charged);
       throw error;
@@ -74,10 +121,7 @@ export class IndicatorsService {
   }
 
   /** Takes `count` from the member's hourly quota (its own, set by an admin, or the default). */
-  private async chargeQuota(tx: Tx, memberId: string, count: number): Promise<void> {
-    const [row] = await tx.$queryRaw<{ quota: number | null }[]>`
-      SELECT indicators_per_hour AS quota FROM members WHERE id = ${memberId}::uuid`;
-    const quota = row?.quota ?? this.config.rateLimit.submissionQuotaPerHour;
+  private async chargeQuota(memberId: string, count: number, quota: number): Promise<void> {
     const budget = await this.rateLimits.charge(`sub:${memberId}`, count, quota, 3_600_000);
     if (!budget.allowed) {
       throw new RateLimitError(
@@ -105,16 +149,14 @@ export class IndicatorsService {
     });
   }
 
-  private async replay(
-    tx: Tx,
-    memberId: string,
-    idempotencyKey: string,
-    hash: Buffer,
-  ): Promise<SubmissionResult> {
-    const first = await tx.submission.findUniqueOrThrow({
-      where: { memberId_idempotencyKey: { memberId, idempotencyKey } },
-    });
-    if (!Buffer.from(first.requestHash).equals(hash)) {
+  private async replay(db: SqlClient, memberId: string, idempotencyKey: string, hash: Buffer): Promise<SubmissionResult> {
+    const { rows } = await db.query<{ id: string; request_hash: Buffer; accepted: number; duplicates: number }>(
+      'SELECT id, request_hash, accepted, duplicates FROM submissions WHERE member_id = $1::uuid AND idempotency_key = $2',
+      [memberId, idempotencyKey],
+    );
+    const first = rows[0];
+    if (!first) throw new Error(`submission ${idempotencyKey} claimed by another transaction but not readable`);
+    if (!first.request_hash.equals(hash)) {
       throw new IndicatorError(
         IndicatorErrorCode.IdempotencyKeyReused,
         'idempotencyKey was already used for a different batch; use a new key for new data',
@@ -124,53 +166,47 @@ export class IndicatorsService {
   }
 
   /**
-   * One statement: upserts every item and returns how many of them this
-   * member already held actively. Those are exactly the rows that keep an
-   * earlier first_seen_at: a new row, or an expired one renewed, gets now().
-   * (Reading the prior rows in a separate join cost a second lookup per item,
-   * and the planner chose a sequential scan of the whole table for it. A
-   * record stored by a transaction that began in the very same microsecond
-   * would count as new: harmless for a count.)
+   * One statement stores the batch, records its counts on the submission and
+   * publishes the outbox event (see STORE). Columns travel as one string each
+   * (split in SQL) where no value can hold a comma; that spares
+   * node-postgres escaping every element of eight arrays.
    */
-  private async upsert(
-    tx: Tx,
-    memberId: string,
-    submissionId: string,
-    items: NormalizedItem[],
-  ): Promise<number> {
-    const rows = await tx.$queryRaw<{ prior: bigint }[]>`
-      WITH input AS (
-        SELECT type, key_epoch, decode(token_hex, 'hex') AS token, observed_at, expires_at,
-               confidence, external_ref, disclose_identity
-          FROM unnest(
-            ${items.map((i) => i.type)}::"IndicatorType"[],
-            ${items.map((i) => i.keyEpoch)}::text[],
-            ${items.map((i) => i.token)}::text[],
-            ${items.map((i) => i.observedAt.toISOString())}::timestamptz[],
-            ${items.map((i) => i.expiresAt.toISOString())}::timestamptz[],
-            ${items.map((i) => i.confidence)}::int[],
-            ${items.map((i) => i.externalRef)}::text[],
-            ${items.map((i) => i.discloseIdentity)}::boolean[]
-          ) AS t(type, key_epoch, token_hex, observed_at, expires_at, confidence, external_ref, disclose_identity)
-      ),
-      upserted AS (
-        INSERT INTO indicators AS i (type, key_epoch, token, member_id, confidence, observed_at, first_seen_at,
-                                     last_seen_at, expires_at, external_ref, disclose_identity, submission_id)
-        SELECT type, key_epoch, token, ${memberId}::uuid, confidence, observed_at, now(), now(), expires_at,
-               external_ref, disclose_identity, ${submissionId}::uuid
-          FROM input
-        ON CONFLICT (type, key_epoch, token, member_id) DO UPDATE SET
-          confidence = EXCLUDED.confidence,
-          observed_at = GREATEST(i.observed_at, EXCLUDED.observed_at),
-          first_seen_at = CASE WHEN i.expires_at <= now() THEN now() ELSE i.first_seen_at END,
-          last_seen_at = now(),
-          expires_at = EXCLUDED.expires_at,
-          external_ref = COALESCE(EXCLUDED.external_ref, i.external_ref),
-          disclose_identity = EXCLUDED.disclose_identity,
-          submission_id = EXCLUDED.submission_id
-        RETURNING first_seen_at
-      )
-      SELECT count(*) FILTER (WHERE first_seen_at <> now()) AS prior FROM upserted`;
-    return Number(rows[0].prior);
+  private async store(db: SqlClient, memberId: string, submissionId: string, items: NormalizedItem[], sent: number): Promise<SubmissionResult> {
+    const n = items.length;
+    const types = new Array<string>(n);
+    const epochs = new Array<string>(n);
+    const tokens = new Array<string>(n);
+    const observed = new Array<string>(n);
+    const expires = new Array<string>(n);
+    const confidence = new Array<number>(n);
+    const disclose = new Array<string>(n);
+    let refs: (string | null)[] | null = null;
+    for (let i = 0; i < n; i++) {
+      const it = items[i];
+      types[i] = it.type;
+      epochs[i] = it.keyEpoch;
+      tokens[i] = it.token;
+      observed[i] = it.observedAt.toISOString();
+      expires[i] = it.expiresAt.toISOString();
+      confidence[i] = it.confidence;
+      disclose[i] = it.discloseIdentity ? 't' : 'f';
+      if (it.externalRef !== null) (refs ??= new Array<string | null>(n).fill(null))[i] = it.externalRef;
+    }
+    const { rows } = await db.query<{ accepted: number; duplicates: number }>(STORE, [
+      memberId,
+      submissionId,
+      types.join(','),
+      epochs.join(','),
+      tokens.join(','),
+      observed.join(','),
+      expires.join(','),
+      confidence.join(','),
+      disclose.join(','),
+      refs,
+      sent,
+      JobName.events.IndicatorsSubmitted,
+      JSON.stringify({ submissionId }),
+    ]);
+    return { submissionId, accepted: rows[0].accepted, duplicates: rows[0].duplicates };
   }
 }

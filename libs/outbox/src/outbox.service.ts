@@ -8,6 +8,19 @@ export type Db = PrismaService | Prisma.TransactionClient;
 export const OUTBOX_CHANNEL = 'sigfed_outbox';
 
 /**
+ * The outbox insert for a hot-path statement that records its event itself
+ * (plain node-postgres, one round trip for the change and its event), given
+ * the placeholders of the topic and the JSON payload text: use `insert` as a
+ * CTE and put `notify` in the final FROM, as `publish` does.
+ */
+export function outboxEventSql(topicParam: string, payloadParam: string): { insert: string; notify: string } {
+  return {
+    insert: `INSERT INTO outbox_events (topic, payload) VALUES (${topicParam}, ${payloadParam}::jsonb) RETURNING id`,
+    notify: `pg_notify('${OUTBOX_CHANNEL}', '')`,
+  };
+}
+
+/**
  * Writes events in the caller's transaction: if the change commits, the event
  * exists and will be handled; if it rolls back, the event never existed.
  */
