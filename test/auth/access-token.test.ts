@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SigningKeyService } from '@app/auth';
+import { MEMBER_STATE_MAX_AGE_MS, MemberStateCache, SigningKeyService } from '@app/auth';
 import { KeyStatus } from '@app/database';
 import { TestContext, type GqlResponse, type TestMember } from '../support/context.js';
 import { compactJws, decodeParts, newKeyPair } from '../support/oauth.js';
@@ -122,12 +122,28 @@ describe('access tokens on GraphQL', () => {
     expect(refusal(await ctx.gql(ME, {}, await serverSigned({ key_id: other.kid })))?.reason).toBe('TOKEN_INVALID');
   });
 
-  it('refuses the token of a revoked key at once', async () => {
+  it('refuses the token of a revoked key at once when the change is announced, as the services do', async () => {
     const holder = await ctx.newMember();
     const issued = await holder.token();
     expect((await ctx.gql(ME, {}, issued)).errors).toBeUndefined();
     await ctx.prisma.memberKey.update({ where: { kid: holder.kid }, data: { status: KeyStatus.REVOKED, revokedAt: new Date() } });
+    await ctx.app.get(MemberStateCache).changed(holder.id);
     expect(refusal(await ctx.gql(ME, {}, issued))).toEqual({ code: 'UNAUTHENTICATED', reason: 'KEY_REVOKED' });
+  });
+
+  it('refuses the token of a key revoked behind the API (plain SQL) within the cache bound', async () => {
+    const holder = await ctx.newMember();
+    const issued = await holder.token();
+    expect((await ctx.gql(ME, {}, issued)).errors).toBeUndefined();
+    const revokedAt = Date.now();
+    await ctx.prisma.memberKey.update({ where: { kid: holder.kid }, data: { status: KeyStatus.REVOKED, revokedAt: new Date() } });
+    let answer = await ctx.gql(ME, {}, issued);
+    while (!answer.errors && Date.now() - revokedAt < MEMBER_STATE_MAX_AGE_MS + 1_000) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      answer = await ctx.gql(ME, {}, issued);
+    }
+    expect(refusal(answer)).toEqual({ code: 'UNAUTHENTICATED', reason: 'KEY_REVOKED' });
+    expect(Date.now() - revokedAt).toBeLessThan(MEMBER_STATE_MAX_AGE_MS + 1_000);
   });
 });
 

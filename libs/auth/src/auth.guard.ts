@@ -11,10 +11,12 @@ import type { Request, Response } from 'express';
 import { IS_PUBLIC, operationCostOf, REQUIRED_ROLES, requestOf, setRequestBudget, type AccessRole } from '@app/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import type { MemberRole } from '@app/database';
-import { RateLimitError, RateLimitErrorCode, RateLimitService } from '@app/rate-limit';
+import { RedisService } from '@app/queue';
+import { RateLimitError, RateLimitErrorCode, RateLimitService, type Budget } from '@app/rate-limit';
 import { AccessTokenService } from './access-token.service.js';
 import { AuthError, AuthErrorCode } from './auth.error.js';
 import { authenticatedMemberOf, setAuthenticatedMember, type AuthenticatedMember } from './authenticated-member.js';
+import { MemberStateCache } from './member-state.cache.js';
 
 // The decorators' role names and the database's must be the same set.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
@@ -39,6 +41,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly tokens: AccessTokenService,
     private readonly rateLimits: RateLimitService,
+    private readonly redis: RedisService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -76,23 +79,40 @@ export class AuthGuard implements CanActivate {
     if (!header) throw new AuthError(AuthErrorCode.TOKEN_MISSING);
     const match = BEARER.exec(header);
     if (!match) throw new AuthError(AuthErrorCode.TOKEN_INVALID);
-    const member = await this.tokens.verify(match[1]);
+    const claims = await this.tokens.claimsOf(match[1]);
+    // The member's change counter comes back with the rate-limit charge (one Redis round trip for both),
+    // so the member/key check needs no database query while nothing changed (MemberStateCache).
+    // Charged before that check: a suspended member's refused requests spend its own budget only.
+    const charge = await this.charge(req, claims.sub);
+    const epoch = charge ? charge.budget.read : await this.epochOf(claims.sub);
+    const member = await this.tokens.admit(claims, epoch);
     setAuthenticatedMember(req, member);
-    await this.charge(req, member);
+    if (charge) this.enforce(req, charge);
     return member;
+  }
+
+  /** The member's change counter when no charge read it (a request that carries no cost). */
+  private epochOf(memberId: string): Promise<string | null | undefined> {
+    return this.redis.get(MemberStateCache.epochKey(memberId)).catch(() => undefined);
   }
 
   /**
    * Charges a GraphQL-over-HTTP request's operation cost (computed by the
    * query-limits plugin before any resolver) to the member's budget, and
-   * says where the budget stands in RateLimit headers. Subscriptions over
-   * WebSocket carry no cost and are not charged here.
+   * reads the member's change counter in the same call. Subscriptions over
+   * WebSocket carry no cost and are not charged here (undefined).
    */
-  private async charge(req: Request, member: AuthenticatedMember): Promise<void> {
+  private async charge(req: Request, memberId: string): Promise<{ cost: number; budget: Budget } | undefined> {
     const cost = operationCostOf(req);
-    if (cost === undefined) return;
+    if (cost === undefined) return undefined;
     const { points, windowSeconds } = this.config.rateLimit;
-    const budget = await this.rateLimits.charge(`q:${member.id}`, cost, points, windowSeconds * 1_000);
+    const budget = await this.rateLimits.charge(`q:${memberId}`, cost, points, windowSeconds * 1_000, MemberStateCache.epochKey(memberId));
+    return { cost, budget };
+  }
+
+  /** Says where the budget stands in RateLimit headers, and refuses the request when it is spent. */
+  private enforce(req: Request, { cost, budget }: { cost: number; budget: Budget }): void {
+    const { points, windowSeconds } = this.config.rateLimit;
     const reset = Math.max(Math.ceil((budget.resetAt.getTime() - Date.now()) / 1_000), 0);
     setRequestBudget(req, { cost, limit: budget.limit, remaining: budget.remaining, resetAt: budget.resetAt });
     const res = (req as Request & { res?: Response }).res;

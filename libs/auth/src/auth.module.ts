@@ -5,6 +5,7 @@ import { AccessTokenService } from './access-token.service.js';
 import { AuthFailureMonitor } from './auth-failure.monitor.js';
 import { AuthGuard } from './auth.guard.js';
 import { ClientAssertionVerifier } from './client-assertion.verifier.js';
+import { MemberStateModule } from './member-state.cache.js';
 import { OAuthController } from './oauth.controller.js';
 import { ServerMetadataService } from './server-metadata.service.js';
 import { SigningKeyBootstrap } from './signing-key.bootstrap.js';
@@ -16,7 +17,7 @@ import { TokenEndpointService } from './token-endpoint.service.js';
  * verification and the global AuthGuard.
  */
 @Module({
-  imports: [SigningKeysModule, AuditModule],
+  imports: [SigningKeysModule, AuditModule, MemberStateModule],
   controllers: [OAuthController],
   providers: [
     AccessTokenService,

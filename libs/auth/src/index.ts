@@ -14,6 +14,7 @@ export { AuthError, AuthErrorCode } from './auth.error.js';
 export { AuthGuard } from './auth.guard.js';
 export { AuthModule } from './auth.module.js';
 export { CurrentMember, type AuthenticatedMember } from './authenticated-member.js';
+export { MEMBER_STATE_MAX_AGE_MS, MemberStateCache, MemberStateModule, type MemberState } from './member-state.cache.js';
 export { ClientAssertionVerifier, ClientAuthFailure, type ClientAuthFailureReason } from './client-assertion.verifier.js';
 export { SigningKeyDecryptionError, SigningKeyService, type RotationResult } from './signing-key.service.js';
 export { SigningKeysModule } from './signing-keys.module.js';

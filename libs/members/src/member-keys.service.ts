@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { AuditAction, AuditService, memberActor } from '@app/audit';
-import type { AuthenticatedMember } from '@app/auth';
+import { MemberStateCache, type AuthenticatedMember } from '@app/auth';
 import { KeyStatus, MemberRole, PrismaService, type Prisma } from '@app/database';
 import { OutboxService } from '@app/outbox';
 import { JobName } from '@app/queue';
@@ -26,6 +26,8 @@ export class MemberKeysService {
     private readonly prisma: PrismaService,
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
+    // Absent outside the API (the CLI): there, no API process caches member state to tell.
+    @Optional() private readonly states?: MemberStateCache,
   ) {}
 
   /** Registers another public key for the calling member. */
@@ -62,9 +64,11 @@ export class MemberKeysService {
    */
   async revoke(caller: AuthenticatedMember, input: RevokeMemberKeyInput, requestId?: string): Promise<MemberKey> {
     const notFound = () => new MembersError(MembersErrorCode.KEY_NOT_FOUND, 'No such key');
-    return this.prisma.$transaction(async (tx) => {
+    let memberId = '';
+    const revoked = await this.prisma.$transaction(async (tx) => {
       const owner = await tx.memberKey.findUnique({ where: { kid: input.kid }, select: { memberId: true } });
       if (!owner || (caller.role !== MemberRole.ADMIN && owner.memberId !== caller.id)) throw notFound();
+      memberId = owner.memberId;
       await lockMember(tx, owner.memberId);
       const key = await tx.memberKey.findUnique({ where: { kid: input.kid }, select: { status: true } });
       if (!key) throw notFound();
@@ -94,5 +98,8 @@ export class MemberKeysService {
       });
       return toMemberKey(row);
     });
+    // Committed: every API process refuses tokens obtained with this key from the next request on.
+    await this.states?.changed(memberId);
+    return revoked;
   }
 }

@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { AuditAction, AuditService, memberActor, type AuditActor } from '@app/audit';
-import type { AuthenticatedMember } from '@app/auth';
+import { MemberStateCache, type AuthenticatedMember } from '@app/auth';
 import { decodeCursor, encodeCursor, invalidCursor, pageSize, toConnection, type ConnectionShape } from '@app/common';
 import { MemberRole, MemberStatus, PrismaService } from '@app/database';
 import { newClientId } from './credentials.js';
@@ -31,6 +31,8 @@ export class MembersService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly audit: AuditService,
+    // Absent outside the API (the CLI): there, no API process caches member state to tell.
+    @Optional() private readonly states?: MemberStateCache,
   ) {}
 
   /** The calling member itself. */
@@ -83,7 +85,7 @@ export class MembersService {
     if (input.id === admin.id) {
       throw new MembersError(MembersErrorCode.CANNOT_SUSPEND_SELF, 'An admin cannot suspend itself');
     }
-    return this.prisma.$transaction(async (tx) => {
+    const suspended = await this.prisma.$transaction(async (tx) => {
       const changed = await tx.member.updateMany({
         where: { id: input.id, status: MemberStatus.ACTIVE },
         data: { status: MemberStatus.SUSPENDED, suspendedAt: new Date(), suspendedReason: input.reason },
@@ -102,11 +104,14 @@ export class MembersService {
       });
       return toMember(row);
     });
+    // Committed: every API process refuses the member's tokens from the next request on.
+    await this.states?.changed(input.id);
+    return suspended;
   }
 
   /** Makes a SUSPENDED member ACTIVE again. */
   async reinstate(admin: AuthenticatedMember, input: ReinstateMemberInput, requestId?: string): Promise<Member> {
-    return this.prisma.$transaction(async (tx) => {
+    const reinstated = await this.prisma.$transaction(async (tx) => {
       const changed = await tx.member.updateMany({
         where: { id: input.id, status: MemberStatus.SUSPENDED },
         data: { status: MemberStatus.ACTIVE, suspendedAt: null, suspendedReason: null },
@@ -125,6 +130,8 @@ export class MembersService {
       });
       return toMember(row);
     });
+    await this.states?.changed(input.id);
+    return reinstated;
   }
 
   /** Whether any admin member exists. */

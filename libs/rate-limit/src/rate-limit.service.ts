@@ -9,20 +9,34 @@ export interface Budget {
   remaining: number;
   /** When the current window ends. */
   resetAt: Date;
+  /**
+   * The value of the `alsoRead` key passed to `charge`, read in the same
+   * call (null when the key does not exist); undefined when Redis did not
+   * answer or no key was asked for.
+   */
+  read?: string | null;
 }
 
 // Atomic fixed-window charge: a refused charge takes nothing, so a flood of
 // refused requests does not keep a member locked out past the window.
+// KEYS[2], when given, is only read and its value returned (false if absent).
 const CHARGE = `
+local read = false
+if KEYS[2] then read = redis.call('GET', KEYS[2]) end
 local used = redis.call('INCRBY', KEYS[1], ARGV[1])
 if used == tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) ttl = tonumber(ARGV[2]) end
 if used > tonumber(ARGV[3]) then
   redis.call('DECRBY', KEYS[1], ARGV[1])
-  return {0, used - tonumber(ARGV[1]), ttl}
+  return {0, used - tonumber(ARGV[1]), ttl, read}
 end
-return {1, used, ttl}`;
+return {1, used, ttl, read}`;
+
+/** The charge script as a command of the client (ioredis `defineCommand`). */
+interface ChargeCommand {
+  sigfedCharge(numberOfKeys: number, ...args: (string | number)[]): Promise<unknown>;
+}
 
 /** How long a charge may wait for Redis before the budget fails open. */
 const REDIS_BUDGET_MS = 1_000;
@@ -40,19 +54,35 @@ const REDIS_BUDGET_MS = 1_000;
 export class RateLimitService {
   private readonly logger = new Logger(RateLimitService.name);
 
-  constructor(private readonly redis: RedisService) {}
+  constructor(private readonly redis: RedisService) {
+    // EVALSHA with a fall-back to EVAL: the script's text is not sent with every charge.
+    if (typeof (redis as Partial<ChargeCommand>).sigfedCharge !== 'function') {
+      redis.defineCommand('sigfedCharge', { lua: CHARGE });
+    }
+  }
 
-  /** Takes `points` from `key`'s window of `windowMs` holding `limit`, or refuses without taking. */
-  async charge(key: string, points: number, limit: number, windowMs: number): Promise<Budget> {
+  /**
+   * Takes `points` from `key`'s window of `windowMs` holding `limit`, or
+   * refuses without taking. `alsoRead` names a key whose value comes back as
+   * `read`, in the same round trip.
+   */
+  async charge(key: string, points: number, limit: number, windowMs: number, alsoRead?: string): Promise<Budget> {
     let timer: NodeJS.Timeout | undefined;
     try {
-      const [allowed, used, ttl] = (await Promise.race([
-        this.redis.eval(CHARGE, 1, `rl:${key}`, points, windowMs, limit),
+      const keys = alsoRead ? [`rl:${key}`, alsoRead] : [`rl:${key}`];
+      const [allowed, used, ttl, read] = (await Promise.race([
+        (this.redis as unknown as ChargeCommand).sigfedCharge(keys.length, ...keys, points, windowMs, limit),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_BUDGET_MS} ms`)), REDIS_BUDGET_MS);
         }),
-      ])) as [number, number, number];
-      return { allowed: allowed === 1, limit, remaining: Math.max(limit - used, 0), resetAt: new Date(Date.now() + ttl) };
+      ])) as [number, number, number, string | null];
+      return {
+        allowed: allowed === 1,
+        limit,
+        remaining: Math.max(limit - used, 0),
+        resetAt: new Date(Date.now() + ttl),
+        ...(alsoRead ? { read: read ?? null } : {}),
+      };
     } catch (error) {
       this.logger.warn(`rate-limit budget ${key.split(':')[0]} not checked, Redis unavailable (${(error as Error).message}); allowing`);
       return { allowed: true, limit, remaining: limit, resetAt: new Date(Date.now() + windowMs) };
