@@ -181,13 +181,20 @@ export class IndicatorsService {
     const confidence = new Array<number>(n);
     const disclose = new Array<string>(n);
     let refs: (string | null)[] | null = null;
+    // Most items share their instants (one observedAt, the type's default expiry): format each once.
+    const formatted = new Map<number, string>();
+    const iso = (d: Date) => {
+      let text = formatted.get(d.getTime());
+      if (text === undefined) formatted.set(d.getTime(), (text = d.toISOString()));
+      return text;
+    };
     for (let i = 0; i < n; i++) {
       const it = items[i];
       types[i] = it.type;
       epochs[i] = it.keyEpoch;
       tokens[i] = it.token;
-      observed[i] = it.observedAt.toISOString();
-      expires[i] = it.expiresAt.toISOString();
+      observed[i] = iso(it.observedAt);
+      expires[i] = iso(it.expiresAt);
       confidence[i] = it.confidence;
       disclose[i] = it.discloseIdentity ? 't' : 'f';
       if (it.externalRef !== null) (refs ??= new Array<string | null>(n).fill(null))[i] = it.externalRef;

@@ -106,15 +106,22 @@ export function dedupeItems(items: NormalizedItem[]): NormalizedItem[] {
 
 /** SHA-256 of what was asked, to recognise a reused idempotency key with another payload. */
 export function requestHash(items: NormalizedItem[], explicitDefaults: IndicatorInput[]): Buffer {
-  const hash = createHash('sha256');
+  const lines = new Array<string>(items.length);
+  let lastDate: Date | undefined;
+  let lastIso = '';
+  // The same instant usually repeats on every item: format it once.
+  const iso = (d: Date | null | undefined) => {
+    if (d == null) return '';
+    if (lastDate === undefined || d.getTime() !== lastDate.getTime()) [lastDate, lastIso] = [d, d.toISOString()];
+    return lastIso;
+  };
   for (let i = 0; i < items.length; i++) {
     const it = items[i];
     const raw = explicitDefaults[i];
     // Hash what the caller sent (not defaults computed from the clock), so a retry hashes equal.
-    hash.update(
-      `${it.type}|${it.keyEpoch}|${it.token}|${raw.observedAt?.toISOString() ?? ''}|${raw.expiresAt?.toISOString() ?? ''}|` +
-        `${raw.confidence ?? ''}|${raw.externalRef ?? ''}|${raw.discloseIdentity ?? ''}\n`,
-    );
+    lines[i] =
+      `${it.type}|${it.keyEpoch}|${it.token}|${iso(raw.observedAt)}|${raw.expiresAt == null ? '' : raw.expiresAt.toISOString()}|` +
+      `${raw.confidence ?? ''}|${raw.externalRef ?? ''}|${raw.discloseIdentity ?? ''}\n`;
   }
-  return hash.digest();
+  return createHash('sha256').update(lines.join('')).digest();
 }
