@@ -8,7 +8,7 @@ import {
   toConnection,
   type ConnectionShape,
 } from '@app/common';
-import { PrismaService, type SqlClient, type Verdict } from '@app/database';
+import { prepared, PrismaService, type SqlClient, type Verdict } from '@app/database';
 import { AlertError, AlertErrorCode } from './alert.exception.js';
 import type { AcknowledgeAlertArgs, AlertsArgs } from './dto/alerts.args.js';
 import type { Alert } from './models/alert.model.js';
@@ -98,7 +98,7 @@ export class AlertsService {
        WHERE ${conditions.join(' AND ')}
        ORDER BY a.created_at DESC, a.id DESC
        LIMIT ${param(first + 1)}`);
-    const rows = await this.prisma.sqlAsMember(memberId, async (db) => (await db.query<AlertRow>(sql, params)).rows, { readOnly: true });
+    const rows = await this.prisma.sqlAsMember(memberId, async (db) => (await db.query<AlertRow>(prepared(sql, params))).rows, { readOnly: true });
     return toConnection(rows, first, (r) => encodeCursor(LIST, [r.createdKey, r.id]), toAlert);
   }
 
@@ -123,7 +123,7 @@ export class AlertsService {
   }
 
   private async one(db: SqlClient, memberId: string, id: string): Promise<Alert> {
-    const { rows } = await db.query<AlertRow>(ONE, [memberId, id]);
+    const { rows } = await db.query<AlertRow>(prepared(ONE, [memberId, id]));
     if (rows.length === 0) throw this.notFound();
     return toAlert(rows[0]);
   }

@@ -1,5 +1,5 @@
 export { DatabaseModule } from './database.module.js';
-export { DATABASE_ROLE, databaseUrlOf, PrismaService, type DatabaseRole, type SqlClient, type TransactionOptions } from './prisma.service.js';
+export { DATABASE_ROLE, databaseUrlOf, prepared, PrismaService, type DatabaseRole, type SqlClient, type TransactionOptions } from './prisma.service.js';
 export { Prisma } from './generated/prisma/client.js';
 export * from './generated/prisma/enums.js';
 export type {

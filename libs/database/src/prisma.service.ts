@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { StartupError } from '@app/common';
 import { APP_CONFIG, redactUrl, type AppConfig } from '@app/config';
@@ -17,6 +18,21 @@ export const DATABASE_ROLE = Symbol('DATABASE_ROLE');
 
 /** A pooled connection inside `sql.asMember`'s transaction: plain node-postgres, parameters as $1, $2... */
 export type SqlClient = Pick<pg.PoolClient, 'query'>;
+
+/**
+ * A hot statement as node-postgres runs it prepared: parsed and planned once
+ * per pooled connection under its name, then only bound and executed. The
+ * name is derived from the text, so two different texts never share one.
+ */
+export function prepared(text: string, values: unknown[]): pg.QueryConfig<unknown[]> {
+  let name = preparedNames.get(text);
+  if (name === undefined) {
+    name = `sigfed_${createHash('sha256').update(text).digest('base64url').slice(0, 16)}`;
+    preparedNames.set(text, name);
+  }
+  return { name, text, values };
+}
+const preparedNames = new Map<string, string>();
 
 /** Options of an interactive transaction. */
 export type TransactionOptions = { maxWait?: number; timeout?: number; isolationLevel?: Prisma.TransactionIsolationLevel };
@@ -98,6 +114,10 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
     if (!UUID.test(memberId)) throw new Error('sqlAsMember needs a member id (a UUID)');
     const client = await this.pool.connect();
     let broken = false;
+    // The pool listens for errors of idle connections only: one that breaks while checked out here
+    // (between two statements) would otherwise be an unhandled 'error' event. The next query fails instead.
+    const onError = () => (broken = true);
+    client.on('error', onError);
     try {
       await client.query(`BEGIN${options.readOnly ? ' READ ONLY' : ''}; SELECT set_config('sigfed.member_id', '${memberId}', true)`);
       const result = await fn(client);
@@ -108,6 +128,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
       await client.query('ROLLBACK').catch(() => (broken = true));
       throw error;
     } finally {
+      client.removeListener('error', onError);
       client.release(broken);
     }
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { PrismaService, type SqlClient } from '@app/database';
+import { prepared, PrismaService, type SqlClient } from '@app/database';
 import { outboxEventSql, OutboxService } from '@app/outbox';
 import { JobName } from '@app/queue';
 import { RateLimitError, RateLimitErrorCode, RateLimitService } from '@app/rate-limit';
@@ -106,7 +106,7 @@ export class IndicatorsService {
       // One transaction, scoped to the member: row-level security checks every row it writes.
       // Plain SQL in four round trips (BEGIN, claim, upsert, COMMIT): this is the hottest path.
       return await this.prisma.sqlAsMember(memberId, async (db) => {
-        const { rows } = await db.query<{ id: string | null; quota: number | null }>(CLAIM, [memberId, input.idempotencyKey, hash]);
+        const { rows } = await db.query<{ id: string | null; quota: number | null }>(prepared(CLAIM, [memberId, input.idempotencyKey, hash]));
         const { id: submissionId, quota } = rows[0];
         if (!submissionId) return this.replay(db, memberId, input.idempotencyKey, hash);
 
@@ -199,7 +199,8 @@ export class IndicatorsService {
       disclose[i] = it.discloseIdentity ? 't' : 'f';
       if (it.externalRef !== null) (refs ??= new Array<string | null>(n).fill(null))[i] = it.externalRef;
     }
-    const { rows } = await db.query<{ accepted: number; duplicates: number }>(STORE, [
+    const { rows } = await db.query<{ accepted: number; duplicates: number }>(
+      prepared(STORE, [
       memberId,
       submissionId,
       types.join(','),
@@ -213,7 +214,8 @@ export class IndicatorsService {
       sent,
       JobName.events.IndicatorsSubmitted,
       JSON.stringify({ submissionId }),
-    ]);
+      ]),
+    );
     return { submissionId, accepted: rows[0].accepted, duplicates: rows[0].duplicates };
   }
 }
