@@ -52,7 +52,15 @@ export interface ReadsResult {
   seconds: number;
   server: { qps: number; p50Ms: number; p99Ms: number; requests: number; failed: number; cpuMsPerRequest: CpuSnapshot };
   baseline: { qps: number; requests: number };
+  /**
+   * The same clients asking the public `{ serverInfo { issuer } }` for the
+   * same time: no token, no database, no Redis. What one GraphQL request
+   * costs the HTTP and GraphQL stack alone, the ceiling of any query.
+   */
+  floor?: { qps: number; failed: number; cpuMsPerRequest: CpuSnapshot };
 }
+
+const FLOOR_QUERY = JSON.stringify({ query: '{ serverInfo { issuer } }' });
 
 /**
  * `clients` keep-alive connections (spread over the API processes) ask for
@@ -113,7 +121,35 @@ export async function measureReads(ctx: ServerContext, clients: number, seconds:
     failed: failed + results.reduce((n, r) => n + r.errors + r.non2xx, 0),
     cpuMsPerRequest: perRequest,
   };
-  return { clients, seconds, server, baseline: await baselineReads(ctx, clients, seconds) };
+  const baseline = await baselineReads(ctx, clients, seconds);
+
+  let floorFailed = 0;
+  const floorRun = (url: string, connections: number) =>
+    autocannon({
+      url: `${url}/graphql`,
+      connections,
+      duration: seconds,
+      timeout: 10,
+      requests: [
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: FLOOR_QUERY,
+          onResponse: (status, text) => {
+            if (status !== 200 || !text.startsWith('{"data":{"serverInfo":')) floorFailed += 1;
+          },
+        },
+      ],
+    });
+  const floorCpu = ctx.fleet.cpu();
+  const floorResults = await Promise.all(ctx.fleet.apis.map((api, i) => floorRun(api.url, spread(clients)[i])));
+  const floorRequests = floorResults.reduce((n, r) => n + r.requests.total, 0);
+  const floor = {
+    qps: floorRequests / seconds,
+    failed: floorFailed + floorResults.reduce((n, r) => n + r.errors + r.non2xx, 0),
+    cpuMsPerRequest: cpuPerItem(floorCpu, ctx.fleet.cpu(), floorRequests * 1000),
+  };
+  return { clients, seconds, server, baseline, floor };
 }
 
 /** The same page, as plain SQL from `clients` pg connections, for the same time. */

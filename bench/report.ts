@@ -171,6 +171,27 @@ export function buildRows(report: Omit<BenchReport, 'rows' | 'correct' | 'second
       target: '>= 3,000/s',
       met: server.qps >= 3_000 && server.failed === 0 ? 'yes' : 'NO',
     });
+    rows.push({
+      measure: '  CPU per alerts page (API / PostgreSQL, ms)',
+      stored: sizeLabel(level.stored),
+      server: `${fmt(server.cpuMsPerRequest.api, 2)} / ${fmt(server.cpuMsPerRequest.postgres, 2)}`,
+      baseline: '',
+      ratio: '',
+      target: 'information',
+      met: '',
+    });
+    const { floor } = level.reads;
+    if (floor) {
+      rows.push({
+        measure: `  public serverInfo, ${clients} clients (floor of any query)`,
+        stored: sizeLabel(level.stored),
+        server: `${fmt(floor.qps)}/s, API ${fmt(floor.cpuMsPerRequest.api, 2)} ms` + (floor.failed ? ` (${fmt(floor.failed)} failed)` : ''),
+        baseline: '',
+        ratio: ratio(server.qps, floor.qps),
+        target: 'information',
+        met: '',
+      });
+    }
   }
   for (const p of report.rss) {
     rows.push({
@@ -248,6 +269,8 @@ export function renderReport(report: BenchReport): string {
   lines.push('- Alert latency: per alert, from the HTTP answer to the submission that caused it (sent right after its commit) to the');
   lines.push('  arrival the row names; baseline: commit of the upsert -> the match-join statement done, as a hand-written pipeline would do it.');
   lines.push('- Reads: first page (20) of `alerts` per second, each client one member, keep-alive; baseline: the same SQL through pg.');
+  lines.push('  The floor row: the same clients asking the public `{ serverInfo { issuer } }` (no token, database or Redis): what the HTTP and');
+  lines.push('  GraphQL stack alone costs a request, so no authenticated query can go faster; its ratio is the alerts rate over that.');
   lines.push("- Peak RSS: the highest VmRSS sampled every 50 ms while 10,000-item batches were in flight; VmHWM is the peak over the whole run");
   lines.push('  (latency and read phases included); baseline: RSS when idle after start.');
   lines.push('- Disk: pg_total_relation_size(indicators) (heap, TOAST, all indexes) per million rows; baseline: its own table with the same shape.');
