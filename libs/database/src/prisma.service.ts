@@ -60,6 +60,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
    * a large part of a request's.
    */
   private readonly pool: pg.Pool;
+  private readonly statementTimeoutMs: number;
   private readonly logger = new Logger(PrismaService.name);
 
   constructor(
@@ -71,6 +72,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
     super({ adapter: new PrismaPg(pool) });
     this.pool = pool;
     this.connectionUrl = url;
+    this.statementTimeoutMs = Math.trunc(config.requestTimeoutMs);
     // An idle pooled connection that breaks (server restart) is dropped by the pool; without a listener it would crash the process.
     pool.on('error', (error) => this.logger.warn(`idle database connection failed: ${error.message}`));
   }
@@ -119,7 +121,11 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
     const onError = () => (broken = true);
     client.on('error', onError);
     try {
-      await client.query(`BEGIN${options.readOnly ? ' READ ONLY' : ''}; SELECT set_config('sigfed.member_id', '${memberId}', true)`);
+      // No statement outlives the HTTP request it serves (REQUEST_TIMEOUT_MS); Prisma's transactions had their own time-outs.
+      await client.query(
+        `BEGIN${options.readOnly ? ' READ ONLY' : ''}; SET LOCAL statement_timeout = ${this.statementTimeoutMs}; ` +
+          `SELECT set_config('sigfed.member_id', '${memberId}', true)`,
+      );
       const result = await fn(client);
       await client.query('COMMIT');
       return result;
