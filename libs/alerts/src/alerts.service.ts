@@ -66,6 +66,9 @@ function view(rows: string): string {
 /** One alert of the member, by id ($1 member, $2 alert). */
 const ONE = view(`SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id WHERE a.id = $2::uuid AND a.member_id = $1::uuid`);
 
+/** Several alerts of the member, by id ($1 member, $2 alert ids): one call of alert_view_facts for all of them. */
+const MANY = view(`SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id WHERE a.id = ANY($2::uuid[]) AND a.member_id = $1::uuid`);
+
 function toAlert(row: AlertRow): Alert {
   const { createdKey: _key, confirmedAbuse, falsePositive, underReview, ...alert } = row;
   return { ...alert, verdictCounts: { confirmedAbuse, falsePositive, underReview } };
@@ -106,6 +109,16 @@ export class AlertsService {
   async get(memberId: string, id: string): Promise<Alert> {
     if (!UUID.test(id)) throw this.notFound();
     return this.prisma.sqlAsMember(memberId, (db) => this.one(db, memberId, id), { readOnly: true });
+  }
+
+  /** Several of the member's alerts in one query (webhook fan-out); ids that are not the member's own are left out. */
+  async getMany(memberId: string, ids: readonly string[]): Promise<Alert[]> {
+    const valid = ids.filter((id) => UUID.test(id));
+    if (valid.length === 0) return [];
+    const rows = await this.prisma.sqlAsMember(memberId, async (db) => (await db.query<AlertRow>(prepared(MANY, [memberId, valid]))).rows, {
+      readOnly: true,
+    });
+    return rows.map(toAlert);
   }
 
   /** Records the member's verdict and note on its own alert. */

@@ -308,14 +308,14 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1)
   @Max(256)
-  WEBHOOK_CONCURRENCY = 16;
+  WEBHOOK_CONCURRENCY = 32;
 
   /** Deliveries to one endpoint in flight at once, across every worker (a slow endpoint holds no more). */
   @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(64)
-  WEBHOOK_ENDPOINT_CONCURRENCY = 2;
+  WEBHOOK_ENDPOINT_CONCURRENCY = 10;
 
   /** How often a live GraphQL subscription re-checks its access token and member (suspension, key revocation). */
   @Transform(toInt)

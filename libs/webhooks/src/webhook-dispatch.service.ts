@@ -1,12 +1,13 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { AlertError, AlertsService } from '@app/alerts';
+import { AlertsService, type Alert } from '@app/alerts';
 import { AlertEventsPublisher } from '@app/alert-stream';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import type { AlertEvent } from '@app/correlation';
 import { MemberStatus, PrismaService, WebhookEndpointStatus } from '@app/database';
 import { JobName, QueueName, WEBHOOK_JOB_OPTIONS } from '@app/queue';
+import type { DeliverJob } from './webhook-delivery.service.js';
 import { endpointWants, WebhookEventType } from './webhook-events.js';
 import { stableEventId, toEndpointView, webhookBody } from './webhook-views.js';
 import { RECOVERY_BATCH } from './webhooks.constants.js';
@@ -28,8 +29,39 @@ interface NewDelivery {
 /** What the queue needs to know of a delivery. */
 interface QueuedDelivery {
   id: string;
+  endpointId: string;
   round: number;
   nextAttemptAt: Date | null;
+}
+
+/** Members whose alerts are read at once while fanning out (each read is a short transaction on the pool). */
+const RENDER_CONCURRENCY = 4;
+/**
+ * Alerts whose deliveries are bound and queued together: a small first
+ * slice so that the first webhooks leave early, then larger ones, so that a
+ * big fan-out costs few round trips.
+ */
+const FIRST_SLICE = 8;
+const MAX_SLICE = 128;
+
+/** `fn` over `items`, at most `limit` at a time; results in the order of `items`. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const lane = async () => {
+    while (next < items.length && !failed) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i]);
+      } catch (error) {
+        failed = true; // the other lanes stop after their current item
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
 }
 
 /** The job id of one round of one delivery: deterministic, so enqueueing twice queues once. */
@@ -55,7 +87,12 @@ export class WebhookDispatchService {
     @InjectQueue(QueueName.Webhooks) private readonly queue: Queue,
   ) {}
 
-  /** Alert changes: a delivery per subscribed endpoint of each alert's member, then the live stream. */
+  /**
+   * Alert changes: a delivery per subscribed endpoint of each alert's member,
+   * then the live stream. The alerts are read a few at a time, and bound and
+   * queued in slices, so the first deliveries leave while the rest of a big
+   * batch's alerts are still being read.
+   */
   async onAlertsChanged(payload: AlertsChangedPayload): Promise<void> {
     const occurredAt = payload.occurredAt ? new Date(payload.occurredAt) : new Date();
     const memberIds = [...new Set(payload.events.map((e) => e.memberId))];
@@ -63,23 +100,35 @@ export class WebhookDispatchService {
       where: { memberId: { in: memberIds }, status: WebhookEndpointStatus.ENABLED, member: { status: MemberStatus.ACTIVE } },
       select: { id: true, memberId: true, eventTypes: true },
     });
-    const rows: NewDelivery[] = [];
-    for (const event of payload.events) {
-      const targets = endpoints.filter((e) => e.memberId === event.memberId && endpointWants(e.eventTypes, event.type));
-      if (targets.length === 0) continue;
-      let alert;
-      try {
-        alert = await this.alerts.get(event.memberId, event.alertId);
-      } catch (error) {
-        if (error instanceof AlertError) continue; // gone with its member
-        throw error;
+    const wanted = payload.events
+      .map((event) => ({ event, targets: endpoints.filter((e) => e.memberId === event.memberId && endpointWants(e.eventTypes, event.type)) }))
+      .filter((w) => w.targets.length > 0);
+    for (let i = 0, size = FIRST_SLICE; i < wanted.length; i += size, size = Math.min(size * 2, MAX_SLICE)) {
+      const slice = wanted.slice(i, i + size);
+      const alerts = await this.readAlerts(slice.map((w) => w.event));
+      const rows: NewDelivery[] = [];
+      for (const { event, targets } of slice) {
+        const alert = alerts.get(event.alertId);
+        if (!alert) continue; // gone with its member
+        const eventId = stableEventId(`${event.type}:${event.alertId}:${event.version}`);
+        const body = webhookBody(event.type, occurredAt, alert);
+        for (const target of targets) rows.push({ endpointId: target.id, eventId, eventType: event.type, body });
       }
-      const eventId = stableEventId(`${event.type}:${event.alertId}:${event.version}`);
-      const body = webhookBody(event.type, occurredAt, alert);
-      for (const target of targets) rows.push({ endpointId: target.id, eventId, eventType: event.type, body });
+      await this.bind(rows);
     }
-    await this.bind(rows);
     await this.publisher.publish(payload.events, occurredAt);
+  }
+
+  /** The alerts of these events as their members see them, by id; an alert gone with its member is missing. */
+  private async readAlerts(events: readonly AlertEvent[]): Promise<Map<string, Alert>> {
+    const byMember = new Map<string, string[]>();
+    for (const { memberId, alertId } of events) {
+      const ids = byMember.get(memberId);
+      if (ids) ids.push(alertId);
+      else byMember.set(memberId, [alertId]);
+    }
+    const found = await mapLimit([...byMember], RENDER_CONCURRENCY, ([memberId, ids]) => this.alerts.getMany(memberId, ids));
+    return new Map(found.flat().map((a) => [a.id, a]));
   }
 
   /** A revoked member key: `member.key_revoked` to the member's subscribed endpoints. */
@@ -131,7 +180,7 @@ export class WebhookDispatchService {
   /** Deliveries the API created or restarted (tests, redeliveries): queue them. */
   async onDeliveriesQueued(payload: { deliveryIds: string[] }): Promise<void> {
     const rows = await this.prisma.$queryRaw<QueuedDelivery[]>`
-      SELECT id, round, next_attempt_at AS "nextAttemptAt" FROM webhook_deliveries
+      SELECT id, endpoint_id AS "endpointId", round, next_attempt_at AS "nextAttemptAt" FROM webhook_deliveries
        WHERE id = ANY(${payload.deliveryIds}::uuid[]) AND status = 'PENDING'`;
     await this.enqueue(rows);
   }
@@ -143,7 +192,7 @@ export class WebhookDispatchService {
    */
   async recoverLostJobs(): Promise<number> {
     const rows = await this.prisma.$queryRaw<QueuedDelivery[]>`
-      SELECT id, round, next_attempt_at AS "nextAttemptAt" FROM webhook_deliveries
+      SELECT id, endpoint_id AS "endpointId", round, next_attempt_at AS "nextAttemptAt" FROM webhook_deliveries
        WHERE status = 'PENDING'
          AND next_attempt_at < now() - make_interval(secs => ${this.config.outbox.redeliverAfterSeconds})
        ORDER BY next_attempt_at
@@ -178,18 +227,22 @@ export class WebhookDispatchService {
       types: rows.map((r) => r.eventType),
       bodies: rows.map((r) => r.body),
     };
-    await this.prisma.$executeRaw`
-      INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, body, next_attempt_at)
-      SELECT e, ev, t, b, now() + make_interval(secs => ${firstDelay})
-        FROM unnest(${columns.endpoints}::uuid[], ${columns.events}::text[], ${columns.types}::text[], ${columns.bodies}::text[])
-             AS u(e, ev, t, b)
-      ON CONFLICT (endpoint_id, event_id) DO NOTHING`;
-    // Also the ones an earlier, interrupted run created but may not have queued.
+    // One round trip: the rows this call creates, and (a statement does not see its own inserts) those that an
+    // earlier, interrupted run created but may not have queued, still PENDING.
     const queued = await this.prisma.$queryRaw<QueuedDelivery[]>`
-      SELECT d.id, d.round, d.next_attempt_at AS "nextAttemptAt"
-        FROM webhook_deliveries d
-        JOIN unnest(${columns.endpoints}::uuid[], ${columns.events}::text[]) AS u(e, ev)
-          ON d.endpoint_id = u.e AND d.event_id = u.ev
+      WITH wanted AS (
+        SELECT * FROM unnest(${columns.endpoints}::uuid[], ${columns.events}::text[], ${columns.types}::text[], ${columns.bodies}::text[])
+                 AS u(e, ev, t, b)
+      ), created AS (
+        INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, body, next_attempt_at)
+        SELECT e, ev, t, b, now() + make_interval(secs => ${firstDelay}) FROM wanted
+        ON CONFLICT (endpoint_id, event_id) DO NOTHING
+        RETURNING id, endpoint_id, round, next_attempt_at
+      )
+      SELECT id, endpoint_id AS "endpointId", round, next_attempt_at AS "nextAttemptAt" FROM created
+      UNION ALL
+      SELECT d.id, d.endpoint_id, d.round, d.next_attempt_at
+        FROM webhook_deliveries d JOIN wanted w ON d.endpoint_id = w.e AND d.event_id = w.ev
        WHERE d.status = 'PENDING'`;
     await this.enqueue(queued);
   }
@@ -200,7 +253,7 @@ export class WebhookDispatchService {
     await this.queue.addBulk(
       rows.map((row) => ({
         name: JobName.webhooks.Deliver,
-        data: { deliveryId: row.id, round: row.round },
+        data: { deliveryId: row.id, round: row.round, endpointId: row.endpointId } satisfies DeliverJob,
         opts: {
           ...WEBHOOK_JOB_OPTIONS,
           jobId: deliveryJobId(row.id, row.round),

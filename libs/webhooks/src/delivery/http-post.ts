@@ -23,6 +23,8 @@ export interface PostOptions {
   timeoutMs: number;
   maxBodyBytes: number;
   resolver?: Resolver;
+  /** Keep-alive connections to reuse; without one, every request opens its own. */
+  pool?: ConnectionPool;
 }
 
 /** A lookup that answers with the address the policy approved, in either callback form. */
@@ -37,12 +39,61 @@ function describe(error: NodeJS.ErrnoException): string {
   return error.code ? `${error.code}: ${error.message}` : error.message;
 }
 
+/** Idle pooled connections are closed after this long (well under common server keep-alive timeouts). */
+const IDLE_SOCKET_MS = 4_000;
+/** Destinations whose connections are kept; the least recently used beyond this are closed. */
+const MAX_POOLED_DESTINATIONS = 500;
+
+/**
+ * Keep-alive agents, one per destination *and approved address*: a pooled
+ * socket is only ever reused for a request whose address check, made for
+ * that very request, approved the address the socket is connected to. A name
+ * that now resolves elsewhere gets another agent (and a fresh connection to
+ * the newly checked address), so pooling cannot carry a request past the
+ * policy. Reuse spares a TCP (and TLS) handshake per delivery.
+ */
+export class ConnectionPool {
+  private readonly agents = new Map<string, http.Agent>();
+
+  constructor(private readonly maxDestinations = MAX_POOLED_DESTINATIONS) {}
+
+  /** The agent for `target` pinned to `pinned`, most recently used last. */
+  agentFor(target: URL, pinned: PinnedAddress): http.Agent {
+    const key = `${target.protocol}//${target.host}@${pinned.address}`;
+    let agent = this.agents.get(key);
+    if (agent) this.agents.delete(key);
+    else {
+      const options = { keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' as const };
+      agent = target.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+    }
+    this.agents.set(key, agent);
+    for (const [oldest, stale] of this.agents) {
+      if (this.agents.size <= this.maxDestinations) break;
+      this.agents.delete(oldest);
+      stale.destroy();
+    }
+    return agent;
+  }
+
+  /** Closes every pooled connection. */
+  destroy(): void {
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
+  }
+}
+
+/** Errors of a reused keep-alive socket that the server had closed: the request never reached it. */
+const STALE_SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE']);
+
 /**
  * POSTs `body` to `url` once. The destination is checked when the
  * connection is made (every resolved address, then the socket pinned to the
  * approved one); redirects are not followed; one timer bounds the whole
  * exchange; at most `maxBodyBytes` of the response are read, then the
- * connection is dropped. Never throws: failures come back as `error`.
+ * connection is dropped. With a `pool`, an idle connection to the same
+ * approved address is reused, and a request that a reused connection lost
+ * before any answer (the server had just closed it) is sent once more on a
+ * fresh one. Never throws: failures come back as `error`.
  */
 export function postWebhook(url: string, body: string, headers: Record<string, string>, options: PostOptions): Promise<PostOutcome> {
   const started = performance.now();
@@ -61,19 +112,10 @@ export function postWebhook(url: string, body: string, headers: Record<string, s
       request?.destroy();
     }, options.timeoutMs);
 
-    const start = async () => {
-      const problem = options.policy.checkUrl(url);
-      if (problem) return finish({ error: `refused: the URL ${problem}` });
-      const target = new URL(url);
-      let pinned: PinnedAddress;
-      try {
-        pinned = await options.policy.resolve(target, options.resolver ?? systemResolver);
-      } catch (error) {
-        return finish({ error: (error as Error).message });
-      }
-      if (settled) return;
+    const send = (target: URL, pinned: PinnedAddress, pooled: boolean) => {
       const client = target.protocol === 'https:' ? https : http;
-      request = client.request(
+      let answered = false;
+      const current = client.request(
         {
           method: 'POST',
           protocol: target.protocol,
@@ -81,11 +123,12 @@ export function postWebhook(url: string, body: string, headers: Record<string, s
           port: target.port || undefined,
           path: `${target.pathname}${target.search}`,
           headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-          // A fresh connection each time: no pooled socket outlives the address check it passed.
-          agent: false,
+          // Pooled: only sockets connected to this approved address (see ConnectionPool); otherwise a fresh one.
+          agent: pooled && options.pool ? options.pool.agentFor(target, pinned) : false,
           lookup: pinnedLookup(pinned),
         },
         (response) => {
+          answered = true;
           const chunks: Buffer[] = [];
           let size = 0;
           const done = () =>
@@ -107,8 +150,27 @@ export function postWebhook(url: string, body: string, headers: Record<string, s
           response.on('error', done);
         },
       );
-      request.on('error', (error) => finish({ error: describe(error) }));
-      request.end(body);
+      request = current;
+      current.on('error', (error: NodeJS.ErrnoException) => {
+        if (settled) return;
+        if (pooled && current.reusedSocket && !answered && STALE_SOCKET_ERRORS.has(error.code ?? '')) return send(target, pinned, false);
+        finish({ error: describe(error) });
+      });
+      current.end(body);
+    };
+
+    const start = async () => {
+      const problem = options.policy.checkUrl(url);
+      if (problem) return finish({ error: `refused: the URL ${problem}` });
+      const target = new URL(url);
+      let pinned: PinnedAddress;
+      try {
+        pinned = await options.policy.resolve(target, options.resolver ?? systemResolver);
+      } catch (error) {
+        return finish({ error: (error as Error).message });
+      }
+      if (settled) return;
+      send(target, pinned, true);
     };
     void start();
   });
