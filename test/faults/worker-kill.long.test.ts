@@ -72,7 +72,7 @@ describe('the worker is SIGKILLed mid-work', () => {
 
   it('again and again under load: kills land during correlation and during delivery; nothing is lost or doubled', { timeout: 400_000 }, async () => {
     // Receivers take 50 ms to answer, so deliveries are in flight long enough to be hit. The load
-    // stays modest: one endpoint takes WEBHOOK_ENDPOINT_CONCURRENCY (2) attempts at a time.
+    // stays modest: one endpoint takes WEBHOOK_ENDPOINT_CONCURRENCY (10 by default) attempts at a time.
     const members = await stack.members(3, [0.5], 50);
     const load = new SubmissionLoad(members, { runId: randomBytes(4).toString('hex'), batchSize: 50, sharedPerBatch: 5, intervalMs: 1_000, retractEvery: 5 });
     const busy = {
