@@ -37,6 +37,8 @@ describe('per-member budgets in Redis', () => {
     expect(body.extensions.rateLimit).toMatchObject({ cost: 3, limit: 12, remaining: 9, resetAt: expect.any(String) });
     expect(first.headers.get('ratelimit-policy')).toBe('12;w=60');
     expect(first.headers.get('ratelimit')).toMatch(/^limit=12, remaining=9, reset=\d+$/);
+    // Every GraphQL answer is private to its member: no cache may keep it.
+    expect(first.headers.get('cache-control')).toBe('no-store');
 
     expect((await call(second)).status).toBe(200); // remaining 6, charged on the other process
     await call(api); // remaining 3
