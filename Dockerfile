@@ -9,6 +9,9 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:22-bookworm-slim
 ENV NODE_ENV=production DATA_DIR=/data
+# Memory settings of every server process (docs/operations.md#memory); the same
+# as apps/cli/src/commands/serve.flags.ts, which serve.flags.spec.ts checks.
+ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 RUN mkdir -p /data && chown node:node /data
 COPY --from=build --chown=node:node /app/package.json ./
@@ -17,4 +20,5 @@ COPY --from=build --chown=node:node /app/dist ./dist
 COPY --from=build --chown=node:node /app/prisma ./prisma
 USER node
 EXPOSE 3000
-CMD ["node", "dist/apps/api/src/main.js"]
+# The worker: the same command with dist/apps/worker/src/main.js.
+CMD ["node", "--max-old-space-size=768", "--max-semi-space-size=8", "--liftoff-only", "dist/apps/api/src/main.js"]

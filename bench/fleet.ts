@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { projectRoot } from '@app/common';
 import { databaseName } from '@app/database';
+import { SERVER_NODE_FLAGS, serverProcessEnv } from '../apps/cli/src/commands/serve.flags.js';
 import { sleep } from './stats.js';
 
 /** A TCP port that was free a moment ago on loopback. */
@@ -162,7 +163,7 @@ export interface FleetOptions {
   processes: number;
   env: Record<string, string>;
   runDir: string;
-  /** Extra node flags for the API processes (e.g. --cpu-prof). */
+  /** Extra node flags for the API processes (e.g. --cpu-prof), after SERVER_NODE_FLAGS. */
   apiNodeArgs?: string[];
   workerNodeArgs?: string[];
 }
@@ -261,7 +262,12 @@ function launch(
   const log = createWriteStream(logFile);
   const entry = role === 'api' ? 'apps/api/src/main.js' : 'apps/worker/src/main.js';
   // cwd is the run directory: a developer's .env in the repository must not leak into the measurement.
-  const child = spawn(process.execPath, [...nodeArgs, dist(entry)], { env, cwd: env.DATA_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Production's node flags and environment (sigfed serve, the Dockerfile), so the bench measures what runs there.
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...nodeArgs, dist(entry)], {
+    env: serverProcessEnv(env),
+    cwd: env.DATA_DIR,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   return new RoleProcess(role, index, child, port, logFile);

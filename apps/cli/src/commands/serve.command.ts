@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { loadConfig } from '@app/config';
 import { prepareDependencies } from '@app/runtime';
+import { SERVER_NODE_FLAGS, serverProcessEnv } from './serve.flags.js';
 
 const ROLES = {
   api: fileURLToPath(new URL('../../../api/src/main.js', import.meta.url)),
@@ -27,7 +28,9 @@ export function registerServe(program: Command): void {
       await prepareDependencies(config, log);
       for (const hook of beforeServeHooks) await hook(config, log);
 
-      const env = { ...process.env, MIGRATE_ON_START: 'false', DATABASE_AUTO_CREATE: 'false' };
+      const env = serverProcessEnv({ ...process.env, MIGRATE_ON_START: 'false', DATABASE_AUTO_CREATE: 'false' });
+      // The launcher's own node flags come last, so they override these (the last of a flag wins).
+      const execArgv = [...SERVER_NODE_FLAGS, ...process.execArgv.filter((flag) => !SERVER_NODE_FLAGS.includes(flag))];
       const children = new Map<string, ChildProcess>();
       let stopping = false;
       let exitCode = 0;
@@ -37,7 +40,7 @@ export function registerServe(program: Command): void {
       };
       await new Promise<void>((resolve) => {
         for (const [role, script] of Object.entries(ROLES)) {
-          const child = fork(script, [], { env, stdio: 'inherit' });
+          const child = fork(script, [], { env, execArgv, stdio: 'inherit' });
           children.set(role, child);
           child.on('exit', (code, signal) => {
             children.delete(role);
