@@ -38,6 +38,8 @@ const preparedNames = new Map<string, string>();
 export type TransactionOptions = { maxWait?: number; timeout?: number; isolationLevel?: Prisma.TransactionIsolationLevel };
 
 const CONNECTION_TIMEOUT_MS = 5_000;
+/** Default bound of an interactive transaction (Prisma's own default is 5 s; callers may ask for more). */
+const TRANSACTION_TIMEOUT_MS = 15_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The URL a role connects with. */
@@ -69,7 +71,12 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
   ) {
     const url = databaseUrlOf(config, role);
     const pool = new pg.Pool({ connectionString: url, max: config.database.poolSize, connectionTimeoutMillis: CONNECTION_TIMEOUT_MS });
-    super({ adapter: new PrismaPg(pool) });
+    super({
+      adapter: new PrismaPg(pool),
+      // Every interactive transaction waits for a pooled connection as long as a plain query would (the
+      // pool's time-out), not Prisma's 2 s: under a burst the hot paths hold the same small pool.
+      transactionOptions: { maxWait: CONNECTION_TIMEOUT_MS, timeout: TRANSACTION_TIMEOUT_MS },
+    });
     this.pool = pool;
     this.connectionUrl = url;
     this.statementTimeoutMs = Math.trunc(config.requestTimeoutMs);
