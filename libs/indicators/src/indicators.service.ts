@@ -8,7 +8,7 @@ import type { RetractIndicatorsInput } from './dto/retract-indicators.input.js';
 import type { SubmitIndicatorsInput } from './dto/submit-indicators.input.js';
 import { IndicatorError, IndicatorErrorCode } from './indicator.exception.js';
 import type { RetractionResult, SubmissionResult } from './models/submission-result.model.js';
-import { dedupeItems, requestHash, validateIndicatorItems, type NormalizedItem } from './validate-items.js';
+import { dedupeItems, isoFormatter, requestHash, validateIndicatorItems, type NormalizedItem } from './validate-items.js';
 
 /**
  * Claims the idempotency key (a concurrent retry waits here on the first
@@ -181,13 +181,7 @@ export class IndicatorsService {
     const confidence = new Array<number>(n);
     const disclose = new Array<string>(n);
     let refs: (string | null)[] | null = null;
-    // Most items share their instants (one observedAt, the type's default expiry): format each once.
-    const formatted = new Map<number, string>();
-    const iso = (d: Date) => {
-      let text = formatted.get(d.getTime());
-      if (text === undefined) formatted.set(d.getTime(), (text = d.toISOString()));
-      return text;
-    };
+    const iso = isoFormatter();
     for (let i = 0; i < n; i++) {
       const it = items[i];
       types[i] = it.type;

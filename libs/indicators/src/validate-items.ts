@@ -104,24 +104,30 @@ export function dedupeItems(items: NormalizedItem[]): NormalizedItem[] {
   return byKey.size === items.length ? items : [...byKey.values()];
 }
 
+/**
+ * `toISOString` that formats each instant once: most items of a batch share
+ * theirs (one observedAt, the type's default expiry). One per batch.
+ */
+export function isoFormatter(): (d: Date) => string {
+  const formatted = new Map<number, string>();
+  return (d) => {
+    let text = formatted.get(d.getTime());
+    if (text === undefined) formatted.set(d.getTime(), (text = d.toISOString()));
+    return text;
+  };
+}
+
 /** SHA-256 of what was asked, to recognise a reused idempotency key with another payload. */
 export function requestHash(items: NormalizedItem[], explicitDefaults: IndicatorInput[]): Buffer {
   const lines = new Array<string>(items.length);
-  let lastDate: Date | undefined;
-  let lastIso = '';
-  // The same instant usually repeats on every item: format it once.
-  const iso = (d: Date | null | undefined) => {
-    if (d == null) return '';
-    if (lastDate === undefined || d.getTime() !== lastDate.getTime()) [lastDate, lastIso] = [d, d.toISOString()];
-    return lastIso;
-  };
+  const iso = isoFormatter();
   for (let i = 0; i < items.length; i++) {
     const it = items[i];
     const raw = explicitDefaults[i];
     // Hash what the caller sent (not defaults computed from the clock), so a retry hashes equal.
     lines[i] =
-      `${it.type}|${it.keyEpoch}|${it.token}|${iso(raw.observedAt)}|${raw.expiresAt == null ? '' : raw.expiresAt.toISOString()}|` +
-      `${raw.confidence ?? ''}|${raw.externalRef ?? ''}|${raw.discloseIdentity ?? ''}\n`;
+      `${it.type}|${it.keyEpoch}|${it.token}|${raw.observedAt == null ? '' : iso(raw.observedAt)}|` +
+      `${raw.expiresAt == null ? '' : iso(raw.expiresAt)}|${raw.confidence ?? ''}|${raw.externalRef ?? ''}|${raw.discloseIdentity ?? ''}\n`;
   }
   return createHash('sha256').update(lines.join('')).digest();
 }
