@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from '@app/config';
 import { ApiModule } from './api.module.js';
+import { documentLimitsMiddleware } from './graphql/document-limits.js';
 
 /** Body-parser failures (oversized, malformed) answered as JSON, never as an HTML stack trace. */
 function bodyErrors(err: { status?: number; type?: string; message?: string }, _req: Request, res: Response, next: NextFunction) {
@@ -24,6 +25,8 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   app.useBodyParser('urlencoded', { limit: '16kb', extended: false });
   app.use(bodyErrors);
+  // Before Apollo parses or validates anything: hostile documents are refused in microseconds.
+  app.use('/graphql', documentLimitsMiddleware(config.graphql.document));
   const server = app.getHttpServer();
   server.requestTimeout = config.requestTimeoutMs;
   server.headersTimeout = Math.min(config.requestTimeoutMs, 30_000);

@@ -26,6 +26,11 @@ export function graphqlOptions(config: AppConfig): ApolloDriverConfig {
     // Refuses simple (CSRF-able) requests: text/plain POSTs and GETs without a preflight-forcing header.
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // No automatic persisted queries: a hash registered once would then run for anyone (refused as
+    // PERSISTED_QUERY_NOT_SUPPORTED by the document-limits middleware before Apollo sees it).
+    persistedQueries: false,
+    // The parser stops at the token cap (the middleware already refused larger anonymous documents).
+    parseOptions: { maxTokens: config.graphql.document.authenticated.maxTokens },
     plugins: [
       // No HTTP cache hints are served (every answer is private to its member); Apollo's cache-control
       // plugin otherwise wraps every field resolver, a visible cost on a page of 20 alerts x 16 fields.

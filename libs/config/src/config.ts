@@ -37,7 +37,18 @@ export interface AppConfig {
     expirySweepSeconds: number;
   };
   correlation: { minMembers: number; commonShare: number; commonMinHolders: number };
-  graphql: { maxDepth: number; maxAliases: number; maxOperations: number; maxCost: number; introspection: boolean };
+  graphql: {
+    maxDepth: number;
+    maxAliases: number;
+    maxOperations: number;
+    maxCost: number;
+    introspection: boolean;
+    /** Caps on a document's text before it is parsed, with and without a bearer token. */
+    document: {
+      authenticated: { maxLength: number; maxTokens: number; maxFragments: number; maxDirectives: number };
+      anonymous: { maxLength: number; maxTokens: number; maxFragments: number; maxDirectives: number };
+    };
+  };
   requestTimeoutMs: number;
   rateLimit: { points: number; windowSeconds: number; submissionQuotaPerHour: number };
   probing: { minIndicators: number; minNewShare: number };
@@ -145,6 +156,20 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       maxOperations: vars.GRAPHQL_MAX_OPERATIONS,
       maxCost: vars.GRAPHQL_MAX_COST,
       introspection: vars.NODE_ENV !== 'production' || vars.GRAPHQL_INTROSPECTION,
+      document: {
+        authenticated: {
+          maxLength: vars.GRAPHQL_MAX_DOCUMENT_LENGTH,
+          maxTokens: vars.GRAPHQL_MAX_TOKENS,
+          maxFragments: vars.GRAPHQL_MAX_FRAGMENTS,
+          maxDirectives: vars.GRAPHQL_MAX_DIRECTIVES,
+        },
+        anonymous: {
+          maxLength: vars.GRAPHQL_ANON_MAX_DOCUMENT_LENGTH,
+          maxTokens: vars.GRAPHQL_ANON_MAX_TOKENS,
+          maxFragments: vars.GRAPHQL_ANON_MAX_FRAGMENTS,
+          maxDirectives: vars.GRAPHQL_ANON_MAX_DIRECTIVES,
+        },
+      },
     },
     requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,
     rateLimit: {

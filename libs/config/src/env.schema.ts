@@ -252,6 +252,62 @@ export class EnvironmentVariables {
   @Max(1_000_000)
   GRAPHQL_MAX_COST = 10_000;
 
+  /** Longest GraphQL document (characters) from a caller with a bearer token. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_000)
+  @Max(10_000_000)
+  GRAPHQL_MAX_DOCUMENT_LENGTH = 100_000;
+
+  /** Most lexical tokens in a GraphQL document from a caller with a bearer token. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(1_000_000)
+  GRAPHQL_MAX_TOKENS = 20_000;
+
+  /** Most fragment definitions in a document from a caller with a bearer token. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  GRAPHQL_MAX_FRAGMENTS = 100;
+
+  /** Most directives in a document from a caller with a bearer token. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  GRAPHQL_MAX_DIRECTIVES = 200;
+
+  /** Longest GraphQL document (characters) from a caller without a bearer token. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(10_000_000)
+  GRAPHQL_ANON_MAX_DOCUMENT_LENGTH = 4_000;
+
+  /** Most lexical tokens in a document from a caller without a bearer token. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(1_000_000)
+  GRAPHQL_ANON_MAX_TOKENS = 1_000;
+
+  /** Most fragment definitions in a document from a caller without a bearer token. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  GRAPHQL_ANON_MAX_FRAGMENTS = 10;
+
+  /** Most directives in a document from a caller without a bearer token. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  GRAPHQL_ANON_MAX_DIRECTIVES = 20;
+
   /** Introspection in production; always on elsewhere. */
   @Transform(toBool)
   @IsBoolean()

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { GraphQLError } from 'graphql';
 import { requestBudgetOf, setOperationCost } from '@app/common';
 import { enforceQueryLimits, type QueryLimits } from './query-limits.js';
 
@@ -15,11 +16,25 @@ export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin<HttpC
     async requestDidStart() {
       let cost = 0;
       return {
-        async didResolveOperation({ schema, document, request, contextValue }) {
+        async didResolveOperation({ schema, document, request, contextValue, operation }) {
+          if (operation?.operation === 'subscription') {
+            throw new GraphQLError('Subscriptions are served over the WebSocket (graphql-ws) on this path, not over HTTP', {
+              extensions: { code: 'SUBSCRIPTION_OVER_HTTP', http: { status: 400 } },
+            });
+          }
           cost = enforceQueryLimits(schema, document, request.operationName, request.variables, limits);
           if (contextValue.req) setOperationCost(contextValue.req, cost);
         },
         async willSendResponse({ response, contextValue }) {
+          // Refusals name no framework: Apollo's own messages that do are replaced by a neutral one.
+          if (response.body.kind === 'single') {
+            for (const error of response.body.singleResult.errors ?? []) {
+              if (!/apollo/i.test(error.message)) continue;
+              (error as { message: string }).message = /introspection/i.test(error.message)
+                ? 'Introspection is disabled on this server'
+                : 'The request could not be processed';
+            }
+          }
           if (response.body.kind !== 'single' || cost === 0) return;
           const budget = contextValue.req ? requestBudgetOf(contextValue.req) : undefined;
           response.body.singleResult.extensions = {

@@ -39,31 +39,60 @@ const pagedListEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
   return 1 + Math.max(first, 1) * Math.max(childComplexity, 1);
 };
 
-function walk(
+interface FragmentFacts {
+  /** Deepest level below the spread's own level. */
+  depth: number;
+  aliases: number;
+  /** Fields once every spread is expanded (a lower bound on the cost: every field costs at least 1). */
+  fields: number;
+}
+
+/**
+ * Depth, aliases and expanded field count of a selection set, each fragment
+ * analysed once and its figures reused at every spread: linear in the
+ * document however often fragments spread each other (without the memo, a
+ * chain of fragments each spreading the next twice doubles the work per level).
+ */
+function analyse(
   set: SelectionSetNode,
   fragments: Map<string, FragmentDefinitionNode>,
-  depth: number,
-  seen: Set<string>,
-  acc: { depth: number; aliases: number },
-): void {
-  acc.depth = Math.max(acc.depth, depth);
+  memo: Map<string, FragmentFacts>,
+  inProgress: Set<string>,
+): FragmentFacts {
+  const facts: FragmentFacts = { depth: 0, aliases: 0, fields: 0 };
   for (const selection of set.selections) {
     if (selection.kind === Kind.FIELD) {
-      if (selection.alias) acc.aliases++;
-      if (selection.selectionSet) walk(selection.selectionSet, fragments, depth + 1, seen, acc);
-    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      walk(selection.selectionSet, fragments, depth, seen, acc);
+      facts.fields++;
+      if (selection.alias) facts.aliases++;
+      if (selection.selectionSet) {
+        const child = analyse(selection.selectionSet, fragments, memo, inProgress);
+        facts.depth = Math.max(facts.depth, child.depth + 1);
+        facts.aliases += child.aliases;
+        facts.fields += child.fields;
+      }
     } else {
-      const name = selection.name.value;
-      const fragment = fragments.get(name);
-      // A fragment spread twice counts twice (it is executed twice); a cycle is refused by validation anyway.
-      if (fragment && !seen.has(name)) {
-        seen.add(name);
-        walk(fragment.selectionSet, fragments, depth, seen, acc);
-        seen.delete(name);
+      let child: FragmentFacts | undefined;
+      if (selection.kind === Kind.INLINE_FRAGMENT) child = analyse(selection.selectionSet, fragments, memo, inProgress);
+      else {
+        const name = selection.name.value;
+        child = memo.get(name);
+        const fragment = fragments.get(name);
+        // A fragment spread twice counts twice (it is executed twice); a cycle is refused by validation anyway.
+        if (!child && fragment && !inProgress.has(name)) {
+          inProgress.add(name);
+          child = analyse(fragment.selectionSet, fragments, memo, inProgress);
+          inProgress.delete(name);
+          memo.set(name, child);
+        }
+      }
+      if (child) {
+        facts.depth = Math.max(facts.depth, child.depth);
+        facts.aliases += child.aliases;
+        facts.fields += child.fields;
       }
     }
   }
+  return facts;
 }
 
 /**
@@ -114,10 +143,14 @@ export function enforceQueryLimits(
       .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
       .map((f) => [f.name.value, f]),
   );
-  const acc = { depth: 0, aliases: 0 };
-  walk(operation.selectionSet, fragments, 1, new Set(), acc);
-  if (acc.depth > limits.maxDepth) throw limitError('depth', limits.maxDepth, acc.depth);
-  if (acc.aliases > limits.maxAliases) throw limitError('aliases', limits.maxAliases, acc.aliases);
+  const facts = analyse(operation.selectionSet, fragments, new Map(), new Set());
+  const depth = facts.depth + 1;
+  if (depth > limits.maxDepth) throw limitError('depth', limits.maxDepth, depth);
+  if (facts.aliases > limits.maxAliases) throw limitError('aliases', limits.maxAliases, facts.aliases);
+  // graphql-query-complexity expands every spread (exponential on nested fragments): it only runs once
+  // the expanded document is known to be small. Each field costs at least 1, so more fields than the
+  // cost limit is over the cost limit (fields skipped by @skip aside, which only a hostile document needs).
+  if (facts.fields > limits.maxCost) throw limitError('cost', limits.maxCost, facts.fields);
 
   // Variables that do not coerce never execute: execution refuses them as BAD_USER_INPUT naming the
   // variable and the path. getComplexity would throw the same error from this plugin hook instead,
