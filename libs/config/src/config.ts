@@ -50,7 +50,7 @@ export interface AppConfig {
     };
   };
   requestTimeoutMs: number;
-  rateLimit: { points: number; windowSeconds: number; submissionQuotaPerHour: number };
+  rateLimit: { points: number; windowSeconds: number; submissionQuotaPerHour: number; submissionMemberConcurrency: number };
   probing: { minIndicators: number; minNewShare: number };
   auth: {
     accessTokenTtlSeconds: number;
@@ -69,6 +69,8 @@ export interface AppConfig {
     secretGraceSeconds: number;
     concurrency: number;
     endpointConcurrency: number;
+    memberConcurrency: number;
+    testPerWindow: number;
   };
   subscriptions: { recheckSeconds: number };
   bootstrap: {
@@ -176,6 +178,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       points: vars.RATE_LIMIT_POINTS,
       windowSeconds: vars.RATE_LIMIT_WINDOW_SECONDS,
       submissionQuotaPerHour: vars.SUBMISSION_QUOTA_PER_HOUR,
+      submissionMemberConcurrency: vars.SUBMISSION_MEMBER_CONCURRENCY,
     },
     probing: { minIndicators: vars.PROBING_MIN_INDICATORS, minNewShare: vars.PROBING_MIN_NEW_SHARE },
     correlation: {
@@ -197,6 +200,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       secretGraceSeconds: vars.WEBHOOK_SECRET_GRACE_SECONDS,
       concurrency: vars.WEBHOOK_CONCURRENCY,
       endpointConcurrency: vars.WEBHOOK_ENDPOINT_CONCURRENCY,
+      memberConcurrency: vars.WEBHOOK_MEMBER_CONCURRENCY,
+      testPerWindow: vars.WEBHOOK_TEST_PER_WINDOW,
     },
     subscriptions: { recheckSeconds: vars.SUBSCRIPTION_RECHECK_SECONDS },
     bootstrap: {

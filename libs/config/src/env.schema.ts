@@ -373,6 +373,27 @@ export class EnvironmentVariables {
   @Max(64)
   WEBHOOK_ENDPOINT_CONCURRENCY = 10;
 
+  /** Deliveries of one member's endpoints in flight at once, across every worker (one member cannot take them all). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  WEBHOOK_MEMBER_CONCURRENCY = 8;
+
+  /** sendTestWebhook calls each member may make per RATE_LIMIT_WINDOW_SECONDS. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  WEBHOOK_TEST_PER_WINDOW = 30;
+
+  /** submitIndicators calls of one member in progress at once, across every API process. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  SUBMISSION_MEMBER_CONCURRENCY = 2;
+
   /** How often a live GraphQL subscription re-checks its access token and member (suspension, key revocation). */
   @Transform(toInt)
   @IsInt()

@@ -10,6 +10,9 @@ import { IndicatorError, IndicatorErrorCode } from './indicator.exception.js';
 import type { RetractionResult, SubmissionResult } from './models/submission-result.model.js';
 import { dedupeItems, isoFormatter, requestHash, validateIndicatorItems, type NormalizedItem } from './validate-items.js';
 
+/** The longest a submission holds its concurrency slot should its process die (the transaction's own limit is 15 s). */
+const SUBMISSION_SLOT_MS = 60_000;
+
 /**
  * Claims the idempotency key (a concurrent retry waits here on the first
  * one's row, then finds it taken) and reads the member's own quota, in one
@@ -101,6 +104,17 @@ export class IndicatorsService {
     const hash = requestHash(items, input.indicators);
     const unique = dedupeItems(items);
 
+    // A member's submissions in progress are bounded across API processes: one member's large batches cannot
+    // take every database connection from the others.
+    const limit = this.config.rateLimit.submissionMemberConcurrency;
+    const slot = await this.rateLimits.enter(`subcc:${memberId}`, limit, SUBMISSION_SLOT_MS);
+    if (!slot) {
+      throw new RateLimitError(
+        RateLimitErrorCode.ConcurrentSubmissions,
+        `Too many concurrent submissions: ${limit} of this member's are in progress; retry when one has answered`,
+        { limit },
+      );
+    }
     let charged = 0;
     try {
       // One transaction, scoped to the member: row-level security checks every row it writes.
@@ -117,6 +131,8 @@ export class IndicatorsService {
     } catch (error) {
       if (charged > 0) await this.rateLimits.refund(`sub:${memberId}`, charged);
       throw error;
+    } finally {
+      await this.rateLimits.leave(`subcc:${memberId}`, slot);
     }
   }
 

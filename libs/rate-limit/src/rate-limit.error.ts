@@ -6,6 +6,10 @@ export enum RateLimitErrorCode {
   RequestBudget = 'REQUEST_BUDGET_EXCEEDED',
   /** The member's budget of submitted indicators for the current hour. */
   SubmissionQuota = 'SUBMISSION_QUOTA_EXCEEDED',
+  /** The member's sendTestWebhook calls for the current window (WEBHOOK_TEST_PER_WINDOW). */
+  TestWebhooks = 'TEST_WEBHOOK_LIMIT_EXCEEDED',
+  /** The member has SUBMISSION_MEMBER_CONCURRENCY submissions in progress already. */
+  ConcurrentSubmissions = 'TOO_MANY_CONCURRENT_SUBMISSIONS',
 }
 
 /** A refusal because a budget is spent; nothing was done. `details` say the limit and when it resets. */
@@ -14,6 +18,8 @@ export class RateLimitError extends DomainError<RateLimitErrorCode> {
     switch (this.code) {
       case RateLimitErrorCode.RequestBudget:
       case RateLimitErrorCode.SubmissionQuota:
+      case RateLimitErrorCode.TestWebhooks:
+      case RateLimitErrorCode.ConcurrentSubmissions:
         return 'RATE_LIMITED';
       default:
         return assertUnreachable(this.code);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { RedisService } from '@app/queue';
 
@@ -32,6 +33,15 @@ if used > tonumber(ARGV[3]) then
   return {0, used - tonumber(ARGV[1]), ttl, read}
 end
 return {1, used, ttl, read}`;
+
+// Counting semaphore: holders in a sorted set scored by expiry, so a crashed holder frees its slot on its own.
+// KEYS[1]: holders. ARGV: now, ttl, limit, token. Returns 1 when taken, else 0.
+const TAKE = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[2]), ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1`;
 
 /** The charge script as a command of the client (ioredis `defineCommand`). */
 interface ChargeCommand {
@@ -89,6 +99,29 @@ export class RateLimitService {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * One of `limit` concurrent slots of `key` (across every process), held at
+   * most `ttlMs`: a token to give back with `leave`, or undefined when all are
+   * taken. Fails open (a token) when Redis does not answer.
+   */
+  async enter(key: string, limit: number, ttlMs: number): Promise<string | undefined> {
+    const token = randomUUID();
+    try {
+      const got = await this.redis.eval(TAKE, 1, `cc:{${key}}`, Date.now(), ttlMs, limit, token);
+      return got === 1 ? token : undefined;
+    } catch (error) {
+      this.logger.warn(`concurrency limit ${key.split(':')[0]} not checked, Redis unavailable (${(error as Error).message}); allowing`);
+      return token;
+    }
+  }
+
+  /** Gives back a slot taken by `enter`. */
+  async leave(key: string, token: string): Promise<void> {
+    await this.redis.zrem(`cc:{${key}}`, token).catch((error: Error) => {
+      this.logger.warn(`could not give back a slot of ${key.split(':')[0]}: ${error.message} (it expires on its own)`);
+    });
   }
 
   /** Gives back `points` taken by a charge whose work was then refused or rolled back. */

@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { RateLimitError, RateLimitErrorCode, RateLimitService } from '@app/rate-limit';
 import type { AuthenticatedMember } from '@app/auth';
 import { decodeCursor, encodeCursor, invalidCursor, isTimestampKey, pageSize, toConnection, type ConnectionShape } from '@app/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
@@ -32,6 +33,7 @@ export class WebhookDeliveriesService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly prisma: PrismaService,
     private readonly outbox: OutboxService,
+    @Optional() private readonly rateLimits?: RateLimitService,
   ) {}
 
   /** Deliveries of one of the member's endpoints, newest first, with their latest attempts. */
@@ -89,8 +91,23 @@ export class WebhookDeliveriesService {
   }
 
   /** Sends a `webhook.test` event to one of the member's endpoints, whatever its event types. */
+  /** One of the member's WEBHOOK_TEST_PER_WINDOW test deliveries per window: test events cannot flood the workers. */
+  private async chargeTest(memberId: string): Promise<void> {
+    if (!this.rateLimits) return;
+    const limit = this.config.webhooks.testPerWindow;
+    const budget = await this.rateLimits.charge(`whtest:${memberId}`, 1, limit, this.config.rateLimit.windowSeconds * 1000);
+    if (!budget.allowed) {
+      throw new RateLimitError(
+        RateLimitErrorCode.TestWebhooks,
+        `Test webhooks: ${limit} per ${this.config.rateLimit.windowSeconds} s, none left until ${budget.resetAt.toISOString()}`,
+        { limit, remaining: 0, resetAt: budget.resetAt.toISOString() },
+      );
+    }
+  }
+
   async sendTest(member: AuthenticatedMember, endpointId: string): Promise<WebhookDelivery> {
     if (!UUID.test(endpointId)) throw endpointNotFound();
+    await this.chargeTest(member.id);
     return this.prisma.asMember(member.id, async (tx) => {
       const endpoint = await tx.webhookEndpoint.findFirst({ where: { id: endpointId, memberId: member.id } });
       if (!endpoint) throw endpointNotFound();

@@ -66,6 +66,11 @@ const WAKE_TRIES = 3;
 const SLOT_WAIT_MIN_MS = 1_000;
 const SLOT_WAIT_MAX_MS = 30_000;
 
+/** The slot key of a member's share of deliveries (endpoint ids are UUIDs, so it cannot collide with one). */
+export function memberSlotKey(memberId: string): string {
+  return `member:${memberId}`;
+}
+
 /** How long a slot is held at most before it expires on its own: an attempt's time, with room to record it. */
 export function slotHoldMs(timeoutMs: number): number {
   return timeoutMs * 2 + 5_000;
@@ -132,12 +137,14 @@ export class WebhookDeliveryService {
 
   /** Runs the job's attempt; throws DelayedError to wait, UnrecoverableError when the delivery failed for good. */
   async run(data: DeliverJob, job: Job): Promise<void> {
-    const { timeoutMs, endpointConcurrency } = this.config.webhooks;
+    const { timeoutMs, endpointConcurrency, memberConcurrency } = this.config.webhooks;
     const holdMs = slotHoldMs(timeoutMs);
     const take = (endpointId: string) => this.slots.acquire(endpointId, endpointConcurrency, holdMs, job.id ?? '');
     // The endpoint has its share in flight: wait, without spending an attempt, until a delivery to it ends. A job
     // that names its endpoint asks before reading its row, so that waiting costs no database work.
     let held: { endpointId: string; token: string } | undefined;
+    let memberHeld: string | undefined;
+    let memberId: string | undefined;
     if (data.endpointId) {
       const grant = await take(data.endpointId);
       if (!('token' in grant)) return this.waitForSlot(job, data.endpointId, grant.waitingSinceMs);
@@ -146,6 +153,7 @@ export class WebhookDeliveryService {
     try {
       const row = await this.due(data.deliveryId);
       if (!row || row.status !== DeliveryStatus.PENDING || row.round !== data.round) return;
+      memberId = row.memberId;
       // A disabled endpoint, or a suspended member, gets nothing more: the delivery ends without an attempt.
       if (row.endpointStatus === WebhookEndpointStatus.DISABLED || row.memberStatus !== MemberStatus.ACTIVE) {
         await this.prisma.webhookDelivery.updateMany({
@@ -161,6 +169,17 @@ export class WebhookDeliveryService {
         if (!('token' in grant)) return this.waitForSlot(job, row.endpointId, grant.waitingSinceMs);
         held = { endpointId: row.endpointId, token: grant.token };
       }
+      // The member has its share in flight (across all its endpoints): give the endpoint slot back and wait, out
+      // of the worker, in the member's FIFO; so one member's slow receivers cannot take every worker slot.
+      const memberKey = memberSlotKey(row.memberId);
+      const memberGrant = await this.slots.acquire(memberKey, memberConcurrency, holdMs, job.id ?? '');
+      if (!('token' in memberGrant)) {
+        const released = held;
+        held = undefined;
+        await this.releaseSlot(released.endpointId, released.token, holdMs);
+        return this.waitForSlot(job, memberKey, memberGrant.waitingSinceMs);
+      }
+      memberHeld = memberGrant.token;
 
       const startedAt = new Date();
       const secrets = this.keys.secretsInForce({ ...row, id: row.endpointId }, startedAt);
@@ -180,6 +199,9 @@ export class WebhookDeliveryService {
       const released = held;
       held = undefined;
       await this.releaseSlot(released.endpointId, released.token, holdMs);
+      const memberToken = memberHeld;
+      memberHeld = undefined;
+      await this.releaseSlot(memberSlotKey(row.memberId), memberToken, holdMs);
 
       const verdict = await this.record(row, startedAt, outcome, judgeAttempt(outcome, row.attemptCount + 1, this.config.webhooks.retryScheduleMs));
       if (verdict.kind === 'succeeded') return;
@@ -187,6 +209,7 @@ export class WebhookDeliveryService {
       throw new UnrecoverableError(`webhook delivery ${row.id} failed: ${verdict.kind === 'failed' ? verdict.reason : ''}`);
     } finally {
       if (held) await this.releaseSlot(held.endpointId, held.token, holdMs);
+      if (memberHeld && memberId) await this.releaseSlot(memberSlotKey(memberId), memberHeld, holdMs);
     }
   }
 
