@@ -299,6 +299,7 @@ describe('row-level security', () => {
         FROM pg_proc p WHERE p.prosecdef AND p.pronamespace = 'public'::regnamespace ORDER BY 1`;
     expect(grants).toEqual([
       { fn: 'alert_view_facts', api: true, worker: true, anyone: false },
+      { fn: 'audit_append', api: true, worker: true, anyone: false },
       { fn: 'member_activity_counts', api: true, worker: false, anyone: false },
       { fn: 'retract_own_indicators', api: true, worker: false, anyone: false },
     ]);
@@ -306,6 +307,7 @@ describe('row-level security', () => {
       SELECT proname AS fn, proconfig AS config FROM pg_proc WHERE prosecdef AND pronamespace = 'public'::regnamespace ORDER BY 1`;
     expect(definers).toEqual([
       { fn: 'alert_view_facts', config: ['search_path=public, pg_temp'] },
+      { fn: 'audit_append', config: ['search_path=public, pg_temp'] },
       { fn: 'member_activity_counts', config: ['search_path=public, pg_temp'] },
       { fn: 'retract_own_indicators', config: ['search_path=public, pg_temp'] },
     ]);

@@ -144,6 +144,40 @@ describe('the audit log', () => {
     expect(cli.stdout).toContain(`audit chain intact: ${count} entries`);
   });
 
+  it('refuses a forged entry inserted directly as sigfed_api or sigfed_worker: only audit_append() appends', async () => {
+    const before = await ctx.prisma.auditEvent.count();
+    const head = await ctx.prisma.auditEvent.findFirstOrThrow({ orderBy: { id: 'desc' } });
+    // The issue's forgery: a member.reinstated row linked to the real head.
+    const forge = `INSERT INTO audit_events (id, occurred_at, actor_label, action, prev_hash, hash)
+      VALUES (nextval('audit_events_id_seq'), now(), 'cli', 'member.reinstated', $1, $2)`;
+    await expect(ctx.prisma.$executeRawUnsafe(forge, Buffer.from(head.hash), Buffer.alloc(32, 7))).rejects.toThrow(/permission denied/);
+    const worker = await connectPg(process.env.DATABASE_URL!);
+    try {
+      await worker.query('SET ROLE sigfed_worker');
+      await expect(worker.query(forge, [Buffer.from(head.hash), Buffer.alloc(32, 8)])).rejects.toThrow(/permission denied/);
+    } finally {
+      await worker.end();
+    }
+    expect(await ctx.prisma.auditEvent.count()).toBe(before);
+    // The function is the way in, and it picks the id, the time and the hash itself.
+    const [{ id }] = await ctx.prisma.$queryRaw<{ id: bigint }[]>`
+      SELECT audit_append(NULL, 'cli', 'member.reinstated', NULL, NULL, NULL, '{}'::jsonb) AS id`;
+    const row = await ctx.prisma.auditEvent.findUniqueOrThrow({ where: { id } });
+    expect(row.hashVersion).toBe(2);
+    expect(Buffer.from(row.prevHash)).toEqual(Buffer.from(head.hash));
+    expect((await verifyAuditChain(ctx.prisma)).ok).toBe(true);
+  });
+
+  it('detects occurred_at moved by one microsecond', async () => {
+    const head = await ctx.prisma.auditEvent.findFirstOrThrow({ orderBy: { id: 'desc' } });
+    await asSuperuserBypassingTriggers(`UPDATE audit_events SET occurred_at = occurred_at + interval '1 microsecond' WHERE id = $1`, [head.id]);
+    const report = await verifyAuditChain(ctx.prisma);
+    expect(report).toMatchObject({ ok: false, brokenId: head.id.toString() });
+    expect(!report.ok && report.reason).toMatch(/altered/);
+    await asSuperuserBypassingTriggers(`UPDATE audit_events SET occurred_at = occurred_at - interval '1 microsecond' WHERE id = $1`, [head.id]);
+    expect((await verifyAuditChain(ctx.prisma)).ok).toBe(true);
+  });
+
   it('names an entry edited behind the application’s back, then the entry after a removed one', async () => {
     const rows = await ctx.prisma.auditEvent.findMany({ orderBy: { id: 'asc' } });
     const victim = rows[3];

@@ -1,6 +1,52 @@
 import type { JsonValue } from '@app/common';
 import type { PrismaService } from '@app/database';
-import { auditEntryHash, GENESIS_HASH } from './audit-hash.js';
+import { auditEntryHash, auditEntryHashV2, GENESIS_HASH } from './audit-hash.js';
+
+interface RawRow {
+  id: bigint;
+  occurred_at: Date;
+  occurred_at_us: string;
+  actor_member_id: string | null;
+  actor_label: string;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  request_id: string | null;
+  details: JsonValue;
+  details_text: string;
+  prev_hash: Uint8Array;
+  hash: Uint8Array;
+  hash_version: number;
+}
+
+function recompute(row: RawRow): Buffer {
+  if (row.hash_version === 2) {
+    return auditEntryHashV2({
+      id: row.id.toString(),
+      occurredAtUs: row.occurred_at_us,
+      actorMemberId: row.actor_member_id,
+      actorLabel: row.actor_label,
+      action: row.action,
+      targetType: row.target_type,
+      targetId: row.target_id,
+      requestId: row.request_id,
+      detailsText: row.details_text,
+      prevHash: row.prev_hash,
+    });
+  }
+  return auditEntryHash({
+    id: row.id,
+    occurredAt: row.occurred_at,
+    actorMemberId: row.actor_member_id,
+    actorLabel: row.actor_label,
+    action: row.action,
+    targetType: row.target_type,
+    targetId: row.target_id,
+    requestId: row.request_id,
+    details: row.details,
+    prevHash: row.prev_hash,
+  });
+}
 
 /** The outcome of checking the whole chain. */
 export type AuditChainReport =
@@ -19,14 +65,16 @@ export async function verifyAuditChain(prisma: PrismaService, batchSize = 1_000)
   let lastId: bigint | undefined;
   let count = 0;
   for (;;) {
-    const rows = await prisma.auditEvent.findMany({
-      where: lastId === undefined ? {} : { id: { gt: lastId } },
-      orderBy: { id: 'asc' },
-      take: batchSize,
-    });
+    // Every column as the database renders it: the timestamp in microseconds
+    // (a JS Date keeps milliseconds) and details as jsonb's own text.
+    const rows = await prisma.$queryRaw<RawRow[]>`
+      SELECT id, occurred_at, ((extract(epoch FROM occurred_at) * 1000000)::bigint)::text AS occurred_at_us,
+             actor_member_id::text AS actor_member_id, actor_label, action, target_type, target_id, request_id,
+             details, details::text AS details_text, prev_hash, hash, hash_version::int AS hash_version
+        FROM audit_events WHERE id > ${lastId ?? -1n} ORDER BY id ASC LIMIT ${batchSize}`;
     for (const row of rows) {
       const id = row.id.toString();
-      if (!previous.equals(Buffer.from(row.prevHash))) {
+      if (!previous.equals(Buffer.from(row.prev_hash))) {
         return {
           ok: false,
           count,
@@ -37,8 +85,8 @@ export async function verifyAuditChain(prisma: PrismaService, batchSize = 1_000)
               : 'prev_hash does not match the hash of the entry before it: an entry was removed, inserted or altered',
         };
       }
-      const expected = auditEntryHash({ ...row, details: row.details as JsonValue });
-      if (!expected.equals(Buffer.from(row.hash))) {
+      const expected = recompute(row);
+      if (hashVersionUnknown(row) || !expected.equals(Buffer.from(row.hash))) {
         return { ok: false, count, brokenId: id, reason: 'hash does not match the entry’s content: the entry was altered' };
       }
       previous = expected;
@@ -52,4 +100,8 @@ export async function verifyAuditChain(prisma: PrismaService, batchSize = 1_000)
     count,
     head: lastId === undefined ? null : { id: lastId.toString(), hash: previous.toString('hex') },
   };
+}
+
+function hashVersionUnknown(row: RawRow): boolean {
+  return row.hash_version !== 1 && row.hash_version !== 2;
 }

@@ -47,3 +47,44 @@ export function auditEntryHash(entry: HashedAuditFields): Buffer {
   });
   return createHash('sha256').update(canonical, 'utf8').digest();
 }
+
+/** A format-2 entry as text, exactly as PostgreSQL renders each column (see audit_entry_hash_v2). */
+export interface HashedAuditFieldsV2 {
+  id: string;
+  /** Microseconds since the epoch: the column's precision. */
+  occurredAtUs: string;
+  actorMemberId: string | null;
+  actorLabel: string;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  requestId: string | null;
+  /** details::text (jsonb's own normalized rendering). */
+  detailsText: string;
+  prevHash: Uint8Array;
+}
+
+function field(value: string | null): string {
+  return value === null ? 'N;' : `S${Buffer.byteLength(value, 'utf8')}:${value};`;
+}
+
+/**
+ * Format 2, computed by the database's audit_append() and recomputed here
+ * independently: SHA-256 over length-prefixed fields, the timestamp in
+ * microseconds, so moving occurred_at by 1 µs changes the hash.
+ */
+export function auditEntryHashV2(entry: HashedAuditFieldsV2): Buffer {
+  const message =
+    'sigfed-audit-v2;' +
+    field(entry.id) +
+    field(entry.occurredAtUs) +
+    field(entry.actorMemberId) +
+    field(entry.actorLabel) +
+    field(entry.action) +
+    field(entry.targetType) +
+    field(entry.targetId) +
+    field(entry.requestId) +
+    field(entry.detailsText) +
+    field(Buffer.from(entry.prevHash).toString('hex'));
+  return createHash('sha256').update(message, 'utf8').digest();
+}

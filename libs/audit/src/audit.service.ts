@@ -7,11 +7,9 @@ import {
   toConnection,
   type ConnectionShape,
   type JsonObject,
-  type JsonValue,
 } from '@app/common';
 import { Prisma, PrismaService, type AuditEvent } from '@app/database';
 import type { AuditAction, AuditActor } from './audit-actions.js';
-import { auditEntryHash, GENESIS_HASH } from './audit-hash.js';
 import type { AuditLogArgs } from './dto/audit-log.args.js';
 import type { AuditEntry } from './models/audit-entry.model.js';
 
@@ -29,11 +27,11 @@ export interface AuditRecord {
 export type AuditDb = PrismaService | Prisma.TransactionClient;
 
 /**
- * Serializes appends: every writer takes this transaction-scoped advisory
- * lock before reading the chain's head, so two appends can never link to
- * the same predecessor (the chain never forks).
+ * Serializes appends: audit_append() (migration 20261202210000) takes this
+ * transaction-scoped advisory lock before reading the chain's head, so two
+ * appends can never link to the same predecessor (the chain never forks).
  */
-const AUDIT_CHAIN_LOCK = 4_471_525_101;
+export const AUDIT_CHAIN_LOCK = 4_471_525_101;
 
 const LIST = 'audit';
 /** Largest PostgreSQL bigint: the highest id a cursor can name. */
@@ -85,33 +83,17 @@ export class AuditService {
     return toConnection(rows, first, (row) => encodeCursor(LIST, [row.id.toString()]), toEntry);
   }
 
+  /**
+   * Appends through audit_append(), the only way in: a SECURITY DEFINER
+   * function that takes the chain lock, picks id and timestamp and computes
+   * the hash (the API and worker roles have no INSERT on audit_events).
+   */
   private async append(tx: Prisma.TransactionClient, record: AuditRecord): Promise<AuditEvent> {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK}::bigint)`;
-    const head = await tx.auditEvent.findFirst({ orderBy: { id: 'desc' }, select: { hash: true } });
+    const details = JSON.stringify(record.details ?? {});
     const [{ id }] = await tx.$queryRaw<{ id: bigint }[]>`
-      SELECT nextval(pg_get_serial_sequence('audit_events', 'id')) AS id`;
-    // Round-trip through JSON so the hashed value is exactly what jsonb will hold.
-    const details = JSON.parse(JSON.stringify(record.details ?? {})) as JsonValue;
-    const fields = {
-      id,
-      occurredAt: new Date(),
-      actorMemberId: record.actor.memberId,
-      actorLabel: record.actor.label,
-      action: record.action,
-      targetType: record.target?.type ?? null,
-      targetId: record.target?.id ?? null,
-      requestId: record.requestId ?? null,
-      details,
-      prevHash: head ? Buffer.from(head.hash) : GENESIS_HASH,
-    };
-    const hash = auditEntryHash(fields);
-    return tx.auditEvent.create({
-      data: {
-        ...fields,
-        details: details as Prisma.InputJsonValue,
-        prevHash: new Uint8Array(fields.prevHash),
-        hash: new Uint8Array(hash),
-      },
-    });
+      SELECT audit_append(${record.actor.memberId}::uuid, ${record.actor.label}, ${record.action},
+        ${record.target?.type ?? null}, ${record.target?.id ?? null}, ${record.requestId ?? null},
+        ${details}::jsonb) AS id`;
+    return tx.auditEvent.findUniqueOrThrow({ where: { id } });
   }
 }

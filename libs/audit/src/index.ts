@@ -4,3 +4,4 @@ export { auditEntryHash, canonicalJson, GENESIS_HASH, type HashedAuditFields } f
 export { AuditModule } from './audit.module.js';
 export { AuditService, type AuditDb, type AuditRecord } from './audit.service.js';
 export { AuditEntry } from './models/audit-entry.model.js';
+export { checkNewestCheckpoint, type CheckpointClaims } from './audit-checkpoint.js';

@@ -1,12 +1,40 @@
 import type { Command } from 'commander';
-import { verifyAuditChain, type AuditChainReport } from '@app/audit';
+import { SignJWT } from 'jose';
+import { checkNewestCheckpoint, verifyAuditChain, type AuditChainReport } from '@app/audit';
+import { SigningKeyService, SigningKeysModule } from '@app/auth';
 import { loadConfig, type AppConfig } from '@app/config';
 import { PrismaService } from '@app/database';
 import { withCliContext } from '../cli-context.js';
 
 /** Recomputes the audit log's hash chain; the report names the first broken entry. */
 export function auditVerify(config: AppConfig): Promise<AuditChainReport> {
-  return withCliContext(config, (app) => verifyAuditChain(app.get(PrismaService)));
+  return withCliContext(config, async (app) => {
+    const prisma = app.get(PrismaService);
+    return checkNewestCheckpoint(prisma, await verifyAuditChain(prisma));
+  });
+}
+
+/**
+ * Records a checkpoint of the current, verified chain head, signed (JWS)
+ * with the server's CURRENT signing key. Refuses when the chain is broken.
+ */
+export function auditCheckpoint(config: AppConfig): Promise<AuditChainReport> {
+  return withCliContext(
+    config,
+    async (app) => {
+      const prisma = app.get(PrismaService);
+      const report = await checkNewestCheckpoint(prisma, await verifyAuditChain(prisma));
+      if (!report.ok || !report.head) return report;
+      const signer = await app.get(SigningKeyService).signer();
+      const claims = { typ: 'sigfed-audit-checkpoint', headId: report.head.id, headHash: report.head.hash, count: report.count };
+      const jws = await new SignJWT(claims).setProtectedHeader({ alg: (await prisma.signingKey.findUniqueOrThrow({ where: { kid: signer.kid } })).alg, kid: signer.kid }).setIssuedAt().sign(signer.key);
+      await prisma.auditCheckpoint.create({
+        data: { headId: BigInt(report.head.id), headHash: Buffer.from(report.head.hash, 'hex'), entryCount: BigInt(report.count), kid: signer.kid, jws },
+      });
+      return report;
+    },
+    [SigningKeysModule],
+  );
 }
 
 /** The one line `audit-verify` prints for a report. */
@@ -23,6 +51,14 @@ export function registerAuditVerify(program: Command): void {
     .description('check the audit log hash chain; exit 1 naming the first broken entry')
     .action(async () => {
       const report = await auditVerify(loadConfig());
+      (report.ok ? console.log : console.error)(describeReport(report));
+      process.exitCode = report.ok ? 0 : 1;
+    });
+  program
+    .command('audit-checkpoint')
+    .description('sign and store a checkpoint of the audit chain head (audit-verify checks the newest)')
+    .action(async () => {
+      const report = await auditCheckpoint(loadConfig());
       (report.ok ? console.log : console.error)(describeReport(report));
       process.exitCode = report.ok ? 0 : 1;
     });
