@@ -41,7 +41,7 @@ describe('correlation into alerts', () => {
     });
 
   beforeAll(async () => {
-    const config = loadConfig({ ...process.env, OUTBOX_POLL_MS: '100' });
+    const config = loadConfig({ ...process.env, OUTBOX_POLL_MS: '100', SUBMISSION_MEMBER_CONCURRENCY: '4' });
     const ref = await Test.createTestingModule({ imports: [WorkerModule.forRoot(config)] }).compile();
     app = ref.createNestApplication({ logger: false });
     await app.init();
