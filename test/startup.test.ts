@@ -94,4 +94,34 @@ describe('starting up', () => {
     // Both roles log their orderly shutdown.
     expect(finished.stdout.match(/shutdown complete/g)?.length).toBe(2);
   });
+
+  it('`npm start` under a process manager: SIGTERM to npm stops the launcher, API and worker', async () => {
+    const name = `${process.env.DATABASE_URL!.split('/').pop()}_npm_start`;
+    created.push(name);
+    const [port, workerPort] = [await freePort(), await freePort()];
+    // --ignore-scripts skips the prestart build: the suite has built dist/ already.
+    const server = RunningProcess.command('npm', ['start', '--silent', '--ignore-scripts'], childEnv({
+      DATABASE_URL: databaseUrlFor(name),
+      DATABASE_AUTO_CREATE: 'true',
+      MIGRATE_ON_START: 'true',
+      PORT: String(port),
+      WORKER_PORT: String(workerPort),
+      HOST: '127.0.0.1',
+    }));
+    try {
+      await server.waitForOk(`http://127.0.0.1:${port}/readyz`);
+      await server.waitForOk(`http://127.0.0.1:${workerPort}/readyz`);
+    } finally {
+      server.kill('SIGTERM');
+    }
+    await server.exited;
+    // Nothing may keep answering once npm itself is gone (before: launcher, API and worker ran on, orphaned).
+    const answers = async (url: string) => fetch(url).then(() => true, () => false);
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && ((await answers(`http://127.0.0.1:${port}/readyz`)) || (await answers(`http://127.0.0.1:${workerPort}/readyz`)))) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(await answers(`http://127.0.0.1:${port}/readyz`)).toBe(false);
+    expect(await answers(`http://127.0.0.1:${workerPort}/readyz`)).toBe(false);
+  }, 60_000);
 });

@@ -76,7 +76,12 @@ export class RunningProcess {
   }
 
   static start(script: string, args: string[], env: NodeJS.ProcessEnv): RunningProcess {
-    return new RunningProcess(spawn(process.execPath, [script, ...args], { env, cwd: projectRoot() }));
+    return RunningProcess.command(process.execPath, [script, ...args], env);
+  }
+
+  /** Any program (`npm`, say), run from the project root. */
+  static command(program: string, args: string[], env: NodeJS.ProcessEnv): RunningProcess {
+    return new RunningProcess(spawn(program, args, { env, cwd: projectRoot() }));
   }
 
   /** Polls `url` until it answers 200 or the process exits or time runs out. */
