@@ -50,6 +50,9 @@ export interface AppConfig {
     };
   };
   requestTimeoutMs: number;
+  /** Node's headersTimeout (never above requestTimeoutMs) and keepAliveTimeout for the API's server. */
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
   rateLimit: { points: number; windowSeconds: number; submissionQuotaPerHour: number; submissionMemberConcurrency: number };
   probing: { minIndicators: number; minNewShare: number };
   auth: {
@@ -174,6 +177,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       },
     },
     requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: Math.min(vars.HEADERS_TIMEOUT_MS, vars.REQUEST_TIMEOUT_MS),
+    keepAliveTimeoutMs: vars.KEEP_ALIVE_TIMEOUT_MS,
     rateLimit: {
       points: vars.RATE_LIMIT_POINTS,
       windowSeconds: vars.RATE_LIMIT_WINDOW_SECONDS,

@@ -320,6 +320,20 @@ export class EnvironmentVariables {
   @Max(600_000)
   REQUEST_TIMEOUT_MS = 60_000;
 
+  /** A client that has not sent all its request headers after this long is answered 408 and cut off (at most REQUEST_TIMEOUT_MS). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_000)
+  @Max(600_000)
+  HEADERS_TIMEOUT_MS = 30_000;
+
+  /** An idle keep-alive connection is closed after this long without a new request. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_000)
+  @Max(600_000)
+  KEEP_ALIVE_TIMEOUT_MS = 5_000;
+
   /** Time one webhook delivery attempt may take: connecting, sending, and reading the (capped) response. */
   @Transform(toInt)
   @IsInt()
