@@ -25,7 +25,16 @@ export interface AppConfig {
     poolSize: number;
   };
   redis: { url: string; prefix: string };
-  http: { host: string; port: number; workerPort: number; bodyLimit: string; publicBaseUrl: string };
+  http: {
+    host: string;
+    port: number;
+    workerPort: number;
+    /** Where the API serves /metrics (the worker serves it on workerPort). */
+    metricsHost: string;
+    metricsPort: number;
+    bodyLimit: string;
+    publicBaseUrl: string;
+  };
   logLevel: string;
   dataDir: string;
   shutdownTimeoutMs: number;
@@ -139,7 +148,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       poolSize: vars.DATABASE_POOL_SIZE,
     },
     redis: { url: vars.REDIS_URL, prefix: vars.REDIS_PREFIX },
-    http: { host: vars.HOST, port: vars.PORT, workerPort: vars.WORKER_PORT, bodyLimit: vars.BODY_LIMIT, publicBaseUrl },
+    http: {
+      host: vars.HOST,
+      port: vars.PORT,
+      workerPort: vars.WORKER_PORT,
+      metricsHost: vars.METRICS_HOST,
+      metricsPort: vars.METRICS_PORT,
+      bodyLimit: vars.BODY_LIMIT,
+      publicBaseUrl,
+    },
     logLevel: vars.LOG_LEVEL,
     dataDir: resolve(vars.DATA_DIR),
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,

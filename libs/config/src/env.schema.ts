@@ -97,6 +97,17 @@ export class EnvironmentVariables {
   @Max(65535)
   WORKER_PORT = 3001;
 
+  /** The API's Prometheus listener: /metrics only, apart from the public port. */
+  @IsString()
+  @MaxLength(255)
+  METRICS_HOST = '127.0.0.1';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT = 9464;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)
