@@ -90,7 +90,8 @@ export class RoleProcess {
     if (this.running) throw new Error(`${this.role} is already running`);
     this.starts++;
     const entry = join(projectRoot(), 'dist', 'apps', this.role, 'src', 'main.js');
-    const portVar = this.role === 'api' ? { PORT: String(this.port) } : { WORKER_PORT: String(this.port) };
+    // METRICS_PORT 0: several stacks may run on one host at once.
+    const portVar = this.role === 'api' ? { PORT: String(this.port), METRICS_PORT: '0' } : { WORKER_PORT: String(this.port) };
     // cwd is the run directory, so a developer's .env in the repository cannot leak in.
     const child = spawn(process.execPath, [entry], { env: { ...this.env, ...portVar }, cwd: this.runDir, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;

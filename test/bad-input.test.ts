@@ -620,6 +620,38 @@ describe('bad input over every GraphQL operation and input type', () => {
     counts.refused += refused;
   });
 
+  it('refuses Unicode format characters (category Cf) in every free-text field with rule noFormatCharacters, storing nothing', async () => {
+    // Bidi override and isolate, zero-width space and joiner, BOM, soft hyphen, Arabic letter mark, a tag character.
+    const FORMAT = ['\u202E', '\u2066', '\u200B', '\u200D', '\uFEFF', '\u00AD', '\u061C', '\u{E0041}'];
+    const ref = testToken('cf-ref');
+    const fields: [string, string, (text: string) => Record<string, unknown>][] = [
+      ['input.organizationName', 'mutation($v: CreateInvitationInput!) { createInvitation(input: $v) { invitationToken } }', (t) => ({ v: { organizationName: t, contactEmail: 'cf@lab.example' } })],
+      ['reason', 'mutation($id: ID!, $t: String!) { suspendMember(id: $id, reason: $t) { id } }', (t) => ({ id: world.ids.memberId, t })],
+      ['input.reason', 'mutation($t: String!, $k: IndicatorToken!) { suppressToken(input: { type: IP_RANGE, keyEpoch: "e1", token: $k, reason: $t }) { token } }', (t) => ({ t, k: ref })],
+      ['note', 'mutation($id: ID!, $t: String) { acknowledgeAlert(id: $id, verdict: UNDER_REVIEW, note: $t) { id } }', (t) => ({ id: world.ids.alertId, t })],
+      ['input.description', 'mutation($v: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $v) { endpoint { id } } }', (t) => ({ v: { url: 'http://127.0.0.1:9/cf', eventTypes: ['alert.created'], description: t } })],
+      ['input.description', 'mutation($id: ID!, $t: String) { updateWebhookEndpoint(id: $id, input: { description: $t }) { id } }', (t) => ({ id: world.ids.endpointId, t })],
+      ['indicators.0.externalRef', 'mutation($v: SubmitIndicatorsInput!) { submitIndicators(input: $v) { accepted } }', (t) => ({
+        v: { idempotencyKey: randomUUID(), indicators: [{ type: 'IP_RANGE', keyEpoch: 'e1', token: ref, externalRef: t }] },
+      })],
+    ];
+    for (const [field, document, variables] of fields) {
+      for (const character of FORMAT) {
+        const text = `invoice${character}fdp.exe`;
+        const before = await snapshot();
+        const res = await ctx.gql(document, variables(text), adminToken);
+        counts.calls++;
+        const label = `${field} with U+${character.codePointAt(0)!.toString(16)}`;
+        expect(res.errors?.[0].extensions?.code, label).toBe('BAD_USER_INPUT');
+        expect(res.errors![0].extensions?.problems, label).toEqual([{ field, rule: 'noFormatCharacters', message: expect.stringContaining('category Cf') }]);
+        expect(await snapshot(), label).toBe(before);
+      }
+    }
+    // Ordinary text in any script stays accepted, right-to-left included.
+    const plain = await ctx.gql('mutation($id: ID!, $t: String) { updateWebhookEndpoint(id: $id, input: { description: $t }) { description } }', { id: world.ids.endpointId, t: 'Café 中文 مرحبا 😀' }, adminToken);
+    expect(plain.errors).toBeUndefined();
+  });
+
   it('refuses doctored cursors of every list naming `after`, never failing inside the query', async () => {
     const lists: [string, string, Record<string, unknown>][] = [
       ['alerts', 'query($after: String) { alerts(first: 2, after: $after) { pageInfo { endCursor } } }', {}],

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MetricsListener } from '@app/observability';
 import { TestContext } from './support/context.js';
 
 describe('health, readiness and metrics', () => {
@@ -30,15 +31,29 @@ describe('health, readiness and metrics', () => {
     expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('GET /metrics exposes request counts, latencies and queue depths', async () => {
+  it('GET /metrics on the metrics listener exposes request counts, latencies and queue depths', async () => {
     await ctx.gql('{ serverInfo { issuer } }');
-    const res = await fetch(`${ctx.url}/metrics`);
+    const res = await fetch(`${ctx.metricsUrl}/metrics`);
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).toMatch(/sigfed_http_requests_total\{method="POST",route="\/graphql",status="200"\} 1/);
     expect(text).toContain('sigfed_http_request_duration_seconds_bucket');
     expect(text).toMatch(/sigfed_queue_jobs\{queue="events",state="waiting"\} \d+/);
     expect(text).toMatch(/sigfed_queue_jobs\{queue="webhooks",state="failed"\} \d+/);
+  });
+
+  it('keeps /metrics off the API port (404 there) and serves only /metrics on its own listener', async () => {
+    const api = await fetch(`${ctx.url}/metrics`);
+    expect(api.status).toBe(404);
+    expect(await api.text()).not.toContain('sigfed_');
+    expect(new URL(ctx.metricsUrl).port).not.toBe(new URL(ctx.url).port);
+    expect((await fetch(`${ctx.metricsUrl}/healthz`)).status).toBe(404);
+    expect((await fetch(`${ctx.metricsUrl}/graphql`, { method: 'POST' })).status).toBe(404);
+  });
+
+  it('binds the metrics listener to METRICS_HOST, loopback by default', () => {
+    expect(ctx.config.http.metricsHost).toBe('127.0.0.1');
+    expect(ctx.app.get(MetricsListener).address()?.address).toBe('127.0.0.1');
   });
 
   it('answers a public GraphQL query with the issuer', async () => {

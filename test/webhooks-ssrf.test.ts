@@ -13,6 +13,10 @@ const INTERNAL = [
   ['cloud metadata (link-local)', 'https://169.254.169.254/latest/meta-data/', 'link-local'],
   ['carrier-grade NAT', 'https://100.64.0.1/hook', 'carrier-grade NAT'],
   ['IPv4-mapped IPv6 loopback', 'https://[::ffff:127.0.0.1]/hook', 'loopback'],
+  ['IPv4-compatible IPv6 loopback (::/96)', 'https://[::127.0.0.1]/hook', 'loopback'],
+  ['IPv4-translated IPv6 loopback', 'https://[::ffff:0:127.0.0.1]/hook', 'loopback'],
+  ['NAT64 of loopback', 'https://[64:ff9b::127.0.0.1]/hook', 'loopback'],
+  ['6to4 of a private address', 'https://[2002:a00:1::]/hook', 'private'],
   ['a name that resolves to loopback', 'https://localhost:8443/hook', 'loopback'],
 ] as const;
 
@@ -42,6 +46,44 @@ describe('webhook destinations (SSRF)', () => {
     it('refuses plain http unless the operator allows it', async () => {
       const res = await ctx.gql(CREATE, { input: { url: 'http://example.com/hook', eventTypes: ['alert.created'] } }, token);
       expect(JSON.stringify(res.errors)).toContain('must use https');
+    });
+  });
+
+  describe('URL text', () => {
+    let ctx: TestContext;
+    let token: string;
+    beforeAll(async () => {
+      ctx = await TestContext.start({ WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32' });
+      token = await (await ctx.newMember()).token();
+    });
+    afterAll(async () => ctx?.close());
+
+    it.each(['https://user:pass@127.0.0.1/hook', 'https://@127.0.0.1/hook', 'https://:@127.0.0.1/hook', 'https:\\\\x@127.0.0.1/hook'])(
+      'refuses userinfo in %s, naming the field and the rule',
+      async (url) => {
+        const res = await ctx.gql(CREATE, { input: { url, eventTypes: ['alert.created'] } }, token);
+        expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', problems: [{ field: 'input.url', rule: 'noCredentials' }] });
+        expect(await ctx.db.webhookEndpoint.count()).toBe(0);
+      },
+    );
+
+    it('stores the normalized URL, on create and on update', async () => {
+      const res = await ctx.gql<{ createWebhookEndpoint: { endpoint: { id: string; url: string } } }>(
+        CREATE,
+        { input: { url: 'HTTPS://127.0.0.1:443/a/../hook?x=a b', eventTypes: ['alert.created'] } },
+        token,
+      );
+      expect(res.errors).toBeUndefined();
+      const { id, url } = res.data!.createWebhookEndpoint.endpoint;
+      expect(url).toBe('https://127.0.0.1/hook?x=a%20b');
+      expect((await ctx.db.webhookEndpoint.findUniqueOrThrow({ where: { id } })).url).toBe('https://127.0.0.1/hook?x=a%20b');
+      const updated = await ctx.gql(
+        `mutation($id: ID!, $url: String!) { updateWebhookEndpoint(id: $id, input: { url: $url }) { url } }`,
+        { id, url: 'https://0x7f.0.0.1/b/./c' },
+        token,
+      );
+      expect(updated.errors).toBeUndefined();
+      expect((await ctx.db.webhookEndpoint.findUniqueOrThrow({ where: { id } })).url).toBe('https://127.0.0.1/b/c');
     });
   });
 

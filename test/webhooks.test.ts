@@ -87,6 +87,10 @@ describe('webhook delivery', () => {
     expect(Object.keys(event).sort()).toEqual(['data', 'timestamp', 'type']);
     expect(event.type).toBe('alert.created');
     expect(new Date(event.timestamp).toISOString()).toBe(event.timestamp);
+    // B's submission made the alert: A learns when only to the hour (docs/indicators-and-alerts.md).
+    for (const time of [event.timestamp, event.data.firstSeenAt, event.data.lastSeenAt, event.data.createdAt, event.data.updatedAt]) {
+      expect(time).toMatch(/T\d\d:00:00\.000Z$/);
+    }
 
     const alert = await ctx.gql<{ alert: Record<string, unknown> }>(`query($id: ID!) { alert(id: $id) { ${ALERT_FIELDS} } }`, { id: event.data.id }, endpointA.token);
     expect(event.data).toEqual(alert.data!.alert);

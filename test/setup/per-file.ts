@@ -27,6 +27,8 @@ process.env.DATABASE_URL = await cloneTemplate(templateDatabase, database);
   process.env.LOG_LEVEL ??= 'silent';
   process.env.DATABASE_AUTO_CREATE = 'false';
   process.env.MIGRATE_ON_START = 'false';
+  // Files run in parallel: each API's metrics listener takes any free port.
+  process.env.METRICS_PORT = '0';
 }
 
 afterAll(async () => {

@@ -4,6 +4,7 @@ import type { JWK } from 'jose';
 import { loadConfig, type AppConfig } from '@app/config';
 import { MemberRole, MemberStatus, PrismaService, type Member } from '@app/database';
 import { newClientId } from '@app/members';
+import { MetricsListener } from '@app/observability';
 import { createApiApp } from '../../apps/api/src/bootstrap.js';
 import {
   assertionForm,
@@ -86,6 +87,13 @@ export class TestContext {
     // The issuer must be the address clients really use.
     if (!overrides.PUBLIC_BASE_URL) config.http.publicBaseUrl = url;
     return new TestContext(config, app, url, await ownerDb(config));
+  }
+
+  /** The API's metrics listener (METRICS_PORT, any free port in tests): `${metricsUrl}/metrics`. */
+  get metricsUrl(): string {
+    const address = this.app.get(MetricsListener).address();
+    if (!address) throw new Error('the metrics listener is not running');
+    return `http://127.0.0.1:${address.port}`;
   }
 
   /** The API's own client: connected as `sigfed_api`, so it sees member-owned rows only inside `asMember`. */

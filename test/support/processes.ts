@@ -31,6 +31,7 @@ export function childEnv(overrides: Record<string, string> = {}): NodeJS.Process
     REDIS_URL: process.env.REDIS_URL,
     REDIS_PREFIX: process.env.REDIS_PREFIX,
     DATA_DIR: process.env.DATA_DIR,
+    METRICS_PORT: '0',
     ...overrides,
   };
 }

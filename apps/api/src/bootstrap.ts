@@ -6,6 +6,9 @@ import type { AppConfig } from '@app/config';
 import { ApiModule } from './api.module.js';
 import { documentLimitsMiddleware } from './graphql/document-limits.js';
 
+/** How often Node looks for requests past their headers or request timeout. */
+const CONNECTIONS_CHECK_MS = 1_000;
+
 /** Body-parser failures (oversized, malformed) answered as JSON, never as an HTML stack trace. */
 function bodyErrors(err: { status?: number; type?: string; message?: string }, _req: Request, res: Response, next: NextFunction) {
   if (!err?.status || err.status >= 500) return next(err);
@@ -29,6 +32,11 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
   app.use('/graphql', documentLimitsMiddleware(config.graphql.document));
   const server = app.getHttpServer();
   server.requestTimeout = config.requestTimeoutMs;
-  server.headersTimeout = Math.min(config.requestTimeoutMs, 30_000);
+  server.headersTimeout = config.headersTimeoutMs;
+  server.keepAliveTimeout = config.keepAliveTimeoutMs;
+  // Node enforces both timeouts only when it sweeps its connections (every 30 s by default), so a
+  // slow request could outlive REQUEST_TIMEOUT_MS by that much. Read when the server starts
+  // listening; @types/node declares it only as a createServer option.
+  Object.assign(server, { connectionsCheckingInterval: CONNECTIONS_CHECK_MS });
   return app;
 }

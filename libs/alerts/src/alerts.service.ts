@@ -3,7 +3,6 @@ import {
   decodeCursor,
   encodeCursor,
   InputValidationError,
-  isTimestampKey,
   pageSize,
   toConnection,
   type ConnectionShape,
@@ -17,7 +16,6 @@ const LIST = 'alerts';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type AlertRow = Omit<Alert, 'verdictCounts'> & {
-  createdKey: string;
   confirmedAbuse: number;
   falsePositive: number;
   underReview: number;
@@ -27,6 +25,13 @@ type AlertRow = Omit<Alert, 'verdictCounts'> & {
 const ALERT_ROW = `
   a.id, a.member_id, a.match_id, a.status, a.version, a.other_holders, a.verdict, a.verdict_note, a.acknowledged_at,
   a.created_at, a.updated_at, a.closed_at, m.type, m.key_epoch, m.token, m.first_seen_at, m.last_seen_at`;
+
+/**
+ * `column` truncated to the hour, UTC: a time set by other members' activity
+ * (their submissions, retractions, verdicts), which another member may learn
+ * only that coarsely.
+ */
+const hourOf = (column: string) => `date_trunc('hour', ${column}, 'UTC')`;
 
 /**
  * An alert as its member may see it, and nothing more: the member's own token
@@ -51,13 +56,12 @@ function view(rows: string): string {
   WITH page AS (${rows})
   SELECT a.id, a.status, a.version, a.type, a.key_epoch AS "keyEpoch", encode(a.token, 'hex') AS token,
          f.external_ref AS "externalRef", a.other_holders AS "otherHolderCount",
-         a.first_seen_at AS "firstSeenAt", a.last_seen_at AS "lastSeenAt",
+         ${hourOf('a.first_seen_at')} AS "firstSeenAt", ${hourOf('a.last_seen_at')} AS "lastSeenAt",
          COALESCE(f.disclosed_holders, '{}') AS "disclosedHolders",
          COALESCE(f.confirmed_abuse, 0) AS "confirmedAbuse", COALESCE(f.false_positive, 0) AS "falsePositive",
          COALESCE(f.under_review, 0) AS "underReview",
          a.verdict, a.verdict_note AS "verdictNote", a.acknowledged_at AS "acknowledgedAt",
-         a.created_at AS "createdAt", a.updated_at AS "updatedAt", a.closed_at AS "closedAt",
-         a.created_at::text AS "createdKey"
+         ${hourOf('a.created_at')} AS "createdAt", ${hourOf('a.updated_at')} AS "updatedAt", ${hourOf('a.closed_at')} AS "closedAt"
     FROM page a
     LEFT JOIN alert_view_facts(ARRAY(SELECT id FROM page)) f ON f.alert_id = a.id
    ORDER BY a.created_at DESC, a.id DESC`;
@@ -70,7 +74,7 @@ const ONE = view(`SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.m
 const MANY = view(`SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id WHERE a.id = ANY($2::uuid[]) AND a.member_id = $1::uuid`);
 
 function toAlert(row: AlertRow): Alert {
-  const { createdKey: _key, confirmedAbuse, falsePositive, underReview, ...alert } = row;
+  const { confirmedAbuse, falsePositive, underReview, ...alert } = row;
   return { ...alert, verdictCounts: { confirmedAbuse, falsePositive, underReview } };
 }
 
@@ -88,13 +92,17 @@ export class AlertsService {
     const f = args.filter;
     if (f?.status) conditions.push(`a.status = ${param(f.status)}::"AlertStatus"`);
     if (f?.type) conditions.push(`m.type = ${param(f.type)}::"IndicatorType"`);
-    if (f?.since) conditions.push(`a.updated_at >= ${param(f.since)}`);
+    // At the hour, as updatedAt is shown: a finer `since` would find the exact time by bisection.
+    if (f?.since) conditions.push(`a.updated_at >= ${hourOf(`${param(f.since)}::timestamptz`)}`);
     if (args.after) {
-      const [created, id] = decodeCursor(LIST, args.after, ['string', 'string'] as const);
-      if (!UUID.test(id) || !isTimestampKey(created)) {
+      // The cursor names the last alert only; its exact created_at (another member's doing) stays here.
+      const [id] = decodeCursor(LIST, args.after, ['string'] as const);
+      if (!UUID.test(id)) {
         throw new InputValidationError([{ field: 'after', rule: 'cursor', message: 'after must be a cursor that this list returned' }]);
       }
-      conditions.push(`(a.created_at, a.id) < (${param(created)}::timestamptz, ${param(id)}::uuid)`);
+      conditions.push(
+        `(a.created_at, a.id) < (SELECT c.created_at, c.id FROM alerts c WHERE c.id = ${param(id)}::uuid AND c.member_id = $1::uuid)`,
+      );
     }
     const sql = view(`
       SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id
@@ -102,7 +110,7 @@ export class AlertsService {
        ORDER BY a.created_at DESC, a.id DESC
        LIMIT ${param(first + 1)}`);
     const rows = await this.prisma.sqlAsMember(memberId, async (db) => (await db.query<AlertRow>(prepared(sql, params))).rows, { readOnly: true });
-    return toConnection(rows, first, (r) => encodeCursor(LIST, [r.createdKey, r.id]), toAlert);
+    return toConnection(rows, first, (r) => encodeCursor(LIST, [r.id]), toAlert);
   }
 
   /** One of the member's alerts; NOT_FOUND for any id that is not the member's own. */

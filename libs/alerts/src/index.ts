@@ -3,5 +3,6 @@ import './graphql-enums.js';
 export { AlertError, AlertErrorCode } from './alert.exception.js';
 export { AlertsModule } from './alerts.module.js';
 export { AlertsService } from './alerts.service.js';
+export { toHour } from './coarse-time.js';
 export { Alert, AlertConnection, VerdictCounts } from './models/alert.model.js';
 export { SuppressionService } from './suppression.service.js';

@@ -26,3 +26,4 @@ export { decodeCursor, encodeCursor, invalidCursor, isTimestampKey, type CursorK
 export { PageInfo } from './pagination/page-info.model.js';
 export { migrationsDir, projectRoot } from './project-root.js';
 export { StartupError } from './startup-error.js';
+export { formatCharacterIn, PLAIN_TEXT_RULE, PlainText, plainTextMessage } from './validation/plain-text.js';

@@ -25,7 +25,16 @@ export interface AppConfig {
     poolSize: number;
   };
   redis: { url: string; prefix: string };
-  http: { host: string; port: number; workerPort: number; bodyLimit: string; publicBaseUrl: string };
+  http: {
+    host: string;
+    port: number;
+    workerPort: number;
+    /** Where the API serves /metrics (the worker serves it on workerPort). */
+    metricsHost: string;
+    metricsPort: number;
+    bodyLimit: string;
+    publicBaseUrl: string;
+  };
   logLevel: string;
   dataDir: string;
   shutdownTimeoutMs: number;
@@ -50,6 +59,9 @@ export interface AppConfig {
     };
   };
   requestTimeoutMs: number;
+  /** Node's headersTimeout (never above requestTimeoutMs) and keepAliveTimeout for the API's server. */
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
   rateLimit: { points: number; windowSeconds: number; submissionQuotaPerHour: number; submissionMemberConcurrency: number };
   probing: { minIndicators: number; minNewShare: number };
   auth: {
@@ -136,7 +148,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       poolSize: vars.DATABASE_POOL_SIZE,
     },
     redis: { url: vars.REDIS_URL, prefix: vars.REDIS_PREFIX },
-    http: { host: vars.HOST, port: vars.PORT, workerPort: vars.WORKER_PORT, bodyLimit: vars.BODY_LIMIT, publicBaseUrl },
+    http: {
+      host: vars.HOST,
+      port: vars.PORT,
+      workerPort: vars.WORKER_PORT,
+      metricsHost: vars.METRICS_HOST,
+      metricsPort: vars.METRICS_PORT,
+      bodyLimit: vars.BODY_LIMIT,
+      publicBaseUrl,
+    },
     logLevel: vars.LOG_LEVEL,
     dataDir: resolve(vars.DATA_DIR),
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
@@ -174,6 +194,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       },
     },
     requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: Math.min(vars.HEADERS_TIMEOUT_MS, vars.REQUEST_TIMEOUT_MS),
+    keepAliveTimeoutMs: vars.KEEP_ALIVE_TIMEOUT_MS,
     rateLimit: {
       points: vars.RATE_LIMIT_POINTS,
       windowSeconds: vars.RATE_LIMIT_WINDOW_SECONDS,

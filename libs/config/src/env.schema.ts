@@ -97,6 +97,17 @@ export class EnvironmentVariables {
   @Max(65535)
   WORKER_PORT = 3001;
 
+  /** The API's Prometheus listener: /metrics only, apart from the public port. */
+  @IsString()
+  @MaxLength(255)
+  METRICS_HOST = '127.0.0.1';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT = 9464;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)
@@ -319,6 +330,20 @@ export class EnvironmentVariables {
   @Min(1_000)
   @Max(600_000)
   REQUEST_TIMEOUT_MS = 60_000;
+
+  /** A client that has not sent all its request headers after this long is answered 408 and cut off (at most REQUEST_TIMEOUT_MS). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_000)
+  @Max(600_000)
+  HEADERS_TIMEOUT_MS = 30_000;
+
+  /** An idle keep-alive connection is closed after this long without a new request. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_000)
+  @Max(600_000)
+  KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
   /** Time one webhook delivery attempt may take: connecting, sending, and reading the (capped) response. */
   @Transform(toInt)

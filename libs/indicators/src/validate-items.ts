@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FieldProblem } from '@app/common';
-import { InputValidationError } from '@app/common';
+import { formatCharacterIn, InputValidationError, PLAIN_TEXT_RULE, plainTextMessage } from '@app/common';
 import type { IndicatorType } from '@app/database';
 import { KEY_EPOCH_PATTERN } from '@app/sdk';
 import type { IndicatorInput } from './dto/submit-indicators.input.js';
@@ -74,6 +74,9 @@ export function validateIndicatorItems(items: IndicatorInput[], rules: ItemRules
     const externalRef = item.externalRef ?? null;
     if (externalRef !== null && !EXTERNAL_REF.test(externalRef)) {
       bad(i, 'externalRef', 'printable', 'externalRef must be 1-256 printable characters');
+    } else if (externalRef !== null) {
+      const found = formatCharacterIn(externalRef);
+      if (found) bad(i, 'externalRef', PLAIN_TEXT_RULE, plainTextMessage('externalRef', found));
     }
     out[i] = {
       type: item.type,

@@ -4,14 +4,11 @@ import { Public } from '@app/common';
 import { ReadinessService } from './readiness.service.js';
 import { MetricsService } from './metrics.service.js';
 
-/** Liveness, readiness and Prometheus endpoints; outside GraphQL and unauthenticated by design. */
+/** Liveness and readiness probes; outside GraphQL and unauthenticated by design. */
 @Public()
 @Controller()
 export class HealthController {
-  constructor(
-    private readonly readiness: ReadinessService,
-    private readonly metrics: MetricsService,
-  ) {}
+  constructor(private readonly readiness: ReadinessService) {}
 
   /** The process is alive (event loop turning); says nothing about dependencies. */
   @Get('healthz')
@@ -27,7 +24,15 @@ export class HealthController {
     res.status(report.status === 'ready' ? 200 : 503);
     return report;
   }
+}
 
+/** Prometheus metrics on the role's own port: the worker's, whose port serves nothing else. */
+@Public()
+@Controller()
+export class MetricsController {
+  constructor(private readonly metrics: MetricsService) {}
+
+  /** The process's metrics in the Prometheus text format. */
   @Get('metrics')
   @Header('Cache-Control', 'no-store')
   async prometheus(@Res({ passthrough: true }) res: Response): Promise<string> {

@@ -20,7 +20,7 @@ export class CoreModule {
         LoggerModule.forRoot(loggerParams(config, role)),
         DatabaseModule.forRole(role === 'cli' ? 'owner' : role),
         QueueModule,
-        ObservabilityModule,
+        ObservabilityModule.forRole(role),
       ],
     };
   }

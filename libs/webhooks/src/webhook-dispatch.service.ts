@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { AlertsService, type Alert } from '@app/alerts';
+import { AlertsService, toHour, type Alert } from '@app/alerts';
 import { AlertEventsPublisher } from '@app/alert-stream';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import type { AlertEvent } from '@app/correlation';
@@ -94,7 +94,8 @@ export class WebhookDispatchService {
    * batch's alerts are still being read.
    */
   async onAlertsChanged(payload: AlertsChangedPayload): Promise<void> {
-    const occurredAt = payload.occurredAt ? new Date(payload.occurredAt) : new Date();
+    // Another member's submission or retraction made the change: its time is told to the hour only.
+    const occurredAt = toHour(payload.occurredAt ? new Date(payload.occurredAt) : new Date());
     const memberIds = [...new Set(payload.events.map((e) => e.memberId))];
     const endpoints = await this.prisma.webhookEndpoint.findMany({
       where: { memberId: { in: memberIds }, status: WebhookEndpointStatus.ENABLED, member: { status: MemberStatus.ACTIVE } },

@@ -5,7 +5,7 @@ import type { AuthenticatedMember } from '@app/auth';
 import { InputValidationError } from '@app/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { PrismaService, WebhookEndpointStatus, type Prisma } from '@app/database';
-import { AddressPolicy } from './delivery/address-policy.js';
+import { AddressPolicy, hasUserinfo } from './delivery/address-policy.js';
 import { newWebhookSecret } from './delivery/signing.js';
 import type { CreateWebhookEndpointInput, UpdateWebhookEndpointInput } from './dto/webhook-endpoint.input.js';
 import type { WebhookEndpoint, WebhookEndpointWithSecret, WebhookSigningKey } from './models/webhook-endpoint.model.js';
@@ -42,7 +42,7 @@ export class WebhookEndpointsService {
 
   /** Registers an endpoint and returns it with its secret (shown this once). */
   async create(member: AuthenticatedMember, input: CreateWebhookEndpointInput, requestId?: string): Promise<WebhookEndpointWithSecret> {
-    await this.assertDestination(input.url);
+    const url = await this.destination(input.url);
     const id = randomUUID();
     const secret = newWebhookSecret();
     return this.prisma.asMember(member.id, async (tx) => {
@@ -58,7 +58,7 @@ export class WebhookEndpointsService {
         data: {
           id,
           memberId: member.id,
-          url: input.url,
+          url,
           description: input.description || null,
           eventTypes: input.eventTypes,
           asymmetricSignature: input.asymmetricSignature ?? false,
@@ -70,7 +70,7 @@ export class WebhookEndpointsService {
         action: AuditAction.WebhookEndpointCreated,
         target: { type: 'webhook_endpoint', id },
         requestId,
-        details: { origin: origin(input.url), eventTypes: input.eventTypes },
+        details: { origin: origin(url), eventTypes: input.eventTypes },
       });
       return { endpoint: toEndpointView(row), secret };
     });
@@ -78,11 +78,11 @@ export class WebhookEndpointsService {
 
   /** Changes URL, label, event types, signing or enabled state; enabling clears the failure state. */
   async update(member: AuthenticatedMember, id: string, input: UpdateWebhookEndpointInput, requestId?: string): Promise<WebhookEndpoint> {
-    if (typeof input.url === 'string') await this.assertDestination(input.url);
+    const url = typeof input.url === 'string' ? await this.destination(input.url) : undefined;
     return this.prisma.asMember(member.id, async (tx) => {
       await this.owned(tx, member.id, id);
       const data: Prisma.WebhookEndpointUpdateInput = {};
-      if (typeof input.url === 'string') data.url = input.url;
+      if (url !== undefined) data.url = url;
       if (input.description !== undefined && input.description !== null) data.description = input.description || null;
       if (input.eventTypes) data.eventTypes = input.eventTypes;
       if (typeof input.asymmetricSignature === 'boolean') data.asymmetricSignature = input.asymmetricSignature;
@@ -99,7 +99,7 @@ export class WebhookEndpointsService {
         requestId,
         details: {
           changed: Object.keys(input).filter((k) => input[k as keyof UpdateWebhookEndpointInput] != null),
-          ...(typeof input.url === 'string' ? { origin: origin(input.url) } : {}),
+          ...(url !== undefined ? { origin: origin(url) } : {}),
         },
       });
       return toEndpointView(row);
@@ -164,10 +164,24 @@ export class WebhookEndpointsService {
     return tx.webhookEndpoint.findUniqueOrThrow({ where: { id } });
   }
 
-  /** BAD_USER_INPUT naming `url` when the URL's form or its current addresses are refused. */
-  private async assertDestination(url: string): Promise<void> {
-    const problem = await this.policy.inspect(url);
+  /**
+   * The URL as it will be stored and used: serialized by the URL parser, so
+   * what was checked is what every later reader parses. BAD_USER_INPUT naming
+   * `url` when it carries credentials, or its form or current addresses are refused.
+   */
+  private async destination(text: string): Promise<string> {
+    if (hasUserinfo(text)) {
+      throw new InputValidationError([
+        { field: 'input.url', rule: 'noCredentials', message: 'url must not contain credentials (user:password@); put a token in the path or query instead' },
+      ]);
+    }
+    const problem = await this.policy.inspect(text);
     if (problem) throw new InputValidationError([{ field: 'input.url', rule: 'webhookDestination', message: `url ${problem}` }]);
+    const url = new URL(text).href;
+    if (url.length > 2048) {
+      throw new InputValidationError([{ field: 'input.url', rule: 'maxLength', message: 'url must be at most 2048 characters once normalized' }]);
+    }
+    return url;
   }
 }
 

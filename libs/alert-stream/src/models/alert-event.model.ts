@@ -9,6 +9,6 @@ export class AlertEventView {
   @Field(() => Alert, { description: 'The alert as you see it now; order events by its `version`.' })
   alert: Alert;
 
-  @Field({ description: 'When correlation made the change.' })
+  @Field({ description: 'When correlation made the change, to the hour (UTC).' })
   occurredAt: Date;
 }

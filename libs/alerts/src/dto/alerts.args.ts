@@ -2,7 +2,7 @@ import { ArgsType, Field, ID, InputType } from '@nestjs/graphql';
 import { IsEnum, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { Type } from 'class-transformer';
 import { AlertStatus, IndicatorType, Verdict } from '@app/database';
-import { ConnectionArgs } from '@app/common';
+import { ConnectionArgs, PlainText } from '@app/common';
 
 @InputType({ description: 'Narrows the alerts list.' })
 export class AlertFilter {
@@ -16,7 +16,7 @@ export class AlertFilter {
   @IsEnum(IndicatorType)
   type?: IndicatorType;
 
-  @Field({ nullable: true, description: 'Only alerts created or changed at or after this time (for polling).' })
+  @Field({ nullable: true, description: 'Only alerts created or changed at or after the start of this time\'s hour, UTC (for polling).' })
   @IsOptional()
   since?: Date;
 }
@@ -45,6 +45,7 @@ export class AcknowledgeAlertArgs {
   @IsOptional()
   @IsString()
   @MaxLength(2000)
+  @PlainText()
   note?: string | null;
 }
 

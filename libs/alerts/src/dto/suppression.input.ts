@@ -1,5 +1,6 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { IsEnum, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { PlainText } from '@app/common';
 import { IndicatorType } from '@app/database';
 import { KEY_EPOCH_PATTERN, TOKEN_PATTERN } from '@app/sdk';
 import { IndicatorTokenScalar } from '@app/indicators';
@@ -26,5 +27,6 @@ export class SuppressTokenInput extends UnsuppressTokenInput {
   @IsString()
   @MinLength(1)
   @MaxLength(1000)
+  @PlainText()
   reason: string;
 }

@@ -43,10 +43,10 @@ export class Alert {
   @Field(() => Int, { description: 'How many other members hold the token (as of the last change).' })
   otherHolderCount: number;
 
-  @Field({ description: 'When any holder first reported the token.' })
+  @Field({ description: 'When any holder first reported the token, to the hour (UTC).' })
   firstSeenAt: Date;
 
-  @Field({ description: 'When any holder last reported the token.' })
+  @Field({ description: 'When any holder last reported the token, to the hour (UTC).' })
   lastSeenAt: Date;
 
   @Field(() => [String], { description: 'Names of other current holders that chose discloseIdentity; the rest stay anonymous.' })
@@ -64,13 +64,13 @@ export class Alert {
   @Field(() => Date, { nullable: true, description: 'When this member last acknowledged the alert.' })
   acknowledgedAt: Date | null;
 
-  @Field({ description: 'When this alert was created.' })
+  @Field({ description: 'When this alert was created, to the hour (UTC).' })
   createdAt: Date;
 
-  @Field({ description: 'When this alert last changed.' })
+  @Field({ description: 'When this alert last changed, to the hour (UTC).' })
   updatedAt: Date;
 
-  @Field(() => Date, { nullable: true, description: 'When the alert closed, if it is CLOSED.' })
+  @Field(() => Date, { nullable: true, description: 'When the alert closed, if it is CLOSED; to the hour (UTC).' })
   closedAt: Date | null;
 }
 

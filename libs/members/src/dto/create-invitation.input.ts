@@ -1,11 +1,13 @@
 import { Field, InputType, Int } from '@nestjs/graphql';
 import { IsEmail, IsInt, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
+import { PlainText } from '@app/common';
 
 @InputType({ description: 'Who to invite and for how long the invitation holds.' })
 export class CreateInvitationInput {
   @Field({ description: 'Display name of the organization (1-200 characters).' })
   @Matches(/^\S/, { message: 'organizationName must not be empty or start with a space' })
   @MaxLength(200)
+  @PlainText()
   organizationName: string;
 
   @Field({ description: 'Contact e-mail address of the organization.' })

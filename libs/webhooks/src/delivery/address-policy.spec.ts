@@ -25,13 +25,19 @@ describe('AddressPolicy.checkAddress', () => {
     ['255.255.255.255', 'broadcast'],
     ['192.0.2.1', 'reserved'],
     ['240.0.0.1', 'reserved'],
-    ['64:ff9b::7f00:1', 'reserved'],
-    ['2002:7f00:1::', 'reserved'],
+    ['64:ff9b::7f00:1', 'loopback address (it carries IPv4 127.0.0.1)'],
+    ['64:ff9b:1::a00:1', 'reserved'],
+    ['2002:7f00:1::', 'loopback address (it carries IPv4 127.0.0.1)'],
+    ['2002:a9fe:a9fe::1', 'link-local'],
+    ['::7f00:1', 'loopback address (it carries IPv4 127.0.0.1)'],
+    ['::a00:1', 'private'],
+    ['::ffff:0:a9fe:a9fe', 'link-local'],
+    ['2001::1', 'reserved address (teredo)'],
   ])('refuses %s (%s)', (address, words) => {
     expect(strict.checkAddress(address)).toContain(words);
   });
 
-  it.each(['93.184.215.14', '8.8.8.8', '2606:4700:4700::1111', '::ffff:8.8.8.8'])('allows public %s', (address) => {
+  it.each(['93.184.215.14', '8.8.8.8', '2606:4700:4700::1111', '::ffff:8.8.8.8', '64:ff9b::808:808', '2002:808:808::1'])('allows public %s', (address) => {
     expect(strict.checkAddress(address)).toBeUndefined();
   });
 
@@ -51,7 +57,10 @@ describe('AddressPolicy.checkUrl', () => {
     expect(strict.checkUrl('https://hooks.example.org/x')).toBeUndefined();
     expect(strict.checkUrl('http://hooks.example.org/x')).toBe('must use https');
     expect(new AddressPolicy({ allowHttp: true, allowedCidrs: [] }).checkUrl('http://hooks.example.org/x')).toBeUndefined();
-    expect(strict.checkUrl('https://u:p@hooks.example.org/')).toBe('must not contain credentials');
+    expect(strict.checkUrl('https://u:p@hooks.example.org/')).toBe('must not contain credentials (user:password@)');
+    expect(strict.checkUrl('https://:@hooks.example.org/')).toBe('must not contain credentials (user:password@)');
+    expect(strict.checkUrl('https:\\\\@hooks.example.org/')).toBe('must not contain credentials (user:password@)');
+    expect(strict.checkUrl('https://hooks.example.org/a@b?c=@')).toBeUndefined();
     expect(strict.checkUrl('file:///etc/passwd')).toBe('must use https');
     expect(strict.checkUrl('/relative')).toBe('must be an absolute URL');
   });

@@ -34,6 +34,33 @@ const RANGE_WORDS: Record<string, string> = {
   unspecified: 'an unspecified address',
 };
 
+/**
+ * Whether the URL text has a userinfo part (`user:pass@`, or a bare `@`),
+ * read as the URL parser reads it: tabs and newlines dropped, `\\` as `/`.
+ * `new URL` drops an empty userinfo, but other parsers may not.
+ */
+export function hasUserinfo(text: string): boolean {
+  return /^[^:/\\?#]*:[/\\]*[^/\\?#]*@/.test(text.trim().replace(/[\t\n\r]/g, ''));
+}
+
+/**
+ * The IPv4 address an IPv6 address carries, for the forms that reach it:
+ * IPv4-mapped (::ffff:0:0/96), IPv4-compatible (::/96, deprecated), IPv4-translated
+ * (::ffff:0:0:0/96), NAT64 (64:ff9b::/96) and 6to4 (2002::/16, the address in bits 16-47).
+ */
+export function embeddedIPv4(address: ipaddr.IPv6): ipaddr.IPv4 | undefined {
+  const p = address.parts;
+  const v4 = (high: number, low: number) => new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);
+  const zeros = (from: number, to: number) => p.slice(from, to).every((part) => part === 0);
+  if (zeros(0, 5) && p[5] === 0xffff) return v4(p[6], p[7]);
+  // :: and ::1 are IPv6's own unspecified and loopback addresses, judged as such.
+  if (zeros(0, 6) && (p[6] !== 0 || p[7] > 1)) return v4(p[6], p[7]);
+  if (zeros(0, 4) && p[4] === 0xffff && p[5] === 0) return v4(p[6], p[7]);
+  if (p[0] === 0x64 && p[1] === 0xff9b && zeros(2, 6)) return v4(p[6], p[7]);
+  if (p[0] === 0x2002) return v4(p[1], p[2]);
+  return undefined;
+}
+
 /** `[::1]` -> `::1`: URL keeps the brackets of IPv6 literals in `hostname`. */
 export function bareHost(hostname: string): string {
   return hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
@@ -65,7 +92,7 @@ export class AddressPolicy {
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && this.options.allowHttp)) {
       return this.options.allowHttp ? 'must use https or http' : 'must use https';
     }
-    if (url.username || url.password) return 'must not contain credentials';
+    if (hasUserinfo(text) || url.username || url.password) return 'must not contain credentials (user:password@)';
     if (!url.hostname) return 'must name a host';
     return undefined;
   }
@@ -78,14 +105,14 @@ export class AddressPolicy {
     } catch {
       return `${text} is not an IP address`;
     }
-    // ::ffff:127.0.0.1 is 127.0.0.1: judge it as the IPv4 address it carries.
-    const effective = address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()
-      ? (address as ipaddr.IPv6).toIPv4Address()
-      : address;
+    // ::ffff:127.0.0.1, [::127.0.0.1] and 64:ff9b::7f00:1 reach 127.0.0.1: judge them as the IPv4 address they carry.
+    const carried = address.kind() === 'ipv6' ? embeddedIPv4(address as ipaddr.IPv6) : undefined;
+    const effective = carried ?? address;
     if (this.isAllowlisted(address) || this.isAllowlisted(effective)) return undefined;
     const range = effective.range();
     if (range === 'unicast') return undefined;
-    return `${text} is ${RANGE_WORDS[range] ?? `a reserved address (${range})`}`;
+    const carries = carried ? ` (it carries IPv4 ${carried.toString()})` : '';
+    return `${text} is ${RANGE_WORDS[range] ?? `a reserved address (${range})`}${carries}`;
   }
 
   /**

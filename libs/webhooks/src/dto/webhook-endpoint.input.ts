@@ -1,5 +1,6 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { ArrayMaxSize, ArrayNotEmpty, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { PlainText } from '@app/common';
 import { WEBHOOK_EVENT_TYPES } from '../webhook-events.js';
 
 const EVENT_TYPES_HELP = `Event types to receive: ${WEBHOOK_EVENT_TYPES.join(', ')}.`;
@@ -16,6 +17,7 @@ export class CreateWebhookEndpointInput {
   @IsOptional()
   @IsString()
   @MaxLength(500)
+  @PlainText()
   description?: string | null;
 
   @Field(() => [String], { description: EVENT_TYPES_HELP })
@@ -48,6 +50,7 @@ export class UpdateWebhookEndpointInput {
   @IsOptional()
   @IsString()
   @MaxLength(500)
+  @PlainText()
   description?: string | null;
 
   @Field(() => [String], { nullable: true, description: EVENT_TYPES_HELP })
