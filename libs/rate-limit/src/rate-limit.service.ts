@@ -138,11 +138,19 @@ export class RateLimitService {
    * when Redis did not answer (nothing is counted then).
    */
   async tally(key: string, amounts: readonly number[], windowMs: number): Promise<number[] | undefined> {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      return (await this.redis.eval(TALLY, 1, `tally:${key}`, windowMs, ...amounts)) as number[];
+      return (await Promise.race([
+        this.redis.eval(TALLY, 1, `tally:${key}`, windowMs, ...amounts),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_BUDGET_MS} ms`)), REDIS_BUDGET_MS);
+        }),
+      ])) as number[];
     } catch (error) {
       this.logger.warn(`counters ${key.split(':')[0]} not updated, Redis unavailable (${(error as Error).message})`);
       return undefined;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
