@@ -63,6 +63,26 @@ describe('per-type submission quota at the defaults', () => {
   });
 });
 
+describe('probing throttle at the default thresholds', () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await TestContext.start();
+  });
+  afterAll(async () => ctx?.close());
+
+  it('throttles a member after 10,000 new indicators, a type without its own quota', async () => {
+    const prober = await ctx.newMember();
+    const token = await prober.token();
+    const guesses = Array.from({ length: 10_000 }, (_, i) => ({ type: 'ACCOUNT_SIGNAL', keyEpoch: 'e1', token: block(i, randomUUID()) }));
+    expect((await submit(ctx, token, guesses)).errors).toBeUndefined();
+    const next = await submit(ctx, token, ranges(0, 101, randomUUID()));
+    expect(next.errors?.[0].extensions).toMatchObject({ reason: 'PROBING_THROTTLED', limit: 100 });
+    const member = await ctx.db.member.findUniqueOrThrow({ where: { id: prober.id } });
+    expect(member.probingThrottledSince).toBeInstanceOf(Date);
+    expect(member.probingThrottleReason).toMatch(/^10000 indicators within 24 h, 100.0 % of them new/);
+  });
+});
+
 describe('probing throttle', () => {
   let ctx: TestContext;
   let worker: INestApplication;
