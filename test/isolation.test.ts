@@ -387,6 +387,17 @@ const SCENARIOS: Record<string, Scenario> = {
     vars: (w) => ({ id: w.b.id }),
     attack: async (w, send) => adminOnly(send, 'mutation($id: ID!) { reinstateMember(id: $id) { id status name } }', { id: w.b.id }, w.tokenA),
   },
+  'Mutation.liftProbingThrottle': {
+    access: 'admin',
+    doc: 'mutation($id: ID!) { liftProbingThrottle(memberId: $id, reason: "mine") { memberId throttled } }',
+    vars: (w) => ({ id: w.a.id }),
+    attack: async (w, send) => {
+      // Neither A's own throttle (to probe on) nor B's.
+      const doc = 'mutation($id: ID!) { liftProbingThrottle(memberId: $id, reason: "mine") { memberId throttled since reason } }';
+      await adminOnly(send, doc, { id: w.a.id }, w.tokenA);
+      await adminOnly(send, doc, { id: w.b.id }, w.tokenA);
+    },
+  },
   'Mutation.setSubmissionQuota': {
     access: 'admin',
     doc: 'mutation($id: ID!) { setSubmissionQuota(memberId: $id, indicatorsPerHour: 0) { id } }',

@@ -24,6 +24,10 @@ export const AuditAction = {
   SigningKeyRotated: 'signing_key.rotated',
   /** An admin set or cleared a member's hourly submission quota. */
   SubmissionQuotaSet: 'member.submission_quota_set',
+  /** The submit path found a member probing (PROBING_MIN_INDICATORS, PROBING_MIN_NEW_SHARE) and throttled it. */
+  ProbingThrottled: 'member.probing_throttled',
+  /** An admin lifted a member's probing throttle; its normal quota applies again. */
+  ProbingThrottleLifted: 'member.probing_throttle_lifted',
   /** An admin put a token on the suppression list (it never alerts). */
   TokenSuppressed: 'suppression.added',
   /** An admin took a token off the suppression list. */

@@ -62,8 +62,15 @@ export interface AppConfig {
   /** Node's headersTimeout (never above requestTimeoutMs) and keepAliveTimeout for the API's server. */
   headersTimeoutMs: number;
   keepAliveTimeoutMs: number;
-  rateLimit: { points: number; windowSeconds: number; submissionQuotaPerHour: number; submissionMemberConcurrency: number };
-  probing: { minIndicators: number; minNewShare: number };
+  rateLimit: {
+    points: number;
+    windowSeconds: number;
+    submissionQuotaPerHour: number;
+    /** Hourly quotas of single indicator types, within submissionQuotaPerHour. */
+    submissionQuotaPerHourByType: Partial<Record<'IP_RANGE' | 'PAYMENT_FINGERPRINT' | 'PROMPT_TEMPLATE' | 'ACCOUNT_SIGNAL', number>>;
+    submissionMemberConcurrency: number;
+  };
+  probing: { minIndicators: number; minNewShare: number; windowHours: number; throttledQuotaPerHour: number };
   auth: {
     accessTokenTtlSeconds: number;
     /** SIGFED_MASTER_KEY as given (base64url); undefined means <dataDir>/master.key. */
@@ -200,9 +207,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       points: vars.RATE_LIMIT_POINTS,
       windowSeconds: vars.RATE_LIMIT_WINDOW_SECONDS,
       submissionQuotaPerHour: vars.SUBMISSION_QUOTA_PER_HOUR,
+      submissionQuotaPerHourByType: { IP_RANGE: vars.SUBMISSION_QUOTA_PER_HOUR_IP_RANGE },
       submissionMemberConcurrency: vars.SUBMISSION_MEMBER_CONCURRENCY,
     },
-    probing: { minIndicators: vars.PROBING_MIN_INDICATORS, minNewShare: vars.PROBING_MIN_NEW_SHARE },
+    probing: {
+      minIndicators: vars.PROBING_MIN_INDICATORS,
+      minNewShare: vars.PROBING_MIN_NEW_SHARE,
+      windowHours: vars.PROBING_WINDOW_HOURS,
+      throttledQuotaPerHour: vars.PROBING_THROTTLED_QUOTA_PER_HOUR,
+    },
     correlation: {
       minMembers: vars.MATCH_MIN_MEMBERS,
       commonShare: vars.COMMON_TOKEN_SHARE,

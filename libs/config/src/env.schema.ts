@@ -447,6 +447,17 @@ export class EnvironmentVariables {
   @Max(1_000_000_000)
   SUBMISSION_QUOTA_PER_HOUR = 5_000_000;
 
+  /**
+   * IP_RANGE indicators a member may submit per hour, within its overall
+   * quota: ranges are the cheapest type to enumerate (a /8 is 65,536 /24s),
+   * so at this default one /8 takes 66 hours (docs/operations.md).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  SUBMISSION_QUOTA_PER_HOUR_IP_RANGE = 1_000;
+
   /** memberActivity flags probing: at least this many indicators in the window... */
   @Transform(toInt)
   @IsInt()
@@ -460,4 +471,18 @@ export class EnvironmentVariables {
   @Min(0)
   @Max(1)
   PROBING_MIN_NEW_SHARE = 0.95;
+
+  /** The window over which the submit path counts a member's indicators to detect probing (and throttle it). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(720)
+  PROBING_WINDOW_HOURS = 24;
+
+  /** Indicators per hour a member throttled for probing may still submit, until an admin lifts the throttle. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  PROBING_THROTTLED_QUOTA_PER_HOUR = 100;
 }

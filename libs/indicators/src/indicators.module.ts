@@ -1,15 +1,18 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '@app/audit';
 import { OutboxModule } from '@app/outbox';
 import { RateLimitModule } from '@app/rate-limit';
 import { ActivityResolver } from './activity.resolver.js';
 import { ActivityService } from './activity.service.js';
 import { IndicatorsResolver } from './indicators.resolver.js';
 import { IndicatorsService } from './indicators.service.js';
+import { ProbingThrottleService } from './probing-throttle.service.js';
+import { SubmissionQuotas } from './submission-quotas.js';
 
 /** Submission and retraction of hashed indicators (API role). */
 @Module({
-  imports: [OutboxModule, RateLimitModule],
-  providers: [IndicatorsService, IndicatorsResolver, ActivityService, ActivityResolver],
+  imports: [OutboxModule, RateLimitModule, AuditModule],
+  providers: [IndicatorsService, IndicatorsResolver, SubmissionQuotas, ProbingThrottleService, ActivityService, ActivityResolver],
   exports: [IndicatorsService],
 })
 export class IndicatorsModule {}

@@ -8,6 +8,8 @@ import type { RetractIndicatorsInput } from './dto/retract-indicators.input.js';
 import type { SubmitIndicatorsInput } from './dto/submit-indicators.input.js';
 import { IndicatorError, IndicatorErrorCode } from './indicator.exception.js';
 import type { RetractionResult, SubmissionResult } from './models/submission-result.model.js';
+import { ProbingThrottleService } from './probing-throttle.service.js';
+import { SubmissionQuotas, type QuotaCharge } from './submission-quotas.js';
 import { dedupeItems, isoFormatter, requestHash, validateIndicatorItems, type NormalizedItem } from './validate-items.js';
 
 /** The longest a submission holds its concurrency slot should its process die (the transaction's own limit is 15 s). */
@@ -15,8 +17,8 @@ const SUBMISSION_SLOT_MS = 60_000;
 
 /**
  * Claims the idempotency key (a concurrent retry waits here on the first
- * one's row, then finds it taken) and reads the member's own quota, in one
- * round trip. `id` is null when the key was taken.
+ * one's row, then finds it taken) and reads the member's own quota and
+ * probing throttle, in one round trip. `id` is null when the key was taken.
  */
 const CLAIM = `
   WITH claimed AS (
@@ -25,7 +27,17 @@ const CLAIM = `
     ON CONFLICT (member_id, idempotency_key) DO NOTHING
     RETURNING id
   )
-  SELECT (SELECT id FROM claimed) AS id, (SELECT indicators_per_hour FROM members WHERE id = $1::uuid) AS quota`;
+  SELECT (SELECT id FROM claimed) AS id, m.indicators_per_hour AS quota,
+         m.probing_throttled_since AS "throttledSince", m.probing_throttle_lifted_at AS "liftedAt"
+    FROM (SELECT 1) one LEFT JOIN members m ON m.id = $1::uuid`;
+
+/** What CLAIM reads. */
+interface Claim {
+  id: string | null;
+  quota: number | null;
+  throttledSince: Date | null;
+  liftedAt: Date | null;
+}
 
 const EVENT = outboxEventSql('$12', '$13');
 
@@ -87,14 +99,17 @@ export class IndicatorsService {
     private readonly prisma: PrismaService,
     private readonly outbox: OutboxService,
     private readonly rateLimits: RateLimitService,
+    private readonly quotas: SubmissionQuotas,
+    private readonly probing: ProbingThrottleService,
   ) {}
 
   /**
    * Stores a batch for `memberId` in one transaction, all or nothing. A retry
    * with the same idempotency key returns the first result; concurrent
    * retries wait on the first one's row and then return its result. New
-   * batches are charged to the member's hourly submission quota, and the
-   * charge is refunded if the batch is refused or rolled back.
+   * batches are charged to the member's hourly submission quotas, and the
+   * charge is refunded if the batch is refused or rolled back; a stored
+   * batch counts towards probing detection (ProbingThrottleService).
    */
   async submit(memberId: string, input: SubmitIndicatorsInput): Promise<SubmissionResult> {
     const items = validateIndicatorItems(input.indicators, {
@@ -115,37 +130,29 @@ export class IndicatorsService {
         { limit },
       );
     }
-    let charged = 0;
+    let charges: QuotaCharge[] = [];
+    let claim: Claim | undefined;
+    let result: SubmissionResult;
     try {
       // One transaction, scoped to the member: row-level security checks every row it writes.
       // Plain SQL in four round trips (BEGIN, claim, upsert, COMMIT): this is the hottest path.
-      return await this.prisma.sqlAsMember(memberId, async (db) => {
-        const { rows } = await db.query<{ id: string | null; quota: number | null }>(prepared(CLAIM, [memberId, input.idempotencyKey, hash]));
-        const { id: submissionId, quota } = rows[0];
-        if (!submissionId) return this.replay(db, memberId, input.idempotencyKey, hash);
+      result = await this.prisma.sqlAsMember(memberId, async (db) => {
+        const { rows } = await db.query<Claim>(prepared(CLAIM, [memberId, input.idempotencyKey, hash]));
+        if (!rows[0].id) return this.replay(db, memberId, input.idempotencyKey, hash);
+        claim = rows[0];
 
-        await this.chargeQuota(memberId, items.length, quota ?? this.config.rateLimit.submissionQuotaPerHour);
-        charged = items.length;
-        return await this.store(db, memberId, submissionId, unique, items.length);
+        charges = await this.quotas.charge(memberId, items.map((it) => it.type), claim);
+        return await this.store(db, memberId, claim.id!, unique, items.length);
       });
     } catch (error) {
-      if (charged > 0) await this.rateLimits.refund(`sub:${memberId}`, charged);
+      await this.quotas.refund(charges);
       throw error;
     } finally {
       await this.rateLimits.leave(`subcc:${memberId}`, slot);
     }
-  }
-
-  /** Takes `count` from the member's hourly quota (its own, set by an admin, or the default). */
-  private async chargeQuota(memberId: string, count: number, quota: number): Promise<void> {
-    const budget = await this.rateLimits.charge(`sub:${memberId}`, count, quota, 3_600_000);
-    if (!budget.allowed) {
-      throw new RateLimitError(
-        RateLimitErrorCode.SubmissionQuota,
-        `Submission quota: this batch has ${count} indicators and ${budget.remaining} of ${quota} remain this hour (until ${budget.resetAt.toISOString()})`,
-        { limit: quota, remaining: budget.remaining, resetAt: budget.resetAt.toISOString() },
-      );
-    }
+    // Committed: count it for probing detection (a retry replayed above is not counted twice).
+    if (claim && !claim.throttledSince) await this.probing.observe(memberId, claim.liftedAt, items.length, result.accepted);
+    return result;
   }
 
   /** Removes the member's records of these tokens at once; alerts built on them are re-evaluated. */

@@ -35,6 +35,8 @@ export const JobName = {
     MemberKeyRevoked: 'member_key.revoked',
     /** An endpoint was disabled: `webhook.endpoint_disabled` to its member's other endpoints. */
     WebhookEndpointDisabled: 'webhook_endpoint.disabled',
+    /** A member was throttled for probing: `member.probing_throttled` webhooks to the admins' endpoints. */
+    ProbingThrottled: 'member.probing_throttled',
     /** Deliveries were created or rounds restarted by the API (test events, redelivery): queue them. */
     WebhookDeliveriesQueued: 'webhook_deliveries.queued',
   },

@@ -10,6 +10,8 @@ export enum RateLimitErrorCode {
   TestWebhooks = 'TEST_WEBHOOK_LIMIT_EXCEEDED',
   /** The member has SUBMISSION_MEMBER_CONCURRENCY submissions in progress already. */
   ConcurrentSubmissions = 'TOO_MANY_CONCURRENT_SUBMISSIONS',
+  /** The member was throttled for probing; PROBING_THROTTLED_QUOTA_PER_HOUR applies until an admin lifts it. */
+  ProbingThrottled = 'PROBING_THROTTLED',
 }
 
 /** A refusal because a budget is spent; nothing was done. `details` say the limit and when it resets. */
@@ -20,6 +22,7 @@ export class RateLimitError extends DomainError<RateLimitErrorCode> {
       case RateLimitErrorCode.SubmissionQuota:
       case RateLimitErrorCode.TestWebhooks:
       case RateLimitErrorCode.ConcurrentSubmissions:
+      case RateLimitErrorCode.ProbingThrottled:
         return 'RATE_LIMITED';
       default:
         return assertUnreachable(this.code);

@@ -43,6 +43,14 @@ redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[2]), ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`;
 
+// Windowed counters: adds ARGV[2..] to the fields 1.. of the hash KEYS[1], whose window of ARGV[1] ms starts
+// with its first addition; returns the totals.
+const TALLY = `
+local totals = {}
+for i = 2, #ARGV do totals[i - 1] = redis.call('HINCRBY', KEYS[1], tostring(i - 1), ARGV[i]) end
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return totals`;
+
 /** The charge script as a command of the client (ioredis `defineCommand`). */
 interface ChargeCommand {
   sigfedCharge(numberOfKeys: number, ...args: (string | number)[]): Promise<unknown>;
@@ -122,6 +130,28 @@ export class RateLimitService {
     await this.redis.zrem(`cc:{${key}}`, token).catch((error: Error) => {
       this.logger.warn(`could not give back a slot of ${key.split(':')[0]}: ${error.message} (it expires on its own)`);
     });
+  }
+
+  /**
+   * Adds `amounts` to the counters of `key`, whose window of `windowMs`
+   * starts with the first addition, and returns their totals; undefined
+   * when Redis did not answer (nothing is counted then).
+   */
+  async tally(key: string, amounts: readonly number[], windowMs: number): Promise<number[] | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return (await Promise.race([
+        this.redis.eval(TALLY, 1, `tally:${key}`, windowMs, ...amounts),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_BUDGET_MS} ms`)), REDIS_BUDGET_MS);
+        }),
+      ])) as number[];
+    } catch (error) {
+      this.logger.warn(`counters ${key.split(':')[0]} not updated, Redis unavailable (${(error as Error).message})`);
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Gives back `points` taken by a charge whose work was then refused or rolled back. */

@@ -5,7 +5,7 @@ import { AlertsService, toHour, type Alert } from '@app/alerts';
 import { AlertEventsPublisher } from '@app/alert-stream';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import type { AlertEvent } from '@app/correlation';
-import { MemberStatus, PrismaService, WebhookEndpointStatus } from '@app/database';
+import { MemberRole, MemberStatus, PrismaService, WebhookEndpointStatus } from '@app/database';
 import { JobName, QueueName, WEBHOOK_JOB_OPTIONS } from '@app/queue';
 import type { DeliverJob } from './webhook-delivery.service.js';
 import { endpointWants, WebhookEventType } from './webhook-events.js';
@@ -16,6 +16,19 @@ import { RECOVERY_BATCH } from './webhooks.constants.js';
 export interface AlertsChangedPayload {
   events: AlertEvent[];
   occurredAt?: string;
+}
+
+/** Payload of the `member.probing_throttled` outbox event (written by the submit path), and the webhook's `data`. */
+export interface ProbingThrottledPayload {
+  memberId: string;
+  clientId: string;
+  name: string;
+  since: string;
+  reason: string;
+  windowHours: number;
+  windowIndicators: number;
+  windowNewIndicators: number;
+  throttledQuotaPerHour: number;
 }
 
 /** A delivery to create: one event for one endpoint. */
@@ -176,6 +189,22 @@ export class WebhookDispatchService {
     const eventId = stableEventId(`${type}:${endpoint.id}:${endpoint.disabledAt.toISOString()}`);
     const body = webhookBody(type, endpoint.disabledAt, toEndpointView(endpoint));
     await this.bind(others.map((e) => ({ endpointId: e.id, eventId, eventType: type, body })));
+  }
+
+  /**
+   * A member throttled for probing: `member.probing_throttled` to every
+   * enabled endpoint of every active admin, whatever its eventTypes (a
+   * notice for the operators, like an endpoint going dark for a member).
+   */
+  async onProbingThrottled(payload: ProbingThrottledPayload): Promise<void> {
+    const endpoints = await this.prisma.webhookEndpoint.findMany({
+      where: { status: WebhookEndpointStatus.ENABLED, member: { role: MemberRole.ADMIN, status: MemberStatus.ACTIVE } },
+      select: { id: true },
+    });
+    const type = WebhookEventType.ProbingThrottled;
+    const eventId = stableEventId(`${type}:${payload.memberId}:${payload.since}`);
+    const body = webhookBody(type, new Date(payload.since), payload);
+    await this.bind(endpoints.map((e) => ({ endpointId: e.id, eventId, eventType: type, body })));
   }
 
   /** Deliveries the API created or restarted (tests, redeliveries): queue them. */

@@ -8,6 +8,8 @@ export const WebhookEventType = {
   AlertClosed: 'alert.closed',
   /** One of the member's own keys was revoked (by the member or an admin). */
   MemberKeyRevoked: 'member.key_revoked',
+  /** To admins' endpoints only, whatever their eventTypes: a member was throttled for probing. */
+  ProbingThrottled: 'member.probing_throttled',
   /** Another of the member's endpoints was disabled (410 Gone, or failing too long). */
   EndpointDisabled: 'webhook.endpoint_disabled',
   /** Sent by sendTestWebhook. */

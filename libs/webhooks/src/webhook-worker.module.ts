@@ -9,7 +9,7 @@ import { SecretsModule } from '@app/secrets';
 import { addressPolicyProvider } from './address-policy.provider.js';
 import { EndpointSlots } from './delivery/endpoint-slots.js';
 import { WebhookDeliveryService, type DeliverJob } from './webhook-delivery.service.js';
-import { WebhookDispatchService, type AlertsChangedPayload } from './webhook-dispatch.service.js';
+import { WebhookDispatchService, type AlertsChangedPayload, type ProbingThrottledPayload } from './webhook-dispatch.service.js';
 import { WebhookKeysService } from './webhook-keys.service.js';
 
 /**
@@ -44,6 +44,9 @@ export class WebhookWorkerModule implements OnModuleInit, OnApplicationBootstrap
     );
     this.handlers.register(QueueName.Events, events.WebhookEndpointDisabled, (data) =>
       this.dispatch.onEndpointDisabled(data as { endpointId: string }),
+    );
+    this.handlers.register(QueueName.Events, events.ProbingThrottled, (data) =>
+      this.dispatch.onProbingThrottled(data as ProbingThrottledPayload),
     );
     this.handlers.register(QueueName.Events, events.WebhookDeliveriesQueued, (data) =>
       this.dispatch.onDeliveriesQueued(data as { deliveryIds: string[] }),

@@ -34,4 +34,16 @@ export class MemberActivity {
       'Looks like probing the federation as a lookup oracle: at least PROBING_MIN_INDICATORS indicators, at least PROBING_MIN_NEW_SHARE of them new, within the window.',
   })
   probing: boolean;
+
+  @Field({
+    description:
+      'Throttled for probing: the submit path saw the probing pattern within PROBING_WINDOW_HOURS and PROBING_THROTTLED_QUOTA_PER_HOUR applies until an admin calls liftProbingThrottle.',
+  })
+  throttled: boolean;
+
+  @Field(() => Date, { nullable: true, description: 'Since when the member is throttled for probing; null when it is not.' })
+  throttledSince: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'What the server saw when it throttled the member; null when it is not throttled.' })
+  throttleReason: string | null;
 }

@@ -82,7 +82,8 @@ export class Member {
 
   @Field(() => Int, {
     nullable: true,
-    description: 'Its own submission quota in indicators per hour, set by an admin; null: the server default (SUBMISSION_QUOTA_PER_HOUR).',
+    description:
+      'Its own submission quota in indicators per hour, set by an admin, which replaces the per-type defaults too; null: the server defaults (SUBMISSION_QUOTA_PER_HOUR, SUBMISSION_QUOTA_PER_HOUR_IP_RANGE).',
   })
   indicatorsPerHour: number | null;
 

@@ -1,0 +1,15 @@
+import { ArgsType, Field, ID } from '@nestjs/graphql';
+import { IsUUID, Matches, MaxLength } from 'class-validator';
+
+/** The member whose probing throttle to lift, and why. */
+@ArgsType()
+export class LiftProbingThrottleArgs {
+  @Field(() => ID, { description: 'The member id.' })
+  @IsUUID()
+  memberId: string;
+
+  @Field({ description: 'Why (1-1000 characters); recorded in the audit log.' })
+  @Matches(/^\S/, { message: 'reason must not be empty or start with a space' })
+  @MaxLength(1000)
+  reason: string;
+}
