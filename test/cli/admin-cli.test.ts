@@ -66,7 +66,10 @@ describe('admin bootstrap and signing-key rotation', () => {
 
   it('bootstrap-admin refuses a second admin unless told to add one', async () => {
     const refused = join(dir, 'second.json');
-    await expect(bootstrapAdmin(ctx.config, { name: 'Second', out: refused })).rejects.toThrow(/admin member exists already; pass --add/);
+    const first = ctx.config.bootstrap.credentialFile;
+    await expect(bootstrapAdmin(ctx.config, { name: 'Second', out: refused })).rejects.toThrow(
+      `an admin member exists already; the first start wrote its credential to ${first} (use --credentials ${first}); pass --add`,
+    );
     expect(existsSync(refused)).toBe(false);
     expect(await ctx.prisma.member.count({ where: { role: 'ADMIN' } })).toBe(1);
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CLI_ACTOR, SYSTEM_ACTOR, type AuditActor } from '@app/audit';
@@ -26,7 +27,7 @@ export async function bootstrapAdmin(config: AppConfig, options: BootstrapAdminO
   const path = resolve(options.out);
   return withCliContext(config, async (app) => {
     const members = app.get(MembersService);
-    if (!options.add && (await members.adminExists())) throw adminExists();
+    if (!options.add && (await members.adminExists())) throw adminExists(config);
     const credential = await writeCredentialFile(path, async () => {
       try {
         const { member, privateJwk } = await members.bootstrapAdmin(options.name, {
@@ -35,17 +36,20 @@ export async function bootstrapAdmin(config: AppConfig, options: BootstrapAdminO
         });
         return { clientId: member.clientId, privateJwk, issuer: config.http.publicBaseUrl };
       } catch (error) {
-        if (error instanceof MembersError && error.code === MembersErrorCode.ADMIN_EXISTS) throw adminExists();
+        if (error instanceof MembersError && error.code === MembersErrorCode.ADMIN_EXISTS) throw adminExists(config);
         throw error;
       }
     });
-    if (!credential) throw adminExists();
+    if (!credential) throw adminExists(config);
     return credential;
   });
 }
 
-function adminExists(): StartupError {
-  return new StartupError('an admin member exists already; pass --add to create another admin');
+/** Says where the first admin's credential is when the first start wrote it, since that is what the caller is after. */
+function adminExists(config: AppConfig): StartupError {
+  const file = config.bootstrap.credentialFile;
+  const where = existsSync(file) ? `; the first start wrote its credential to ${file} (use --credentials ${file})` : '';
+  return new StartupError(`an admin member exists already${where}; pass --add to create another admin`);
 }
 
 /**
@@ -76,6 +80,11 @@ export async function createFirstAdminIfNone(config: AppConfig, log: (line: stri
     log(
       `created the first admin member "${config.bootstrap.adminName}" (client id ${created.clientId}); ` +
         `its credential is in ${file} (mode 0600): it holds the admin's private key, move it somewhere safe`,
+    );
+    // Once, in plain text beside the JSON logs, so the operator does not have to dig for it.
+    process.stderr.write(
+      `\nFirst admin credential: ${file}\n` +
+        `  next: npm run cli -- invite --credentials ${file} --org "<lab>" --email <address>\n\n`,
     );
   }
 }
