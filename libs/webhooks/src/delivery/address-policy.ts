@@ -90,7 +90,7 @@ export class AddressPolicy {
       return 'must be an absolute URL';
     }
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && this.options.allowHttp)) {
-      return this.options.allowHttp ? 'must use https or http' : 'must use https';
+      return this.options.allowHttp ? 'must use https or http' : 'must use https (a test setup may allow http with WEBHOOK_ALLOW_HTTP=true)';
     }
     if (hasUserinfo(text) || url.username || url.password) return 'must not contain credentials (user:password@)';
     if (!url.hostname) return 'must name a host';
@@ -153,7 +153,8 @@ export class AddressPolicy {
       return undefined;
     } catch (error) {
       const message = (error as Error).message;
-      return message.startsWith('cannot resolve') ? undefined : message.replace(/^refused: /, 'is refused: ');
+      if (message.startsWith('cannot resolve')) return undefined;
+      return `${message.replace(/^refused: /, 'is refused: ')} (a test setup may allow a range with WEBHOOK_ALLOWED_CIDRS)`;
     }
   }
 
