@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { adminDatabaseUrl, databaseUrlFor, dropDatabase } from './support/databases.js';
 import { childEnv, distEntry, freePort, RunningProcess, runNode } from './support/processes.js';
@@ -107,6 +110,8 @@ describe('starting up', () => {
       PORT: String(port),
       WORKER_PORT: String(workerPort),
       HOST: '127.0.0.1',
+      // Its own data directory: the serve test above wrote the first admin's credential into the shared one.
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'sigfed-npm-start-')),
     }));
     try {
       await server.waitForOk(`http://127.0.0.1:${port}/readyz`);
@@ -124,4 +129,13 @@ describe('starting up', () => {
     expect(await answers(`http://127.0.0.1:${port}/readyz`)).toBe(false);
     expect(await answers(`http://127.0.0.1:${workerPort}/readyz`)).toBe(false);
   }, 60_000);
+
+  it('`npm start` does not rebuild when nothing changed since the last build', async () => {
+    // The suite built dist/ before it started; nothing has changed since. (--check decides as prestart's build does, building nothing.)
+    const started = Date.now();
+    const result = await runNode('scripts/build.mjs', ['--check'], childEnv());
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('build: up to date');
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
 });
