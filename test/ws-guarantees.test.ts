@@ -43,6 +43,7 @@ describe('graphql-ws connections', () => {
     const meanwhile = await socket.run(ALERT_EVENTS, {}, 1_500);
     expect(meanwhile.kind).not.toBe('pending');
     expect(meanwhile.data ?? null).toBeNull();
+    if (meanwhile.kind !== 'closed') expect(meanwhile.errors?.[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'MEMBER_NOT_ACTIVE' });
 
     await until(() => socket.closed !== undefined, 'closed after suspension', 2_000);
     expect(socket.closed!.code).toBe(4403);
