@@ -22,6 +22,20 @@ describe('graphql-ws connections', () => {
     return connection;
   };
 
+  /** A token like the token endpoint issues, but expiring at `exp` (seconds). */
+  const tokenExpiringAt = async (member: TestMember, exp: number) => {
+    const { kid, key } = await api.app.get(SigningKeyService).signer();
+    return new SignJWT({ client_id: member.clientId, role: 'MEMBER', key_id: member.kid })
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid })
+      .setIssuer(api.issuer)
+      .setAudience(api.issuer)
+      .setSubject(member.id)
+      .setJti(randomUUID())
+      .setIssuedAt(exp - 2)
+      .setExpirationTime(exp)
+      .sign(key);
+  };
+
   beforeAll(async () => {
     // The default recheck (30 s): closing within a second must not come from it.
     api = await TestContext.start();
@@ -67,18 +81,8 @@ describe('graphql-ws connections', () => {
   });
 
   it('closes every socket at its token expiry (4401), also one that never subscribed', async () => {
-    const member = await api.newMember();
-    const { kid, key } = await api.app.get(SigningKeyService).signer();
     const exp = Math.floor(Date.now() / 1000) + 2;
-    const token = await new SignJWT({ client_id: member.clientId, role: 'MEMBER', key_id: member.kid })
-      .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid })
-      .setIssuer(api.issuer)
-      .setAudience(api.issuer)
-      .setSubject(member.id)
-      .setJti(randomUUID())
-      .setIssuedAt(exp - 2)
-      .setExpirationTime(exp)
-      .sign(key);
+    const token = await tokenExpiringAt(await api.newMember(), exp);
     const socket = await connect(api, token);
     expect(socket.closed).toBeUndefined();
     await until(() => socket.closed !== undefined, 'closed at expiry', 4_000);
@@ -89,10 +93,13 @@ describe('graphql-ws connections', () => {
   it('refuses an expired or forged token when connecting (4401)', async () => {
     const forged = await connect(api, 'not.a.token');
     expect(forged.closed?.code).toBe(4401);
+    // Expired a second ago: within the servers' clock tolerance, still refused.
+    const expired = await connect(api, await tokenExpiringAt(await api.newMember(), Math.floor(Date.now() / 1000) - 1));
+    expect(expired.closed).toMatchObject({ code: 4401, reason: 'access token expired' });
   });
 
   it('refuses queries and mutations: a socket serves subscriptions only', async () => {
-    const member: TestMember = await api.newMember();
+    const member = await api.newMember();
     const socket = await connect(api, await member.token());
     const indicator = { type: 'ACCOUNT_SIGNAL', keyEpoch: '2026-q4', token: 'ab'.repeat(32) };
     const answers = [
