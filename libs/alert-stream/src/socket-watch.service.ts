@@ -90,11 +90,6 @@ export class SocketWatchService implements OnModuleDestroy {
     }
   }
 
-  /** Connections watched now (for tests and metrics). */
-  get size(): number {
-    return this.sessions.size;
-  }
-
   onModuleDestroy(): void {
     for (const socket of [...this.sessions.keys()]) this.forget(socket);
   }
