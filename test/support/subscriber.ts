@@ -54,3 +54,67 @@ export class Subscriber {
     await this.client.dispose();
   }
 }
+
+/** What one operation sent over a graphql-ws connection got back first. */
+export interface WsAnswer {
+  /** `next`: a result; `error`: an error message; `complete`: ended without either; `closed`: the connection closed; `pending`: nothing yet (an open subscription). */
+  kind: 'next' | 'error' | 'complete' | 'closed' | 'pending';
+  data?: unknown;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+}
+
+/** A graphql-ws connection that runs any operation and records when and how it closed. */
+export class WsConnection {
+  closed: { code: number; reason: string; at: number } | undefined;
+  private readonly client: Client;
+
+  private constructor(ctx: TestContext, connectionParams: Record<string, unknown>, connected: () => void) {
+    this.client = createClient({
+      url: `${ctx.url.replace(/^http/, 'ws')}/graphql`,
+      webSocketImpl: WebSocketImpl,
+      connectionParams,
+      retryAttempts: 0,
+      lazy: false,
+      onNonLazyError: () => undefined,
+      on: {
+        connected,
+        closed: (event) => {
+          const { code, reason } = event as { code: number; reason: string };
+          this.closed ??= { code, reason, at: Date.now() };
+          connected();
+        },
+      },
+    });
+  }
+
+  /** Connects with a bearer token; resolves once the server acknowledged (or closed) the connection. */
+  static async open(ctx: TestContext, token: string): Promise<WsConnection> {
+    let connection!: WsConnection;
+    await new Promise<void>((resolve) => (connection = new WsConnection(ctx, { authorization: `Bearer ${token}` }, resolve)));
+    return connection;
+  }
+
+  /** Sends one operation and resolves with the first thing that comes back, or `pending` after `waitMs`. */
+  run(query: string, variables: Record<string, unknown> = {}, waitMs = 500): Promise<WsAnswer> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve({ kind: 'pending' }), waitMs);
+      const settle = (answer: WsAnswer) => {
+        clearTimeout(timer);
+        resolve(answer);
+      };
+      this.client.subscribe(
+        { query, variables },
+        {
+          next: (result) => settle({ kind: 'next', data: result.data ?? undefined, errors: result.errors as WsAnswer['errors'] }),
+          error: (error) =>
+            Array.isArray(error) ? settle({ kind: 'error', errors: error as WsAnswer['errors'] }) : settle({ kind: 'closed' }),
+          complete: () => settle({ kind: 'complete' }),
+        },
+      );
+    });
+  }
+
+  async dispose(): Promise<void> {
+    await this.client.dispose();
+  }
+}

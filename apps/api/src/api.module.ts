@@ -1,8 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
-import type { ApolloDriverConfig } from '@nestjs/apollo';
-import { AlertStreamModule } from '@app/alert-stream';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { AlertStreamModule, SocketWatchService } from '@app/alert-stream';
 import { AuditModule } from '@app/audit';
 import { AuthModule } from '@app/auth';
 import { DateTimeScalar, GraphQLExceptionFilter, InputValidationPipe, JSONObjectScalar } from '@app/common';
@@ -24,7 +24,12 @@ export class ApiModule {
       module: ApiModule,
       imports: [
         CoreModule.forRoot(config, 'api'),
-        GraphQLModule.forRoot<ApolloDriverConfig>(graphqlOptions(config)),
+        GraphQLModule.forRootAsync<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          imports: [AlertStreamModule],
+          inject: [SocketWatchService],
+          useFactory: (sockets: SocketWatchService) => graphqlOptions(config, sockets),
+        }),
         RateLimitModule,
         AuthModule,
         AuditModule,

@@ -2,18 +2,33 @@ import { join } from 'node:path';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { ApolloDriver } from '@nestjs/apollo';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import { alertStreamWsOptions } from '@app/alert-stream';
+import { alertStreamWsOptions, type SocketWatchService } from '@app/alert-stream';
 import { projectRoot } from '@app/common';
 import type { AppConfig } from '@app/config';
 import { queryLimitsPlugin } from './graphql/query-limits.plugin.js';
+import { WebSocketOperations } from './graphql/websocket-operations.js';
 
 /**
- * Apollo settings. In development the code-first schema is written to
+ * Apollo settings, and graphql-ws's for subscriptions (`sockets` watches
+ * their connections). In development the code-first schema is written to
  * schema.gql at the repository root, which is committed so schema changes
  * show in review (test/graphql-schema.test.ts keeps it current).
  */
-export function graphqlOptions(config: AppConfig): ApolloDriverConfig {
+export function graphqlOptions(config: AppConfig, sockets: SocketWatchService): ApolloDriverConfig {
   const development = config.env === 'development';
+  const limits = {
+    maxDepth: config.graphql.maxDepth,
+    maxAliases: config.graphql.maxAliases,
+    maxOperations: config.graphql.maxOperations,
+    maxCost: config.graphql.maxCost,
+  };
+  // Subscribe messages get the rules of an authenticated HTTP request (the connection was admitted with a token).
+  const webSocketOperations = new WebSocketOperations({
+    document: config.graphql.document.authenticated,
+    limits,
+    introspection: config.graphql.introspection,
+    hideSuggestions: config.env === 'production',
+  });
   return {
     driver: ApolloDriver,
     path: '/graphql',
@@ -37,15 +52,12 @@ export function graphqlOptions(config: AppConfig): ApolloDriverConfig {
       ApolloServerPluginCacheControlDisabled(),
       // What that plugin said of every answer, kept: no cache may store a member's data.
       { requestDidStart: async () => ({ willSendResponse: async ({ response }) => void response.http.headers.set('cache-control', 'no-store') }) },
-      queryLimitsPlugin({
-        maxDepth: config.graphql.maxDepth,
-        maxAliases: config.graphql.maxAliases,
-        maxOperations: config.graphql.maxOperations,
-        maxCost: config.graphql.maxCost,
-      }),
+      queryLimitsPlugin(limits),
     ],
     context: ({ req, res }: { req: unknown; res: unknown }) => ({ req, res }),
     // Subscriptions (alertEvents) over graphql-ws on the same path; the bearer token travels in the init payload.
-    subscriptions: { 'graphql-ws': alertStreamWsOptions() },
+    subscriptions: { 'graphql-ws': alertStreamWsOptions(sockets, webSocketOperations.prepare) },
+    // The schema as served, for checking subscribe messages (graphql-ws hands its hooks none).
+    transformSchema: webSocketOperations.useSchema,
   };
 }

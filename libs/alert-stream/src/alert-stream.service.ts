@@ -1,24 +1,19 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { decodeJwt } from 'jose';
 import { AlertError, AlertsService, type Alert } from '@app/alerts';
-import { AccessTokenService, AuthError, AuthErrorCode, type AuthenticatedMember } from '@app/auth';
+import { AccessTokenService, AuthError, type AuthenticatedMember } from '@app/auth';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { AlertStreamError, AlertStreamErrorCode } from './alert-stream.error.js';
 import { alertEventsChannel, type AlertStreamMessage } from './alert-stream.channel.js';
 import type { StreamContext, StreamSocket } from './graphql-ws.options.js';
+import { refusalOf } from './socket-close.js';
 import type { AlertEventView } from './models/alert-event.model.js';
 
-/** graphql-ws close codes: the client must authenticate again (4401) or may not (4403). */
-const CLOSE_UNAUTHORIZED = 4401;
-const CLOSE_FORBIDDEN = 4403;
 /** Events a slow client may have waiting before its connection is closed (it can catch up with `alerts(filter: {since})`). */
 const BACKLOG_LIMIT = 1_000;
 const CLOSE_BACKLOG = 4429;
 /** Re-verify the token before pushing at most this often per connection. */
 const CHECK_ON_EVENT_MS = 1_000;
-/** setTimeout's ceiling. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** One open `alertEvents` subscription: a queue the GraphQL layer iterates. */
 class Listener implements AsyncIterableIterator<AlertEventView> {
@@ -26,7 +21,6 @@ class Listener implements AsyncIterableIterator<AlertEventView> {
   private waiting: ((result: IteratorResult<AlertEventView>) => void) | undefined;
   private ended = false;
   private lastCheck = Date.now();
-  private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(
     readonly memberId: string,
@@ -35,18 +29,6 @@ class Listener implements AsyncIterableIterator<AlertEventView> {
     private readonly verify: (token: string) => Promise<unknown>,
     private readonly onEnd: (listener: Listener) => void,
   ) {}
-
-  /** Closes the connection when the token expires, and re-verifies it every `recheckMs`. */
-  watch(expiresAtMs: number | undefined, recheckMs: number): void {
-    if (expiresAtMs !== undefined) {
-      const timer = setTimeout(() => this.close(CLOSE_UNAUTHORIZED, 'access token expired'), Math.min(Math.max(expiresAtMs - Date.now(), 0), MAX_TIMER_MS));
-      timer.unref();
-      this.timers.push(timer);
-    }
-    const recheck = setInterval(() => void this.stillAllowed(0), recheckMs);
-    recheck.unref();
-    this.timers.push(recheck);
-  }
 
   /** Pushes an event, once the token and member have been re-verified recently enough. */
   async deliver(event: AlertEventView): Promise<void> {
@@ -87,7 +69,6 @@ class Listener implements AsyncIterableIterator<AlertEventView> {
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    for (const timer of this.timers) clearTimeout(timer);
     this.backlog.length = 0;
     this.waiting?.({ value: undefined, done: true });
     this.waiting = undefined;
@@ -103,8 +84,8 @@ class Listener implements AsyncIterableIterator<AlertEventView> {
       return true;
     } catch (error) {
       if (!(error instanceof AuthError)) return true; // a database hiccup is not a reason to drop the client
-      const forbidden = error.code === AuthErrorCode.MEMBER_NOT_ACTIVE || error.code === AuthErrorCode.KEY_REVOKED;
-      this.close(forbidden ? CLOSE_FORBIDDEN : CLOSE_UNAUTHORIZED, error.message);
+      const { code, reason } = refusalOf(error);
+      this.close(code, reason);
       return false;
     }
   }
@@ -114,9 +95,9 @@ class Listener implements AsyncIterableIterator<AlertEventView> {
  * Live alert events for the API role. Every API process subscribes once to
  * the Redis channel the worker publishes on, and routes each change only to
  * the connections of the member it belongs to, reading the alert as that
- * member sees it. A connection closes when its access token expires, and
- * when a re-check (every SUBSCRIPTION_RECHECK_SECONDS, and before pushing)
- * finds the member suspended or the key revoked.
+ * member sees it. The token and member are re-verified before pushing (at
+ * most every CHECK_ON_EVENT_MS); closing connections at token expiry,
+ * suspension and key revocation is SocketWatchService's part.
  */
 @Injectable()
 export class AlertStreamService implements OnModuleDestroy {
@@ -141,8 +122,6 @@ export class AlertStreamService implements OnModuleDestroy {
     await this.listen();
     const token = header.replace(/^Bearer /i, '');
     const listener = new Listener(member.id, token, context.socket, (t) => this.tokens.verify(t), (l) => this.forget(l));
-    const exp = decodeJwt(token).exp;
-    listener.watch(exp === undefined ? undefined : exp * 1000, this.config.subscriptions.recheckSeconds * 1000);
     let set = this.byMember.get(member.id);
     if (!set) this.byMember.set(member.id, (set = new Set()));
     set.add(listener);

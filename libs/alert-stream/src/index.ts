@@ -3,5 +3,14 @@ export { alertEventsChannel, type AlertStreamMessage, type StreamedAlertEvent } 
 export { AlertStreamError, AlertStreamErrorCode } from './alert-stream.error.js';
 export { AlertStreamModule } from './alert-stream.module.js';
 export { AlertStreamService } from './alert-stream.service.js';
-export { alertStreamWsOptions, bearerFromConnectionParams, type StreamContext, type StreamSocket } from './graphql-ws.options.js';
+export {
+  alertStreamWsOptions,
+  bearerFromConnectionParams,
+  type PreparedOperation,
+  type PrepareOperation,
+  type StreamContext,
+  type StreamSocket,
+} from './graphql-ws.options.js';
+export { CLOSE_FORBIDDEN, CLOSE_UNAUTHORIZED, type SocketRefusal } from './socket-close.js';
+export { SOCKET_WATCH_INTERVAL_MS, SocketWatchService } from './socket-watch.service.js';
 export { AlertEventView } from './models/alert-event.model.js';

@@ -97,10 +97,10 @@ export class AuthGuard implements CanActivate {
   }
 
   /**
-   * Charges a GraphQL-over-HTTP request's operation cost (computed by the
-   * query-limits plugin before any resolver) to the member's budget, and
-   * reads the member's change counter in the same call. Subscriptions over
-   * WebSocket carry no cost and are not charged here (undefined).
+   * Charges a GraphQL operation's cost (computed before any resolver: by the
+   * query-limits plugin over HTTP, by WebSocketOperations for a subscription
+   * over graphql-ws) to the member's budget, and reads the member's change
+   * counter in the same call. Plain HTTP routes carry no cost (undefined).
    */
   private async charge(req: Request, memberId: string): Promise<{ cost: number; budget: Budget } | undefined> {
     const cost = operationCostOf(req);

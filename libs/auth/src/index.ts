@@ -1,4 +1,4 @@
-export { AccessTokenService, type IssuedToken } from './access-token.service.js';
+export { AccessTokenService, type IssuedToken, type VerifiedClaims } from './access-token.service.js';
 export {
   ACCESS_TOKEN_TYPE,
   ASSERTION_ALGORITHMS,

@@ -419,7 +419,7 @@ export class EnvironmentVariables {
   @Max(64)
   SUBMISSION_MEMBER_CONCURRENCY = 2;
 
-  /** How often a live GraphQL subscription re-checks its access token and member (suspension, key revocation). */
+  /** How often each graphql-ws connection re-checks its member and key in the database (catches changes made around the API). */
   @Transform(toInt)
   @IsInt()
   @Min(1)

@@ -9,12 +9,12 @@ export interface RequestBudget {
 const costs = new WeakMap<object, number>();
 const budgets = new WeakMap<object, RequestBudget>();
 
-/** Records the cost the query-limits plugin computed for this request's operation. */
+/** Records the cost computed for this request's GraphQL operation (over HTTP or graphql-ws), for the AuthGuard to charge. */
 export function setOperationCost(req: object, cost: number): void {
   costs.set(req, cost);
 }
 
-/** The operation cost of a GraphQL request, or undefined outside GraphQL-over-HTTP. */
+/** The operation cost of a GraphQL request, or undefined outside GraphQL. */
 export function operationCostOf(req: object): number | undefined {
   return costs.get(req);
 }
