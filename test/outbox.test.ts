@@ -79,13 +79,13 @@ describe('the transactional outbox', () => {
       const queue = app.get<Queue>(getQueueToken(QueueName.Events));
       await queue.obliterate({ force: true });
       expect(await queue.getJob(`outbox-${id}`)).toBeUndefined();
-      worker.resume();
+      await worker.resume();
       await until(() => processed(id), 15_000);
       const row = await prisma.outboxEvent.findUniqueOrThrow({ where: { id } });
       expect(row.relayCount).toBeGreaterThanOrEqual(2);
       expect(seen.filter((d) => (d as { n: number }).n === 4)).toHaveLength(1);
     } finally {
-      worker.resume();
+      await worker.resume();
     }
   });
 });
