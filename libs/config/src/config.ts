@@ -50,7 +50,14 @@ export interface AppConfig {
     };
   };
   requestTimeoutMs: number;
-  rateLimit: { points: number; windowSeconds: number; submissionQuotaPerHour: number; submissionMemberConcurrency: number };
+  rateLimit: {
+    points: number;
+    windowSeconds: number;
+    submissionQuotaPerHour: number;
+    submissionMemberConcurrency: number;
+    /** The submission budget: points per item, per window (kept apart from the query-cost budget). */
+    submission: { costPerItem: number; points: number; windowSeconds: number };
+  };
   probing: { minIndicators: number; minNewShare: number };
   auth: {
     accessTokenTtlSeconds: number;
@@ -120,6 +127,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const retrySchedule = parseDurationList(vars.WEBHOOK_RETRY_SCHEDULE ?? '');
   const allowed = parseCidrList(vars.WEBHOOK_ALLOWED_CIDRS ?? '');
   if ('bad' in allowed) problems.push(`WEBHOOK_ALLOWED_CIDRS: "${allowed.bad}" is not an IP address or CIDR`);
+  if (vars.SUBMISSION_BUDGET_POINTS < vars.SUBMISSION_COST_PER_ITEM * vars.MAX_INDICATORS_PER_SUBMISSION) {
+    problems.push(
+      `SUBMISSION_BUDGET_POINTS: must hold one full batch, at least SUBMISSION_COST_PER_ITEM × MAX_INDICATORS_PER_SUBMISSION ` +
+        `(${vars.SUBMISSION_COST_PER_ITEM * vars.MAX_INDICATORS_PER_SUBMISSION})`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const publicBaseUrl = (vars.PUBLIC_BASE_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, '');
@@ -179,6 +192,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       windowSeconds: vars.RATE_LIMIT_WINDOW_SECONDS,
       submissionQuotaPerHour: vars.SUBMISSION_QUOTA_PER_HOUR,
       submissionMemberConcurrency: vars.SUBMISSION_MEMBER_CONCURRENCY,
+      submission: {
+        costPerItem: vars.SUBMISSION_COST_PER_ITEM,
+        points: vars.SUBMISSION_BUDGET_POINTS,
+        windowSeconds: vars.SUBMISSION_BUDGET_WINDOW_SECONDS,
+      },
     },
     probing: { minIndicators: vars.PROBING_MIN_INDICATORS, minNewShare: vars.PROBING_MIN_NEW_SHARE },
     correlation: {

@@ -394,6 +394,27 @@ export class EnvironmentVariables {
   @Max(64)
   SUBMISSION_MEMBER_CONCURRENCY = 2;
 
+  /** Points of the member's submission budget each indicator of submitIndicators (or token of retractIndicators) costs; 0: not charged. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000)
+  SUBMISSION_COST_PER_ITEM = 1;
+
+  /** Submission-budget points each member may spend per SUBMISSION_BUDGET_WINDOW_SECONDS (at least one full batch). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  SUBMISSION_BUDGET_POINTS = 20_000;
+
+  /** Length of the submission budget's window: short, so that the budget bounds a rate rather than allowing a long burst. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3_600)
+  SUBMISSION_BUDGET_WINDOW_SECONDS = 10;
+
   /** How often a live GraphQL subscription re-checks its access token and member (suspension, key revocation). */
   @Transform(toInt)
   @IsInt()

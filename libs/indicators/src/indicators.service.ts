@@ -97,6 +97,8 @@ export class IndicatorsService {
    * charge is refunded if the batch is refused or rolled back.
    */
   async submit(memberId: string, input: SubmitIndicatorsInput): Promise<SubmissionResult> {
+    // Priced before any work on the items: a refused batch costs the server as little as possible.
+    await this.chargeBudget(memberId, Math.min(input.indicators.length, this.config.indicators.maxPerSubmission));
     const items = validateIndicatorItems(input.indicators, {
       maxItems: this.config.indicators.maxPerSubmission,
       ttlDays: this.config.indicators.ttlDays,
@@ -136,6 +138,28 @@ export class IndicatorsService {
     }
   }
 
+  /**
+   * Takes SUBMISSION_COST_PER_ITEM points per item from the member's
+   * submission budget, a short window apart from the query-cost budget (a
+   * document's cost stops at GRAPHQL_MAX_COST whatever its size): this is
+   * what bounds one member's rate of stored or retracted items, and so the
+   * share of the API and database it takes from the others.
+   */
+  private async chargeBudget(memberId: string, items: number): Promise<void> {
+    const { costPerItem, points, windowSeconds } = this.config.rateLimit.submission;
+    const cost = items * costPerItem;
+    if (cost === 0) return;
+    const budget = await this.rateLimits.charge(`subrate:${memberId}`, cost, points, windowSeconds * 1_000);
+    if (!budget.allowed) {
+      const retryAfterSeconds = Math.max(Math.ceil((budget.resetAt.getTime() - Date.now()) / 1_000), 1);
+      throw new RateLimitError(
+        RateLimitErrorCode.SubmissionBudget,
+        `Submission budget: these ${items} items cost ${cost} and ${budget.remaining} of ${points} points remain until ${budget.resetAt.toISOString()}`,
+        { cost, limit: points, remaining: budget.remaining, resetAt: budget.resetAt.toISOString(), retryAfterSeconds },
+      );
+    }
+  }
+
   /** Takes `count` from the member's hourly quota (its own, set by an admin, or the default). */
   private async chargeQuota(memberId: string, count: number, quota: number): Promise<void> {
     const budget = await this.rateLimits.charge(`sub:${memberId}`, count, quota, 3_600_000);
@@ -150,6 +174,7 @@ export class IndicatorsService {
 
   /** Removes the member's records of these tokens at once; alerts built on them are re-evaluated. */
   async retract(memberId: string, input: RetractIndicatorsInput): Promise<RetractionResult> {
+    await this.chargeBudget(memberId, input.tokens.length);
     return this.prisma.asMember(memberId, async (tx) => {
       // Deletes the scoped member's own records only; a function, so that the lookup can use the
       // primary key, which row-level security keeps the API's role from using (row_level_security migration).

@@ -8,6 +8,8 @@ export enum RateLimitErrorCode {
   SubmissionQuota = 'SUBMISSION_QUOTA_EXCEEDED',
   /** The member's sendTestWebhook calls for the current window (WEBHOOK_TEST_PER_WINDOW). */
   TestWebhooks = 'TEST_WEBHOOK_LIMIT_EXCEEDED',
+  /** The member's submission budget (points per submitted or retracted item) for the current window. */
+  SubmissionBudget = 'SUBMISSION_BUDGET_EXCEEDED',
   /** The member has SUBMISSION_MEMBER_CONCURRENCY submissions in progress already. */
   ConcurrentSubmissions = 'TOO_MANY_CONCURRENT_SUBMISSIONS',
 }
@@ -20,6 +22,7 @@ export class RateLimitError extends DomainError<RateLimitErrorCode> {
       case RateLimitErrorCode.SubmissionQuota:
       case RateLimitErrorCode.TestWebhooks:
       case RateLimitErrorCode.ConcurrentSubmissions:
+      case RateLimitErrorCode.SubmissionBudget:
         return 'RATE_LIMITED';
       default:
         return assertUnreachable(this.code);
