@@ -59,6 +59,7 @@ export interface AppConfig {
     submission: { costPerItem: number; points: number; windowSeconds: number };
   };
   probing: { minIndicators: number; minNewShare: number };
+  audit: { checkpointIntervalSeconds: number };
   auth: {
     accessTokenTtlSeconds: number;
     /** SIGFED_MASTER_KEY as given (base64url); undefined means <dataDir>/master.key. */
@@ -199,6 +200,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       },
     },
     probing: { minIndicators: vars.PROBING_MIN_INDICATORS, minNewShare: vars.PROBING_MIN_NEW_SHARE },
+    audit: { checkpointIntervalSeconds: vars.AUDIT_CHECKPOINT_INTERVAL_SECONDS },
     correlation: {
       minMembers: vars.MATCH_MIN_MEMBERS,
       commonShare: vars.COMMON_TOKEN_SHARE,

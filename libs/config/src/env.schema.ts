@@ -415,6 +415,13 @@ export class EnvironmentVariables {
   @Max(3_600)
   SUBMISSION_BUDGET_WINDOW_SECONDS = 10;
 
+  /** How often the worker signs a checkpoint of the audit chain head (skipped while the head has not moved). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(7 * 86_400)
+  AUDIT_CHECKPOINT_INTERVAL_SECONDS = 3_600;
+
   /** How often a live GraphQL subscription re-checks its access token and member (suspension, key revocation). */
   @Transform(toInt)
   @IsInt()
