@@ -93,21 +93,13 @@ export class IndicatorsService {
    * Stores a batch for `memberId` in one transaction, all or nothing. A retry
    * with the same idempotency key returns the first result; concurrent
    * retries wait on the first one's row and then return its result. New
-   * batches are charged to the member's hourly submission quota, and the
-   * charge is refunded if the batch is refused or rolled back.
+   * batches are charged to the member's submission budget and hourly
+   * quota, and both charges are refunded if the batch is refused or rolled
+   * back (a replay costs neither).
    */
   async submit(memberId: string, input: SubmitIndicatorsInput): Promise<SubmissionResult> {
-    // Priced before any work on the items: a refused batch costs the server as little as possible.
-    await this.chargeBudget(memberId, Math.min(input.indicators.length, this.config.indicators.maxPerSubmission));
-    const items = validateIndicatorItems(input.indicators, {
-      maxItems: this.config.indicators.maxPerSubmission,
-      ttlDays: this.config.indicators.ttlDays,
-    });
-    const hash = requestHash(items, input.indicators);
-    const unique = dedupeItems(items);
-
     // A member's submissions in progress are bounded across API processes: one member's large batches cannot
-    // take every database connection from the others.
+    // take every database connection, or the API's time checking items, from the others.
     const limit = this.config.rateLimit.submissionMemberConcurrency;
     const slot = await this.rateLimits.enter(`subcc:${memberId}`, limit, SUBMISSION_SLOT_MS);
     if (!slot) {
@@ -117,23 +109,39 @@ export class IndicatorsService {
         { limit },
       );
     }
+    // Priced before the items are checked, so that work refused for the budget stays cheap; given back unless
+    // the batch is stored (invalid, a replay, or rolled back).
+    let priced = 0;
+    let stored = false;
     let charged = 0;
     try {
+      priced = await this.chargeBudget(memberId, Math.min(input.indicators.length, this.config.indicators.maxPerSubmission));
+      const items = validateIndicatorItems(input.indicators, {
+        maxItems: this.config.indicators.maxPerSubmission,
+        ttlDays: this.config.indicators.ttlDays,
+      });
+      const hash = requestHash(items, input.indicators);
+      const unique = dedupeItems(items);
+      let fresh = false;
       // One transaction, scoped to the member: row-level security checks every row it writes.
       // Plain SQL in four round trips (BEGIN, claim, upsert, COMMIT): this is the hottest path.
-      return await this.prisma.sqlAsMember(memberId, async (db) => {
+      const result = await this.prisma.sqlAsMember(memberId, async (db) => {
         const { rows } = await db.query<{ id: string | null; quota: number | null }>(prepared(CLAIM, [memberId, input.idempotencyKey, hash]));
         const { id: submissionId, quota } = rows[0];
         if (!submissionId) return this.replay(db, memberId, input.idempotencyKey, hash);
 
         await this.chargeQuota(memberId, items.length, quota ?? this.config.rateLimit.submissionQuotaPerHour);
         charged = items.length;
+        fresh = true;
         return await this.store(db, memberId, submissionId, unique, items.length);
       });
+      stored = fresh;
+      return result;
     } catch (error) {
       if (charged > 0) await this.rateLimits.refund(`sub:${memberId}`, charged);
       throw error;
     } finally {
+      if (!stored && priced > 0) await this.rateLimits.refund(`subrate:${memberId}`, priced);
       await this.rateLimits.leave(`subcc:${memberId}`, slot);
     }
   }
@@ -143,12 +151,13 @@ export class IndicatorsService {
    * submission budget, a short window apart from the query-cost budget (a
    * document's cost stops at GRAPHQL_MAX_COST whatever its size): this is
    * what bounds one member's rate of stored or retracted items, and so the
-   * share of the API and database it takes from the others.
+   * share of the API and database it takes from the others. Returns the
+   * points taken.
    */
-  private async chargeBudget(memberId: string, items: number): Promise<void> {
+  private async chargeBudget(memberId: string, items: number): Promise<number> {
     const { costPerItem, points, windowSeconds } = this.config.rateLimit.submission;
     const cost = items * costPerItem;
-    if (cost === 0) return;
+    if (cost === 0) return 0;
     const budget = await this.rateLimits.charge(`subrate:${memberId}`, cost, points, windowSeconds * 1_000);
     if (!budget.allowed) {
       const retryAfterSeconds = Math.max(Math.ceil((budget.resetAt.getTime() - Date.now()) / 1_000), 1);
@@ -158,6 +167,7 @@ export class IndicatorsService {
         { cost, limit: points, remaining: budget.remaining, resetAt: budget.resetAt.toISOString(), retryAfterSeconds },
       );
     }
+    return cost;
   }
 
   /** Takes `count` from the member's hourly quota (its own, set by an admin, or the default). */
@@ -174,7 +184,14 @@ export class IndicatorsService {
 
   /** Removes the member's records of these tokens at once; alerts built on them are re-evaluated. */
   async retract(memberId: string, input: RetractIndicatorsInput): Promise<RetractionResult> {
-    await this.chargeBudget(memberId, input.tokens.length);
+    const priced = await this.chargeBudget(memberId, input.tokens.length);
+    return this.retractCharged(memberId, input).catch(async (error: unknown) => {
+      if (priced > 0) await this.rateLimits.refund(`subrate:${memberId}`, priced);
+      throw error;
+    });
+  }
+
+  private retractCharged(memberId: string, input: RetractIndicatorsInput): Promise<RetractionResult> {
     return this.prisma.asMember(memberId, async (tx) => {
       // Deletes the scoped member's own records only; a function, so that the lookup can use the
       // primary key, which row-level security keeps the API's role from using (row_level_security migration).
