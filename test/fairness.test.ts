@@ -91,7 +91,8 @@ describe('fair sharing of webhook delivery capacity', () => {
  * A flooding member in its own process (so that building its batches takes
  * no time from the API's event loop): LOOPS connections, each sending
  * 10,000-item submissions back to back for SECONDS. Like the SDK, it waits
- * out a refusal's retryAfterSeconds; other refusals it retries at once.
+ * out a refusal's retryAfterSeconds (a client that does not still costs the
+ * API a body parse and GraphQL's coercion of its items per request).
  * Prints what was accepted and refused, as JSON.
  */
 const FLOODER = `
@@ -190,10 +191,13 @@ describe('fair sharing of submission capacity', () => {
         `flooder accepted ${Math.round(accepted / seconds)} indicators/s (${batchesAccepted} batches), refused ${JSON.stringify(refused)}, failed ${failed}`,
     );
     expect(failed).toBe(0);
+    // The floor: one 10,000-item request blocks the API's event loop for 80-150 ms on an idle 2-core machine
+    // (GraphQL coercing its items, before any budget can refuse it); on a machine oversubscribed by other work
+    // that block grows several-fold and this comparison fails.
     expect(loaded).toBeLessThanOrEqual(withinTwice(unloaded, 50));
-    // Throttled by the item price, not only by the concurrency limit.
+    // Throttled by the item price, not only by the concurrency limit; every refusal says when to come back.
     expect(refused.SUBMISSION_BUDGET_EXCEEDED ?? 0).toBeGreaterThan(0);
-    expect(retryAfterHeaders).toBe(refused.SUBMISSION_BUDGET_EXCEEDED);
+    expect(retryAfterHeaders).toBe(Object.values(refused).reduce((a, b) => a + b, 0));
     expect(accepted / seconds).toBeLessThanOrEqual((2 * ctx.config.rateLimit.submission.points) / ctx.config.rateLimit.submission.windowSeconds);
   }, 60_000);
 });

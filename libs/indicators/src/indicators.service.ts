@@ -10,6 +10,8 @@ import { IndicatorError, IndicatorErrorCode } from './indicator.exception.js';
 import type { RetractionResult, SubmissionResult } from './models/submission-result.model.js';
 import { dedupeItems, isoFormatter, requestHash, validateIndicatorItems, type NormalizedItem } from './validate-items.js';
 
+/** The wait a refusal for concurrency asks for: about one large batch's time, so a client's retry does not spin. */
+const CONCURRENT_RETRY_AFTER_SECONDS = 1;
 /** The longest a submission holds its concurrency slot should its process die (the transaction's own limit is 15 s). */
 const SUBMISSION_SLOT_MS = 60_000;
 
@@ -106,7 +108,7 @@ export class IndicatorsService {
       throw new RateLimitError(
         RateLimitErrorCode.ConcurrentSubmissions,
         `Too many concurrent submissions: ${limit} of this member's are in progress; retry when one has answered`,
-        { limit },
+        { limit, retryAfterSeconds: CONCURRENT_RETRY_AFTER_SECONDS },
       );
     }
     // Priced before the items are checked, so that work refused for the budget stays cheap; given back unless
