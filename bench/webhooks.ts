@@ -15,6 +15,7 @@ export const BENCH_SERVER_ENV = {
   WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32',
   RATE_LIMIT_POINTS: '1000000000',
   SUBMISSION_QUOTA_PER_HOUR: '1000000000',
+  SUBMISSION_BUDGET_POINTS: '1000000000',
 };
 
 /** Whether this build has the webhook API (createWebhookEndpoint). */

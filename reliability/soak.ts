@@ -146,6 +146,8 @@ export async function runSoak(o: Options, print: (line: string) => void = consol
     WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8',
     WEBHOOK_RETRY_SCHEDULE: SOAK_RETRY_SCHEDULE,
     OUTBOX_REDELIVER_AFTER_SECONDS: '30',
+    // Faults and crashes are under test here, not the per-member submission rate (a retried batch is charged again).
+    SUBMISSION_BUDGET_POINTS: '1000000000',
   };
   const api = new RoleProcess('api', apiPort, env, runDir);
   const worker = new RoleProcess('worker', await freePort(), env, runDir);

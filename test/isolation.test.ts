@@ -398,6 +398,15 @@ const SCENARIOS: Record<string, Scenario> = {
       await adminOnly(send, doc, { id: w.b.id }, w.tokenA);
     },
   },
+  'Mutation.createAuditCheckpoint': {
+    access: 'admin',
+    doc: 'mutation { createAuditCheckpoint { id headId } }',
+    attack: async (w, send) => {
+      const before = await one('SELECT count(*)::int AS n FROM audit_checkpoints', []);
+      await adminOnly(send, 'mutation { createAuditCheckpoint { id headId headHash jws } }', {}, w.tokenA);
+      expect(await one('SELECT count(*)::int AS n FROM audit_checkpoints', [])).toBe(before);
+    },
+  },
   'Mutation.setSubmissionQuota': {
     access: 'admin',
     doc: 'mutation($id: ID!) { setSubmissionQuota(memberId: $id, indicatorsPerHour: 0) { id } }',

@@ -117,3 +117,44 @@ describe('submission quotas and activity', () => {
     expect(denied.errors?.[0].extensions?.code).toBe('FORBIDDEN');
   });
 });
+
+describe('the submission budget, priced per item', () => {
+  let api: TestContext;
+  beforeAll(async () => {
+    api = await TestContext.start({ MAX_INDICATORS_PER_SUBMISSION: '10', SUBMISSION_COST_PER_ITEM: '2', SUBMISSION_BUDGET_POINTS: '30', SUBMISSION_BUDGET_WINDOW_SECONDS: '60' });
+  });
+  afterAll(async () => api?.close());
+
+  it('charges stored items only, refuses past the budget with retryAfterSeconds and Retry-After, and prices retractions too', async () => {
+    const member = await api.newMember();
+    const token = await member.token();
+    const post = async (query: string, variables: Record<string, unknown>) => {
+      const res = await fetch(`${api.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { retryAfter: res.headers.get('retry-after'), ...((await res.json()) as { data?: Record<string, unknown>; errors?: { message: string; extensions: Record<string, unknown> }[] }) };
+    };
+    const stored = batch(['b1', 'b2', 'b3', 'b4', 'b5', 'b6']);
+    expect((await post(SUBMIT, stored)).errors).toBeUndefined(); // 12 of 30 points
+    expect((await post(SUBMIT, stored)).errors).toBeUndefined(); // a replay: charged while it runs, then given back
+    const invalid = await post(SUBMIT, { input: { idempotencyKey: randomUUID(), indicators: [{ type: 'ACCOUNT_SIGNAL', token: 'zz', keyEpoch: 'e1' }] } });
+    expect(invalid.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT'); // refused: given back
+
+    const over = await post(SUBMIT, batch(['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8', 'c9', 'c10']));
+    expect(over.data ?? null).toBeNull();
+    expect(over.errors![0].extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'SUBMISSION_BUDGET_EXCEEDED', cost: 20, limit: 30, remaining: 18 });
+    const wait = over.errors![0].extensions.retryAfterSeconds as number;
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(60);
+    expect(over.retryAfter).toBe(String(wait));
+
+    expect((await post(SUBMIT, batch(['d1', 'd2', 'd3', 'd4', 'd5', 'd6', 'd7', 'd8', 'd9']))).errors).toBeUndefined(); // 30 of 30
+    const retract = 'mutation($input: RetractIndicatorsInput!) { retractIndicators(input: $input) { retracted } }';
+    const refused = await post(retract, { input: { type: 'ACCOUNT_SIGNAL', keyEpoch: 'e1', tokens: [tok('b1')] } });
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'SUBMISSION_BUDGET_EXCEEDED', cost: 2 });
+    // The query budget is apart: the member can still read.
+    expect((await post('{ me { id } }', {})).errors).toBeUndefined();
+  });
+});

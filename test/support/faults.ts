@@ -62,6 +62,8 @@ export class FaultStack {
       WEBHOOK_RETRY_SCHEDULE: FAULT_RETRY_SCHEDULE,
       OUTBOX_POLL_MS: '200',
       OUTBOX_REDELIVER_AFTER_SECONDS: '2',
+      // Faults and crashes are under test here, not the per-member submission rate (a retried batch is charged again).
+      SUBMISSION_BUDGET_POINTS: '1000000000',
       ...overrides,
     };
     const api = new RoleProcess('api', apiPort, env, env.DATA_DIR);

@@ -1,4 +1,5 @@
 import { Inject, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import { AuditCheckpointWorkerModule } from '@app/auth';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { CorrelationModule } from '@app/correlation';
 import { OutboxRelayModule } from '@app/outbox';
@@ -27,7 +28,7 @@ export class WorkerModule implements OnApplicationBootstrap {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [CoreModule.forRoot(config, 'worker'), OutboxRelayModule, CorrelationModule, WebhookWorkerModule],
+      imports: [CoreModule.forRoot(config, 'worker'), OutboxRelayModule, CorrelationModule, WebhookWorkerModule, AuditCheckpointWorkerModule],
       providers: [EventsProcessor, MaintenanceProcessor, WebhooksProcessor],
     };
   }

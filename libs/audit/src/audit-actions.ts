@@ -20,6 +20,8 @@ export const AuditAction = {
   MemberReinstated: 'member.reinstated',
   /** The server generated its first token-signing key. */
   SigningKeyCreated: 'signing_key.created',
+  /** An admin asked for a signed checkpoint of the audit chain head (createAuditCheckpoint); the checkpoint covers this entry. */
+  CheckpointRequested: 'audit.checkpoint_requested',
   /** An operator rotated the token-signing key. */
   SigningKeyRotated: 'signing_key.rotated',
   /** An admin set or cleared a member's hourly submission quota. */

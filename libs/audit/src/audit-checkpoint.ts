@@ -1,5 +1,5 @@
-import { compactVerify, importJWK, type JWK } from 'jose';
-import type { PrismaService } from '@app/database';
+import { compactVerify, importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
+import type { AuditCheckpoint as AuditCheckpointRow, PrismaService } from '@app/database';
 import type { AuditChainReport } from './audit-chain.js';
 
 /** What a checkpoint's JWS payload says. */
@@ -42,4 +42,28 @@ export async function checkNewestCheckpoint(prisma: PrismaService, report: Audit
     return broken(`the entries up to ${claims.headId} recorded by signed checkpoint ${checkpoint.id} are no longer in the chain: the newest entries were removed`);
   }
   return report;
+}
+
+/** The key a checkpoint is signed with: the server's CURRENT signing key, as SigningKeyService hands it out. */
+export interface CheckpointSigner {
+  kid: string;
+  key: CryptoKey;
+}
+
+/**
+ * Signs (JWS, with the signing key's own algorithm) and stores a checkpoint
+ * of `head`, the head of a chain the caller has just verified.
+ */
+export async function writeCheckpoint(
+  prisma: PrismaService,
+  signer: CheckpointSigner,
+  head: { id: string; hash: string },
+  count: number,
+): Promise<AuditCheckpointRow> {
+  const { alg } = await prisma.signingKey.findUniqueOrThrow({ where: { kid: signer.kid }, select: { alg: true } });
+  const claims = { typ: 'sigfed-audit-checkpoint', headId: head.id, headHash: head.hash, count };
+  const jws = await new SignJWT(claims).setProtectedHeader({ alg, kid: signer.kid }).setIssuedAt().sign(signer.key);
+  return prisma.auditCheckpoint.create({
+    data: { headId: BigInt(head.id), headHash: Buffer.from(head.hash, 'hex'), entryCount: BigInt(count), kid: signer.kid, jws },
+  });
 }

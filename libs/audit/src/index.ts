@@ -4,4 +4,5 @@ export { auditEntryHash, canonicalJson, GENESIS_HASH, type HashedAuditFields } f
 export { AuditModule } from './audit.module.js';
 export { AuditService, type AuditDb, type AuditRecord } from './audit.service.js';
 export { AuditEntry } from './models/audit-entry.model.js';
-export { checkNewestCheckpoint, type CheckpointClaims } from './audit-checkpoint.js';
+export { checkNewestCheckpoint, writeCheckpoint, type CheckpointClaims, type CheckpointSigner } from './audit-checkpoint.js';
+export { AuditCheckpoint } from './models/audit-checkpoint.model.js';

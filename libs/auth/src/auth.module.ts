@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuditModule } from '@app/audit';
+import { AuditCheckpointModule } from './audit-checkpoint.module.js';
+import { AuditCheckpointResolver } from './audit-checkpoint.resolver.js';
 import { AccessTokenService } from './access-token.service.js';
 import { AuthFailureMonitor } from './auth-failure.monitor.js';
 import { AuthGuard } from './auth.guard.js';
@@ -17,10 +19,11 @@ import { TokenEndpointService } from './token-endpoint.service.js';
  * verification and the global AuthGuard.
  */
 @Module({
-  imports: [SigningKeysModule, AuditModule, MemberStateModule],
+  imports: [SigningKeysModule, AuditModule, MemberStateModule, AuditCheckpointModule],
   controllers: [OAuthController],
   providers: [
     AccessTokenService,
+    AuditCheckpointResolver,
     AuthFailureMonitor,
     ClientAssertionVerifier,
     ServerMetadataService,

@@ -18,3 +18,7 @@ export { MEMBER_STATE_MAX_AGE_MS, MemberStateCache, MemberStateModule, type Memb
 export { ClientAssertionVerifier, ClientAuthFailure, type ClientAuthFailureReason } from './client-assertion.verifier.js';
 export { SigningKeyDecryptionError, SigningKeyService, type RotationResult } from './signing-key.service.js';
 export { SigningKeysModule } from './signing-keys.module.js';
+export { AuditCheckpointError, AuditCheckpointErrorCode } from './audit-checkpoint.error.js';
+export { AuditCheckpointModule } from './audit-checkpoint.module.js';
+export { AuditCheckpointService, type CheckpointOutcome } from './audit-checkpoint.service.js';
+export { AuditCheckpointWorkerModule } from './audit-checkpoint-worker.module.js';

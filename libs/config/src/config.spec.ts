@@ -53,6 +53,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ API_DATABASE_URL: 'mysql://db/x' })).toThrow(/API_DATABASE_URL must be a postgresql:\/\/ URL/);
   });
 
+  it('refuses a submission budget that could never take one full batch', () => {
+    expect(loadConfig({}).rateLimit.submission).toEqual({ costPerItem: 1, points: 20_000, windowSeconds: 10 });
+    expect(() => loadConfig({ SUBMISSION_BUDGET_POINTS: '9999' })).toThrow(/SUBMISSION_BUDGET_POINTS: must hold one full batch.*\(10000\)/);
+    expect(() => loadConfig({ SUBMISSION_COST_PER_ITEM: '3' })).toThrow(/\(30000\)/);
+    expect(loadConfig({ SUBMISSION_COST_PER_ITEM: '0', SUBMISSION_BUDGET_POINTS: '1' }).rateLimit.submission.costPerItem).toBe(0);
+  });
+
   it('refuses a malformed PUBLIC_BASE_URL', () => {
     expect(() => loadConfig({ PUBLIC_BASE_URL: 'not a url' })).toThrow(/PUBLIC_BASE_URL/);
   });

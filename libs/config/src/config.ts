@@ -69,8 +69,11 @@ export interface AppConfig {
     /** Hourly quotas of single indicator types, within submissionQuotaPerHour. */
     submissionQuotaPerHourByType: Partial<Record<'IP_RANGE' | 'PAYMENT_FINGERPRINT' | 'PROMPT_TEMPLATE' | 'ACCOUNT_SIGNAL', number>>;
     submissionMemberConcurrency: number;
+    /** The submission budget: points per item, per window (kept apart from the query-cost budget). */
+    submission: { costPerItem: number; points: number; windowSeconds: number };
   };
   probing: { minIndicators: number; minNewShare: number; windowHours: number; throttledQuotaPerHour: number };
+  audit: { checkpointIntervalSeconds: number };
   auth: {
     accessTokenTtlSeconds: number;
     /** SIGFED_MASTER_KEY as given (base64url); undefined means <dataDir>/master.key. */
@@ -139,6 +142,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const retrySchedule = parseDurationList(vars.WEBHOOK_RETRY_SCHEDULE ?? '');
   const allowed = parseCidrList(vars.WEBHOOK_ALLOWED_CIDRS ?? '');
   if ('bad' in allowed) problems.push(`WEBHOOK_ALLOWED_CIDRS: "${allowed.bad}" is not an IP address or CIDR`);
+  if (vars.SUBMISSION_BUDGET_POINTS < vars.SUBMISSION_COST_PER_ITEM * vars.MAX_INDICATORS_PER_SUBMISSION) {
+    problems.push(
+      `SUBMISSION_BUDGET_POINTS: must hold one full batch, at least SUBMISSION_COST_PER_ITEM × MAX_INDICATORS_PER_SUBMISSION ` +
+        `(${vars.SUBMISSION_COST_PER_ITEM * vars.MAX_INDICATORS_PER_SUBMISSION})`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const publicBaseUrl = (vars.PUBLIC_BASE_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, '');
@@ -209,6 +218,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       submissionQuotaPerHour: vars.SUBMISSION_QUOTA_PER_HOUR,
       submissionQuotaPerHourByType: { IP_RANGE: vars.SUBMISSION_QUOTA_PER_HOUR_IP_RANGE },
       submissionMemberConcurrency: vars.SUBMISSION_MEMBER_CONCURRENCY,
+      submission: {
+        costPerItem: vars.SUBMISSION_COST_PER_ITEM,
+        points: vars.SUBMISSION_BUDGET_POINTS,
+        windowSeconds: vars.SUBMISSION_BUDGET_WINDOW_SECONDS,
+      },
     },
     probing: {
       minIndicators: vars.PROBING_MIN_INDICATORS,
@@ -216,6 +230,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       windowHours: vars.PROBING_WINDOW_HOURS,
       throttledQuotaPerHour: vars.PROBING_THROTTLED_QUOTA_PER_HOUR,
     },
+    audit: { checkpointIntervalSeconds: vars.AUDIT_CHECKPOINT_INTERVAL_SECONDS },
     correlation: {
       minMembers: vars.MATCH_MIN_MEMBERS,
       commonShare: vars.COMMON_TOKEN_SHARE,

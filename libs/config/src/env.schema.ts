@@ -419,6 +419,34 @@ export class EnvironmentVariables {
   @Max(64)
   SUBMISSION_MEMBER_CONCURRENCY = 2;
 
+  /** Points of the member's submission budget each indicator of submitIndicators (or token of retractIndicators) costs; 0: not charged. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000)
+  SUBMISSION_COST_PER_ITEM = 1;
+
+  /** Submission-budget points each member may spend per SUBMISSION_BUDGET_WINDOW_SECONDS (at least one full batch). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  SUBMISSION_BUDGET_POINTS = 20_000;
+
+  /** Length of the submission budget's window: short, so that the budget bounds a rate rather than allowing a long burst. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3_600)
+  SUBMISSION_BUDGET_WINDOW_SECONDS = 10;
+
+  /** How often the worker signs a checkpoint of the audit chain head (skipped while the head has not moved). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(7 * 86_400)
+  AUDIT_CHECKPOINT_INTERVAL_SECONDS = 3_600;
+
   /** How often each graphql-ws connection re-checks its member and key in the database (catches changes made around the API). */
   @Transform(toInt)
   @IsInt()

@@ -4,6 +4,7 @@ export { Prisma } from './generated/prisma/client.js';
 export * from './generated/prisma/enums.js';
 export type {
   Alert,
+  AuditCheckpoint,
   AuditEvent,
   Indicator,
   Invitation,

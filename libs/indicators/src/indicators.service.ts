@@ -12,6 +12,8 @@ import { ProbingThrottleService } from './probing-throttle.service.js';
 import { SubmissionQuotas, type QuotaCharge } from './submission-quotas.js';
 import { dedupeItems, isoFormatter, requestHash, validateIndicatorItems, type NormalizedItem } from './validate-items.js';
 
+/** The wait a refusal for concurrency asks for: about one large batch's time, so a client's retry does not spin. */
+const CONCURRENT_RETRY_AFTER_SECONDS = 1;
 /** The longest a submission holds its concurrency slot should its process die (the transaction's own limit is 15 s). */
 const SUBMISSION_SLOT_MS = 60_000;
 
@@ -107,33 +109,40 @@ export class IndicatorsService {
    * Stores a batch for `memberId` in one transaction, all or nothing. A retry
    * with the same idempotency key returns the first result; concurrent
    * retries wait on the first one's row and then return its result. New
-   * batches are charged to the member's hourly submission quotas, and the
-   * charge is refunded if the batch is refused or rolled back; a stored
-   * batch counts towards probing detection (ProbingThrottleService).
+   * batches are charged to the member's submission budget and its hourly
+   * quotas, and the charges are refunded if the batch is refused or rolled
+   * back (a replay costs neither); a stored batch counts towards probing
+   * detection (ProbingThrottleService).
    */
   async submit(memberId: string, input: SubmitIndicatorsInput): Promise<SubmissionResult> {
-    const items = validateIndicatorItems(input.indicators, {
-      maxItems: this.config.indicators.maxPerSubmission,
-      ttlDays: this.config.indicators.ttlDays,
-    });
-    const hash = requestHash(items, input.indicators);
-    const unique = dedupeItems(items);
-
     // A member's submissions in progress are bounded across API processes: one member's large batches cannot
-    // take every database connection from the others.
+    // take every database connection, or the API's time checking items, from the others.
     const limit = this.config.rateLimit.submissionMemberConcurrency;
     const slot = await this.rateLimits.enter(`subcc:${memberId}`, limit, SUBMISSION_SLOT_MS);
     if (!slot) {
       throw new RateLimitError(
         RateLimitErrorCode.ConcurrentSubmissions,
         `Too many concurrent submissions: ${limit} of this member's are in progress; retry when one has answered`,
-        { limit },
+        { limit, retryAfterSeconds: CONCURRENT_RETRY_AFTER_SECONDS },
       );
     }
+    // Priced before the items are checked, so that work refused for the budget stays cheap; given back unless
+    // the batch is stored (invalid, a replay, or rolled back).
+    let priced = 0;
+    let stored = false;
     let charges: QuotaCharge[] = [];
     let claim: Claim | undefined;
+    let itemCount = 0;
     let result: SubmissionResult;
     try {
+      priced = await this.chargeBudget(memberId, Math.min(input.indicators.length, this.config.indicators.maxPerSubmission));
+      const items = validateIndicatorItems(input.indicators, {
+        maxItems: this.config.indicators.maxPerSubmission,
+        ttlDays: this.config.indicators.ttlDays,
+      });
+      itemCount = items.length;
+      const hash = requestHash(items, input.indicators);
+      const unique = dedupeItems(items);
       // One transaction, scoped to the member: row-level security checks every row it writes.
       // Plain SQL in four round trips (BEGIN, claim, upsert, COMMIT): this is the hottest path.
       result = await this.prisma.sqlAsMember(memberId, async (db) => {
@@ -144,19 +153,53 @@ export class IndicatorsService {
         charges = await this.quotas.charge(memberId, items.map((it) => it.type), claim);
         return await this.store(db, memberId, claim.id!, unique, items.length);
       });
+      stored = claim !== undefined;
     } catch (error) {
       await this.quotas.refund(charges);
       throw error;
     } finally {
+      if (!stored && priced > 0) await this.rateLimits.refund(`subrate:${memberId}`, priced);
       await this.rateLimits.leave(`subcc:${memberId}`, slot);
     }
     // Committed: count it for probing detection (a retry replayed above is not counted twice).
-    if (claim && !claim.throttledSince) await this.probing.observe(memberId, claim.liftedAt, items.length, result.accepted);
+    if (claim && !claim.throttledSince) await this.probing.observe(memberId, claim.liftedAt, itemCount, result.accepted);
     return result;
+  }
+
+  /**
+   * Takes SUBMISSION_COST_PER_ITEM points per item from the member's
+   * submission budget, a short window apart from the query-cost budget (a
+   * document's cost stops at GRAPHQL_MAX_COST whatever its size): this is
+   * what bounds one member's rate of stored or retracted items, and so the
+   * share of the API and database it takes from the others. Returns the
+   * points taken.
+   */
+  private async chargeBudget(memberId: string, items: number): Promise<number> {
+    const { costPerItem, points, windowSeconds } = this.config.rateLimit.submission;
+    const cost = items * costPerItem;
+    if (cost === 0) return 0;
+    const budget = await this.rateLimits.charge(`subrate:${memberId}`, cost, points, windowSeconds * 1_000);
+    if (!budget.allowed) {
+      const retryAfterSeconds = Math.max(Math.ceil((budget.resetAt.getTime() - Date.now()) / 1_000), 1);
+      throw new RateLimitError(
+        RateLimitErrorCode.SubmissionBudget,
+        `Submission budget: these ${items} items cost ${cost} and ${budget.remaining} of ${points} points remain until ${budget.resetAt.toISOString()}`,
+        { cost, limit: points, remaining: budget.remaining, resetAt: budget.resetAt.toISOString(), retryAfterSeconds },
+      );
+    }
+    return cost;
   }
 
   /** Removes the member's records of these tokens at once; alerts built on them are re-evaluated. */
   async retract(memberId: string, input: RetractIndicatorsInput): Promise<RetractionResult> {
+    const priced = await this.chargeBudget(memberId, input.tokens.length);
+    return this.retractCharged(memberId, input).catch(async (error: unknown) => {
+      if (priced > 0) await this.rateLimits.refund(`subrate:${memberId}`, priced);
+      throw error;
+    });
+  }
+
+  private retractCharged(memberId: string, input: RetractIndicatorsInput): Promise<RetractionResult> {
     return this.prisma.asMember(memberId, async (tx) => {
       // Deletes the scoped member's own records only; a function, so that the lookup can use the
       // primary key, which row-level security keeps the API's role from using (row_level_security migration).

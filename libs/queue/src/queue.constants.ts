@@ -49,6 +49,8 @@ export const JobName = {
     OutboxCleanup: 'outbox.cleanup',
     /** Deletes expired indicators and re-evaluates what they held up. */
     ExpireIndicators: 'indicators.expire',
+    /** Signs a checkpoint of the audit chain head, unless the newest one still covers it. */
+    AuditCheckpoint: 'audit.checkpoint',
   },
 } satisfies Record<QueueName, Record<string, string>>;
 

@@ -8,6 +8,8 @@ export enum RateLimitErrorCode {
   SubmissionQuota = 'SUBMISSION_QUOTA_EXCEEDED',
   /** The member's sendTestWebhook calls for the current window (WEBHOOK_TEST_PER_WINDOW). */
   TestWebhooks = 'TEST_WEBHOOK_LIMIT_EXCEEDED',
+  /** The member's submission budget (points per submitted or retracted item) for the current window. */
+  SubmissionBudget = 'SUBMISSION_BUDGET_EXCEEDED',
   /** The member has SUBMISSION_MEMBER_CONCURRENCY submissions in progress already. */
   ConcurrentSubmissions = 'TOO_MANY_CONCURRENT_SUBMISSIONS',
   /** The member was throttled for probing; PROBING_THROTTLED_QUOTA_PER_HOUR applies until an admin lifts it. */
@@ -23,6 +25,7 @@ export class RateLimitError extends DomainError<RateLimitErrorCode> {
       case RateLimitErrorCode.TestWebhooks:
       case RateLimitErrorCode.ConcurrentSubmissions:
       case RateLimitErrorCode.ProbingThrottled:
+      case RateLimitErrorCode.SubmissionBudget:
         return 'RATE_LIMITED';
       default:
         return assertUnreachable(this.code);

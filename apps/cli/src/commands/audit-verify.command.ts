@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { SignJWT } from 'jose';
 import { checkNewestCheckpoint, verifyAuditChain, type AuditChainReport } from '@app/audit';
-import { SigningKeyService, SigningKeysModule } from '@app/auth';
+import { AuditCheckpointError, AuditCheckpointModule, AuditCheckpointService } from '@app/auth';
 import { loadConfig, type AppConfig } from '@app/config';
 import { PrismaService } from '@app/database';
 import { withCliContext } from '../cli-context.js';
@@ -22,18 +21,18 @@ export function auditCheckpoint(config: AppConfig): Promise<AuditChainReport> {
   return withCliContext(
     config,
     async (app) => {
-      const prisma = app.get(PrismaService);
-      const report = await checkNewestCheckpoint(prisma, await verifyAuditChain(prisma));
-      if (!report.ok || !report.head) return report;
-      const signer = await app.get(SigningKeyService).signer();
-      const claims = { typ: 'sigfed-audit-checkpoint', headId: report.head.id, headHash: report.head.hash, count: report.count };
-      const jws = await new SignJWT(claims).setProtectedHeader({ alg: (await prisma.signingKey.findUniqueOrThrow({ where: { kid: signer.kid } })).alg, kid: signer.kid }).setIssuedAt().sign(signer.key);
-      await prisma.auditCheckpoint.create({
-        data: { headId: BigInt(report.head.id), headHash: Buffer.from(report.head.hash, 'hex'), entryCount: BigInt(report.count), kid: signer.kid, jws },
-      });
-      return report;
+      try {
+        const outcome = await app.get(AuditCheckpointService).create();
+        if (outcome.kind === 'empty') return { ok: true, count: 0, head: null };
+        const { headId, headHash, entryCount } = outcome.checkpoint;
+        return { ok: true, count: entryCount, head: { id: headId, hash: headHash } };
+      } catch (error) {
+        if (!(error instanceof AuditCheckpointError)) throw error;
+        const { brokenId, reason, count } = error.details as { brokenId: string; reason: string; count: number };
+        return { ok: false, count, brokenId, reason };
+      }
     },
-    [SigningKeysModule],
+    [AuditCheckpointModule],
   );
 }
 

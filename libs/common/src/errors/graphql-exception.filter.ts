@@ -1,5 +1,5 @@
 import { Catch, HttpException, Logger, type ArgumentsHost } from '@nestjs/common';
-import type { GqlExceptionFilter } from '@nestjs/graphql';
+import { GqlArgumentsHost, type GqlExceptionFilter } from '@nestjs/graphql';
 import type { Response } from 'express';
 import { GraphQLError } from 'graphql';
 import { DomainError, type GraphQLErrorCode } from './domain-error.js';
@@ -26,11 +26,20 @@ export class GraphQLExceptionFilter implements GqlExceptionFilter {
 
   constructor(private readonly exposeInternals: boolean) {}
 
+  /** A refusal that says when to retry says it in Retry-After too, which HTTP clients (the SDK) already honour. */
+  private sayRetryAfter(exception: DomainError<string>, host: ArgumentsHost): void {
+    const seconds = exception.details?.retryAfterSeconds;
+    if (typeof seconds !== 'number') return;
+    const res = GqlArgumentsHost.create(host).getContext<{ res?: Response }>()?.res;
+    if (res && !res.headersSent && typeof res.setHeader === 'function') res.setHeader('Retry-After', String(seconds));
+  }
+
   catch(exception: unknown, host: ArgumentsHost): unknown {
     if (host.getType<string>() === 'http') return this.answerHttp(exception, host);
     if (host.getType<string>() !== 'graphql') throw exception;
     if (exception instanceof GraphQLError) return exception;
     if (exception instanceof DomainError) {
+      this.sayRetryAfter(exception, host);
       return new GraphQLError(exception.message, {
         extensions: { code: exception.graphqlCode, reason: exception.code, ...(exception.details ?? {}) },
       });
