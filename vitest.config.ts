@@ -38,6 +38,13 @@ const againstServices = {
   maxWorkers: 2,
 } as const;
 
+/**
+ * Tests that measure one member's latency while another floods: they run in
+ * a project of their own, one file at a time after the others (scripts/test.mjs),
+ * so the figures are the server's and not the neighbouring test files'.
+ */
+const TIMING = ['test/fairness.test.ts', 'test/hostile-documents.test.ts'];
+
 export default defineConfig({
   plugins,
   resolve: { alias },
@@ -59,9 +66,10 @@ export default defineConfig({
           name: 'integration',
           include: ['test/**/*.test.ts'],
           // Long fault runs (minutes each) belong to `npm run faults`, not to `npm test`.
-          exclude: ['test/**/*.long.test.ts'],
+          exclude: ['test/**/*.long.test.ts', ...TIMING],
         },
       },
+      { test: { ...againstServices, name: 'timing', include: TIMING, maxWorkers: 1 } },
       { test: { ...againstServices, name: 'faults', include: ['test/faults/**/*.test.ts'] } },
     ],
   },

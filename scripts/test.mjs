@@ -27,5 +27,10 @@ for (const check of checks) {
     process.exit(status);
   }
 }
-// The `faults` project (long fault runs) is `npm run faults`'s, not part of the suite.
-process.exit(run(['node_modules/vitest/vitest.mjs', 'run', '--project', 'unit', '--project', 'integration', ...vitestArgs]));
+// The `faults` project (long fault runs) is `npm run faults`'s, not part of the suite. The `timing`
+// project measures latency under load, so it runs after the others, alone.
+const vitest = (...projects) => ['node_modules/vitest/vitest.mjs', 'run', ...projects.flatMap((p) => ['--project', p]), ...vitestArgs];
+if (vitestArgs.length > 0) process.exit(run(vitest('unit', 'integration', 'timing')));
+const suite = run(vitest('unit', 'integration'));
+const timing = run(vitest('timing'));
+process.exit(suite || timing);

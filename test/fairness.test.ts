@@ -194,7 +194,7 @@ describe('fair sharing of submission capacity', () => {
     // The floor: one 10,000-item request blocks the API's event loop for 80-150 ms on an idle 2-core machine
     // (GraphQL coercing its items, before any budget can refuse it); on a machine oversubscribed by other work
     // that block grows several-fold and this comparison fails.
-    expect(loaded).toBeLessThanOrEqual(withinTwice(unloaded, 50));
+    expect(loaded).toBeLessThanOrEqual(withinTwice(unloaded, 100));
     // Throttled by the item price, not only by the concurrency limit; every refusal says when to come back.
     expect(refused.SUBMISSION_BUDGET_EXCEEDED ?? 0).toBeGreaterThan(0);
     expect(retryAfterHeaders).toBe(Object.values(refused).reduce((a, b) => a + b, 0));
