@@ -10,6 +10,7 @@ import {
   CLIENT_ID_PATTERN,
   CLOCK_SKEW_SECONDS,
   JTI_MAX_LENGTH,
+  KEY_ALGORITHM,
   KID_PATTERN,
   MAX_JWT_LENGTH,
 } from './auth.constants.js';
@@ -81,7 +82,8 @@ export class ClientAssertionVerifier {
     } catch {
       throw new ClientAuthFailure('assertion_malformed', undefined);
     }
-    if (!isAllowedAlg(header.alg)) throw new ClientAuthFailure('alg_not_allowed', claimed);
+    const alg = header.alg;
+    if (!isAllowedAlg(alg)) throw new ClientAuthFailure('alg_not_allowed', claimed);
     const kid = header.kid;
     if (typeof kid !== 'string' || !KID_PATTERN.test(kid)) throw new ClientAuthFailure('kid_malformed', claimed);
 
@@ -96,14 +98,14 @@ export class ClientAssertionVerifier {
     });
     if (!key) throw new ClientAuthFailure('key_unknown', claimed, kid);
     const clientId = key.member.clientId;
-    if (key.alg !== header.alg) throw new ClientAuthFailure('alg_mismatch', clientId, kid);
+    if (key.alg !== KEY_ALGORITHM[alg]) throw new ClientAuthFailure('alg_mismatch', clientId, kid);
 
     const issuer = this.config.http.publicBaseUrl;
     let payload: JWTPayload;
     try {
-      const publicKey = await importJWK(key.publicJwk as JWK, key.alg);
+      const publicKey = await importJWK(key.publicJwk as JWK, alg);
       ({ payload } = await jwtVerify(assertion, publicKey, {
-        algorithms: [key.alg],
+        algorithms: [alg],
         issuer: clientId,
         subject: clientId,
         audience: issuer,
