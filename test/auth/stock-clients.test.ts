@@ -1,3 +1,4 @@
+import { webcrypto } from 'node:crypto';
 import { decodeProtectedHeader, type JWK } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,11 +19,11 @@ describe('stock OAuth clients', () => {
   afterAll(async () => ctx?.close());
 
   /** The member's private key as WebCrypto holds it: how a lab's own code would load it. */
-  async function cryptoKey(member: TestMember): Promise<CryptoKey> {
+  async function cryptoKey(member: TestMember): Promise<webcrypto.CryptoKey> {
     const { kty, crv, x, y, d } = member.privateJwk;
     const jwk: JWK = kty === 'EC' ? { kty, crv, x, y, d } : { kty, crv, x, d };
     const algorithm = kty === 'EC' ? { name: 'ECDSA', namedCurve: 'P-256' } : { name: 'Ed25519' };
-    return crypto.subtle.importKey('jwk', jwk as JsonWebKey, algorithm, false, ['sign']);
+    return webcrypto.subtle.importKey('jwk', jwk as webcrypto.JsonWebKey, algorithm, false, ['sign']);
   }
 
   /** Discovery by issuer, as openid-client does it for a plain OAuth 2.0 server. */
