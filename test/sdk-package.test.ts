@@ -229,6 +229,16 @@ describe('@sigfed/sdk as a package', () => {
     },
   );
 
+  it('exports every name the README imports', async () => {
+    const readme = readFileSync(join(SDK, 'README.md'), 'utf8');
+    const imported = [...readme.matchAll(/import \{([^}]+)\} from '@sigfed\/sdk'/g)].flatMap((m) => m[1].split(',').map((name) => name.trim()));
+    expect(imported.length).toBeGreaterThan(5);
+    const listed = await run(process.execPath, ['--input-type=module', '-e', "console.log(JSON.stringify(Object.keys(await import('@sigfed/sdk'))))"], scratch, env);
+    expect(listed.code, listed.stderr).toBe(0);
+    const exported = JSON.parse(listed.stdout) as string[];
+    expect(imported.filter((name) => !exported.includes(name))).toEqual([]);
+  });
+
   it('type-checks a strict TypeScript file against the installed declarations', { timeout: 60_000 }, async () => {
     writeFileSync(join(scratch, 'integrate.ts'), TYPED);
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
