@@ -2,7 +2,9 @@ import { webcrypto } from 'node:crypto';
 import { decodeProtectedHeader, type JWK } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClientAssertionVerifier, ClientAuthFailure } from '@app/auth';
 import { TestContext, type TestMember } from '../support/context.js';
+import { newKeyPair } from '../support/oauth.js';
 
 /**
  * A lab with its own OAuth 2.0 client library, not the SDK: openid-client 6 (the current major)
@@ -27,13 +29,15 @@ describe('stock OAuth clients', () => {
   }
 
   /** Discovery by issuer, as openid-client does it for a plain OAuth 2.0 server. */
-  async function discover(member: TestMember, sent: string[] = []): Promise<oidc.Configuration> {
+  async function discover(member: TestMember, sent: string[] = [], withKid = true): Promise<oidc.Configuration> {
+    const key = await cryptoKey(member);
     const config = await oidc.discovery(
       new URL(ctx.issuer),
       member.clientId,
       undefined,
-      // The server finds the key by `kid`, the key's RFC 7638 thumbprint (as onboarding printed it).
-      oidc.PrivateKeyJwt({ key: await cryptoKey(member), kid: member.kid }),
+      // `kid` is the key's RFC 7638 thumbprint, as onboarding printed it. Without one, the server
+      // takes the client's only active key of the assertion's algorithm.
+      oidc.PrivateKeyJwt(withKid ? { key, kid: member.kid } : key),
       { algorithm: 'oauth2', execute: [oidc.allowInsecureRequests] },
     );
     config[oidc.customFetch] = async (url, options) => {
@@ -82,6 +86,29 @@ describe('stock OAuth clients', () => {
     );
     expect(answer.status).toBe(200);
     expect(await answer.json()).toMatchObject({ data: { me: { clientId: member.clientId } } });
+  });
+
+  it.each(['EdDSA', 'ES256'] as const)('gets a token without a kid header when the member has one active %s key', async (alg) => {
+    const member = await ctx.newMember({ alg });
+    const sent: string[] = [];
+    const tokens = await oidc.clientCredentialsGrant(await discover(member, sent, false));
+    expect(decodeProtectedHeader(sent[0])).not.toHaveProperty('kid');
+    const me = await ctx.gql<{ me: { clientId: string } }>('{ me { clientId } }', {}, tokens.access_token);
+    expect(me.data?.me.clientId).toBe(member.clientId);
+  });
+
+  it('needs the kid once a member has two active keys of that type, and signs with either', async () => {
+    const member = await ctx.newMember();
+    const second = await newKeyPair('EdDSA');
+    await ctx.db.memberKey.create({
+      data: { memberId: member.id, kid: second.kid, alg: second.alg, publicJwk: { ...second.publicJwk, kid: second.kid, alg: second.alg, use: 'sig' } },
+    });
+    const withoutKid = await member.assertion({}, { kid: undefined });
+    expect((await ctx.requestToken(withoutKid)).body).toMatchObject({ error: 'invalid_client' });
+    const failure = await ctx.app.get(ClientAssertionVerifier).verify(await member.assertion({}, { kid: undefined })).catch((error: unknown) => error);
+    expect((failure as ClientAuthFailure).reason).toBe('kid_ambiguous');
+    expect((await ctx.requestToken(await member.assertion())).status).toBe(200);
+    expect((await ctx.requestToken(await member.assertion({}, {}, second))).status).toBe(200);
   });
 
   it('refuses an Ed25519-named assertion signed by a P-256 key', async () => {
