@@ -19,7 +19,7 @@ function newest(path) {
   if (!stat.isDirectory()) return stat.mtimeMs;
   let latest = stat.mtimeMs;
   for (const entry of readdirSync(path)) {
-    if (entry === 'node_modules' || entry === 'generated') continue;
+    if (entry === 'node_modules' || entry === 'generated' || entry === 'dist') continue;
     latest = Math.max(latest, newest(join(path, entry)));
   }
   return latest;

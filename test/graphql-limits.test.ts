@@ -2,10 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestContext } from './support/context.js';
 
 const nested = (depth: number): string => {
-  // __type(name) { fields { type { ofType { ofType ... } } } } grows one level per ofType.
+  // __type(name) { fields { type { ofType { ofType ... } } } } grows one level per ofType. With
+  // a field beside it, it is not an introspection-only query, which may go deeper (see
+  // test/graphql-introspection.test.ts).
   let inner = 'name';
   for (let i = 0; i < depth; i++) inner = `ofType { ${inner} }`;
-  return `{ __type(name: "Query") { fields { type { ${inner} } } } }`;
+  return `{ serverInfo { issuer } __type(name: "Query") { fields { type { ${inner} } } } }`;
 };
 
 describe('GraphQL limits, refused before any resolver runs', () => {

@@ -349,9 +349,10 @@ describe('POST /oauth/token', () => {
         issuer: ctx.issuer,
         token_endpoint: `${ctx.issuer}/oauth/token`,
         jwks_uri: `${ctx.issuer}/.well-known/jwks.json`,
+        response_types_supported: [],
         grant_types_supported: ['client_credentials'],
         token_endpoint_auth_methods_supported: ['private_key_jwt'],
-        token_endpoint_auth_signing_alg_values_supported: ['EdDSA', 'ES256'],
+        token_endpoint_auth_signing_alg_values_supported: ['Ed25519', 'EdDSA', 'ES256'],
       });
     });
   });

@@ -21,6 +21,7 @@ export function graphqlOptions(config: AppConfig, sockets: SocketWatchService): 
     maxAliases: config.graphql.maxAliases,
     maxOperations: config.graphql.maxOperations,
     maxCost: config.graphql.maxCost,
+    introspection: config.graphql.introspection,
   };
   // Subscribe messages get the rules of an authenticated HTTP request (the connection was admitted with a token).
   const webSocketOperations = new WebSocketOperations({

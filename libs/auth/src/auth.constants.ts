@@ -1,6 +1,18 @@
-/** Algorithms a client assertion may use; each must also match the registered key's `alg`. */
-export const ASSERTION_ALGORITHMS = ['EdDSA', 'ES256'] as const;
+/**
+ * Algorithms a client assertion may use, each for one kind of registered key (KEY_ALGORITHM).
+ * `Ed25519` is RFC 9864's fully-specified name for EdDSA on Ed25519 and what current clients
+ * (openid-client 6) send; `EdDSA`, the polymorphic name RFC 9864 deprecates, stays accepted for
+ * the clients and keys registered before it.
+ */
+export const ASSERTION_ALGORITHMS = ['Ed25519', 'EdDSA', 'ES256'] as const;
 export type AssertionAlgorithm = (typeof ASSERTION_ALGORITHMS)[number];
+
+/** The `alg` a member key is registered with (EdDSA for every Ed25519 key), by assertion algorithm. */
+export const KEY_ALGORITHM: Readonly<Record<AssertionAlgorithm, 'EdDSA' | 'ES256'>> = {
+  Ed25519: 'EdDSA',
+  EdDSA: 'EdDSA',
+  ES256: 'ES256',
+};
 
 /** The one algorithm the server signs access tokens with. */
 export const ACCESS_TOKEN_ALGORITHM = 'EdDSA';

@@ -10,6 +10,8 @@ import {
   CLIENT_ID_PATTERN,
   CLOCK_SKEW_SECONDS,
   JTI_MAX_LENGTH,
+  KEY_ALGORITHM,
+  type AssertionAlgorithm,
   KID_PATTERN,
   MAX_JWT_LENGTH,
 } from './auth.constants.js';
@@ -19,6 +21,7 @@ export type ClientAuthFailureReason =
   | 'assertion_malformed'
   | 'alg_not_allowed'
   | 'kid_malformed'
+  | 'kid_ambiguous'
   | 'key_unknown'
   | 'alg_mismatch'
   | 'signature_invalid'
@@ -49,6 +52,14 @@ export interface AuthenticatedClient {
   member: { id: string; clientId: string; role: MemberRole };
   keyId: string;
 }
+
+const KEY_FIELDS = {
+  kid: true,
+  alg: true,
+  publicJwk: true,
+  status: true,
+  member: { select: { id: true, clientId: true, status: true, role: true } },
+} as const;
 
 const isAllowedAlg = (alg: unknown): alg is (typeof ASSERTION_ALGORITHMS)[number] =>
   (ASSERTION_ALGORITHMS as readonly unknown[]).includes(alg);
@@ -81,29 +92,23 @@ export class ClientAssertionVerifier {
     } catch {
       throw new ClientAuthFailure('assertion_malformed', undefined);
     }
-    if (!isAllowedAlg(header.alg)) throw new ClientAuthFailure('alg_not_allowed', claimed);
-    const kid = header.kid;
-    if (typeof kid !== 'string' || !KID_PATTERN.test(kid)) throw new ClientAuthFailure('kid_malformed', claimed);
-
-    const key = await this.prisma.memberKey.findUnique({
-      where: { kid },
-      select: {
-        alg: true,
-        publicJwk: true,
-        status: true,
-        member: { select: { id: true, clientId: true, status: true, role: true } },
-      },
-    });
-    if (!key) throw new ClientAuthFailure('key_unknown', claimed, kid);
+    const alg = header.alg;
+    if (!isAllowedAlg(alg)) throw new ClientAuthFailure('alg_not_allowed', claimed);
+    if (header.kid !== undefined && (typeof header.kid !== 'string' || !KID_PATTERN.test(header.kid))) {
+      throw new ClientAuthFailure('kid_malformed', claimed);
+    }
+    const key = header.kid === undefined ? await this.onlyKeyOf(claimed, clientIdParam, alg) : await this.keyByKid(header.kid);
+    if (!key) throw new ClientAuthFailure('key_unknown', claimed, header.kid);
+    const { kid } = key;
     const clientId = key.member.clientId;
-    if (key.alg !== header.alg) throw new ClientAuthFailure('alg_mismatch', clientId, kid);
+    if (key.alg !== KEY_ALGORITHM[alg]) throw new ClientAuthFailure('alg_mismatch', clientId, kid);
 
     const issuer = this.config.http.publicBaseUrl;
     let payload: JWTPayload;
     try {
-      const publicKey = await importJWK(key.publicJwk as JWK, key.alg);
+      const publicKey = await importJWK(key.publicJwk as JWK, alg);
       ({ payload } = await jwtVerify(assertion, publicKey, {
-        algorithms: [key.alg],
+        algorithms: [alg],
         issuer: clientId,
         subject: clientId,
         audience: issuer,
@@ -142,5 +147,27 @@ export class ClientAssertionVerifier {
     if (claimedJti !== 'OK') throw new ClientAuthFailure('replayed', clientId, kid);
 
     return { member: { id: key.member.id, clientId, role: key.member.role }, keyId: kid };
+  }
+
+  private keyByKid(kid: string) {
+    return this.prisma.memberKey.findUnique({ where: { kid }, select: KEY_FIELDS });
+  }
+
+  /**
+   * The key of an assertion without `kid` (RFC 7523 does not require one, and some client
+   * libraries leave it out): the claimed client's one active key of the assertion's algorithm.
+   * With two (a rotation under way) the assertion must say which, so there is still exactly one
+   * signature check per assertion.
+   */
+  private async onlyKeyOf(claimed: string | undefined, clientIdParam: string | undefined, alg: AssertionAlgorithm) {
+    const clientId = claimed ?? (clientIdParam !== undefined && CLIENT_ID_PATTERN.test(clientIdParam) ? clientIdParam : undefined);
+    if (clientId === undefined) return null;
+    const keys = await this.prisma.memberKey.findMany({
+      where: { member: { clientId }, alg: KEY_ALGORITHM[alg], status: KeyStatus.ACTIVE },
+      select: KEY_FIELDS,
+      take: 2,
+    });
+    if (keys.length > 1) throw new ClientAuthFailure('kid_ambiguous', clientId);
+    return keys[0] ?? null;
   }
 }

@@ -7,6 +7,8 @@ export interface AuthorizationServerMetadata {
   issuer: string;
   token_endpoint: string;
   jwks_uri: string;
+  /** RFC 8414 requires it; empty, because there is no authorization endpoint. */
+  response_types_supported: string[];
   grant_types_supported: string[];
   token_endpoint_auth_methods_supported: string[];
   token_endpoint_auth_signing_alg_values_supported: string[];
@@ -24,6 +26,7 @@ export class ServerMetadataService {
       issuer,
       token_endpoint: `${issuer}/oauth/token`,
       jwks_uri: `${issuer}/.well-known/jwks.json`,
+      response_types_supported: [],
       grant_types_supported: ['client_credentials'],
       token_endpoint_auth_methods_supported: ['private_key_jwt'],
       token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],

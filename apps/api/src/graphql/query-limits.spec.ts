@@ -1,6 +1,6 @@
-import { buildSchema, parse } from 'graphql';
+import { buildSchema, getIntrospectionQuery, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { enforceQueryLimits, withoutListItems } from './query-limits.js';
+import { DEFAULT_QUERY_LIMITS, enforceQueryLimits, INTROSPECTION_DEPTH, withoutListItems } from './query-limits.js';
 
 const schema = buildSchema(`
   scalar JSONObject
@@ -30,5 +30,22 @@ describe('enforceQueryLimits and variables', () => {
     let inner = copy.x as Record<string, unknown>;
     while ('a' in inner) inner = inner.a as Record<string, unknown>;
     expect(inner).toEqual({ list: [] });
+  });
+});
+
+describe('enforceQueryLimits and introspection', () => {
+  const standard = parse(getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true, oneOf: true }));
+
+  it('lets the standard introspection query through its depth only where introspection is on', () => {
+    expect(INTROSPECTION_DEPTH).toBeGreaterThan(DEFAULT_QUERY_LIMITS.maxDepth);
+    expect(() => enforceQueryLimits(schema, standard, undefined, {}, { ...DEFAULT_QUERY_LIMITS, introspection: true })).not.toThrow();
+    expect(() => enforceQueryLimits(schema, standard, undefined, {})).toThrow(`exceeds the limit of ${DEFAULT_QUERY_LIMITS.maxDepth}`);
+  });
+
+  it('keeps the configured depth for an operation that selects anything besides introspection', () => {
+    const limits = { ...DEFAULT_QUERY_LIMITS, maxDepth: 2, introspection: true };
+    const introspection = '__schema { types { fields { type { ofType { name } } } } }';
+    expect(() => enforceQueryLimits(schema, parse(`{ ${introspection} }`), undefined, {}, limits)).not.toThrow();
+    expect(() => enforceQueryLimits(schema, parse(`{ page(first: 1) ${introspection} }`), undefined, {}, limits)).toThrow('Query depth 6 exceeds the limit of 2');
   });
 });

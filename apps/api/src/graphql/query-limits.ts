@@ -1,7 +1,9 @@
 import {
+  getIntrospectionQuery,
   getVariableValues,
   GraphQLError,
   Kind,
+  parse,
   type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLSchema,
@@ -17,9 +19,16 @@ export interface QueryLimits {
   maxAliases: number;
   maxOperations: number;
   maxCost: number;
+  /**
+   * Introspection is served (development, or GRAPHQL_INTROSPECTION): an operation that selects
+   * only introspection fields may then be as deep as graphql-js's own introspection query.
+   */
+  introspection?: boolean;
 }
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxDepth: 10, maxAliases: 30, maxOperations: 5, maxCost: 10_000 };
+
+const INTROSPECTION_FIELDS = new Set(['__schema', '__type', '__typename']);
 
 /** A refused document: says which limit, the limit, and how far over it the document is. */
 export function limitError(limit: string, max: number, actual: number): GraphQLError {
@@ -145,7 +154,8 @@ export function enforceQueryLimits(
   );
   const facts = analyse(operation.selectionSet, fragments, new Map(), new Set());
   const depth = facts.depth + 1;
-  if (depth > limits.maxDepth) throw limitError('depth', limits.maxDepth, depth);
+  const maxDepth = limits.introspection && isIntrospection(operation) ? Math.max(limits.maxDepth, INTROSPECTION_DEPTH) : limits.maxDepth;
+  if (depth > maxDepth) throw limitError('depth', maxDepth, depth);
   if (facts.aliases > limits.maxAliases) throw limitError('aliases', limits.maxAliases, facts.aliases);
   // graphql-query-complexity expands every spread (exponential on nested fragments): it only runs once
   // the expanded document is known to be small. Each field costs at least 1, so more fields than the
@@ -168,3 +178,38 @@ export function enforceQueryLimits(
   if (cost > limits.maxCost) throw limitError('cost', limits.maxCost, cost);
   return cost;
 }
+
+/** Whether every root field of `operation` is an introspection field (`__schema`, `__type`, `__typename`). */
+function isIntrospection(operation: OperationDefinitionNode): boolean {
+  return (
+    operation.operation === 'query' &&
+    operation.selectionSet.selections.every((selection) => selection.kind === Kind.FIELD && INTROSPECTION_FIELDS.has(selection.name.value))
+  );
+}
+
+/** How deep a document is, counted as enforceQueryLimits counts it. */
+function depthOf(document: DocumentNode): number {
+  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
+  const fragments = new Map(
+    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+  );
+  return analyse(operation.selectionSet, fragments, new Map(), new Set()).depth + 1;
+}
+
+/**
+ * The depth of the standard introspection query (GraphiQL, codegen and Postman send it), with
+ * every option on, measured from the installed graphql-js so that a deeper TypeRef in a later
+ * release still fits. Deeper introspection documents are refused like any other.
+ */
+export const INTROSPECTION_DEPTH = depthOf(
+  parse(
+    getIntrospectionQuery({
+      descriptions: true,
+      specifiedByUrl: true,
+      directiveIsRepeatable: true,
+      schemaDescription: true,
+      inputValueDeprecation: true,
+      oneOf: true,
+    }),
+  ),
+);

@@ -15,6 +15,8 @@ describe('publicJwkProblem', () => {
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
     expect(publicJwkProblem(pub)).toBeUndefined();
     expect(publicJwkProblem({ ...pub, alg: 'EdDSA', use: 'sig', kid: 'mine', key_ops: ['verify'] })).toBeUndefined();
+    // RFC 9864's fully-specified name for the same algorithm.
+    expect(publicJwkProblem({ ...pub, alg: 'Ed25519' })).toBeUndefined();
     expect(publicJwkProblem(ec)).toBeUndefined();
     expect(publicJwkProblem({ ...ec, alg: 'ES256' })).toBeUndefined();
   });
@@ -43,6 +45,13 @@ describe('publicJwkProblem', () => {
 });
 
 describe('normalizePublicJwk', () => {
+  it('stores an Ed25519 key sent with alg Ed25519 as EdDSA, the name assertions are checked against', async () => {
+    const { pub } = await ed();
+    const key = await normalizePublicJwk({ ...pub, alg: 'Ed25519' });
+    expect(key.alg).toBe('EdDSA');
+    expect(key.publicJwk.alg).toBe('EdDSA');
+  });
+
   it('keeps only the public members and names the key by its RFC 7638 thumbprint', async () => {
     const { pub } = await ed();
     const normalized = await normalizePublicJwk({ ...pub, kid: 'chosen-by-member', ext: true } as JsonObject);

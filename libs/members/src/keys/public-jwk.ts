@@ -41,7 +41,8 @@ export function publicJwkProblem(value: unknown): string | undefined {
   if (kty === 'OKP') {
     if (crv !== 'Ed25519') return `curve ${String(crv)} is not supported: ${SUPPORTED}`;
     if (!coordinate(value.x)) return 'x must be the 32-byte Ed25519 public key in base64url';
-    if (alg !== undefined && alg !== 'EdDSA') return 'alg must be EdDSA for an Ed25519 key';
+    // Ed25519 is RFC 9864's fully-specified name for the same algorithm; the key is stored as EdDSA.
+    if (alg !== undefined && alg !== 'EdDSA' && alg !== 'Ed25519') return 'alg must be EdDSA or Ed25519 for an Ed25519 key';
   } else if (kty === 'EC') {
     if (crv !== 'P-256') return `curve ${String(crv)} is not supported: ${SUPPORTED}`;
     if (!coordinate(value.x) || !coordinate(value.y)) return 'x and y must be 32-byte P-256 coordinates in base64url';

@@ -279,6 +279,22 @@ describe('SigfedClient authentication', () => {
     expect(tokens.size).toBe(2);
   });
 
+  it('hands out the cached token through getAccessToken, the one its own calls send', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-12-01T12:00:00Z'));
+    const c = client();
+    const token = await c.getAccessToken();
+    expect(fake.validTokens.has(token)).toBe(true);
+    await c.graphql('query { ping }');
+    expect(fake.graphqlRequests[0].authorization).toBe(`Bearer ${token}`);
+    vi.setSystemTime(new Date('2026-12-01T12:04:29Z'));
+    expect(await c.getAccessToken()).toBe(token);
+    expect(fake.tokenRequests).toBe(1);
+    vi.setSystemTime(new Date('2026-12-01T12:04:31Z'));
+    expect(await c.getAccessToken()).not.toBe(token);
+    expect(fake.tokenRequests).toBe(2);
+  });
+
   it('shares one token request among concurrent calls', async () => {
     const c = client();
     await Promise.all(Array.from({ length: 5 }, () => c.graphql('query { ping }')));

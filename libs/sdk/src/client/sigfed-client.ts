@@ -131,6 +131,15 @@ export class SigfedClient {
     });
   }
 
+  /**
+   * An access token for this member, for anything the client does not wrap (a WebSocket, another
+   * HTTP client). Cached and shared with the client's own calls; renewed 30 s before it expires
+   * (at half-life for short-lived tokens), so the token returned has some life left.
+   */
+  async getAccessToken(): Promise<string> {
+    return this.tokens.get();
+  }
+
   /** The server's issuer and clock, read without a token (useful to check `issuer` and clock skew). */
   async serverInfo(): Promise<ServerInfo> {
     const data = await this.execute<{ serverInfo: ServerInfo }>(JSON.stringify({ query: SERVER_INFO }), false, true);
