@@ -4,7 +4,8 @@
 // of it when nothing it reads changed since the last build (`--force` builds
 // anyway; `--check` only says whether a build is needed, exiting 1 if so).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,21 +13,26 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const STAMP = join(root, 'dist', '.build-stamp');
 const INPUTS = ['apps', 'libs', 'bench', 'reliability', 'prisma', 'scripts', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
 
-/** The newest modification time under `path`: files, and directories too, so a deleted file counts as a change. */
-function newest(path) {
-  if (!existsSync(path)) return 0;
+const SKIP = new Set(['node_modules', 'generated', 'dist']);
+
+/** Every file under `path` (outputs and dependencies left out), with its modification time. */
+function files(path, found = []) {
+  if (!existsSync(path)) return found;
   const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let latest = stat.mtimeMs;
-  for (const entry of readdirSync(path)) {
-    if (entry === 'node_modules' || entry === 'generated' || entry === 'dist') continue;
-    latest = Math.max(latest, newest(join(path, entry)));
+  if (!stat.isDirectory()) {
+    found.push([path, stat.mtimeMs]);
+    return found;
   }
-  return latest;
+  for (const entry of readdirSync(path).sort()) if (!SKIP.has(entry)) files(join(path, entry), found);
+  return found;
 }
 
-const inputsChanged = Math.max(...INPUTS.map((input) => newest(join(root, input))));
-if (!process.argv.includes('--force') && existsSync(STAMP) && statSync(STAMP).mtimeMs > inputsChanged) {
+// Up to date when no input is newer than the stamp and the set of inputs is the one built (a deleted file counts).
+const inputs = INPUTS.flatMap((input) => files(join(root, input)));
+const newest = Math.max(...inputs.map(([, mtime]) => mtime));
+const fingerprint = createHash('sha256').update(inputs.map(([path]) => path).join('\n')).digest('hex');
+const stamped = existsSync(STAMP) ? { mtime: statSync(STAMP).mtimeMs, fingerprint: readFileSync(STAMP, 'utf8').trim() } : undefined;
+if (!process.argv.includes('--force') && stamped && stamped.mtime > newest && stamped.fingerprint === fingerprint) {
   console.log('build: up to date (nothing changed since the last build; --force rebuilds)');
   process.exit(0);
 }
@@ -46,4 +52,4 @@ for (const [cmd, args] of steps) {
     process.exit(result.status ?? 1);
   }
 }
-writeFileSync(STAMP, `${new Date().toISOString()}\n`);
+writeFileSync(STAMP, `${fingerprint}\n`);
