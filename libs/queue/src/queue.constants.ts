@@ -49,6 +49,8 @@ export const JobName = {
     OutboxCleanup: 'outbox.cleanup',
     /** Deletes expired indicators and re-evaluates what they held up. */
     ExpireIndicators: 'indicators.expire',
+    /** Deletes alert events past ALERT_EVENT_RETENTION_HOURS (what resumed subscriptions replay). */
+    PruneAlertEvents: 'alert-events.prune',
   },
 } satisfies Record<QueueName, Record<string, string>>;
 
