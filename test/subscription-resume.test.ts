@@ -92,15 +92,16 @@ describe('alertEvents across token renewal and reconnects', () => {
 
   it('resumes from after with exactly the events it missed, then live ones, and only its own', async () => {
     const [lab, partner] = [await api.newMember(), await api.newMember()];
-    for (let i = 0; i < 4; i++) await newAlert([lab, partner], `missed-${i}`);
+    // More than nine: ids order as numbers, not as text.
+    for (let i = 0; i < 12; i++) await newAlert([lab, partner], `missed-${i}`);
     await outboxDrained(api.db);
     const before = await recorded(lab);
-    expect(before).toHaveLength(4);
+    expect(before).toHaveLength(12);
 
     const reading = read(lab, before[0].seq.toString());
-    await until(() => reading.events.length === 3, 'the three missed events replayed');
+    await until(() => reading.events.length === 11, 'the eleven missed events replayed');
     await newAlert([lab, partner], 'live-after-resume');
-    await until(() => reading.events.length === 4, 'the live event after them');
+    await until(() => reading.events.length === 12, 'the live event after them');
     const after = await recorded(lab);
     expect(reading.events.map((e) => e.id)).toEqual(after.slice(1).map((e) => e.seq.toString()));
     // The partner's events carry the same numbers (numbering is per member) but other alerts.

@@ -14,7 +14,7 @@ export const EVENT_PAGE = 200;
 
 const AFTER = `
   SELECT seq::text AS seq, alert_id AS "alertId", type, version, occurred_at AS "occurredAt"
-    FROM alert_events WHERE member_id = $1 AND seq > $2::bigint ORDER BY seq LIMIT $3`;
+    FROM alert_events WHERE member_id = $1 AND seq > $2::bigint ORDER BY alert_events.seq LIMIT $3`;
 const EXISTS = `SELECT EXISTS (SELECT 1 FROM alert_events WHERE member_id = $1 AND seq = $2::bigint) AS found`;
 const LAST = `SELECT COALESCE(max(seq), 0)::text AS seq FROM alert_events WHERE member_id = $1`;
 
