@@ -9,6 +9,8 @@ import { shareToken, startWorker, testToken } from './support/webhooks.js';
 
 /** Access tokens live this long here, so a test sees them expire (the variable's floor is 60 s). */
 const TOKEN_TTL_SECONDS = 3;
+/** Token requests are held this long, so alerts surely happen while the stream is disconnected. */
+const TOKEN_DELAY_MS = 400;
 
 /** A stream being read into `events` in the background, as an integrator's loop would. */
 interface Reading {
@@ -23,10 +25,19 @@ describe('alertEvents across token renewal and reconnects', () => {
   let worker: INestApplication;
   const readings: Reading[] = [];
 
-  const clientOf = (member: TestMember) => new SigfedClient({ baseUrl: api.url, clientId: member.clientId, privateJwk: member.privateJwk });
-  const read = (member: TestMember, after?: string): Reading => {
+  const clientOf = (member: TestMember, tokenDelayMs = 0) =>
+    new SigfedClient({
+      baseUrl: api.url,
+      clientId: member.clientId,
+      privateJwk: member.privateJwk,
+      fetch: async (input, init) => {
+        if (tokenDelayMs && String(input).endsWith('/oauth/token')) await new Promise((r) => setTimeout(r, tokenDelayMs));
+        return fetch(input, init);
+      },
+    });
+  const read = (member: TestMember, after?: string, tokenDelayMs = 0): Reading => {
     const reconnects: Reading['reconnects'] = [];
-    const stream = clientOf(member).alertEvents({ after, onReconnect: (info) => reconnects.push({ ...info, at: Date.now() }) });
+    const stream = clientOf(member, tokenDelayMs).alertEvents({ after, onReconnect: (info) => reconnects.push({ ...info, at: Date.now() }) });
     const events: AlertEvent[] = [];
     const done = (async () => {
       for await (const event of stream) events.push(event);
@@ -55,8 +66,8 @@ describe('alertEvents across token renewal and reconnects', () => {
 
   it('keeps one SDK subscription across two token expiries while alerts keep coming, losing and repeating nothing', async () => {
     const [lab, partner] = [await api.newMember(), await api.newMember()];
-    const reading = read(lab);
-    await new Promise((r) => setTimeout(r, 500)); // subscribed
+    const reading = read(lab, undefined, TOKEN_DELAY_MS);
+    await new Promise((r) => setTimeout(r, 500 + TOKEN_DELAY_MS)); // subscribed
 
     let produced = 0;
     let producing = true;
@@ -87,6 +98,8 @@ describe('alertEvents across token renewal and reconnects', () => {
     expect(at.some((t) => t < expiries[0])).toBe(true);
     expect(at.some((t) => t > expiries[0] && t < expiries[1])).toBe(true);
     expect(at.some((t) => t > expiries[1])).toBe(true);
+    // ...and while it was away, fetching its next token: those came by replay.
+    for (const expiry of expiries.slice(0, 2)) expect(at.some((t) => t > expiry && t < expiry + TOKEN_DELAY_MS)).toBe(true);
     expect(reading.reconnects.every((r) => r.closeCode === 4401 && r.delayMs === 0)).toBe(true);
   });
 
