@@ -150,4 +150,16 @@ describe('alertEvents across token renewal and reconnects', () => {
     expect(answer.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_RESUME_POINT', field: 'after' });
     expect(() => clientOf(lab).alertEvents({ after: 'latest' })).toThrow(/after must be the id of an alert event/);
   });
+
+  it('ends the SDK stream with FORBIDDEN, not a reconnect loop, when the member is suspended', async () => {
+    const [admin, lab] = [await api.newAdmin(), await api.newMember()];
+    const reading = read(lab);
+    await new Promise((r) => setTimeout(r, 500)); // subscribed
+    const suspended = await api.gql('mutation($id: ID!) { suspendMember(id: $id, reason: "resume test") { status } }', { id: lab.id }, await admin.token());
+    expect(suspended.errors).toBeUndefined();
+    const error = await reading.done;
+    expect(error).toBeInstanceOf(SigfedStreamError);
+    expect(error).toMatchObject({ code: 'FORBIDDEN', closeCode: 4403 });
+    expect(reading.reconnects).toEqual([]);
+  });
 });

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws/client';
 import type { GraphQLErrorItem } from './errors.js';
 import type { Alert } from './operations.js';
+import { isTransient } from './retry.js';
 
 /** The alert event types, the same names webhooks use. */
 export type AlertEventType = 'alert.created' | 'alert.updated' | 'alert.closed';
@@ -112,6 +113,8 @@ export class AlertEventStream implements AsyncIterable<AlertEvent> {
   private readonly closing = new AbortController();
   private token: string | undefined;
   private connectedAt = 0;
+  /** Why the last connection could not get a token, if it could not. */
+  private tokenError: unknown;
 
   constructor(
     url: string,
@@ -129,12 +132,19 @@ export class AlertEventStream implements AsyncIterable<AlertEvent> {
       // Reconnecting is this class's part: graphql-ws would resend the first `after`, and treats 4401 as final.
       retryAttempts: 0,
       connectionParams: async () => {
-        this.token = await this.tokens.get();
+        this.tokenError = undefined;
+        try {
+          this.token = await this.tokens.get();
+        } catch (error) {
+          this.tokenError = error;
+          throw error;
+        }
         return { authorization: `Bearer ${this.token}` };
       },
       on: { connected: () => (this.connectedAt = Date.now()) },
     });
-    options.signal?.addEventListener('abort', () => void this.close(), { once: true });
+    if (options.signal?.aborted) void this.close();
+    else options.signal?.addEventListener('abort', () => void this.close(), { once: true });
   }
 
   /** The id of the last event delivered: where a later stream resumes (`after`). */
@@ -168,6 +178,7 @@ export class AlertEventStream implements AsyncIterable<AlertEvent> {
           if (this.closing.signal.aborted) return;
           info = this.verdict(error);
         }
+        if (this.closing.signal.aborted) return;
         const delayMs = info.failed ? this.backoff(failures++) : 0;
         this.options.onReconnect?.({ closeCode: info.closeCode, reason: info.reason, after: this.last, delayMs });
         if (delayMs > 0) await sleep(delayMs, undefined, { signal: this.closing.signal }).catch(() => undefined);
@@ -189,6 +200,8 @@ export class AlertEventStream implements AsyncIterable<AlertEvent> {
 
   /** Whether and how to go on after `error`; throws when going on cannot help. */
   private verdict(error: unknown): { closeCode?: number; reason: string; failed: boolean } {
+    // The token endpoint refused the client's credentials (a revoked key, a wrong client id): no retry mends that.
+    if (this.tokenError !== undefined && !isTransient(this.tokenError)) throw this.tokenError;
     if (error instanceof ResultErrors) {
       const reason = error.errors[0]?.extensions?.reason;
       const code = error.errors[0]?.extensions?.code;
