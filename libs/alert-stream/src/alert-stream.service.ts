@@ -13,6 +13,8 @@ import type { AlertEventView } from './models/alert-event.model.js';
 
 /** Re-verify the token before pushing at most this often per connection. */
 const CHECK_ON_EVENT_MS = 1_000;
+/** A read that failed (the database briefly away) is tried again after this, even if no new event wakes the listener. */
+const READ_RETRY_MS = 1_000;
 /** An alert event id: alert_events.seq, a positive bigint. */
 const EVENT_ID = /^[1-9][0-9]{0,18}$/;
 const MAX_SEQ = 2n ** 63n - 1n;
@@ -64,7 +66,10 @@ class Listener implements AsyncIterableIterator<AlertEventView> {
       return;
     }
     this.reading = this.catchUp()
-      .catch((error: Error) => this.logger.warn(`alert stream read for ${this.memberId}: ${error.message}`))
+      .catch((error: Error) => {
+        this.logger.warn(`alert stream read for ${this.memberId} will retry: ${error.message}`);
+        setTimeout(() => this.wake(undefined), READ_RETRY_MS).unref();
+      })
       .finally(() => {
         this.reading = undefined;
         if (this.again) {
