@@ -17,7 +17,7 @@ import { ExpiryService } from './expiry.service.js';
 @Module({
   imports: [OutboxModule],
   providers: [CorrelationService, ExpiryService, AlertEventRetention],
-  exports: [CorrelationService, ExpiryService],
+  exports: [CorrelationService, ExpiryService, AlertEventRetention],
 })
 export class CorrelationModule implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private stopSchedulers: (() => void)[] = [];
