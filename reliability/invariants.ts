@@ -160,6 +160,18 @@ export async function checkInvariants(db: pg.Client, expect: Expectations): Prom
     for (let v = 1; v <= a.version; v++) if (!announced.has(`${a.id}:${v}`)) problem('alert change never announced', `${a.id} v${v}`);
   }
 
+  // Every announced change recorded for resumed subscriptions once, each member's numbers without a gap.
+  const recorded = await one<{ member: string; seq: string; alert: string; version: number }>(
+    `SELECT member_id AS member, seq::text AS seq, alert_id AS alert, version FROM alert_events ORDER BY alert_events.member_id, alert_events.seq`,
+  );
+  const recordedKeys = new Set(recorded.map((r) => `${r.alert}:${r.version}`));
+  if (recordedKeys.size !== recorded.length) problem('alert change recorded more than once', `${recorded.length - recordedKeys.size} rows`);
+  for (const key of announced.keys()) if (!recordedKeys.has(key)) problem('announced alert change missing from alert_events', key);
+  for (let i = 1; i < recorded.length; i++) {
+    const [before, row] = [recorded[i - 1], recorded[i]];
+    if (before.member === row.member && BigInt(row.seq) !== BigInt(before.seq) + 1n) problem('gap in a member\'s alert event numbers', `${row.member} ${before.seq} -> ${row.seq}`);
+  }
+
   // Every announced event to every subscribed endpoint: delivered, or pending with attempts left.
   const endpoints = await one<{ id: string; member: string; types: string[]; created: Date }>(
     `SELECT e.id, e.member_id AS member, e.event_types AS types, e.created_at AS created

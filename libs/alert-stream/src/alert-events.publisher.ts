@@ -8,8 +8,8 @@ const PER_MESSAGE = 1_000;
 
 /**
  * Fans alert changes out to every API process (worker role). Pub/sub keeps
- * nothing: a process that is not listening misses the message, which is why
- * live subscriptions are a convenience beside webhooks, not a replacement.
+ * nothing, and need not: a message only wakes the subscriptions of its
+ * members, which read what they have not yet sent from alert_events.
  */
 @Injectable()
 export class AlertEventsPublisher {
@@ -25,7 +25,7 @@ export class AlertEventsPublisher {
   /** Publishes the changes (ids only); subscribers read each alert as its member sees it. */
   async publish(events: readonly StreamedAlertEvent[], occurredAt: Date): Promise<void> {
     for (let i = 0; i < events.length; i += PER_MESSAGE) {
-      const slice = events.slice(i, i + PER_MESSAGE).map(({ memberId, alertId, type, version }) => ({ memberId, alertId, type, version }));
+      const slice = events.slice(i, i + PER_MESSAGE).map(({ memberId, alertId, type, version, seq }) => ({ memberId, alertId, type, version, seq }));
       await this.redis.publish(this.channel, JSON.stringify({ occurredAt: occurredAt.toISOString(), events: slice }));
     }
   }

@@ -6,6 +6,8 @@ export interface StreamedAlertEvent {
   alertId: string;
   type: AlertEventType;
   version: number;
+  /** The event's number among its member's events (alert_events.seq); absent in messages of older workers. */
+  seq?: string;
 }
 
 /** A Redis pub/sub message: the changes one correlation pass made. */

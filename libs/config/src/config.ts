@@ -94,7 +94,7 @@ export interface AppConfig {
     memberConcurrency: number;
     testPerWindow: number;
   };
-  subscriptions: { recheckSeconds: number };
+  subscriptions: { recheckSeconds: number; eventRetentionHours: number };
   bootstrap: {
     /** Name of the admin member created on first start. */
     adminName: string;
@@ -253,7 +253,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       memberConcurrency: vars.WEBHOOK_MEMBER_CONCURRENCY,
       testPerWindow: vars.WEBHOOK_TEST_PER_WINDOW,
     },
-    subscriptions: { recheckSeconds: vars.SUBSCRIPTION_RECHECK_SECONDS },
+    subscriptions: { recheckSeconds: vars.SUBSCRIPTION_RECHECK_SECONDS, eventRetentionHours: vars.ALERT_EVENT_RETENTION_HOURS },
     bootstrap: {
       adminName: vars.BOOTSTRAP_ADMIN_NAME,
       credentialFile: join(resolve(vars.DATA_DIR), 'bootstrap-admin.json'),

@@ -454,6 +454,13 @@ export class EnvironmentVariables {
   @Max(3_600)
   SUBSCRIPTION_RECHECK_SECONDS = 30;
 
+  /** How long alert events are kept for `alertEvents(after:)` to replay: the longest a subscriber may be away and resume. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(2_160)
+  ALERT_EVENT_RETENTION_HOURS = 168;
+
   /** Query-cost points each member may spend per RATE_LIMIT_WINDOW_SECONDS (cost as GRAPHQL_MAX_COST counts it). */
   @Transform(toInt)
   @IsInt()

@@ -6,24 +6,27 @@ import { OutboxModule } from '@app/outbox';
 import { JobHandlers, JobName, keepJobScheduler, QueueName } from '@app/queue';
 import { CorrelationService } from './correlation.service.js';
 import type { TokenKey } from './correlation.types.js';
+import { AlertEventRetention, PRUNE_EVERY_MS } from './alert-event-retention.service.js';
 import { ExpiryService } from './expiry.service.js';
 
 /**
  * The worker side of matching: correlation after submissions, retractions
- * and suppression changes, and the expiry sweep. Imported by the worker only.
+ * and suppression changes, the expiry sweep, and pruning the alert events
+ * kept for resumed subscriptions. Imported by the worker only.
  */
 @Module({
   imports: [OutboxModule],
-  providers: [CorrelationService, ExpiryService],
-  exports: [CorrelationService, ExpiryService],
+  providers: [CorrelationService, ExpiryService, AlertEventRetention],
+  exports: [CorrelationService, ExpiryService, AlertEventRetention],
 })
 export class CorrelationModule implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
-  private stopScheduler?: () => void;
+  private stopSchedulers: (() => void)[] = [];
 
   constructor(
     private readonly handlers: JobHandlers,
     private readonly correlation: CorrelationService,
     private readonly expiry: ExpiryService,
+    private readonly retention: AlertEventRetention,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectQueue(QueueName.Maintenance) private readonly maintenance: Queue,
   ) {}
@@ -41,17 +44,19 @@ export class CorrelationModule implements OnModuleInit, OnApplicationBootstrap, 
     this.handlers.register(QueueName.Maintenance, maintenance.ExpireIndicators, async () => {
       await this.expiry.sweep();
     });
+    this.handlers.register(QueueName.Maintenance, maintenance.PruneAlertEvents, async () => {
+      await this.retention.prune();
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.stopScheduler = await keepJobScheduler(
-      this.maintenance,
-      JobName.maintenance.ExpireIndicators,
-      this.config.indicators.expirySweepSeconds * 1_000,
-    );
+    this.stopSchedulers = [
+      await keepJobScheduler(this.maintenance, JobName.maintenance.ExpireIndicators, this.config.indicators.expirySweepSeconds * 1_000),
+      await keepJobScheduler(this.maintenance, JobName.maintenance.PruneAlertEvents, PRUNE_EVERY_MS),
+    ];
   }
 
   onModuleDestroy(): void {
-    this.stopScheduler?.();
+    for (const stop of this.stopSchedulers) stop();
   }
 }

@@ -188,11 +188,43 @@ export class CorrelationService {
          WHERE a.id = u.id`;
       for (const u of updates) events.push({ alertId: u.id, memberId: u.memberId, type: u.type, version: u.version });
     }
-    // In the same transaction: the changes are announced (webhooks, live subscriptions) if and only if they commit.
+    // In the same transaction: the changes are recorded and announced (webhooks, live subscriptions) if and only if they commit.
     if (events.length) {
+      await this.record(tx, events);
       await this.outbox.publish(tx, JobName.events.AlertsChanged, { events, occurredAt: new Date().toISOString() });
     }
     return events;
+  }
+
+  /**
+   * Numbers the events per member and stores them for resuming
+   * subscriptions. The members' sequence rows are taken in member order and
+   * stay locked until commit, after every match lock, so passes never
+   * deadlock over them and a member's numbers commit in order.
+   */
+  private async record(tx: Tx, events: AlertEvent[]): Promise<void> {
+    const rows = await tx.$queryRaw<{ ord: number; seq: string }[]>`
+      WITH ev AS (
+        SELECT * FROM unnest(${events.map((e) => e.memberId)}::uuid[], ${events.map((e) => e.alertId)}::uuid[],
+                             ${events.map((e) => e.type)}::text[], ${events.map((e) => e.version)}::int[])
+                 WITH ORDINALITY AS u(member_id, alert_id, type, version, ord)
+      ), counts AS (
+        SELECT member_id, count(*) AS n FROM ev GROUP BY member_id ORDER BY member_id
+      ), taken AS (
+        INSERT INTO alert_event_sequences AS s (member_id, last_seq)
+        SELECT member_id, n FROM counts ORDER BY member_id
+        ON CONFLICT (member_id) DO UPDATE SET last_seq = s.last_seq + EXCLUDED.last_seq
+        RETURNING s.member_id, s.last_seq
+      ), numbered AS (
+        SELECT ev.*, t.last_seq - c.n + row_number() OVER (PARTITION BY ev.member_id ORDER BY ev.ord) AS seq
+          FROM ev JOIN counts c USING (member_id) JOIN taken t USING (member_id)
+      ), stored AS (
+        INSERT INTO alert_events (member_id, seq, alert_id, type, version, occurred_at)
+        SELECT member_id, seq, alert_id, type, version, clock_timestamp() FROM numbered
+        RETURNING seq
+      )
+      SELECT ord::int, seq::text FROM numbered`;
+    for (const row of rows) events[row.ord - 1].seq = row.seq;
   }
 }
 

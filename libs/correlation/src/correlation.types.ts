@@ -16,6 +16,8 @@ export interface AlertEvent {
   memberId: string;
   type: AlertEventType;
   version: number;
+  /** The event's number among its member's events (alert_events.seq), as a decimal string. */
+  seq?: string;
 }
 
 /** A match's state as decided from its current holders. */

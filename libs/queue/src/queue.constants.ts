@@ -51,6 +51,8 @@ export const JobName = {
     ExpireIndicators: 'indicators.expire',
     /** Signs a checkpoint of the audit chain head, unless the newest one still covers it. */
     AuditCheckpoint: 'audit.checkpoint',
+    /** Deletes alert events past ALERT_EVENT_RETENTION_HOURS (what resumed subscriptions replay). */
+    PruneAlertEvents: 'alert-events.prune',
   },
 } satisfies Record<QueueName, Record<string, string>>;
 

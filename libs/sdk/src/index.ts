@@ -45,6 +45,17 @@ export {
   type AssertionAlgorithm,
 } from './client/token.js';
 export { parseCredentials, type SigfedCredentials } from './client/credentials.js';
+export {
+  ALERT_EVENTS,
+  AlertEventStream,
+  SigfedStreamError,
+  type AlertEvent,
+  type AlertEventType,
+  type AlertEventsOptions,
+  type AlertStreamEndCode,
+  type ReconnectInfo,
+  type StreamTokenSource,
+} from './client/alert-events.js';
 export { CsvSyntaxError, parseCsv, type CsvRecord } from './client/csv.js';
 export {
   SigfedApiError,

@@ -5,11 +5,11 @@ import { describe, expect, it } from 'vitest';
 // The SDK runs on members' machines and is published on its own, so it may depend on node:
 // built-ins and its declared packages only, never on NestJS or the rest of the monorepo. The
 // canonicalization core stays on ipaddr.js alone; only the API client (client/) may use jose
-// (client assertions) and standardwebhooks (webhook verification).
+// (client assertions), standardwebhooks (webhook verification), graphql-ws and ws (alert events).
 const SRC = fileURLToPath(new URL('.', import.meta.url));
 const CORE_ALLOWED = /^(?:node:[a-z_/]+|ipaddr\.js|\.\/[a-z0-9-]+\.js)$/;
 const INDEX_ALLOWED = /^(?:\.\/(?:client\/)?[a-z0-9-]+\.js)$/;
-const CLIENT_ALLOWED = /^(?:node:[a-z_/]+|jose|standardwebhooks|\.\.?\/[a-z0-9-]+\.js)$/;
+const CLIENT_ALLOWED = /^(?:node:[a-z_/]+|jose|standardwebhooks|graphql-ws\/client|\.\.?\/[a-z0-9-]+\.js)$/;
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s(?:[^;'"]*?\sfrom\s*)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 const sourcesIn = (dir: string) => readdirSync(`${SRC}/${dir}`).filter((name) => name.endsWith('.ts') && !name.endsWith('.spec.ts'));
@@ -23,7 +23,7 @@ describe('package boundary', () => {
     if (name !== 'index.ts') expect(specifiers).not.toContain('./index.js');
   });
 
-  it.each(sourcesIn('client'))('client/%s imports only node built-ins, jose, standardwebhooks and SDK files', (name) => {
+  it.each(sourcesIn('client'))('client/%s imports only node built-ins, jose, standardwebhooks, graphql-ws and SDK files', (name) => {
     const specifiers = specifiersOf(`client/${name}`);
     for (const specifier of specifiers) expect(specifier).toMatch(CLIENT_ALLOWED);
     expect(specifiers).not.toContain('../index.js');
@@ -34,10 +34,10 @@ describe('package boundary', () => {
     expect(folders.map((entry) => entry.name)).toEqual(['client']);
   });
 
-  it('declares exactly ipaddr.js, jose and standardwebhooks as its runtime dependencies', () => {
+  it('declares exactly graphql-ws, ipaddr.js, jose, standardwebhooks and ws as its runtime dependencies', () => {
     const manifest = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as {
       dependencies?: Record<string, string>;
     };
-    expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual(['ipaddr.js', 'jose', 'standardwebhooks']);
+    expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual(['graphql-ws', 'ipaddr.js', 'jose', 'standardwebhooks', 'ws']);
   });
 });

@@ -20,6 +20,7 @@ import {
   type SubmissionResult,
 } from './operations.js';
 import { retryDelay, retryPolicy, type RetryPolicy } from './retry.js';
+import { AlertEventStream, type AlertEventsOptions } from './alert-events.js';
 import { AccessTokenSource, ClientAssertionSigner } from './token.js';
 import { verifyWebhook, type WebhookEvent, type WebhookHeaders } from './webhook.js';
 
@@ -233,6 +234,17 @@ export class SigfedClient {
       // Without a cursor the next request would start over and loop forever.
       if (after === null || after === undefined) throw new SigfedApiError('the server reported another page of alerts without an endCursor');
     }
+  }
+
+  /**
+   * The member's alert events, live, over graphql-ws: kept open across token
+   * expiry and dropped connections (it reconnects with a fresh token and
+   * resumes after the last event delivered, so nothing is lost or repeated
+   * within the server's retention). Iterate with `for await`.
+   */
+  alertEvents(options: AlertEventsOptions = {}): AlertEventStream {
+    const url = `${this.baseUrl.replace(/^http/, 'ws')}/graphql`;
+    return new AlertEventStream(url, { get: () => this.tokens.get(), invalidate: (token) => this.tokens.invalidate(token) }, options);
   }
 
   /** Verifies a webhook delivery; the same as the exported `verifyWebhook`. */
