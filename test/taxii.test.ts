@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectPg } from '@app/database';
+import { connectPg, PrismaService, type IndicatorType } from '@app/database';
+import { IndicatorsService } from '@app/indicators';
 import { TestContext, type TestMember } from './support/context.js';
+import { startWorker, testToken } from './support/webhooks.js';
+import { outboxDrained } from './support/wait.js';
 
 const TAXII = 'application/taxii+json;version=2.1';
 const ROOT = '/taxii2/api/';
@@ -249,6 +253,34 @@ describe('TAXII 2.1 over the member’s alerts', () => {
     const rest = (await taxii(`${ALERTS}objects/?limit=5000&next=${env.next}`, tokenC)).body as Envelope;
     expect(rest.objects).toHaveLength(2 + 340 * 3 - 1000);
     expect(rest.more).toBe(false);
+  });
+
+  it('serves other holders that disclosed their names as identities, once, where the sightings were seen', async () => {
+    const worker = await startWorker();
+    try {
+      const mine = await ctx.newMember();
+      const other = await ctx.newMember({ name: 'Lab Disclosed' });
+      const tokens = [testToken('d1'), testToken('d2'), testToken('d3')];
+      const submit = (member: TestMember, extra: object) =>
+        ctx.app.get(IndicatorsService).submit(member.id, {
+          idempotencyKey: randomUUID(),
+          indicators: tokens.map((token) => ({ type: 'ACCOUNT_SIGNAL' as IndicatorType, keyEpoch: '2026-q4', token, ...extra })),
+        });
+      await submit(mine, { externalRef: 'mine-1' });
+      await submit(other, { discloseIdentity: true, externalRef: 'theirs-1' });
+      await outboxDrained(ctx.app.get(PrismaService));
+      const { objects } = await pageAll(await mine.token(), 100);
+      const holders = objects.filter((o) => o.type === 'identity' && o.name === 'Lab Disclosed');
+      expect(holders).toHaveLength(1);
+      const sightings = objects.filter((o) => o.type === 'sighting');
+      expect(sightings).toHaveLength(3);
+      for (const s of sightings) expect(s.where_sighted_refs).toContain(holders[0].id);
+      const text = JSON.stringify(objects);
+      expect(text).toContain('mine-1');
+      expect(text).not.toContain('theirs-1');
+    } finally {
+      await worker.close();
+    }
   });
 
   it('charges each request to the member’s rate-limit budget by its limit, and refuses with 429 when spent', async () => {

@@ -113,9 +113,13 @@ export class TaxiiFeedService {
   /**
    * Upserts objects with date_added values after the collection's last, in
    * order, one millisecond apart (the precision they are shown with). An
-   * object whose content did not change keeps its row and its date_added.
+   * object whose content did not change keeps its row and its date_added;
+   * one that comes twice is stored once, where it first comes.
    */
-  private async store(db: SqlClient, memberId: string, collection: string, items: SourcedObject[]): Promise<void> {
+  private async store(db: SqlClient, memberId: string, collection: string, all: SourcedObject[]): Promise<void> {
+    // One row per object: a disclosed holder's identity comes with each of its alerts.
+    const seen = new Set<string>();
+    const items = all.filter((i) => !seen.has(i.object.id) && seen.add(i.object.id));
     if (items.length === 0) return;
     await db.query(
       `WITH base AS (
