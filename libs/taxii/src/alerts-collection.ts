@@ -25,18 +25,13 @@ export interface CollectionSource {
   changed(db: SqlClient, memberId: string, collection: string, max: number): Promise<SourcedObject[]>;
 }
 
-/**
- * Alerts whose current version the member's `alerts` collection does not
- * hold yet (by its indicator), oldest first.
- */
-const PENDING_ALERTS = `
-  SELECT a.id FROM alerts a
-   WHERE a.member_id = $1::uuid
-     AND NOT EXISTS (SELECT 1 FROM taxii_objects t
-                      WHERE t.member_id = $1::uuid AND t.collection = $2 AND t.alert_id = a.id
-                        AND t.type = 'indicator' AND t.alert_version = a.version)
-   ORDER BY a.created_at, a.id
-   LIMIT $3`;
+/** The alert version each of the member's indicators in the collection was made from. */
+const HELD_VERSIONS = `
+  SELECT alert_id AS "alertId", alert_version AS "alertVersion" FROM taxii_objects
+   WHERE member_id = $1::uuid AND collection = $2 AND type = 'indicator'`;
+
+/** The member's alerts and their versions, oldest first. */
+const ALERT_VERSIONS = `SELECT id, version FROM alerts WHERE member_id = $1::uuid ORDER BY created_at, id`;
 
 /** The member's alerts as STIX: read through AlertsService, so the objects show exactly what the alert shows. */
 @Injectable()
@@ -53,12 +48,21 @@ export class AlertsCollection implements CollectionSource {
   }
 
   async changed(db: SqlClient, memberId: string, collection: string, max: number): Promise<SourcedObject[]> {
-    const { rows } = await db.query<{ id: string }>(prepared(PENDING_ALERTS, [memberId, collection, max]));
-    if (rows.length === 0) return [];
+    // Compared here rather than by an anti-join in SQL: on a young table without statistics the planner
+    // looped over every stored object for each alert (0.7 s for 2,000 alerts); two index scans stay linear.
+    const held = new Map(
+      (await db.query<{ alertId: string; alertVersion: number }>(prepared(HELD_VERSIONS, [memberId, collection]))).rows.map((r) => [
+        r.alertId,
+        r.alertVersion,
+      ]),
+    );
+    const { rows } = await db.query<{ id: string; version: number }>(prepared(ALERT_VERSIONS, [memberId]));
+    const pending = rows.filter((r) => held.get(r.id) !== r.version).slice(0, max);
+    if (pending.length === 0) return [];
     const alerts = await this.alerts.readMany(
       db,
       memberId,
-      rows.map((r) => r.id),
+      pending.map((r) => r.id),
     );
     alerts.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
     return alerts.flatMap((alert) =>
