@@ -14,7 +14,7 @@ import { startWorker } from './support/webhooks.js';
  */
 
 /** The member-owned tables RLS guards (matches: a member sees one only through its own alert on it). */
-const GUARDED = ['indicators', 'submissions', 'alerts', 'matches', 'webhook_endpoints', 'webhook_deliveries', 'webhook_delivery_attempts'];
+const GUARDED = ['indicators', 'submissions', 'alerts', 'taxii_objects', 'matches', 'webhook_endpoints', 'webhook_deliveries', 'webhook_delivery_attempts'];
 
 /**
  * Tables with a member_id column that RLS deliberately leaves open to the API's role, and why:
@@ -61,7 +61,7 @@ describe('row-level security', () => {
     return [...new Set(rows.map((r) => r.member_id))];
   };
 
-  /** Stores, as the owner, one of everything for `member`: two indicators, a submission, an alert on `matchId`, an endpoint, a delivery and its attempt. */
+  /** Stores, as the owner, one of everything for `member`: two indicators, a submission, an alert on `matchId`, its TAXII object, an endpoint, a delivery and its attempt. */
   async function seed(member: TestMember, matchId: string, token: Buffer, disclose: boolean): Promise<Fixture> {
     const db = ctx.db;
     const submissionId = randomUUID();
@@ -82,6 +82,8 @@ describe('row-level security', () => {
       INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, body, status)
       VALUES (${endpointId}::uuid, ${`msg_${randomUUID()}`}, 'alert.created', '{}', 'SUCCEEDED') RETURNING id`;
     await db.$executeRaw`INSERT INTO webhook_delivery_attempts (delivery_id, status_code, latency_ms) VALUES (${deliveryId}::uuid, 204, 12)`;
+    await db.$executeRaw`INSERT INTO taxii_objects (member_id, collection, object_id, type, version, date_added, alert_id, object)
+                         VALUES (${member.id}::uuid, 'alerts', ${`indicator--${randomUUID()}`}, 'indicator', now(), now(), ${alertId}::uuid, '{}')`;
     return { member, token, matchId, alertId, endpointId, deliveryId };
   }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
@@ -45,8 +45,8 @@ describe('two labs, the CLI alone', () => {
     await ctx?.close();
   });
 
-  // Nine CLI processes one after another: 15-25 s alone, more while the suite runs two files at once.
-  it('onboards, submits and shows each lab only the alerts for the values they share', { timeout: 90_000 }, async () => {
+  // Ten CLI processes one after another: 15-25 s alone, more while the suite runs two files at once.
+  it('onboards, submits and shows each lab only the alerts for the values they share', { timeout: 120_000 }, async () => {
     const admin = join(dir, 'admin.json');
     await cli('bootstrap-admin', '--name', 'Federation operator', '--out', admin);
 
@@ -105,5 +105,17 @@ describe('two labs, the CLI alone', () => {
     expect(b.map((x) => x.externalRef).sort()).toEqual(['case-B-1', 'case-B-2', 'case-B-2']);
     expect(a.every((x) => x.otherHolderCount === 1 && x.disclosedHolders.length === 0)).toBe(true);
     expect(b.every((x) => x.disclosedHolders.join() === 'Lab A')).toBe(true);
+
+    // The same alerts as a STIX bundle for offline import (docs/stix-taxii.md).
+    const bundleFile = join(dir, 'lab-b.stix.json');
+    await cli('alerts', '--credentials', labB, '--format', 'stix', '--out', bundleFile);
+    type Stix = { type: string; id: string; pattern?: string; name?: string; external_references?: { external_id: string }[] };
+    const bundle = JSON.parse(readFileSync(bundleFile, 'utf8')) as { type: string; objects: Stix[] };
+    expect(bundle.type).toBe('bundle');
+    const indicators = bundle.objects.filter((o) => o.type === 'indicator');
+    expect(indicators.map((o) => /token = '([0-9a-f]{64})'/.exec(o.pattern!)![1]).sort()).toEqual(shared);
+    expect(indicators.flatMap((o) => o.external_references!.map((r) => r.external_id)).sort()).toEqual(['case-B-1', 'case-B-2', 'case-B-2']);
+    expect(bundle.objects.filter((o) => o.type === 'identity').map((o) => o.name).sort()).toEqual(['Lab A', 'Sigfed federation']);
+    expect(JSON.stringify(bundle)).not.toMatch(/case-A|file:hashes|ipv4-addr/);
   });
 });

@@ -12,6 +12,7 @@ import { AlertsModule } from '@app/alerts';
 import { IndicatorsModule } from '@app/indicators';
 import { RateLimitModule } from '@app/rate-limit';
 import { CoreModule } from '@app/runtime';
+import { TaxiiModule } from '@app/taxii';
 import { WebhooksModule } from '@app/webhooks';
 import { graphqlOptions } from './graphql.config.js';
 import { ServerInfoResolver } from './server-info/server-info.resolver.js';
@@ -38,6 +39,7 @@ export class ApiModule {
         AlertsModule,
         WebhooksModule,
         AlertStreamModule,
+        TaxiiModule,
       ],
       providers: [
         ServerInfoResolver,

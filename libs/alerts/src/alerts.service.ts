@@ -121,12 +121,18 @@ export class AlertsService {
 
   /** Several of the member's alerts in one query (webhook fan-out); ids that are not the member's own are left out. */
   async getMany(memberId: string, ids: readonly string[]): Promise<Alert[]> {
+    if (!ids.some((id) => UUID.test(id))) return [];
+    return this.prisma.sqlAsMember(memberId, (db) => this.readMany(db, memberId, ids), { readOnly: true });
+  }
+
+  /**
+   * `getMany` inside a transaction the caller already scoped to the member
+   * (`sqlAsMember`), for readers that write in the same transaction (TAXII).
+   */
+  async readMany(db: SqlClient, memberId: string, ids: readonly string[]): Promise<Alert[]> {
     const valid = ids.filter((id) => UUID.test(id));
     if (valid.length === 0) return [];
-    const rows = await this.prisma.sqlAsMember(memberId, async (db) => (await db.query<AlertRow>(prepared(MANY, [memberId, valid]))).rows, {
-      readOnly: true,
-    });
-    return rows.map(toAlert);
+    return (await db.query<AlertRow>(prepared(MANY, [memberId, valid]))).rows.map(toAlert);
   }
 
   /** Records the member's verdict and note on its own alert. */

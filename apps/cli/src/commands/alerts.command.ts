@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { isIndicatorType, SigfedClient, type Alert, type AlertFilter } from '@app/sdk';
+import { alertObjects, bundleOf, sharedObjects, type StixObject } from '@app/taxii';
 import { CliFailure, reportFailures } from './hash.command.js';
 import { loadCredentials } from './submit.command.js';
 
@@ -11,6 +14,25 @@ interface AlertsOptions {
   since?: string;
   limit: string;
   json?: boolean;
+  format?: string;
+  out?: string;
+}
+
+/** A STIX 2.1 bundle of the alerts, as the TAXII collection serves them (docs/stix-taxii.md). */
+export function stixBundle(alerts: readonly Alert[]): ReturnType<typeof bundleOf> {
+  const objects = new Map<string, StixObject>(sharedObjects().map((o) => [o.id, o]));
+  for (const a of alerts) {
+    const facts = {
+      ...a,
+      disclosedHolders: [...a.disclosedHolders],
+      firstSeenAt: new Date(a.firstSeenAt),
+      lastSeenAt: new Date(a.lastSeenAt),
+      createdAt: new Date(a.createdAt),
+      updatedAt: new Date(a.updatedAt),
+    };
+    for (const o of alertObjects(facts)) objects.set(o.id, o);
+  }
+  return bundleOf(randomUUID(), [...objects.values()]);
 }
 
 function row(a: Alert): string {
@@ -38,7 +60,9 @@ export function registerAlerts(program: Command): void {
     .option('--type <type>', 'only this indicator type')
     .option('--since <iso-time>', 'only alerts created or changed since then')
     .option('--limit <n>', 'at most this many', '100')
-    .option('--json', 'one JSON object per line')
+    .option('--json', 'one JSON object per line (same as --format json)')
+    .option('--format <format>', 'table, json (one object per line) or stix (a STIX 2.1 bundle for offline import)', 'table')
+    .option('--out <path>', 'write to this file instead of standard output')
     .action((options: AlertsOptions) =>
       reportFailures('alerts', async () => {
         if (!options.credentials) throw new CliFailure('--credentials <path> (or SIGFED_CREDENTIALS) is required');
@@ -57,13 +81,21 @@ export function registerAlerts(program: Command): void {
         }
         const limit = Number(options.limit);
         if (!Number.isInteger(limit) || limit < 1) throw new CliFailure('--limit must be a positive whole number');
+        const format = options.json ? 'json' : (options.format ?? 'table');
+        if (!['table', 'json', 'stix'].includes(format)) throw new CliFailure('--format must be table, json or stix');
         const client = SigfedClient.fromCredentials(loadCredentials(options.credentials), { baseUrl: options.server });
-        let shown = 0;
+        const alerts: Alert[] = [];
         for await (const alert of client.alerts({ filter, pageSize: Math.min(limit, 100) })) {
-          console.log(options.json ? JSON.stringify(alert) : row(alert));
-          if (++shown >= limit) break;
+          alerts.push(alert);
+          if (alerts.length >= limit) break;
         }
-        if (!options.json) process.stderr.write(`${shown} alert(s)\n`);
+        const text =
+          format === 'stix'
+            ? `${JSON.stringify(stixBundle(alerts), null, 2)}\n`
+            : alerts.map((a) => `${format === 'json' ? JSON.stringify(a) : row(a)}\n`).join('');
+        if (options.out) writeFileSync(options.out, text);
+        else process.stdout.write(text);
+        if (format !== 'json') process.stderr.write(`${alerts.length} alert(s)\n`);
       }),
     );
 }
