@@ -1,13 +1,14 @@
 // Public face of @sigfed/sdk. Everything here is framework-free so members can run it on their
 // side without the server's dependencies: canonicalization needs node:crypto and ipaddr.js only,
-// the API client (./client) adds jose and standardwebhooks.
+// the two-key scheme @noble/curves, the API client (./client) adds jose and standardwebhooks.
 export { ACCOUNT_SIGNAL_MAX_CODE_POINTS, canonicalizeAccountSignal } from './account-signal.js';
-export { CanonicalizationError, FederationKeyError, type CanonicalizationRule } from './errors.js';
+export { CanonicalizationError, FederationKeyError, OprfVerificationError, type CanonicalizationRule } from './errors.js';
 export {
   FEDERATION_KEY_MIN_BYTES,
   KEY_EPOCH_PATTERN,
   TEST_FEDERATION_KEY_HEX,
   TOKEN_PATTERN,
+  deriveHmac,
   deriveToken,
   isValidKeyEpoch,
   isValidToken,
@@ -23,6 +24,25 @@ export {
   canonicalizeIpRange,
 } from './ip-range.js';
 export { canonicalizePaymentCard, isLuhnValid, parsePaymentInput } from './payment.js';
+export {
+  BlindedTokens,
+  OPRF_ELEMENT_BYTES,
+  OPRF_INPUT_BYTES,
+  OPRF_PROOF_BYTES,
+  TWO_KEY_MODE,
+  TWO_KEY_SUITE,
+  blindPoprf,
+  blindTokens,
+  finalizeTokens,
+  fixedScalars,
+  fromBase64Url,
+  parseOprfPublicKey,
+  toBase64Url,
+  tokenOfOutput,
+  twoKeyInfo,
+  type BlindEvaluation,
+  type RandomBytes,
+} from './two-key.js';
 export { PROMPT_PLACEHOLDERS, PROMPT_TEMPLATE_MAX_CODE_POINTS, canonicalizePromptTemplate } from './prompt-template.js';
 export {
   CANONICAL_PREFIXES,
