@@ -67,9 +67,12 @@ export {
 export { parseCredentials, type SigfedCredentials } from './client/credentials.js';
 export { CsvSyntaxError, parseCsv, type CsvRecord } from './client/csv.js';
 export {
+  OprfKeyMismatchError,
+  OprfKeyNotPinnedError,
   SigfedApiError,
   SigfedNetworkError,
   SigfedSubmitError,
+  TokenCacheError,
   type GraphQLErrorItem,
   type SubmitTotals,
 } from './client/errors.js';
@@ -78,6 +81,8 @@ export type { FetchLike } from './client/http.js';
 export { INDICATOR_CSV_COLUMNS, readIndicatorCsv, type IndicatorCsv } from './client/indicator-csv.js';
 export {
   ALERTS,
+  EVALUATE_BLINDED,
+  OPRF_KEYS,
   RETRACT_INDICATORS,
   SERVER_INFO,
   SUBMIT_INDICATORS,
@@ -85,7 +90,11 @@ export {
   type AlertFilter,
   type AlertStatus,
   type Connection,
+  type EvaluateBlindedInput,
+  type EvaluateBlindedResult,
   type IndicatorInput,
+  type OprfKey,
+  type OprfKeyStatus,
   type RetractIndicatorsInput,
   type ServerInfo,
   type SubmissionResult,
@@ -101,4 +110,13 @@ export {
   type SubmitOptions,
   type SubmitProgress,
 } from './client/sigfed-client.js';
+export { FileTokenCache, MemoryTokenCache, TOKEN_CACHE_HEADER, type TwoKeyTokenCache } from './client/token-cache.js';
+export {
+  MAX_EVALUATE_BATCH,
+  TokenDeriver,
+  TwoKeyTokens,
+  type KeyEpochScheme,
+  type TwoKeyStats,
+  type TwoKeyTokensOptions,
+} from './client/two-key-tokens.js';
 export { WebhookVerificationError, verifyWebhook, type WebhookEvent, type WebhookHeaders } from './client/webhook.js';

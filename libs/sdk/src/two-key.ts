@@ -21,7 +21,7 @@ export const OPRF_PROOF_BYTES = 64;
 export const OPRF_INPUT_BYTES = 32;
 
 /** A source of random bytes, as RFC 9497's RandomScalar consumes them (tests pass fixed bytes). */
-export type RandomBytes = (length: number) => Uint8Array;
+export type RandomBytes = (length?: number) => Uint8Array<ArrayBuffer>;
 
 /** The server's answer to one `evaluateBlinded` call. */
 export interface BlindEvaluation {
@@ -74,12 +74,13 @@ export function parseOprfPublicKey(text: string): Uint8Array {
 }
 
 // Computing the POPRF's tweak costs a scalar multiplication: once per info string.
-const suites = new Map<string, ReturnType<typeof ristretto255_oprf.poprf>>();
-function suiteFor(info: Uint8Array): ReturnType<typeof ristretto255_oprf.poprf> {
+const newSuite = (info: Uint8Array) => ristretto255_oprf.poprf(info);
+const suites = new Map<string, ReturnType<typeof newSuite>>();
+function suiteFor(info: Uint8Array): ReturnType<typeof newSuite> {
   const id = Buffer.from(info).toString('hex');
   let suite = suites.get(id);
   if (suite === undefined) {
-    suite = ristretto255_oprf.poprf(info);
+    suite = newSuite(info);
     suites.set(id, suite);
   }
   return suite;
