@@ -71,6 +71,14 @@ export interface AppConfig {
     submissionMemberConcurrency: number;
   };
   probing: { minIndicators: number; minNewShare: number; windowHours: number; throttledQuotaPerHour: number };
+  oprf: {
+    threads: number;
+    maxElementsPerCall: number;
+    evaluationsPerHour: number;
+    /** Hourly evaluation budgets of single indicator types, within evaluationsPerHour. */
+    evaluationsPerHourByType: Partial<Record<'IP_RANGE' | 'PAYMENT_FINGERPRINT' | 'PROMPT_TEMPLATE' | 'ACCOUNT_SIGNAL', number>>;
+    retiringDays: number;
+  };
   auth: {
     accessTokenTtlSeconds: number;
     /** SIGFED_MASTER_KEY as given (base64url); undefined means <dataDir>/master.key. */
@@ -215,6 +223,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       minNewShare: vars.PROBING_MIN_NEW_SHARE,
       windowHours: vars.PROBING_WINDOW_HOURS,
       throttledQuotaPerHour: vars.PROBING_THROTTLED_QUOTA_PER_HOUR,
+    },
+    oprf: {
+      threads: vars.OPRF_EVALUATION_THREADS,
+      maxElementsPerCall: vars.OPRF_MAX_ELEMENTS_PER_CALL,
+      evaluationsPerHour: vars.OPRF_EVALUATIONS_PER_HOUR,
+      evaluationsPerHourByType: { IP_RANGE: vars.OPRF_EVALUATIONS_PER_HOUR_IP_RANGE },
+      retiringDays: vars.KEY_EPOCH_RETIRING_DAYS,
     },
     correlation: {
       minMembers: vars.MATCH_MIN_MEMBERS,

@@ -7,6 +7,7 @@ export type {
   AuditEvent,
   Indicator,
   Invitation,
+  KeyEpoch,
   Match,
   Member,
   MemberKey,

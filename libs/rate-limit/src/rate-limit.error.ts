@@ -12,6 +12,8 @@ export enum RateLimitErrorCode {
   ConcurrentSubmissions = 'TOO_MANY_CONCURRENT_SUBMISSIONS',
   /** The member was throttled for probing; PROBING_THROTTLED_QUOTA_PER_HOUR applies until an admin lifts it. */
   ProbingThrottled = 'PROBING_THROTTLED',
+  /** The member's OPRF evaluations for the current hour (OPRF_EVALUATIONS_PER_HOUR, per type OPRF_EVALUATIONS_PER_HOUR_IP_RANGE). */
+  EvaluationQuota = 'OPRF_EVALUATION_QUOTA_EXCEEDED',
 }
 
 /** A refusal because a budget is spent; nothing was done. `details` say the limit and when it resets. */
@@ -23,6 +25,7 @@ export class RateLimitError extends DomainError<RateLimitErrorCode> {
       case RateLimitErrorCode.TestWebhooks:
       case RateLimitErrorCode.ConcurrentSubmissions:
       case RateLimitErrorCode.ProbingThrottled:
+      case RateLimitErrorCode.EvaluationQuota:
         return 'RATE_LIMITED';
       default:
         return assertUnreachable(this.code);
