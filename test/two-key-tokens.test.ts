@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
@@ -22,9 +22,11 @@ import {
 import { createKeyEpoch } from '../apps/cli/src/commands/key-epochs.command.js';
 import { WorkerModule } from '../apps/worker/src/worker.module.js';
 import { TestContext, type TestMember } from './support/context.js';
+import { childEnv, distEntry, runNode } from './support/processes.js';
 import { outboxDrained, until } from './support/wait.js';
 
 const KEY = TEST_FEDERATION_KEY_HEX;
+const CLI = distEntry('apps/cli/src/main.js');
 const TWO_KEY = '2027-q1';
 const HMAC = '2026-q4';
 const DAY = 86_400_000;
@@ -163,4 +165,47 @@ describe('two-key tokens end to end (SDK against the server)', () => {
     expect(elapsedMs).toBeLessThan(250);
     expect(fromTwoKey).toEqual([]);
   });
+
+  it('CLI: hash --epoch and submit use the two-key path, pin from the file or the flag, and reuse the cache', async () => {
+    const member = await ctx.newMember();
+    const credentials = join(dir, 'cli-member.json');
+    const write = (pins?: Record<string, string>) =>
+      writeFileSync(credentials, JSON.stringify({ clientId: member.clientId, privateJwk: member.privateJwk, issuer: ctx.issuer, oprfPublicKeys: pins }), { mode: 0o600 });
+    const env = childEnv({ SIGFED_FEDERATION_KEY: KEY });
+    const sdk = memberSdk(ctx, member, { [TWO_KEY]: publicKey });
+    const expected = await sdk.deriver.hashIndicator(TWO_KEY, 'IP_RANGE', '192.0.2.0/24');
+
+    write({ [TWO_KEY]: publicKey });
+    const hashed = await runNode(CLI, ['hash', '--epoch', TWO_KEY, '--credentials', credentials, 'IP_RANGE', '192.0.2.0/24'], env);
+    expect({ code: hashed.code, stderr: hashed.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(hashed.stdout).toBe(`${expected[0].token}  ip4-block\n`);
+    expect(statSync(`${credentials}.oprf-cache`).mode & 0o777).toBe(0o600);
+
+    const noCredentials = await runNode(CLI, ['hash', '--epoch', TWO_KEY, 'IP_RANGE', '192.0.2.0/24'], env);
+    expect(noCredentials.code).toBe(1);
+    expect(noCredentials.stderr).toMatch(/^sigfed hash: --epoch needs --credentials <path>/);
+
+    write();
+    const wrongPin = 'xke-84SXvG7Ad8Iq9ltpbvpDv_O0oZdaPo4KHFp51jE';
+    const refused = await runNode(CLI, ['hash', '--epoch', TWO_KEY, '--credentials', credentials, '--oprf-public-key', `${TWO_KEY}=${wrongPin}`, 'IP_RANGE', '192.0.2.0/24'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(`sigfed hash: key epoch ${TWO_KEY}: the server's OPRF public key ${publicKey.slice(0, 8)}… is not the pinned ${wrongPin.slice(0, 8)}…; refusing to evaluate (check the key you pinned with the federation operator)\n`);
+    const unpinned = await runNode(CLI, ['hash', '--epoch', TWO_KEY, '--credentials', credentials, 'IP_RANGE', '192.0.2.0/24'], env);
+    expect(unpinned.stderr).toMatch(new RegExp(`^sigfed hash: key epoch ${TWO_KEY} is TWO_KEY but no public key is pinned for it`));
+
+    const csv = join(dir, 'two-key.csv');
+    writeFileSync(csv, 'type,value\nIP_RANGE,192.0.2.0/23\nACCOUNT_SIGNAL,device:cli-two-key\n');
+    const cache = join(dir, 'cli.oprf-cache');
+    const submit = () =>
+      runNode(CLI, ['submit', '--file', csv, '--epoch', TWO_KEY, '--credentials', credentials, '--oprf-public-key', `${TWO_KEY}=${publicKey}`, '--oprf-cache', cache], env);
+    const first = await submit();
+    expect({ code: first.code, stderr: first.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(first.stdout).toMatch(/^evaluated\s+3$/m);
+    expect(first.stdout).toMatch(/^accepted\s+3$/m);
+    const second = await submit();
+    expect(second.stdout).toMatch(/^evaluated\s+0$/m);
+    expect(second.stdout).toMatch(/^from cache\s+3$/m);
+    expect(second.stdout).toMatch(/^duplicates\s+3$/m);
+    expect(readFileSync(cache, 'utf8').split('\n').filter((line) => line.startsWith('tok '))).toHaveLength(3);
+  }, 120_000); // six CLI processes, each a fresh Node start
 });
