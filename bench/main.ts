@@ -29,6 +29,7 @@ import { measureReads } from './reads.js';
 import { buildRows, MB, renderReport, type BenchReport, type LevelResult } from './report.js';
 import { fmt, parseSize, sizeLabel } from './stats.js';
 import { INGEST_MIX, LATENCY_MIX, WorkloadPlanner } from './workload.js';
+import { describeTwoKey, measureTwoKey } from './two-key.js';
 import { startAlertObserver, BENCH_SERVER_ENV } from './webhooks.js';
 
 /** How big each phase is: batches per submitting member, per batch size. */
@@ -92,9 +93,9 @@ function parseArgs(argv: string[]) {
     }, 1)
     .option('--database-url <url>', 'the bench database (dropped and recreated; its name must contain "bench")', 'postgresql://postgres@127.0.0.1:5432/sigfed_bench')
     .option('--redis-url <url>', 'Redis (the bench uses the database name as its key prefix, _ as -: sigfed-bench)', 'redis://127.0.0.1:6379')
-    .option('--phases <list>', 'which measurements to run: ingest,latency,reads (default: all)', (v) => {
+    .option('--phases <list>', 'which measurements to run: ingest,latency,reads,two-key (default: all)', (v) => {
       const phases = v.split(',').map((x) => x.trim());
-      for (const x of phases) if (!['ingest', 'latency', 'reads'].includes(x)) throw new InvalidArgumentError(`unknown phase ${x}`);
+      for (const x of phases) if (!['ingest', 'latency', 'reads', 'two-key'].includes(x)) throw new InvalidArgumentError(`unknown phase ${x}`);
       return phases;
     })
     .option('--partitions <n>', 'also run the baseline against a copy of the table hash-partitioned by token into n partitions (docs/scaling.md)', (v) => {
@@ -364,6 +365,19 @@ async function main(): Promise<void> {
       levels.push(result);
     }
 
+    let twoKey: BenchReport['twoKey'];
+    if (wants('two-key')) {
+      const values = p.mode === 'quick' ? 2_000 : 10_000;
+      console.log(`\nTwo-key tokens: ${fmt(values)} new values through the SDK under an HMAC and a TWO_KEY epoch (${sizeLabel(p.levels.at(-1)!)} stored)`);
+      try {
+        twoKey = await measureTwoKey(fleet, members[0], runDir, values);
+        for (const line of describeTwoKey(twoKey)) console.log(line);
+      } catch (error) {
+        failures.push(`two-key: ${(error as Error).message}`);
+        console.log(`    FAILED: ${(error as Error).message}`);
+      }
+    }
+
     const costGrowth: BenchReport['costGrowth'] = [];
     const from = levels.find((l) => l.stored === 1_000_000);
     const to = levels.find((l) => l.stored === 10_000_000);
@@ -411,6 +425,7 @@ async function main(): Promise<void> {
       levels,
       latency,
       costGrowth,
+      twoKey,
       rss,
     } satisfies Omit<BenchReport, 'rows' | 'correct' | 'seconds' | 'failures'>;
     report = {

@@ -1,3 +1,4 @@
+import { describeTwoKey, type TwoKeyBenchResult } from './two-key.js';
 import type { IngestResult } from './ingest.js';
 import type { LatencyResult } from './latency.js';
 import type { ReadsResult } from './reads.js';
@@ -37,6 +38,8 @@ export interface BenchReport {
   latency: (LatencyResult & { stored: number })[];
   costGrowth?: { from: number; to: number; batchSize: number; server: number; baseline: number; partitioned?: number }[];
   rss: { process: string; idleBytes: number; peakSampledBytes: number; hwmBytes: number }[];
+  /** End-to-end submission through the SDK under an HMAC and a TWO_KEY epoch (phase two-key). */
+  twoKey?: TwoKeyBenchResult;
   rows: Row[];
   /** Phases that failed (their figures are missing), with the reason. */
   failures: string[];
@@ -258,6 +261,10 @@ export function renderReport(report: BenchReport): string {
   lines.push(line(header));
   lines.push(keys.map((k) => '-'.repeat(width[k])).join('  '));
   for (const r of report.rows) lines.push(line(r));
+  if (report.twoKey) {
+    lines.push('', `Two-key tokens (${fmt(report.twoKey.values)} ACCOUNT_SIGNAL values through the SDK, hashing to acknowledged submission):`);
+    lines.push(...describeTwoKey(report.twoKey));
+  }
   lines.push('');
   lines.push('What the figures mean:');
   lines.push('- Ingest: indicators per second from the first submitIndicators request to the last alert row written (server), or from the');
