@@ -30,7 +30,7 @@ interface Problem {
   rule: string;
   message: string;
 }
-const problemsOf = (res: GqlResponse) => (res.errors?.[0].extensions?.problems ?? []) as Problem[];
+const problemsOf = (res: GqlResponse<unknown>) => (res.errors?.[0].extensions?.problems ?? []) as Problem[];
 
 /**
  * The member's side of the POPRF, straight from the library: blind each
