@@ -155,7 +155,8 @@ describe('two-key epochs: oprfKeys and evaluateBlinded', () => {
     const single = await twoKeyTokens(ctx, token, '2027-q1', active.publicKey, 'PAYMENT_FINGERPRINT', [hmacs[200]]);
     expect(single.tokens[0]).toBe(tokens[200]);
     expect(bytes(res.data!.evaluateBlinded.proof)).toHaveLength(64);
-    expect(res.extensions?.cost).toBeGreaterThanOrEqual(256);
+    // One point per element, plus the field and its three selected fields.
+    expect(res.extensions?.cost).toBe(256 + 1 + 3);
 
     // The proof covers every pair: another proof (of another batch) does not verify these elements.
     const poprf = ristretto255_oprf.poprf(info('PAYMENT_FINGERPRINT', '2027-q1'));
