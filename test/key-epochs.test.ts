@@ -257,7 +257,7 @@ describe('evaluation budgets', () => {
   let publicKey: string;
 
   beforeAll(async () => {
-    ctx = await TestContext.start({ ...SLOW_CLIENT, OPRF_EVALUATIONS_PER_HOUR: '600', OPRF_EVALUATIONS_PER_HOUR_IP_RANGE: '300', PROBING_THROTTLED_QUOTA_PER_HOUR: '20' });
+    ctx = await TestContext.start({ ...SLOW_CLIENT, OPRF_MEMBER_CONCURRENCY: '1', OPRF_EVALUATIONS_PER_HOUR: '600', OPRF_EVALUATIONS_PER_HOUR_IP_RANGE: '300', PROBING_THROTTLED_QUOTA_PER_HOUR: '20' });
     publicKey = (await createKeyEpoch(ctx.config, { epoch: 'e1', notBefore: iso(-1), notAfter: iso(30) })).publicKey!;
   });
   afterAll(async () => ctx?.close());
@@ -301,6 +301,27 @@ describe('evaluation budgets', () => {
     expect(problemsOf(await call(token, 'IP_RANGE', bad)).map((p) => p.field)).toEqual(['input.blindedElements.250']);
     expect((await call(token, 'IP_RANGE', blinded('IP_RANGE', 256))).errors).toBeUndefined();
     expect((await call(token, 'IP_RANGE', blinded('IP_RANGE', 44))).errors).toBeUndefined();
+  });
+
+  it("refuses a member's calls beyond OPRF_MEMBER_CONCURRENCY while others of its own run", async () => {
+    const token = await (await ctx.newMember()).token();
+    const batch = blinded('ACCOUNT_SIGNAL', 100);
+    const results = await Promise.all([1, 2, 3].map(() => call(token, 'ACCOUNT_SIGNAL', batch)));
+    const refused = results.filter((r) => r.errors);
+    expect(results.length - refused.length).toBeGreaterThanOrEqual(1);
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    for (const r of refused) expect(r.errors![0].extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'TOO_MANY_CONCURRENT_EVALUATIONS', limit: 1, retryAfterSeconds: 1 });
+    // The slot is free again, and the refused calls were charged nothing: the whole budget (600) is still usable.
+    let evaluated = 100 * (results.length - refused.length);
+    for (let i = 0; i < 6; i++) {
+      const res = await call(token, 'ACCOUNT_SIGNAL', batch);
+      if (res.errors) {
+        expect(res.errors[0].extensions).toMatchObject({ reason: 'OPRF_EVALUATION_QUOTA_EXCEEDED', remaining: 0 });
+        break;
+      }
+      evaluated += 100;
+    }
+    expect(evaluated).toBe(600);
   });
 
   it('holds a member throttled for probing to the throttled quota', async () => {
