@@ -99,7 +99,8 @@ describe('two-key epochs: oprfKeys and evaluateBlinded', () => {
   let active: { publicKey: string };
 
   beforeAll(async () => {
-    ctx = await TestContext.start(SLOW_CLIENT);
+    // Six concurrent batches of one member in the latency test.
+    ctx = await TestContext.start({ ...SLOW_CLIENT, OPRF_MEMBER_CONCURRENCY: '6' });
     member = await ctx.newMember();
     token = await member.token();
     active = (await createKeyEpoch(ctx.config, { epoch: '2027-q1', notBefore: iso(-1), notAfter: iso(90) })) as { publicKey: string };
@@ -148,7 +149,7 @@ describe('two-key epochs: oprfKeys and evaluateBlinded', () => {
     expect(other.tokens[0]).not.toBe(first.tokens[0]);
   });
 
-  it('evaluates a batch of 256 in order under one proof; a tampered proof fails verification', async () => {
+  it('evaluates a batch of 256 in order under one proof, which verifies no other call's elements', async () => {
     const hmacs = Array.from({ length: 256 }, () => new Uint8Array(randomBytes(32)));
     const { tokens, res } = await twoKeyTokens(ctx, token, '2027-q1', active.publicKey, 'PAYMENT_FINGERPRINT', hmacs);
     expect(new Set(tokens).size).toBe(256);
