@@ -149,7 +149,7 @@ describe('two-key epochs: oprfKeys and evaluateBlinded', () => {
     expect(other.tokens[0]).not.toBe(first.tokens[0]);
   });
 
-  it('evaluates a batch of 256 in order under one proof, which verifies no other call's elements', async () => {
+  it("evaluates a batch of 256 in order under one proof, which verifies no other call's elements", async () => {
     const hmacs = Array.from({ length: 256 }, () => new Uint8Array(randomBytes(32)));
     const { tokens, res } = await twoKeyTokens(ctx, token, '2027-q1', active.publicKey, 'PAYMENT_FINGERPRINT', hmacs);
     expect(new Set(tokens).size).toBe(256);
