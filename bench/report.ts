@@ -1,3 +1,4 @@
+import { describeOprf, type OprfBenchResult } from './oprf.js';
 import { describeTwoKey, type TwoKeyBenchResult } from './two-key.js';
 import type { IngestResult } from './ingest.js';
 import type { LatencyResult } from './latency.js';
@@ -38,6 +39,8 @@ export interface BenchReport {
   latency: (LatencyResult & { stored: number })[];
   costGrowth?: { from: number; to: number; batchSize: number; server: number; baseline: number; partitioned?: number }[];
   rss: { process: string; idleBytes: number; peakSampledBytes: number; hwmBytes: number }[];
+  /** The OPRF phase (two-key tokens): evaluations per core through the server's pool and bare. */
+  oprf?: OprfBenchResult;
   /** End-to-end submission through the SDK under an HMAC and a TWO_KEY epoch (phase two-key). */
   twoKey?: TwoKeyBenchResult;
   rows: Row[];
@@ -283,6 +286,7 @@ export function renderReport(report: BenchReport): string {
   lines.push('- Disk: pg_total_relation_size(indicators) (heap, TOAST, all indexes) per million rows; baseline: its own table with the same shape.');
   lines.push('- 1 MB = 1,000,000 bytes.');
   lines.push('');
+  if (report.oprf) lines.push(...describeOprf(report.oprf), '');
   for (const failure of report.failures) lines.push(`FAILED: ${failure}`);
   lines.push(report.correct ? 'Correctness: every server phase stored and alerted exactly what it should (accepted, duplicates, alert rows, open matches).' : 'Correctness: SOME SERVER PHASES WERE WRONG: see "correct": false in the JSON.');
   return lines.join('\n');

@@ -74,6 +74,7 @@ export interface AppConfig {
   oprf: {
     threads: number;
     maxElementsPerCall: number;
+    memberConcurrency: number;
     evaluationsPerHour: number;
     /** Hourly evaluation budgets of single indicator types, within evaluationsPerHour. */
     evaluationsPerHourByType: Partial<Record<'IP_RANGE' | 'PAYMENT_FINGERPRINT' | 'PROMPT_TEMPLATE' | 'ACCOUNT_SIGNAL', number>>;
@@ -227,6 +228,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     oprf: {
       threads: vars.OPRF_EVALUATION_THREADS,
       maxElementsPerCall: vars.OPRF_MAX_ELEMENTS_PER_CALL,
+      memberConcurrency: vars.OPRF_MEMBER_CONCURRENCY,
       evaluationsPerHour: vars.OPRF_EVALUATIONS_PER_HOUR,
       evaluationsPerHourByType: { IP_RANGE: vars.OPRF_EVALUATIONS_PER_HOUR_IP_RANGE },
       retiringDays: vars.KEY_EPOCH_RETIRING_DAYS,

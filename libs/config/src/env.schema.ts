@@ -504,6 +504,17 @@ export class EnvironmentVariables {
   @Max(4_096)
   OPRF_MAX_ELEMENTS_PER_CALL = 256;
 
+  /**
+   * evaluateBlinded calls of one member in progress at once, across every
+   * API process: one member's batches cannot fill the evaluation queue ahead
+   * of everyone else's.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  OPRF_MEMBER_CONCURRENCY = 2;
+
   /** OPRF evaluations a member may have per hour, all types together (docs/two-key-tokens.md#budgets). */
   @Transform(toInt)
   @IsInt()

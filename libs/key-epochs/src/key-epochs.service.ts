@@ -4,6 +4,7 @@ import type { AuthenticatedMember } from '@app/auth';
 import { InputValidationError, type FieldProblem } from '@app/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { KeyEpochScheme, PrismaService, type KeyEpoch } from '@app/database';
+import { RateLimitError, RateLimitErrorCode, RateLimitService, type Budget } from '@app/rate-limit';
 import { DataKeyService } from '@app/secrets';
 import type { EvaluateBlindedInput } from './dto/evaluate-blinded.input.js';
 import { EvaluationBudgets, type EvaluatingMember } from './evaluation-budgets.js';
@@ -12,8 +13,11 @@ import { keyEpochStatus, OprfKeyStatus } from './key-epoch-status.js';
 import type { EvaluateBlindedResult } from './models/evaluate-blinded-result.model.js';
 import type { OprfKey } from './models/oprf-key.model.js';
 import { OprfEvaluationPool } from './oprf-evaluation.pool.js';
-import type { InvalidElement } from './oprf-evaluation.worker.js';
+import type { EvaluationOutcome, InvalidElement } from './oprf-evaluation.worker.js';
 import { ELEMENT_BYTES, fromBase64Url, OPRF_MODE, OPRF_SUITE, oprfInfo, toBase64Url } from './oprf-suite.js';
+
+/** The longest an evaluation holds its concurrency slot should its process die. */
+const EVALUATION_SLOT_MS = 60_000;
 
 /** Most per-element problems one refusal lists. */
 const MAX_ELEMENT_PROBLEMS = 20;
@@ -30,6 +34,7 @@ export class KeyEpochsService {
     private readonly dataKey: DataKeyService,
     private readonly pool: OprfEvaluationPool,
     private readonly budgets: EvaluationBudgets,
+    private readonly rateLimits: RateLimitService,
     private readonly audit: AuditService,
   ) {}
 
@@ -55,37 +60,59 @@ export class KeyEpochsService {
    * info `sigfed:v1:<type>:<keyEpoch>`, on the worker pool, with one batched
    * proof. Refuses, naming the field and rule, an unknown, HMAC or retired
    * epoch, an empty or oversized batch and any element that is not a valid
-   * non-identity ristretto255 encoding; charges the member's evaluation
-   * budgets first and gives the charge back when the batch is refused.
+   * non-identity ristretto255 encoding; holds one of the member's
+   * OPRF_MEMBER_CONCURRENCY slots while it runs, charges the member's
+   * evaluation budgets first and gives the charge back when the batch is
+   * refused.
    */
   async evaluate(member: AuthenticatedMember, input: EvaluateBlindedInput, requestId?: string): Promise<EvaluateBlindedResult> {
     const blinded = this.decodeElements(input.blindedElements);
     const epoch = await this.evaluableEpoch(input.keyEpoch);
-    const charged = await this.budgets.charge(member.id, input.type, blinded.length, await this.memberState(member.id));
-    let outcome;
+    const limit = this.config.oprf.memberConcurrency;
+    const slot = await this.rateLimits.enter(`oprfcc:${member.id}`, limit, EVALUATION_SLOT_MS);
+    if (!slot) {
+      throw new RateLimitError(
+        RateLimitErrorCode.ConcurrentEvaluations,
+        `Too many concurrent evaluations: ${limit} of this member's evaluateBlinded calls are in progress; retry when one has answered`,
+        { limit, retryAfterSeconds: 1 },
+      );
+    }
     try {
-      const secretKey = this.dataKey.open(epoch.secretKeyEncrypted!, oprfKeyContext(epoch.label));
-      outcome = await this.pool.run({ secretKey, info: oprfInfo(input.type, epoch.label), blinded });
+      const charged = await this.budgets.charge(member.id, input.type, blinded.length, await this.memberState(member.id));
+      let outcome: EvaluationOutcome;
+      try {
+        outcome = await this.run(epoch, input.type, blinded);
+        if ('invalid' in outcome) throw invalidElementsError(outcome.invalid);
+      } catch (error) {
+        await this.budgets.refund(charged.charges);
+        throw error;
+      }
+      if (charged.opensWindow) await this.auditWindow(member, epoch.label, input.type, blinded.length, charged.budget, requestId);
+      return { keyEpoch: epoch.label, evaluatedElements: outcome.evaluatedElements, proof: outcome.proof };
+    } finally {
+      await this.rateLimits.leave(`oprfcc:${member.id}`, slot);
+    }
+  }
+
+  /** Opens the epoch's key for this one call and evaluates on the pool; the opened copy is wiped afterwards. */
+  private async run(epoch: KeyEpoch, type: string, blinded: Uint8Array[]): Promise<EvaluationOutcome> {
+    const secretKey = this.dataKey.open(epoch.secretKeyEncrypted!, oprfKeyContext(epoch.label));
+    try {
+      return await this.pool.run({ secretKey, info: oprfInfo(type, epoch.label), blinded });
+    } finally {
       secretKey.fill(0);
-      if ('invalid' in outcome) throw invalidElementsError(outcome.invalid);
-    } catch (error) {
-      await this.budgets.refund(charged.charges);
-      throw error;
     }
-    if (charged.opensWindow) {
-      await this.audit.record(this.prisma, {
-        actor: memberActor(member),
-        action: AuditAction.OprfEvaluations,
-        target: { type: 'member', id: member.id },
-        requestId,
-        details: {
-          windowEndsAt: charged.budget.resetAt.toISOString(),
-          limit: charged.budget.limit,
-          firstCall: { keyEpoch: epoch.label, type: input.type, elements: blinded.length },
-        },
-      });
-    }
-    return { keyEpoch: epoch.label, evaluatedElements: outcome.evaluatedElements, proof: outcome.proof };
+  }
+
+  /** One `oprf.evaluations` entry per member per budget window, on the window's first call. */
+  private async auditWindow(member: AuthenticatedMember, keyEpoch: string, type: string, elements: number, budget: Budget, requestId?: string): Promise<void> {
+    await this.audit.record(this.prisma, {
+      actor: memberActor(member),
+      action: AuditAction.OprfEvaluations,
+      target: { type: 'member', id: member.id },
+      requestId,
+      details: { windowEndsAt: budget.resetAt.toISOString(), limit: budget.limit, firstCall: { keyEpoch, type, elements } },
+    });
   }
 
   /** Checks the batch's size and each element's encoding (32 bytes, unpadded base64url), naming every bad index. */

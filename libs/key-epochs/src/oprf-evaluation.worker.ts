@@ -67,5 +67,8 @@ export default function evaluate(task: EvaluationTask): EvaluationOutcome {
     const invalid = invalidElements(task.blinded);
     if (invalid.length > 0) return { invalid };
     throw error;
+  } finally {
+    // This thread's copy of the key, as the caller wipes its own.
+    task.secretKey.fill(0);
   }
 }

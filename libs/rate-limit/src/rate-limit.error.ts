@@ -14,6 +14,8 @@ export enum RateLimitErrorCode {
   ProbingThrottled = 'PROBING_THROTTLED',
   /** The member's OPRF evaluations for the current hour (OPRF_EVALUATIONS_PER_HOUR, per type OPRF_EVALUATIONS_PER_HOUR_IP_RANGE). */
   EvaluationQuota = 'OPRF_EVALUATION_QUOTA_EXCEEDED',
+  /** The member has OPRF_MEMBER_CONCURRENCY evaluateBlinded calls in progress already. */
+  ConcurrentEvaluations = 'TOO_MANY_CONCURRENT_EVALUATIONS',
 }
 
 /** A refusal because a budget is spent; nothing was done. `details` say the limit and when it resets. */
@@ -26,6 +28,7 @@ export class RateLimitError extends DomainError<RateLimitErrorCode> {
       case RateLimitErrorCode.ConcurrentSubmissions:
       case RateLimitErrorCode.ProbingThrottled:
       case RateLimitErrorCode.EvaluationQuota:
+      case RateLimitErrorCode.ConcurrentEvaluations:
         return 'RATE_LIMITED';
       default:
         return assertUnreachable(this.code);

@@ -47,10 +47,10 @@ function withKeyEpochs<T>(config: AppConfig, work: (admin: KeyEpochAdminService)
 }
 
 /** Creates a key epoch (TWO_KEY unless told HMAC); a TWO_KEY one gets a new OPRF key sealed under the data key. */
-export function createKeyEpoch(config: AppConfig, options: CreateKeyEpochOptions): Promise<KeyEpochSummary> {
+export async function createKeyEpoch(config: AppConfig, options: CreateKeyEpochOptions): Promise<KeyEpochSummary> {
   const scheme = (options.scheme ?? KeyEpochScheme.TWO_KEY).toUpperCase();
   if (scheme !== KeyEpochScheme.TWO_KEY && scheme !== KeyEpochScheme.HMAC) {
-    return Promise.reject(new StartupError(`--scheme must be TWO_KEY or HMAC (got "${options.scheme}")`));
+    throw new StartupError(`--scheme must be TWO_KEY or HMAC (got "${options.scheme}")`);
   }
   const notBefore = parseTime('--not-before', options.notBefore);
   const notAfter = parseTime('--not-after', options.notAfter);
