@@ -14,6 +14,7 @@ import {
   TokenDeriver,
   TwoKeyTokens,
   canonicalForms,
+  deriveHmac,
   deriveToken,
   type Alert,
   type FetchLike,
@@ -130,6 +131,14 @@ describe('two-key tokens end to end (SDK against the server)', () => {
     expect(resubmitted).toMatchObject({ accepted: 0, duplicates: 5 });
     expect(second.calls.evaluateBlinded).toBe(0);
     expect(second.twoKey.stats).toMatchObject({ evaluated: 0, cached: 5 });
+
+    // Small batches, two calls in flight: the same tokens in the same order.
+    const hmacs = ['ip4:198.51.100.0/24', 'ip4:198.51.101.0/24', 'ip4:198.51.102.0/24', 'ip4:198.51.103.0/24', 'ip4:198.51.104.0/24'].map((c) => deriveHmac(KEY, c));
+    const whole = await new TwoKeyTokens(second.client, { oprfPublicKeys: { [TWO_KEY]: publicKey } }).tokens(TWO_KEY, 'IP_RANGE', hmacs);
+    const pairs = new TwoKeyTokens(second.client, { oprfPublicKeys: { [TWO_KEY]: publicKey }, batchSize: 2 });
+    expect(await pairs.tokens(TWO_KEY, 'IP_RANGE', hmacs)).toEqual(whole);
+    expect(pairs.stats).toMatchObject({ evaluated: 5, calls: 3 });
+    expect(whole.slice(0, 2)).toEqual(built.indicators.filter((i) => i.type === 'IP_RANGE').map((i) => i.token));
   });
 
   it('stolen database: the indicators table and the federation key give up every /24 of an HMAC epoch and none of a TWO_KEY epoch', async () => {

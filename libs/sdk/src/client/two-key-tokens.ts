@@ -95,18 +95,31 @@ export class TwoKeyTokens {
       else found.set(hmac, token);
     }
     this.stats.cached += hexes.length - missing.length;
+    // Two calls in flight: the member blinds and finalizes one batch while the server evaluates
+    // the next (the server allows a member OPRF_MEMBER_CONCURRENCY calls at once, 2 by default).
+    let previous: Promise<void> = Promise.resolve();
     for (let start = 0; start < missing.length; start += this.batchSize) {
       const chunk = missing.slice(start, start + this.batchSize);
       const blinded = blindTokens(publicKey, type, keyEpoch, chunk.map((hmac) => Buffer.from(hmac, 'hex')));
-      const answer = await this.client.evaluateBlinded({ keyEpoch, type, blindedElements: blinded.blindedElements });
-      this.stats.calls++;
-      if (answer.keyEpoch !== keyEpoch) throw new SigfedApiError(`evaluateBlinded answered for epoch ${answer.keyEpoch}, asked for ${keyEpoch}`);
-      const tokens = blinded.finalize(answer);
-      this.stats.evaluated += chunk.length;
-      const entries = chunk.map((hmac, i) => [hmac, tokens[i]] as const);
-      this.options.cache?.put(keyEpoch, publicKey, type, entries);
-      for (const [hmac, token] of entries) found.set(hmac, token);
+      const answered = this.client.evaluateBlinded({ keyEpoch, type, blindedElements: blinded.blindedElements });
+      const finalized = previous.then(async () => {
+        const answer = await answered;
+        this.stats.calls++;
+        if (answer.keyEpoch !== keyEpoch) throw new SigfedApiError(`evaluateBlinded answered for epoch ${answer.keyEpoch}, asked for ${keyEpoch}`);
+        const tokens = blinded.finalize(answer);
+        this.stats.evaluated += chunk.length;
+        const entries = chunk.map((hmac, i) => [hmac, tokens[i]] as const);
+        this.options.cache?.put(keyEpoch, publicKey, type, entries);
+        for (const [hmac, token] of entries) found.set(hmac, token);
+      });
+      // A failure surfaces at the next await; what was already sent or chained must not be
+      // reported as unhandled meanwhile.
+      answered.catch(() => undefined);
+      finalized.catch(() => undefined);
+      await previous;
+      previous = finalized;
     }
+    await previous;
     return hexes.map((hmac) => found.get(hmac)!);
   }
 
