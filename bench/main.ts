@@ -25,10 +25,12 @@ import { Fleet } from './fleet.js';
 import { baselineIngest, serverIngest, type IngestResult, type ServerContext } from './ingest.js';
 import { AlertRowObserver, alertLatency, baselineLatency } from './latency.js';
 import { onboardMembers } from './members.js';
+import { describeOprf, measureOprf, type OprfBenchResult } from './oprf.js';
 import { measureReads } from './reads.js';
 import { buildRows, MB, renderReport, type BenchReport, type LevelResult } from './report.js';
 import { fmt, parseSize, sizeLabel } from './stats.js';
 import { INGEST_MIX, LATENCY_MIX, WorkloadPlanner } from './workload.js';
+import { describeTwoKey, measureTwoKey } from './two-key.js';
 import { startAlertObserver, BENCH_SERVER_ENV } from './webhooks.js';
 
 /** How big each phase is: batches per submitting member, per batch size. */
@@ -92,9 +94,9 @@ function parseArgs(argv: string[]) {
     }, 1)
     .option('--database-url <url>', 'the bench database (dropped and recreated; its name must contain "bench")', 'postgresql://postgres@127.0.0.1:5432/sigfed_bench')
     .option('--redis-url <url>', 'Redis (the bench uses the database name as its key prefix, _ as -: sigfed-bench)', 'redis://127.0.0.1:6379')
-    .option('--phases <list>', 'which measurements to run: ingest,latency,reads (default: all)', (v) => {
+    .option('--phases <list>', 'which measurements to run: ingest,latency,reads,oprf,two-key (default: all; oprf alone needs no database)', (v) => {
       const phases = v.split(',').map((x) => x.trim());
-      for (const x of phases) if (!['ingest', 'latency', 'reads'].includes(x)) throw new InvalidArgumentError(`unknown phase ${x}`);
+      for (const x of phases) if (!['ingest', 'latency', 'reads', 'oprf', 'two-key'].includes(x)) throw new InvalidArgumentError(`unknown phase ${x}`);
       return phases;
     })
     .option('--partitions <n>', 'also run the baseline against a copy of the table hash-partitioned by token into n partitions (docs/scaling.md)', (v) => {
@@ -207,6 +209,20 @@ async function main(): Promise<void> {
   const loadAtStart = loadavg()[0];
   if (loadAtStart > 0.5) {
     console.log(`  WARNING: the 1-minute load average is ${fmt(loadAtStart, 2)}: other processes are using this machine's CPUs, so rates will come out low and noisy.`);
+  }
+
+  // The OPRF phase needs neither the database nor the fleet: first, on a quiet machine.
+  let oprf: OprfBenchResult | undefined;
+  if (wants('oprf')) {
+    oprf = await measureOprf({ quick: options.quick });
+    for (const line of describeOprf(oprf)) console.log(line);
+    if (options.phases?.every((phase) => phase === 'oprf')) {
+      const out = options.out ?? join(projectRoot(), 'bench', 'results', `${date}-oprf${options.quick ? '-quick' : ''}.json`);
+      mkdirSync(join(out, '..'), { recursive: true });
+      writeFileSync(out, `${JSON.stringify({ date, mode: p.mode, cpus: cpus().length, cpuModel: cpus()[0]?.model.trim(), node: process.version, loadAverageAtStart: Number(loadAtStart.toFixed(2)), oprf }, null, 2)}\n`);
+      console.log(`\nresults written to ${out}`);
+      return;
+    }
   }
 
   // One prefix per bench database, so runs against different databases can share a Redis.
@@ -364,6 +380,20 @@ async function main(): Promise<void> {
       levels.push(result);
     }
 
+    let twoKey: BenchReport['twoKey'];
+    if (wants('two-key')) {
+      const values = p.mode === 'quick' ? 2_000 : 10_000;
+      console.log(`\nTwo-key tokens: ${fmt(values)} new values through the SDK under an HMAC and a TWO_KEY epoch (${sizeLabel(p.levels.at(-1)!)} stored)`);
+      try {
+        // A member that took no part in the phases above, so their probing throttle cannot stop it.
+        twoKey = await measureTwoKey(fleet, members[MEMBERS - 1], runDir, values);
+        for (const line of describeTwoKey(twoKey)) console.log(line);
+      } catch (error) {
+        failures.push(`two-key: ${(error as Error).message}`);
+        console.log(`    FAILED: ${(error as Error).message}`);
+      }
+    }
+
     const costGrowth: BenchReport['costGrowth'] = [];
     const from = levels.find((l) => l.stored === 1_000_000);
     const to = levels.find((l) => l.stored === 10_000_000);
@@ -411,7 +441,9 @@ async function main(): Promise<void> {
       levels,
       latency,
       costGrowth,
+      twoKey,
       rss,
+      oprf,
     } satisfies Omit<BenchReport, 'rows' | 'correct' | 'seconds' | 'failures'>;
     report = {
       ...partial,

@@ -11,6 +11,8 @@ export interface BenchMember {
   id: string;
   clientId: string;
   name: string;
+  /** Its private key, for clients that sign their own assertions (the SDK's SigfedClient). */
+  privateJwk: JWK;
   tokens: TokenSource;
 }
 
@@ -55,7 +57,8 @@ export async function onboardMembers(fleet: Fleet, db: pg.Client, count: number)
       }),
     );
     const { id, clientId } = accepted.acceptInvitation;
-    members.push({ index: i, id, clientId, name, tokens: new TokenSource(clientId, await exportJWK(pair.privateKey), fleet.issuer, tokenUrl) });
+    const privateJwk = await exportJWK(pair.privateKey);
+    members.push({ index: i, id, clientId, name, privateJwk, tokens: new TokenSource(clientId, privateJwk, fleet.issuer, tokenUrl) });
   }
   // A submission budget (indicators per hour) must not throttle a throughput test.
   await db.query('UPDATE members SET indicators_per_hour = 2000000000 WHERE id = ANY($1::uuid[])', [members.map((m) => m.id)]);

@@ -1,3 +1,5 @@
+import { describeOprf, type OprfBenchResult } from './oprf.js';
+import { describeTwoKey, type TwoKeyBenchResult } from './two-key.js';
 import type { IngestResult } from './ingest.js';
 import type { LatencyResult } from './latency.js';
 import type { ReadsResult } from './reads.js';
@@ -37,6 +39,10 @@ export interface BenchReport {
   latency: (LatencyResult & { stored: number })[];
   costGrowth?: { from: number; to: number; batchSize: number; server: number; baseline: number; partitioned?: number }[];
   rss: { process: string; idleBytes: number; peakSampledBytes: number; hwmBytes: number }[];
+  /** The OPRF phase (two-key tokens): evaluations per core through the server's pool and bare. */
+  oprf?: OprfBenchResult;
+  /** End-to-end submission through the SDK under an HMAC and a TWO_KEY epoch (phase two-key). */
+  twoKey?: TwoKeyBenchResult;
   rows: Row[];
   /** Phases that failed (their figures are missing), with the reason. */
   failures: string[];
@@ -258,6 +264,10 @@ export function renderReport(report: BenchReport): string {
   lines.push(line(header));
   lines.push(keys.map((k) => '-'.repeat(width[k])).join('  '));
   for (const r of report.rows) lines.push(line(r));
+  if (report.twoKey) {
+    lines.push('', `Two-key tokens (${fmt(report.twoKey.values)} ACCOUNT_SIGNAL values through the SDK, hashing to acknowledged submission):`);
+    lines.push(...describeTwoKey(report.twoKey));
+  }
   lines.push('');
   lines.push('What the figures mean:');
   lines.push('- Ingest: indicators per second from the first submitIndicators request to the last alert row written (server), or from the');
@@ -276,6 +286,7 @@ export function renderReport(report: BenchReport): string {
   lines.push('- Disk: pg_total_relation_size(indicators) (heap, TOAST, all indexes) per million rows; baseline: its own table with the same shape.');
   lines.push('- 1 MB = 1,000,000 bytes.');
   lines.push('');
+  if (report.oprf) lines.push(...describeOprf(report.oprf), '');
   for (const failure of report.failures) lines.push(`FAILED: ${failure}`);
   lines.push(report.correct ? 'Correctness: every server phase stored and alerted exactly what it should (accepted, duplicates, alert rows, open matches).' : 'Correctness: SOME SERVER PHASES WERE WRONG: see "correct": false in the JSON.');
   return lines.join('\n');

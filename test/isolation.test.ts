@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import type pg from 'pg';
+import { ristretto255 } from '@noble/curves/ed25519.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectPg } from '@app/database';
+import { createKeyEpoch } from '../apps/cli/src/commands/key-epochs.command.js';
 import { TestContext, type GqlResponse, type TestMember } from './support/context.js';
 import { newKeyPair, signAssertion, type TestKeyPair } from './support/oauth.js';
 import { until } from './support/wait.js';
@@ -23,6 +25,8 @@ import { newWebhookEndpoint, startWorker, testToken, WebhookReceiver } from './s
  */
 
 const POLICY = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32' };
+/** A valid blinded element (a ristretto255 point other than the identity): the base point's encoding. */
+const BLINDED_ELEMENT = Buffer.from(ristretto255.Point.BASE.toBytes()).toString('base64url');
 const EPOCH = '2026-q4';
 
 const ALERT_FIELDS = `id status version type keyEpoch token externalRef otherHolderCount firstSeenAt lastSeenAt disclosedHolders
@@ -256,6 +260,37 @@ const SCENARIOS: Record<string, Scenario> = {
       const id = (res.data!.submitIndicators as { submissionId: string }).submissionId;
       expect(Object.values(w.markers)).not.toContain(id);
       expect(await one('SELECT member_id FROM submissions WHERE id = $1', [id])).toBe(w.a.id);
+    },
+  },
+  'Query.oprfKeys': {
+    access: 'member',
+    doc: '{ oprfKeys { keyEpoch suite mode publicKey notBefore notAfter status } }',
+    attack: async (w, send) => {
+      // The federation's public keys: the same list for every member, nothing of any member in it.
+      const doc = '{ oprfKeys { keyEpoch suite mode publicKey notBefore notAfter status } }';
+      const [asA, asB] = [await send(doc, {}, w.tokenA), await send(doc, {}, w.tokenB)];
+      expect(asA.errors).toBeUndefined();
+      expect(asA.data).toEqual(asB.data);
+    },
+  },
+  'Mutation.evaluateBlinded': {
+    access: 'member',
+    doc: 'mutation($i: EvaluateBlindedInput!) { evaluateBlinded(input: $i) { keyEpoch evaluatedElements proof } }',
+    vars: () => ({ i: { keyEpoch: 'iso-two-key', type: 'ACCOUNT_SIGNAL', blindedElements: [BLINDED_ELEMENT] } }),
+    attack: async (w, send) => {
+      // The walk's submissions use EPOCH: it becomes an HMAC epoch, so they stay accepted while a two-key epoch exists.
+      await createKeyEpoch(ctxRef.config, { epoch: EPOCH, notBefore: '2026-10-01', notAfter: '2027-01-01', scheme: 'HMAC' });
+      await createKeyEpoch(ctxRef.config, { epoch: 'iso-two-key', notBefore: '2026-01-01', notAfter: '2099-01-01' });
+      try {
+        const doc = 'mutation($i: EvaluateBlindedInput!) { evaluateBlinded(input: $i) { keyEpoch evaluatedElements proof } }';
+        const res = await send(doc, { i: { keyEpoch: 'iso-two-key', type: 'ACCOUNT_SIGNAL', blindedElements: [BLINDED_ELEMENT] } }, w.tokenA);
+        expect(res.errors).toBeUndefined();
+        // A's evaluations are A's: its budget window and audit entry, none of B's.
+        expect(await one(`SELECT count(*)::int FROM audit_events WHERE action = 'oprf.evaluations' AND actor_member_id = $1`, [w.a.id])).toBe(1);
+        expect(await one(`SELECT count(*)::int FROM audit_events WHERE action = 'oprf.evaluations' AND actor_member_id = $1`, [w.b.id])).toBe(0);
+      } finally {
+        await owner.query('DELETE FROM key_epochs');
+      }
     },
   },
   'Mutation.retractIndicators': {

@@ -186,7 +186,7 @@ describe('npm run cli -- submit --dry-run', () => {
 });
 
 /**
- * A stand-in for the server's token endpoint and submitIndicators, enough to check the
+ * A stand-in for the server's token endpoint, oprfKeys and submitIndicators, enough to check the
  * command's wiring (credentials, --server, batches, summary, resume). For the end-to-end run
  * against the real API, write the member's credentials file ({ clientId, privateJwk, issuer },
  * issuer = the server's PUBLIC_BASE_URL) and run the same command with `--server <api url>`;
@@ -225,7 +225,9 @@ class FakeServer {
         }
         return reply(200, { access_token: randomUUID(), token_type: 'Bearer', expires_in: 300 });
       }
-      const { variables } = JSON.parse(body) as { variables: { input: { idempotencyKey: string; indicators: IndicatorInput[] } } };
+      const { query, variables } = JSON.parse(body) as { query: string; variables: { input: { idempotencyKey: string; indicators: IndicatorInput[] } } };
+      // submit asks which epochs are TWO_KEY first; this server has none.
+      if (query.includes('oprfKeys')) return reply(200, { data: { oprfKeys: [] } });
       const { idempotencyKey, indicators } = variables.input;
       const batch = Number(idempotencyKey.split(':').at(-1));
       if (batch === this.failBatch) {

@@ -10,6 +10,7 @@ import type { AppConfig } from '@app/config';
 import { MembersModule } from '@app/members';
 import { AlertsModule } from '@app/alerts';
 import { IndicatorsModule } from '@app/indicators';
+import { KeyEpochsModule } from '@app/key-epochs';
 import { RateLimitModule } from '@app/rate-limit';
 import { CoreModule } from '@app/runtime';
 import { TaxiiModule } from '@app/taxii';
@@ -36,6 +37,7 @@ export class ApiModule {
         AuditModule,
         MembersModule,
         IndicatorsModule,
+        KeyEpochsModule,
         AlertsModule,
         WebhooksModule,
         AlertStreamModule,

@@ -8,6 +8,7 @@ import { registerDoctor } from './commands/doctor.command.js';
 import { registerHash } from './commands/hash.command.js';
 import { registerInvite } from './commands/invite.command.js';
 import { registerJoin } from './commands/join.command.js';
+import { registerKeyEpochs } from './commands/key-epochs.command.js';
 import { registerMigrate } from './commands/migrate.command.js';
 import { registerRotateSigningKey } from './commands/rotate-signing-key.command.js';
 import { beforeServeHooks, registerServe } from './commands/serve.command.js';
@@ -33,6 +34,7 @@ registerJoin(program);
 registerBootstrapAdmin(program);
 registerRotateSigningKey(program);
 registerAuditVerify(program);
+registerKeyEpochs(program);
 
 // `npm start` on an empty database creates the first admin once.
 beforeServeHooks.push(createFirstAdminIfNone);

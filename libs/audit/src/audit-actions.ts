@@ -46,6 +46,12 @@ export const AuditAction = {
   WebhookSecretRotated: 'webhook_endpoint.secret_rotated',
   /** The server disabled an endpoint: 410 Gone, or failing continuously for too long. */
   WebhookEndpointDisabled: 'webhook_endpoint.disabled',
+  /** An operator created a key epoch (create-key-epoch); a TWO_KEY one with a new sealed OPRF key. */
+  KeyEpochCreated: 'key_epoch.created',
+  /** An operator retired a key epoch (retire-key-epoch): it is no longer evaluated. */
+  KeyEpochRetired: 'key_epoch.retired',
+  /** A member's first OPRF evaluation of an hourly budget window: one entry per member per window, not per call. */
+  OprfEvaluations: 'oprf.evaluations',
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

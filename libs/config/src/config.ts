@@ -74,6 +74,15 @@ export interface AppConfig {
   };
   probing: { minIndicators: number; minNewShare: number; windowHours: number; throttledQuotaPerHour: number };
   audit: { checkpointIntervalSeconds: number };
+  oprf: {
+    threads: number;
+    maxElementsPerCall: number;
+    memberConcurrency: number;
+    evaluationsPerHour: number;
+    /** Hourly evaluation budgets of single indicator types, within evaluationsPerHour. */
+    evaluationsPerHourByType: Partial<Record<'IP_RANGE' | 'PAYMENT_FINGERPRINT' | 'PROMPT_TEMPLATE' | 'ACCOUNT_SIGNAL', number>>;
+    retiringDays: number;
+  };
   auth: {
     accessTokenTtlSeconds: number;
     /** SIGFED_MASTER_KEY as given (base64url); undefined means <dataDir>/master.key. */
@@ -231,6 +240,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       throttledQuotaPerHour: vars.PROBING_THROTTLED_QUOTA_PER_HOUR,
     },
     audit: { checkpointIntervalSeconds: vars.AUDIT_CHECKPOINT_INTERVAL_SECONDS },
+    oprf: {
+      threads: vars.OPRF_EVALUATION_THREADS,
+      maxElementsPerCall: vars.OPRF_MAX_ELEMENTS_PER_CALL,
+      memberConcurrency: vars.OPRF_MEMBER_CONCURRENCY,
+      evaluationsPerHour: vars.OPRF_EVALUATIONS_PER_HOUR,
+      evaluationsPerHourByType: { IP_RANGE: vars.OPRF_EVALUATIONS_PER_HOUR_IP_RANGE },
+      retiringDays: vars.KEY_EPOCH_RETIRING_DAYS,
+    },
     correlation: {
       minMembers: vars.MATCH_MIN_MEMBERS,
       commonShare: vars.COMMON_TOKEN_SHARE,

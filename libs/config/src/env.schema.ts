@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Transform } from 'class-transformer';
 import {
   IsBoolean,
@@ -520,4 +521,57 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(1_000_000_000)
   PROBING_THROTTLED_QUOTA_PER_HOUR = 100;
+  /**
+   * Worker threads of each API process that evaluate the OPRF for two-key
+   * epochs (evaluateBlinded): the event loop stays free while they work.
+   * Default: one fewer than the cores, at least one.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  OPRF_EVALUATION_THREADS = Math.max(1, availableParallelism() - 1);
+
+  /** Blinded elements one evaluateBlinded call may carry (one proof covers them all). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(4_096)
+  OPRF_MAX_ELEMENTS_PER_CALL = 256;
+
+  /**
+   * evaluateBlinded calls of one member in progress at once, across every
+   * API process: one member's batches cannot fill the evaluation queue ahead
+   * of everyone else's.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  OPRF_MEMBER_CONCURRENCY = 2;
+
+  /** OPRF evaluations a member may have per hour, all types together (docs/two-key-tokens.md#budgets). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  OPRF_EVALUATIONS_PER_HOUR = 1_000_000;
+
+  /**
+   * IP_RANGE evaluations a member may have per hour, within the overall
+   * budget: all 16,777,216 IPv4 /24 blocks take 1,678 hours (70 days) at
+   * this default.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  OPRF_EVALUATIONS_PER_HOUR_IP_RANGE = 10_000;
+
+  /** Days after a two-key epoch's notAfter during which evaluateBlinded still serves it (status RETIRING). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3_650)
+  KEY_EPOCH_RETIRING_DAYS = 30;
 }

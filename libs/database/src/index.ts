@@ -8,6 +8,7 @@ export type {
   AuditEvent,
   Indicator,
   Invitation,
+  KeyEpoch,
   Match,
   Member,
   MemberKey,

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { InputValidationError, type FieldProblem } from '@app/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { prepared, PrismaService, type SqlClient } from '@app/database';
 import { outboxEventSql, OutboxService } from '@app/outbox';
@@ -19,8 +20,10 @@ const SUBMISSION_SLOT_MS = 60_000;
 
 /**
  * Claims the idempotency key (a concurrent retry waits here on the first
- * one's row, then finds it taken) and reads the member's own quota and
- * probing throttle, in one round trip. `id` is null when the key was taken.
+ * one's row, then finds it taken), reads the member's own quota and probing
+ * throttle, and names the batch's epoch labels ($4) that are not key epochs
+ * of the federation once it has any (null when all are known, or it has
+ * none), in one round trip. `id` is null when the key was taken.
  */
 const CLAIM = `
   WITH claimed AS (
@@ -30,7 +33,10 @@ const CLAIM = `
     RETURNING id
   )
   SELECT (SELECT id FROM claimed) AS id, m.indicators_per_hour AS quota,
-         m.probing_throttled_since AS "throttledSince", m.probing_throttle_lifted_at AS "liftedAt"
+         m.probing_throttled_since AS "throttledSince", m.probing_throttle_lifted_at AS "liftedAt",
+         (SELECT array_agg(e.label) FROM unnest($4::text[]) AS e(label)
+           WHERE EXISTS (SELECT 1 FROM key_epochs)
+             AND NOT EXISTS (SELECT 1 FROM key_epochs k WHERE k.label = e.label)) AS "unknownEpochs"
     FROM (SELECT 1) one LEFT JOIN members m ON m.id = $1::uuid`;
 
 /** What CLAIM reads. */
@@ -39,6 +45,7 @@ interface Claim {
   quota: number | null;
   throttledSince: Date | null;
   liftedAt: Date | null;
+  unknownEpochs: string[] | null;
 }
 
 const EVENT = outboxEventSql('$12', '$13');
@@ -146,8 +153,11 @@ export class IndicatorsService {
       // One transaction, scoped to the member: row-level security checks every row it writes.
       // Plain SQL in four round trips (BEGIN, claim, upsert, COMMIT): this is the hottest path.
       result = await this.prisma.sqlAsMember(memberId, async (db) => {
-        const { rows } = await db.query<Claim>(prepared(CLAIM, [memberId, input.idempotencyKey, hash]));
+        const epochs = [...new Set(items.map((it) => it.keyEpoch))];
+        const { rows } = await db.query<Claim>(prepared(CLAIM, [memberId, input.idempotencyKey, hash, epochs]));
         if (!rows[0].id) return this.replay(db, memberId, input.idempotencyKey, hash);
+        // Refused inside the transaction: the claim rolls back with it.
+        if (rows[0].unknownEpochs) throw unknownEpochsError(items, rows[0].unknownEpochs);
         claim = rows[0];
 
         charges = await this.quotas.charge(memberId, items.map((it) => it.type), claim);
@@ -278,4 +288,19 @@ export class IndicatorsService {
     );
     return { submissionId, accepted: rows[0].accepted, duplicates: rows[0].duplicates };
   }
+}
+
+/** Rule `knownEpoch`: once the federation has key epochs, every token must carry one of their labels. */
+function unknownEpochsError(items: readonly NormalizedItem[], unknown: readonly string[]): InputValidationError {
+  const labels = new Set(unknown);
+  const problems: FieldProblem[] = [];
+  for (let i = 0; i < items.length && problems.length < 1000; i++) {
+    if (!labels.has(items[i].keyEpoch)) continue;
+    problems.push({
+      field: `indicators.${i}.keyEpoch`,
+      rule: 'knownEpoch',
+      message: `keyEpoch "${items[i].keyEpoch}" is not a key epoch of this federation (oprfKeys lists the two-key ones; an operator creates epochs with create-key-epoch)`,
+    });
+  }
+  return new InputValidationError(problems);
 }

@@ -14,6 +14,10 @@ export enum RateLimitErrorCode {
   ConcurrentSubmissions = 'TOO_MANY_CONCURRENT_SUBMISSIONS',
   /** The member was throttled for probing; PROBING_THROTTLED_QUOTA_PER_HOUR applies until an admin lifts it. */
   ProbingThrottled = 'PROBING_THROTTLED',
+  /** The member's OPRF evaluations for the current hour (OPRF_EVALUATIONS_PER_HOUR, per type OPRF_EVALUATIONS_PER_HOUR_IP_RANGE). */
+  EvaluationQuota = 'OPRF_EVALUATION_QUOTA_EXCEEDED',
+  /** The member has OPRF_MEMBER_CONCURRENCY evaluateBlinded calls in progress already. */
+  ConcurrentEvaluations = 'TOO_MANY_CONCURRENT_EVALUATIONS',
 }
 
 /** A refusal because a budget is spent; nothing was done. `details` say the limit and when it resets. */
@@ -26,6 +30,8 @@ export class RateLimitError extends DomainError<RateLimitErrorCode> {
       case RateLimitErrorCode.ConcurrentSubmissions:
       case RateLimitErrorCode.ProbingThrottled:
       case RateLimitErrorCode.SubmissionBudget:
+      case RateLimitErrorCode.EvaluationQuota:
+      case RateLimitErrorCode.ConcurrentEvaluations:
         return 'RATE_LIMITED';
       default:
         return assertUnreachable(this.code);

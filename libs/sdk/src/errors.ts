@@ -43,3 +43,12 @@ export class CanonicalizationError extends Error {
 export class FederationKeyError extends Error {
   override readonly name = 'FederationKeyError';
 }
+
+/**
+ * Thrown when a two-key evaluation cannot be trusted: a malformed public key, element or
+ * proof, an answer of the wrong length, or a proof that does not verify against the pinned
+ * public key. No token is derived from such an answer.
+ */
+export class OprfVerificationError extends Error {
+  override readonly name = 'OprfVerificationError';
+}

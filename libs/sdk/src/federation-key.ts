@@ -55,6 +55,14 @@ export function parseFederationKey(text: string): Uint8Array {
  * hex characters. A string key is decoded with `parseFederationKey`.
  */
 export function deriveToken(federationKey: Uint8Array | string, canonical: string): string {
+  return Buffer.from(deriveHmac(federationKey, canonical)).toString('hex');
+}
+
+/**
+ * The 32 raw bytes of HMAC-SHA256(key, UTF-8(canonical)): the token of an HMAC epoch before
+ * hex, and the input of the two-key scheme (see `blindTokens`).
+ */
+export function deriveHmac(federationKey: Uint8Array | string, canonical: string): Uint8Array {
   const key = typeof federationKey === 'string' ? parseFederationKey(federationKey) : federationKey;
   assertKeyLength(key.length);
   // Hashing a raw value by mistake would leak nothing but would match nothing either; failing
@@ -62,7 +70,7 @@ export function deriveToken(federationKey: Uint8Array | string, canonical: strin
   if (kindOfCanonical(canonical) === undefined) {
     throw new TypeError(`deriveToken expects a canonical string (see canonicalize), got ${JSON.stringify(canonical.slice(0, 40))}`);
   }
-  return createHmac('sha256', key).update(canonical, 'utf8').digest('hex');
+  return new Uint8Array(createHmac('sha256', key).update(canonical, 'utf8').digest());
 }
 
 function assertKeyLength(length: number): void {

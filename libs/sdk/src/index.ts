@@ -1,13 +1,14 @@
 // Public face of @sigfed/sdk. Everything here is framework-free so members can run it on their
 // side without the server's dependencies: canonicalization needs node:crypto and ipaddr.js only,
-// the API client (./client) adds jose and standardwebhooks.
+// the two-key scheme @noble/curves, the API client (./client) adds jose and standardwebhooks.
 export { ACCOUNT_SIGNAL_MAX_CODE_POINTS, canonicalizeAccountSignal } from './account-signal.js';
-export { CanonicalizationError, FederationKeyError, type CanonicalizationRule } from './errors.js';
+export { CanonicalizationError, FederationKeyError, OprfVerificationError, type CanonicalizationRule } from './errors.js';
 export {
   FEDERATION_KEY_MIN_BYTES,
   KEY_EPOCH_PATTERN,
   TEST_FEDERATION_KEY_HEX,
   TOKEN_PATTERN,
+  deriveHmac,
   deriveToken,
   isValidKeyEpoch,
   isValidToken,
@@ -23,6 +24,25 @@ export {
   canonicalizeIpRange,
 } from './ip-range.js';
 export { canonicalizePaymentCard, isLuhnValid, parsePaymentInput } from './payment.js';
+export {
+  BlindedTokens,
+  OPRF_ELEMENT_BYTES,
+  OPRF_INPUT_BYTES,
+  OPRF_PROOF_BYTES,
+  TWO_KEY_MODE,
+  TWO_KEY_SUITE,
+  blindPoprf,
+  blindTokens,
+  finalizeTokens,
+  fixedScalars,
+  fromBase64Url,
+  parseOprfPublicKey,
+  toBase64Url,
+  tokenOfOutput,
+  twoKeyInfo,
+  type BlindEvaluation,
+  type RandomBytes,
+} from './two-key.js';
 export { PROMPT_PLACEHOLDERS, PROMPT_TEMPLATE_MAX_CODE_POINTS, canonicalizePromptTemplate } from './prompt-template.js';
 export {
   CANONICAL_PREFIXES,
@@ -58,9 +78,12 @@ export {
 } from './client/alert-events.js';
 export { CsvSyntaxError, parseCsv, type CsvRecord } from './client/csv.js';
 export {
+  OprfKeyMismatchError,
+  OprfKeyNotPinnedError,
   SigfedApiError,
   SigfedNetworkError,
   SigfedSubmitError,
+  TokenCacheError,
   type GraphQLErrorItem,
   type SubmitTotals,
 } from './client/errors.js';
@@ -69,6 +92,8 @@ export type { FetchLike } from './client/http.js';
 export { INDICATOR_CSV_COLUMNS, readIndicatorCsv, type IndicatorCsv } from './client/indicator-csv.js';
 export {
   ALERTS,
+  EVALUATE_BLINDED,
+  OPRF_KEYS,
   RETRACT_INDICATORS,
   SERVER_INFO,
   SUBMIT_INDICATORS,
@@ -76,7 +101,11 @@ export {
   type AlertFilter,
   type AlertStatus,
   type Connection,
+  type EvaluateBlindedInput,
+  type EvaluateBlindedResult,
   type IndicatorInput,
+  type OprfKey,
+  type OprfKeyStatus,
   type RetractIndicatorsInput,
   type ServerInfo,
   type SubmissionResult,
@@ -92,4 +121,13 @@ export {
   type SubmitOptions,
   type SubmitProgress,
 } from './client/sigfed-client.js';
+export { FileTokenCache, MemoryTokenCache, TOKEN_CACHE_HEADER, type TwoKeyTokenCache } from './client/token-cache.js';
+export {
+  MAX_EVALUATE_BATCH,
+  TokenDeriver,
+  TwoKeyTokens,
+  type KeyEpochScheme,
+  type TwoKeyStats,
+  type TwoKeyTokensOptions,
+} from './client/two-key-tokens.js';
 export { WebhookVerificationError, verifyWebhook, type WebhookEvent, type WebhookHeaders } from './client/webhook.js';

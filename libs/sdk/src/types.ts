@@ -76,7 +76,10 @@ export interface HashedIndicator {
   readonly type: IndicatorType;
   readonly kind: IndicatorKind;
   readonly canonical: string;
-  /** HMAC-SHA256(federationKey, UTF-8(canonical)) as 64 lowercase hex characters. */
+  /**
+   * 64 lowercase hex characters: HMAC-SHA256(federationKey, UTF-8(canonical)) for an HMAC
+   * epoch, the two-key token for a TWO_KEY epoch (`TokenDeriver`).
+   */
   readonly token: string;
 }
 

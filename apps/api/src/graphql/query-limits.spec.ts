@@ -21,15 +21,21 @@ describe('enforceQueryLimits and variables', () => {
     expect(enforceQueryLimits(schema, doc, undefined, { n: 50 })).toBeGreaterThan(50);
   });
 
-  it('copies variables of any depth without recursion, lists emptied', () => {
-    let deep: Record<string, unknown> = { list: [1, 2, 3] };
+  it('copies variables of any depth without recursion, lists of objects emptied', () => {
+    let deep: Record<string, unknown> = { list: [{ i: 1 }, { i: 2 }] };
     for (let i = 0; i < 200_000; i++) deep = { a: deep };
-    const copy = withoutListItems({ x: deep, items: [1, 2], n: 3 }) as Record<string, unknown>;
+    const copy = withoutListItems({ x: deep, items: [{ i: 1 }], n: 3 }) as Record<string, unknown>;
     expect(copy.items).toEqual([]);
     expect(copy.n).toBe(3);
     let inner = copy.x as Record<string, unknown>;
     while ('a' in inner) inner = inner.a as Record<string, unknown>;
     expect(inner).toEqual({ list: [] });
+  });
+
+  it('keeps short lists of scalars, which a field may be priced by, and empties longer ones', () => {
+    const copy = withoutListItems({ b: { key: 'k', items: [1, 2] }, long: new Array<string>(4_097).fill('x') }) as unknown as { b: { items: unknown[] }; long: unknown[] };
+    expect(copy.b.items).toEqual([1, 2]);
+    expect(copy.long).toEqual([]);
   });
 });
 

@@ -10,7 +10,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import { fieldExtensionsEstimator, getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import { PAGE_SIZE } from '@app/common';
 
 /** The limits every GraphQL document must respect before any resolver runs. */
@@ -104,14 +104,27 @@ function analyse(
   return facts;
 }
 
+/** The longest list of scalars the cost estimate keeps (evaluateBlinded's blindedElements; OPRF_MAX_ELEMENTS_PER_CALL is at most this). */
+export const MAX_PRICED_LIST = 4_096;
+
+/** A list the estimate keeps: scalars only (cheap to coerce), at most MAX_PRICED_LIST of them. */
+function keepsList(list: unknown[]): boolean {
+  if (list.length > MAX_PRICED_LIST) return false;
+  for (const item of list) if (item !== null && typeof item === 'object') return false;
+  return true;
+}
+
 /**
- * Variables as the cost estimate needs them: every list emptied. No
- * estimator reads list items (costs come from `first`), and getComplexity
- * coerces the variables it is given, so a 10,000-indicator batch would
- * otherwise be coerced twice per request (here and again by execution).
+ * Variables as the cost estimate needs them: lists of objects, and lists of
+ * scalars longer than MAX_PRICED_LIST, emptied. Estimators read list items
+ * only where a field is priced by its list's length (evaluateBlinded counts
+ * its elements), and getComplexity coerces the variables it is given, so a
+ * 10,000-indicator batch would otherwise be coerced twice per request (here
+ * and again by execution). A longer list of scalars priced as empty is
+ * refused by its resolver anyway (OPRF_MAX_ELEMENTS_PER_CALL).
  */
 export function withoutListItems<T>(value: T): T {
-  if (Array.isArray(value)) return [] as T;
+  if (Array.isArray(value)) return (keepsList(value) ? [...value] : []) as T;
   if (value === null || typeof value !== 'object') return value;
   // Without recursion: variables may nest as deep as the body limit allows, and a stack overflow here is a 500.
   const root: Record<string, unknown> = {};
@@ -119,7 +132,7 @@ export function withoutListItems<T>(value: T): T {
   while (stack.length > 0) {
     const [from, to] = stack.pop()!;
     for (const [key, item] of Object.entries(from)) {
-      if (Array.isArray(item)) to[key] = [];
+      if (Array.isArray(item)) to[key] = keepsList(item) ? [...item] : [];
       else if (item !== null && typeof item === 'object') {
         const copy: Record<string, unknown> = {};
         to[key] = copy;
@@ -173,7 +186,7 @@ export function enforceQueryLimits(
     query: document,
     operationName: operation.name?.value,
     variables: estimateVariables,
-    estimators: [pagedListEstimator, simpleEstimator({ defaultComplexity: 1 })],
+    estimators: [fieldExtensionsEstimator(), pagedListEstimator, simpleEstimator({ defaultComplexity: 1 })],
   });
   if (cost > limits.maxCost) throw limitError('cost', limits.maxCost, cost);
   return cost;

@@ -3,8 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { isIndicatorType, SigfedClient, type Alert, type AlertFilter } from '@app/sdk';
 import { alertObjects, bundleOf, sharedObjects, type StixObject } from '@app/taxii';
-import { CliFailure, reportFailures } from './hash.command.js';
-import { loadCredentials } from './submit.command.js';
+import { CliFailure, loadCredentials, reportFailures } from './hash.command.js';
 
 interface AlertsOptions {
   credentials?: string;

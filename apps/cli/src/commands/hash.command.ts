@@ -1,6 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { CanonicalizationError, INDICATOR_TYPES, hashIndicator, isIndicatorType, parseFederationKey, type IndicatorType } from '@app/sdk';
+import {
+  CanonicalizationError,
+  INDICATOR_TYPES,
+  SigfedClient,
+  TokenDeriver,
+  hashIndicator,
+  isIndicatorType,
+  isValidKeyEpoch,
+  parseCredentials,
+  parseFederationKey,
+  type HashedIndicator,
+  type IndicatorType,
+  type SigfedCredentials,
+} from '@app/sdk';
+import { addTwoKeyOptions, twoKeyFailure, twoKeyTokens, type TwoKeyOptions } from './two-key.options.js';
 
 /** A member-command failure whose message is the whole story: printed as is, exit status 1. */
 export class CliFailure extends Error {}
@@ -51,27 +65,64 @@ export function indicatorTypeArgument(text: string): IndicatorType {
   return type;
 }
 
+/** Reads a member credentials file ({ clientId, privateJwk, issuer[, oprfPublicKeys] }), or fails naming it. */
+export function loadCredentials(path: string): SigfedCredentials {
+  try {
+    return parseCredentials(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new CliFailure(`${path}: ${(error as Error).message}`);
+  }
+}
+
+interface HashOptions extends TwoKeyOptions {
+  showCanonical?: boolean;
+  epoch?: string;
+  credentials?: string;
+  server?: string;
+}
+
 /**
  * `hash <type> <value>`: prints `<token>  <kind>` for each token the value derives (an IP range
  * gives one per block, a card with expiry two); `--show-canonical` adds the canonical string.
+ * Without `--epoch` the tokens are HMAC tokens, computed locally; with `--epoch` the server
+ * says the epoch's scheme, and a TWO_KEY epoch's tokens are evaluated through it.
  */
 export function registerHash(program: Command): void {
   const command = program
     .command('hash')
-    .description('derive the tokens of one raw indicator value locally; nothing is sent anywhere')
+    .description('derive the tokens of one raw indicator value (HMAC epochs: locally, nothing is sent; TWO_KEY epochs: with the server, which sees only blinded values)')
     .argument('<type>', `indicator type: ${INDICATOR_TYPES.join(', ')}`)
     .argument('<value>', 'raw value; payment cards as PAN, PAN|MM/YY or BIN|LAST4|MM/YY (put -- before a value starting with -)')
-    .option('--show-canonical', 'also print the canonical strings (they reveal the raw value)');
-  addFederationKeyOptions(command).action((typeText: string, value: string, options: { showCanonical?: boolean }, self: Command) =>
-    reportFailures('hash', () => {
+    .option('--show-canonical', 'also print the canonical strings (they reveal the raw value)')
+    .option('--epoch <label>', "the key epoch's tokens (needs --credentials); without it, HMAC tokens computed locally")
+    .addOption(new Option('--credentials <path>', 'credentials JSON from onboarding, to ask the server about --epoch').env('SIGFED_CREDENTIALS'))
+    .option('--server <url>', "server address (default: the credentials' issuer)");
+  addTwoKeyOptions(addFederationKeyOptions(command)).action((typeText: string, value: string, options: HashOptions, self: Command) =>
+    reportFailures('hash', async () => {
       const type = indicatorTypeArgument(typeText);
       const key = resolveFederationKey(self);
-      let hashed;
+      if (options.epoch !== undefined && !isValidKeyEpoch(options.epoch)) {
+        throw new CliFailure(`--epoch ${JSON.stringify(options.epoch)} must match ^[a-z0-9][a-z0-9._-]{0,31}$`);
+      }
+      let hashed: HashedIndicator[];
       try {
         hashed = hashIndicator(key, type, value);
       } catch (error) {
         if (error instanceof CanonicalizationError) throw new CliFailure(error.message);
         throw error;
+      }
+      if (options.epoch !== undefined) {
+        if (options.credentials === undefined) {
+          throw new CliFailure('--epoch needs --credentials <path> (or SIGFED_CREDENTIALS): the server says whether the epoch is HMAC or TWO_KEY, and evaluates TWO_KEY tokens');
+        }
+        const credentials = loadCredentials(options.credentials);
+        const client = SigfedClient.fromCredentials(credentials, { baseUrl: options.server });
+        const deriver = new TokenDeriver(key, twoKeyTokens(client, credentials, options.credentials, options));
+        try {
+          hashed = await deriver.hashIndicator(options.epoch, type, value);
+        } catch (error) {
+          throw twoKeyFailure(error);
+        }
       }
       for (const { token, kind, canonical } of hashed) {
         process.stdout.write(options.showCanonical ? `${token}  ${kind}  ${canonical}\n` : `${token}  ${kind}\n`);

@@ -1,7 +1,6 @@
 import { Option, type Command } from 'commander';
 import { SigfedClient } from '@app/sdk';
-import { CliFailure, reportFailures } from './hash.command.js';
-import { loadCredentials } from './submit.command.js';
+import { CliFailure, loadCredentials, reportFailures } from './hash.command.js';
 
 const CREATE_INVITATION = `
   mutation Invite($input: CreateInvitationInput!) {

@@ -8,15 +8,15 @@ import {
   SigfedSubmitError,
   hashAndBuild,
   isValidKeyEpoch,
-  parseCredentials,
   readIndicatorCsv,
-  type SigfedCredentials,
+  type IndicatorInput,
   type SubmitProgress,
   type SubmitTotals,
 } from '@app/sdk';
-import { CliFailure, addFederationKeyOptions, reportFailures, resolveFederationKey } from './hash.command.js';
+import { CliFailure, addFederationKeyOptions, loadCredentials, reportFailures, resolveFederationKey } from './hash.command.js';
+import { addTwoKeyOptions, twoKeyFailure, twoKeyTokens, type TwoKeyOptions } from './two-key.options.js';
 
-interface SubmitOptions {
+interface SubmitOptions extends TwoKeyOptions {
   file: string;
   credentials?: string;
   epoch: string;
@@ -46,15 +46,6 @@ function readUtf8(path: string, what: string): string {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     throw new CliFailure(`${what} ${path} is not UTF-8 text; convert it first (for example with iconv)`);
-  }
-}
-
-/** Reads a member credentials file ({ clientId, privateJwk, issuer }), or fails naming it. */
-export function loadCredentials(path: string): SigfedCredentials {
-  try {
-    return parseCredentials(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new CliFailure(`${path}: ${(error as Error).message}`);
   }
 }
 
@@ -94,7 +85,7 @@ export function registerSubmit(program: Command): void {
     .option('--idempotency-prefix <prefix>', 'reuse the prefix a failed run printed, to resume it without storing anything twice', idempotencyPrefix)
     .option('--dry-run', 'hash and check everything, send nothing (no credentials needed)')
     .option('--strict', 'submit nothing if any row is refused');
-  addFederationKeyOptions(command).action((options: SubmitOptions, self: Command) =>
+  addTwoKeyOptions(addFederationKeyOptions(command)).action((options: SubmitOptions, self: Command) =>
     reportFailures('submit', async () => {
       if (!isValidKeyEpoch(options.epoch)) throw new CliFailure(`--epoch ${JSON.stringify(options.epoch)} must match ^[a-z0-9][a-z0-9._-]{0,31}$`);
       const key = resolveFederationKey(self);
@@ -143,6 +134,17 @@ export function registerSubmit(program: Command): void {
       }
 
       const client = SigfedClient.fromCredentials(credentials!, { baseUrl: options.server });
+      // A TWO_KEY epoch's tokens need the server's half; HMAC epochs pass through unchanged.
+      const twoKey = twoKeyTokens(client, credentials!, options.credentials!, options);
+      let indicators: IndicatorInput[];
+      try {
+        indicators = await twoKey.finalizeIndicators(built.indicators);
+      } catch (error) {
+        throw twoKeyFailure(error);
+      }
+      if (twoKey.stats.evaluated + twoKey.stats.cached > 0) {
+        counts.push(['evaluated', twoKey.stats.evaluated], ['from cache', twoKey.stats.cached]);
+      }
       const progress = progressLine();
       const done = (totals: SubmitTotals) =>
         printSummary([
@@ -155,7 +157,7 @@ export function registerSubmit(program: Command): void {
       // Shown before the first answer, which also waits for the access token.
       progress.update({ batch: 0, batches: plannedBatches, sent: 0, total: tokens, accepted: 0, duplicates: 0 });
       try {
-        const totals = await client.submitIndicators(built.indicators, {
+        const totals = await client.submitIndicators(indicators, {
           batchSize: options.batchSize,
           idempotencyKeyPrefix: options.idempotencyPrefix,
           onProgress: progress.update,

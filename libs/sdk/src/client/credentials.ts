@@ -1,4 +1,6 @@
 import type { JWK } from 'jose';
+import { isValidKeyEpoch } from '../federation-key.js';
+import { parseOprfPublicKey } from '../two-key.js';
 import { assertionAlgorithm } from './token.js';
 
 /**
@@ -11,6 +13,11 @@ export interface SigfedCredentials {
   readonly privateJwk: JWK;
   /** The server's issuer URL: the `aud` of client assertions and the default server address. */
   readonly issuer: string;
+  /**
+   * Pinned OPRF public keys of TWO_KEY epochs, epoch label to unpadded base64url key, as the
+   * federation announced them (see docs/canonicalization.md, "Pinning the public key").
+   */
+  readonly oprfPublicKeys?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -24,7 +31,7 @@ export function parseCredentials(json: string): SigfedCredentials {
   } catch {
     throw new TypeError('the credentials file is not JSON');
   }
-  const { clientId, privateJwk, issuer } = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const { clientId, privateJwk, issuer, oprfPublicKeys } = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   if (typeof clientId !== 'string' || clientId === '') throw new TypeError('the credentials file has no "clientId"');
   if (typeof privateJwk !== 'object' || privateJwk === null || Array.isArray(privateJwk)) {
     throw new TypeError('the credentials file has no "privateJwk" object');
@@ -34,5 +41,23 @@ export function parseCredentials(json: string): SigfedCredentials {
   if (typeof issuer !== 'string' || !/^https?:\/\/[^/\s]+/.test(issuer)) {
     throw new TypeError('the credentials file has no "issuer" URL (http:// or https://)');
   }
-  return { clientId, privateJwk: privateJwk as JWK, issuer };
+  if (oprfPublicKeys === undefined) return { clientId, privateJwk: privateJwk as JWK, issuer };
+  return { clientId, privateJwk: privateJwk as JWK, issuer, oprfPublicKeys: parsePinnedKeys(oprfPublicKeys) };
+}
+
+function parsePinnedKeys(value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError('"oprfPublicKeys" in the credentials file must be an object of epoch label to public key');
+  }
+  const keys: Record<string, string> = {};
+  for (const [epoch, key] of Object.entries(value)) {
+    if (!isValidKeyEpoch(epoch)) throw new TypeError(`"oprfPublicKeys" in the credentials file: ${JSON.stringify(epoch)} is not a key epoch label`);
+    try {
+      parseOprfPublicKey(key as string);
+    } catch (error) {
+      throw new TypeError(`"oprfPublicKeys.${epoch}" in the credentials file: ${(error as Error).message}`);
+    }
+    keys[epoch] = key as string;
+  }
+  return keys;
 }

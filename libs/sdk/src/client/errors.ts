@@ -75,3 +75,45 @@ export class SigfedSubmitError extends Error {
     super(`batch ${failedBatch + 1} failed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
   }
 }
+
+/**
+ * The public key the server lists for an epoch (`oprfKeys`) is not the one the member pinned,
+ * or an epoch the member pinned is not listed at all. Nothing is evaluated under it.
+ */
+export class OprfKeyMismatchError extends Error {
+  override readonly name = 'OprfKeyMismatchError';
+
+  constructor(
+    readonly keyEpoch: string,
+    /** The member's pinned key. */
+    readonly pinned: string,
+    /** What `oprfKeys` lists, or undefined when the epoch is missing there. */
+    readonly listed: string | undefined,
+  ) {
+    super(
+      listed === undefined
+        ? `key epoch ${keyEpoch}: a public key is pinned (${pinned.slice(0, 8)}…) but the server lists no TWO_KEY key for this epoch; refusing to fall back to HMAC tokens`
+        : `key epoch ${keyEpoch}: the server's OPRF public key ${listed.slice(0, 8)}… is not the pinned ${pinned.slice(0, 8)}…; refusing to evaluate (check the key you pinned with the federation operator)`,
+    );
+  }
+}
+
+/** A TWO_KEY epoch has no pinned public key in the member's configuration. */
+export class OprfKeyNotPinnedError extends Error {
+  override readonly name = 'OprfKeyNotPinnedError';
+
+  constructor(
+    readonly keyEpoch: string,
+    /** What `oprfKeys` lists, so the member can compare it with the operator's announcement. */
+    readonly listed: string,
+  ) {
+    super(
+      `key epoch ${keyEpoch} is TWO_KEY but no public key is pinned for it; pin the key the federation announced (the server lists ${listed.slice(0, 8)}…) with oprfPublicKeys in the credentials file or --oprf-public-key ${keyEpoch}=<key>`,
+    );
+  }
+}
+
+/** The local token cache file is unsafe or malformed. */
+export class TokenCacheError extends Error {
+  override readonly name = 'TokenCacheError';
+}

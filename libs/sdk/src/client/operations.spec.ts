@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildSchema, parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { ALERTS, RETRACT_INDICATORS, SERVER_INFO, SUBMIT_INDICATORS } from './operations.js';
+import { ALERTS, EVALUATE_BLINDED, OPRF_KEYS, RETRACT_INDICATORS, SERVER_INFO, SUBMIT_INDICATORS } from './operations.js';
 
 // The server commits its generated schema (schema.gql), so a server change that would break
 // the client's documents fails here, in the same review.
@@ -14,6 +14,8 @@ describe('client documents', () => {
     ['RETRACT_INDICATORS', RETRACT_INDICATORS],
     ['ALERTS', ALERTS],
     ['SERVER_INFO', SERVER_INFO],
+    ['OPRF_KEYS', OPRF_KEYS],
+    ['EVALUATE_BLINDED', EVALUATE_BLINDED],
   ])('%s is valid against the committed schema.gql', (_name, document) => {
     expect(validate(schema, parse(document)).map((error) => error.message)).toEqual([]);
   });

@@ -118,3 +118,47 @@ export interface ServerInfo {
 export const SERVER_INFO = /* GraphQL */ `
   query ServerInfo { serverInfo { issuer time } }
 `;
+
+/** Where an epoch's key is in its life (`oprfKeys`). */
+export type OprfKeyStatus = 'UPCOMING' | 'ACTIVE' | 'RETIRING' | 'RETIRED';
+
+/** The published key of one TWO_KEY epoch. */
+export interface OprfKey {
+  readonly keyEpoch: string;
+  /** `ristretto255-SHA512`. */
+  readonly suite: string;
+  /** `POPRF`. */
+  readonly mode: string;
+  /** Unpadded base64url of RFC 9497 SerializeElement(pkS). */
+  readonly publicKey: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly status: OprfKeyStatus;
+}
+
+/** Lists the TWO_KEY epochs and their public keys. */
+export const OPRF_KEYS = /* GraphQL */ `
+  query OprfKeys { oprfKeys { keyEpoch suite mode publicKey notBefore notAfter status } }
+`;
+
+/** One batch of blinded HMACs for the server's half of the POPRF. */
+export interface EvaluateBlindedInput {
+  readonly keyEpoch: string;
+  readonly type: IndicatorType;
+  /** Unpadded base64url elements; at most the server's OPRF_MAX_ELEMENTS_PER_CALL (default 256). */
+  readonly blindedElements: readonly string[];
+}
+
+/** The server's evaluation of one batch and its batched DLEQ proof. */
+export interface EvaluateBlindedResult {
+  readonly keyEpoch: string;
+  readonly evaluatedElements: readonly string[];
+  readonly proof: string;
+}
+
+/** Evaluates blinded elements under a TWO_KEY epoch's key. */
+export const EVALUATE_BLINDED = /* GraphQL */ `
+  mutation EvaluateBlinded($input: EvaluateBlindedInput!) {
+    evaluateBlinded(input: $input) { keyEpoch evaluatedElements proof }
+  }
+`;

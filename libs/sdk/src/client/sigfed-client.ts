@@ -8,13 +8,18 @@ import { SigfedApiError, SigfedSubmitError, type GraphQLErrorItem, type SubmitTo
 import { send, type FetchLike } from './http.js';
 import {
   ALERTS,
+  EVALUATE_BLINDED,
+  OPRF_KEYS,
   RETRACT_INDICATORS,
   SERVER_INFO,
   SUBMIT_INDICATORS,
   type Alert,
   type AlertFilter,
   type Connection,
+  type EvaluateBlindedInput,
+  type EvaluateBlindedResult,
   type IndicatorInput,
+  type OprfKey,
   type RetractIndicatorsInput,
   type ServerInfo,
   type SubmissionResult,
@@ -217,6 +222,23 @@ export class SigfedClient {
       retracted += data.retractIndicators.retracted;
     }
     return { retracted };
+  }
+
+  /** The public keys of the federation's TWO_KEY epochs (`oprfKeys`). Compare them with pinned keys before use. */
+  async oprfKeys(): Promise<OprfKey[]> {
+    const data = await this.graphql<{ oprfKeys: OprfKey[] }>(OPRF_KEYS);
+    return data.oprfKeys;
+  }
+
+  /**
+   * The server's half of the POPRF for one batch of blinded elements. Prefer `TwoKeyTokens`,
+   * which blinds, verifies and finalizes around this call.
+   */
+  async evaluateBlinded(input: EvaluateBlindedInput): Promise<EvaluateBlindedResult> {
+    const data = await this.graphql<{ evaluateBlinded: EvaluateBlindedResult }>(EVALUATE_BLINDED, {
+      input: { keyEpoch: input.keyEpoch, type: input.type, blindedElements: input.blindedElements },
+    });
+    return data.evaluateBlinded;
   }
 
   /** Every alert matching `filter`, fetched a page at a time as the loop asks for more. */

@@ -1,0 +1,27 @@
+/** Where a key epoch stands in its life. */
+export enum OprfKeyStatus {
+  UPCOMING = 'UPCOMING',
+  ACTIVE = 'ACTIVE',
+  RETIRING = 'RETIRING',
+  RETIRED = 'RETIRED',
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * UPCOMING before notBefore; ACTIVE until notAfter; RETIRING for
+ * `retiringDays` after notAfter (evaluations are still served, so members
+ * can finish re-deriving); RETIRED after that, or once an operator retired it.
+ */
+export function keyEpochStatus(
+  epoch: { notBefore: Date; notAfter: Date; retiredAt: Date | null },
+  retiringDays: number,
+  now = new Date(),
+): OprfKeyStatus {
+  const t = now.getTime();
+  if (epoch.retiredAt && epoch.retiredAt.getTime() <= t) return OprfKeyStatus.RETIRED;
+  if (t < epoch.notBefore.getTime()) return OprfKeyStatus.UPCOMING;
+  if (t < epoch.notAfter.getTime()) return OprfKeyStatus.ACTIVE;
+  if (t < epoch.notAfter.getTime() + retiringDays * DAY_MS) return OprfKeyStatus.RETIRING;
+  return OprfKeyStatus.RETIRED;
+}
