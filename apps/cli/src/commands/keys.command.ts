@@ -61,7 +61,7 @@ export function registerKeys(program: Command): void {
     keys
       .command('revoke')
       .description('revoke one of your keys; tokens obtained with it are refused at once (not your last active key)')
-      .argument('<kid>', 'the key id (`keys list`)'),
+      .argument('<kid>', 'the key id (`keys list`; put -- before a kid starting with -)'),
   ).action(
     apiAction('keys revoke', async (kid: string, options: ApiOptions) => {
       const data = await call<{ revokeMemberKey: ShownKey }>(clientOf(options), REVOKE, { kid });
