@@ -114,6 +114,22 @@ describe('member and admin commands of the CLI', () => {
     await expect(lab.token()).rejects.toThrow(/invalid_client/);
   });
 
+  it('rotate-key: a left-over backup stops it before the switch, with the old file in force and the new key withdrawn', async () => {
+    const lab = await ctx.newMember({ name: 'Interrupted Lab' });
+    const path = writeCredentials('interrupted', lab);
+    const before = readFileSync(path, 'utf8');
+    writeFileSync(`${path}.bak`, 'from an earlier run');
+    const stopped = await run(['rotate-key', '--credentials', path]);
+    expect(stopped).toMatchObject({ code: 1, stdout: '' });
+    expect(stopped.stderr).toBe(`sigfed rotate-key: ${path}.bak exists (left by an earlier rotation?); move it away and run again\n`);
+    expect(readFileSync(path, 'utf8')).toBe(before);
+    expect(readFileSync(`${path}.bak`, 'utf8')).toBe('from an earlier run');
+    expect(existsSync(`${path}.new`)).toBe(false);
+    const keys = jsonLines<{ kid: string; status: string }>(await ok('keys', 'list', '--credentials', path, '--json'));
+    expect(keys.filter((k) => k.status === 'ACTIVE').map((k) => k.kid)).toEqual([lab.kid]);
+    expect(keys).toHaveLength(2);
+  });
+
   it('retract, alert show and alert acknowledge: from raw values to a verdict', async () => {
     const csv = join(dir, 'shared.csv');
     writeFileSync(csv, 'type,value\nACCOUNT_SIGNAL,shared-account@cli.example\n');
