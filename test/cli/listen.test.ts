@@ -1,11 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '@app/common';
 import { TestContext, type TestMember } from '../support/context.js';
-import { childEnv, distEntry, RunningProcess } from '../support/processes.js';
+import { childEnv, distEntry, freePort, RunningProcess } from '../support/processes.js';
 import { until } from '../support/wait.js';
 import { shareToken, startWorker, testToken, WebhookReceiver } from '../support/webhooks.js';
 
@@ -25,6 +27,7 @@ describe('sigfed listen --forward-to', () => {
   let b: TestMember;
   let listen: RunningProcess;
   let secret: string;
+  const others: RunningProcess[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'sigfed-listen-'));
 
   const alertIdOf = async (member: TestMember, token: string) =>
@@ -46,6 +49,7 @@ describe('sigfed listen --forward-to', () => {
   });
   afterAll(async () => {
     listen?.kill();
+    for (const other of others) other.kill();
     await receiver?.close();
     await worker?.close();
     await ctx?.close();
@@ -63,7 +67,36 @@ describe('sigfed listen --forward-to', () => {
     expect(event).toMatchObject({ type: 'alert.created', data: { id: await alertIdOf(a, token), token } });
     expect(Object.keys(JSON.parse(request.body) as object)).toEqual(['type', 'timestamp', 'data']);
     expect(() => new Webhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`).verify(request.body, request.headers)).toThrow();
-    expect(listen.stdout).toContain(`alert.created   ${event.data.id}  --> POST ${receiver.url('/local')} [204]`);
+    const line = `alert.created   ${event.data.id}  --> POST ${receiver.url('/local')} [204]`;
+    await until(() => listen.stdout.includes(line), 'the forwarded line');
+  });
+
+  it("feeds the integration guide's receiver, unchanged, with the secret given by --secret", { timeout: 60_000 }, async () => {
+    const guide = readFileSync(join(projectRoot(), 'docs', 'integration-guide.md'), 'utf8');
+    const code = /```js\n(\/\/ receiver\.mjs[\s\S]*?)```/.exec(guide)![1];
+    const port = await freePort();
+    const ownSecret = `whsec_${randomBytes(32).toString('base64')}`;
+    const guideReceiver = RunningProcess.command(process.execPath, ['--input-type=module', '--eval', code], {
+      PATH: process.env.PATH,
+      PORT: String(port),
+      WEBHOOK_SECRET: ownSecret,
+    });
+    others.push(guideReceiver);
+    await until(() => guideReceiver.stderr.includes('listening on'), 'the guide receiver', 20_000);
+    const credentials = join(dir, 'b.json');
+    writeFileSync(credentials, JSON.stringify({ clientId: b.clientId, privateJwk: b.privateJwk, issuer: ctx.issuer }), { mode: 0o600 });
+    const listenB = RunningProcess.start(CLI, ['listen', '--forward-to', `http://127.0.0.1:${port}/`, '--secret', ownSecret, '--credentials', credentials], childEnv());
+    others.push(listenB);
+    await until(() => listenB.stderr.includes('listen: connected'), 'listen for B connected', 20_000);
+    expect(listenB.stderr).toContain(`signing secret is ${ownSecret}`);
+
+    const token = testToken('listen-guide');
+    await shareToken(ctx, [a, b], token);
+    await until(() => guideReceiver.stdout.includes('"type":"alert.created"'), 'the guide receiver logged the event');
+    const logged = JSON.parse(guideReceiver.stdout.trim().split('\n')[0]) as { type: string; alert: string; version: number };
+    expect(logged).toMatchObject({ type: 'alert.created', alert: await alertIdOf(b, token), version: 1 });
+    await until(() => listenB.stdout.includes('[204]'), 'listen for B reported the answer');
+    await until(() => receiver.at('/local').length === 2, "A's listener got its own event of that token too");
   });
 
   it('reconnects with a fresh token when the server closes at expiry (4401) and goes on forwarding', { timeout: 120_000 }, async () => {
@@ -71,8 +104,8 @@ describe('sigfed listen --forward-to', () => {
     await until(() => listen.stderr.split('listen: connected').length === 3, 'connected again', 20_000);
     const token = testToken('listen-2');
     await shareToken(ctx, [a, b], token);
-    await until(() => receiver.at('/local').length === 2, 'the event after the reconnect');
-    expect(verified()[1]).toMatchObject({ type: 'alert.created', data: { id: await alertIdOf(a, token) } });
+    await until(() => receiver.at('/local').length === 3, 'the event after the reconnect');
+    expect(verified()[2]).toMatchObject({ type: 'alert.created', data: { id: await alertIdOf(a, token) } });
   });
 
   it('stops with exit status 2 when the member is suspended (4403)', async () => {
