@@ -4,7 +4,12 @@ import {
   CanonicalizationError,
   INDICATOR_TYPES,
   SigfedApiError,
-  SigfedNetworkError, hashIndicator, isIndicatorType, parseFederationKey, type IndicatorType } from '@app/sdk';
+  SigfedNetworkError,
+  hashIndicator,
+  isIndicatorType,
+  parseFederationKey,
+  type IndicatorType,
+} from '@app/sdk';
 
 /** A member-command failure whose message is the whole story: printed as is, exit status 1 unless told. */
 export class CliFailure extends Error {
@@ -21,7 +26,8 @@ export const EXIT_REFUSED = 2;
 /** Exit status of a command that could not reach the server (after the client's retries). */
 export const EXIT_UNREACHABLE = 3;
 
-function exitCodeOf(error: unknown): number {
+/** The exit status a failure ends a member command with (docs/member-cli.md, "Output and exit codes"). */
+export function exitCodeOf(error: unknown): number {
   if (error instanceof CliFailure) return error.exitCode;
   if (error instanceof SigfedApiError) return EXIT_REFUSED;
   if (error instanceof SigfedNetworkError) return EXIT_UNREACHABLE;
@@ -29,8 +35,8 @@ function exitCodeOf(error: unknown): number {
 }
 
 /**
- * Runs a member command's action and turns any failure into one line on stderr and exit
- * status 1. main.ts's generic handler would call it a start-up failure, which it is not.
+ * Runs a member command's action and turns any failure into one line on stderr and its exit
+ * status (exitCodeOf). main.ts's generic handler would call it a start-up failure, which it is not.
  */
 export async function reportFailures(name: string, action: () => Promise<void> | void): Promise<void> {
   try {

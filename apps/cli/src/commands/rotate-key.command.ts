@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { SigfedClient, type SigfedCredentials } from '@app/sdk';
 import { addApiOptions, apiAction, call, fields, print, type ApiOptions } from '../member-api.js';
 import { kidOf, memberKeyAlg, newMemberKeyPair } from '../member-key.js';
-import { CliFailure } from './hash.command.js';
+import { CliFailure, exitCodeOf } from './hash.command.js';
 import { KEY_FIELDS, type ShownKey } from './keys.command.js';
 import { loadCredentials } from './submit.command.js';
 
@@ -81,7 +81,7 @@ export function registerRotateKey(program: Command): void {
         throw new CliFailure(
           `${path} now holds the new key ${added.kid}, but revoking the old key ${oldKid} failed: ${(error as Error).message}\n` +
             `the old key is still active and kept in ${backup}; finish with: sigfed keys revoke ${oldKid} --credentials ${path}`,
-          (error as CliFailure).exitCode ?? 1,
+          exitCodeOf(error),
         );
       }
       await rm(backup, { force: true });
