@@ -410,6 +410,13 @@ const SCENARIOS: Record<string, Scenario> = {
     attack: async (w, send) =>
       adminOnly(send, 'mutation { createInvitation(input: { organizationName: "Shadow Lab", contactEmail: "x@shadow.example" }) { invitationToken } }', {}, w.tokenA),
   },
+  'Mutation.withdrawInvitation': {
+    access: 'admin',
+    doc: 'mutation($id: ID!) { withdrawInvitation(invitationId: $id) { id withdrawnAt } }',
+    vars: (w) => ({ id: w.markers['B invitation id'] }),
+    attack: async (w, send) =>
+      adminOnly(send, 'mutation($id: ID!) { withdrawInvitation(invitationId: $id) { id organizationName clientId } }', { id: w.markers['B invitation id'] }, w.tokenA),
+  },
   'Mutation.suspendMember': {
     access: 'admin',
     doc: 'mutation($id: ID!) { suspendMember(id: $id, reason: "takeover") { id status } }',

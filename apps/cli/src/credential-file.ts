@@ -1,7 +1,7 @@
 import { chmod, mkdir, open, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { JWK } from 'jose';
-import { StartupError } from '@app/common';
+import { CliFailure } from './commands/hash.command.js';
 
 /** What a member needs to authenticate: the file `bootstrap-admin` writes and the example client reads. */
 export interface MemberCredential {
@@ -26,9 +26,9 @@ export async function writeCredentialFile(
     handle = await open(path, 'wx', 0o600);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new StartupError(`${path} exists already; refusing to overwrite it (move it away or choose another file)`);
+      throw new CliFailure(`${path} exists already; refusing to overwrite it (move it away or choose another file)`);
     }
-    throw new StartupError(`cannot create ${path}: ${(error as Error).message}`);
+    throw new CliFailure(`cannot create ${path}: ${(error as Error).message}`);
   }
   try {
     await chmod(path, 0o600); // whatever the umask

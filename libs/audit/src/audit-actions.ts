@@ -10,6 +10,8 @@ export const AuditAction = {
   InvitationCreated: 'invitation.created',
   /** An invitee registered its first key; the member became ACTIVE. */
   InvitationAccepted: 'invitation.accepted',
+  /** An admin withdrew an invitation before it was accepted; its token is refused from then on. */
+  InvitationWithdrawn: 'invitation.withdrawn',
   /** A member registered another public key. */
   MemberKeyAdded: 'member_key.added',
   /** A member key was revoked (by its member or an admin); its tokens stop working at once. */

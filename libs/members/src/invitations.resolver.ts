@@ -3,6 +3,7 @@ import { CurrentMember, type AuthenticatedMember } from '@app/auth';
 import { Public, RequestId, Roles } from '@app/common';
 import { AcceptInvitationInput } from './dto/accept-invitation.input.js';
 import { CreateInvitationInput } from './dto/create-invitation.input.js';
+import { WithdrawInvitationInput } from './dto/withdraw-invitation.input.js';
 import { InvitationsService } from './invitations.service.js';
 import { CreateInvitationPayload, Invitation } from './models/invitation.model.js';
 import { Member } from './models/member.model.js';
@@ -21,6 +22,18 @@ export class InvitationsResolver {
     @RequestId() requestId?: string,
   ): Promise<CreateInvitationPayload> {
     return this.invitations.create(caller, input, requestId);
+  }
+
+  @Roles('ADMIN')
+  @Mutation(() => Invitation, {
+    description: 'Withdraws an invitation that was not accepted yet; its token is refused from then on (admins only).',
+  })
+  withdrawInvitation(
+    @CurrentMember() caller: AuthenticatedMember,
+    @Args() { invitationId }: WithdrawInvitationInput,
+    @RequestId() requestId?: string,
+  ): Promise<Invitation> {
+    return this.invitations.withdraw(caller, invitationId, requestId);
   }
 
   @Public()

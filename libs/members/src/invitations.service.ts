@@ -22,6 +22,7 @@ function toInvitation(row: InvitationRow, clientId: string): Invitation {
     clientId,
     expiresAt: row.expiresAt,
     acceptedAt: row.acceptedAt,
+    withdrawnAt: row.revokedAt,
     createdAt: row.createdAt,
   };
 }
@@ -101,7 +102,7 @@ export class InvitationsService {
       }
       // Conditional update: of two simultaneous acceptances, exactly one wins.
       const claimed = await tx.invitation.updateMany({
-        where: { id: invitation.id, acceptedAt: null },
+        where: { id: invitation.id, acceptedAt: null, revokedAt: null },
         data: { acceptedAt: new Date() },
       });
       if (claimed.count !== 1) {
@@ -126,6 +127,35 @@ export class InvitationsService {
         details: { invitationId: invitation.id, kid: key.kid, alg: key.alg },
       });
       return toMember(row);
+    });
+  }
+
+  /**
+   * Withdraws an invitation that was not accepted yet: its token is refused
+   * from then on (INVITATION_INVALID, as for an unknown token). The invited
+   * member stays INVITED with no key, so it can never authenticate.
+   */
+  async withdraw(admin: AuthenticatedMember, invitationId: string, requestId?: string): Promise<Invitation> {
+    return this.prisma.$transaction(async (tx) => {
+      // Conditional update: a withdrawal and an acceptance at the same moment cannot both win.
+      const claimed = await tx.invitation.updateMany({
+        where: { id: invitationId, acceptedAt: null, revokedAt: null },
+        data: { revokedAt: new Date() },
+      });
+      const invitation = await tx.invitation.findUnique({ where: { id: invitationId }, include: { member: { select: { clientId: true } } } });
+      if (!invitation) throw new MembersError(MembersErrorCode.INVITATION_NOT_FOUND, `No invitation has id ${invitationId}`);
+      if (claimed.count !== 1) {
+        if (invitation.acceptedAt) throw new MembersError(MembersErrorCode.INVITATION_USED, 'This invitation has been accepted already; suspend the member instead');
+        throw new MembersError(MembersErrorCode.INVITATION_WITHDRAWN, 'This invitation was withdrawn already');
+      }
+      await this.audit.record(tx, {
+        actor: memberActor(admin),
+        action: AuditAction.InvitationWithdrawn,
+        target: { type: 'member', id: invitation.memberId },
+        requestId,
+        details: { invitationId: invitation.id, clientId: invitation.member.clientId },
+      });
+      return toInvitation(invitation, invitation.member.clientId);
     });
   }
 }

@@ -7,6 +7,10 @@ export enum MembersErrorCode {
   INVITATION_EXPIRED = 'INVITATION_EXPIRED',
   /** The invitation was already accepted; tokens are single-use. */
   INVITATION_USED = 'INVITATION_USED',
+  /** No invitation with this id. */
+  INVITATION_NOT_FOUND = 'INVITATION_NOT_FOUND',
+  /** The invitation was withdrawn already. */
+  INVITATION_WITHDRAWN = 'INVITATION_WITHDRAWN',
   /** No member with this id (or not one the caller may see). */
   MEMBER_NOT_FOUND = 'MEMBER_NOT_FOUND',
   /** No key with this kid (or not one the caller may manage). */
@@ -38,9 +42,11 @@ export class MembersError extends DomainError<MembersErrorCode> {
       case MembersErrorCode.INVITATION_USED:
       case MembersErrorCode.CANNOT_SUSPEND_SELF:
         return 'BAD_USER_INPUT';
+      case MembersErrorCode.INVITATION_NOT_FOUND:
       case MembersErrorCode.MEMBER_NOT_FOUND:
       case MembersErrorCode.KEY_NOT_FOUND:
         return 'NOT_FOUND';
+      case MembersErrorCode.INVITATION_WITHDRAWN:
       case MembersErrorCode.KEY_ALREADY_REGISTERED:
       case MembersErrorCode.KEY_ALREADY_REVOKED:
       case MembersErrorCode.LAST_ACTIVE_KEY:

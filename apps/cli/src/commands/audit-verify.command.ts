@@ -53,6 +53,10 @@ export function registerAuditVerify(program: Command): void {
       (report.ok ? console.log : console.error)(describeReport(report));
       process.exitCode = report.ok ? 0 : 1;
     });
+}
+
+/** `audit-checkpoint`: signs and stores the verified chain head; exit 1 when the chain is broken. */
+export function registerAuditCheckpoint(program: Command): void {
   program
     .command('audit-checkpoint')
     .description('sign and store a checkpoint of the audit chain head (audit-verify checks the newest)')

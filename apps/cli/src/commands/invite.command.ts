@@ -41,10 +41,11 @@ export function registerInvite(program: Command): void {
         const data = await client.graphql<{
           createInvitation: {
             invitationToken: string;
-            invitation: { organizationName: string; clientId: string; expiresAt: string };
+            invitation: { id: string; organizationName: string; clientId: string; expiresAt: string };
           };
         }>(CREATE_INVITATION, { input }, { retry: false });
         const { invitationToken, invitation } = data.createInvitation;
+        console.log(`invitation id     ${invitation.id}`);
         console.log(`organization      ${invitation.organizationName}`);
         console.log(`client id         ${invitation.clientId}`);
         console.log(`expires at        ${invitation.expiresAt}`);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { writeCredentialFile } from '../credential-file.js';
+import { memberKeyAlg, newMemberKeyPair } from '../member-key.js';
 import { CliFailure, reportFailures } from './hash.command.js';
 
 const ACCEPT_INVITATION = `
@@ -43,17 +43,11 @@ export function registerJoin(program: Command): void {
     .option('--alg <alg>', 'key type: EdDSA (Ed25519) or ES256 (P-256)', 'EdDSA')
     .action((options: JoinOptions) =>
       reportFailures('join', async () => {
-        if (options.alg !== 'EdDSA' && options.alg !== 'ES256') throw new CliFailure('--alg must be EdDSA or ES256');
+        const alg = memberKeyAlg(options.alg);
         const server = options.server.replace(/\/+$/, '');
         const { serverInfo } = await post<{ serverInfo: { issuer: string } }>(server, '{ serverInfo { issuer } }', {});
         const written = await writeCredentialFile(options.out, async () => {
-          const { publicKey, privateKey } = await generateKeyPair(options.alg, { extractable: true });
-          const publicJwk = { ...(await exportJWK(publicKey)), alg: options.alg, use: 'sig' };
-          const privateJwk = {
-            ...(await exportJWK(privateKey)),
-            alg: options.alg,
-            kid: await calculateJwkThumbprint(publicJwk),
-          };
+          const { publicJwk, privateJwk } = await newMemberKeyPair(alg);
           const { acceptInvitation } = await post<{ acceptInvitation: { clientId: string; name: string } }>(
             server,
             ACCEPT_INVITATION,

@@ -85,8 +85,8 @@ export function keyEpochTable(listing: KeyEpochListing): string {
   return lines.join('\n');
 }
 
-/** `create-key-epoch`, `list-key-epochs`, `retire-key-epoch`. */
-export function registerKeyEpochs(program: Command): void {
+/** `create-key-epoch --epoch <label> --not-before <time> --not-after <time> [--scheme]`. */
+export function registerCreateKeyEpoch(program: Command): void {
   program
     .command('create-key-epoch')
     .description('(operator) create a key epoch; a TWO_KEY one gets a new OPRF key (sealed, never exported) and prints its public key')
@@ -102,6 +102,10 @@ export function registerKeyEpochs(program: Command): void {
         process.stderr.write('Publish this key to members through a channel other than the API; they pin it (oprfPublicKeys) and compare it with oprfKeys.\n');
       }
     });
+}
+
+/** `list-key-epochs [--json]`. */
+export function registerListKeyEpochs(program: Command): void {
   program
     .command('list-key-epochs')
     .description('(operator) list key epochs with their status, and epoch labels in use that have none')
@@ -110,6 +114,10 @@ export function registerKeyEpochs(program: Command): void {
       const listing = await listKeyEpochs(loadConfig());
       console.log(options.json ? JSON.stringify(listing, null, 2) : keyEpochTable(listing));
     });
+}
+
+/** `retire-key-epoch --epoch <label>`. */
+export function registerRetireKeyEpoch(program: Command): void {
   program
     .command('retire-key-epoch')
     .description('(operator) retire a key epoch now: its key no longer evaluates')

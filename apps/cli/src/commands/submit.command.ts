@@ -39,8 +39,11 @@ function idempotencyPrefix(text: string): string {
   return text;
 }
 
-// Invalid UTF-8 would otherwise be decoded to U+FFFD and hashed into tokens nobody can match.
-function readUtf8(path: string, what: string): string {
+/**
+ * Reads a text file (or stdin for -) as strict UTF-8: invalid UTF-8 would otherwise be
+ * decoded to U+FFFD and hashed into tokens nobody can match.
+ */
+export function readUtf8(path: string, what: string): string {
   const bytes = readFileSync(path === '-' ? 0 : path);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);

@@ -23,6 +23,9 @@ export class Invitation {
   @Field(() => Date, { nullable: true, description: 'When the invitation was accepted.' })
   acceptedAt: Date | null;
 
+  @Field(() => Date, { nullable: true, description: 'When an admin withdrew the invitation (its token is refused from then on).' })
+  withdrawnAt: Date | null;
+
   @Field({ description: 'When the invitation was made.' })
   createdAt: Date;
 }
