@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { SigfedApiError, SigfedClient } from '@app/sdk';
 import { CliFailure, EXIT_REFUSED, reportFailures } from './commands/hash.command.js';
-import { loadCredentials } from './commands/submit.command.js';
+import { loadCredentials } from './commands/hash.command.js';
 
 /** The options every command that calls the API takes. */
 export interface ApiOptions {

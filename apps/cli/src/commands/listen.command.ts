@@ -7,7 +7,7 @@ import { Webhook } from 'standardwebhooks';
 import { SigfedClient, type SigfedCredentials } from '@app/sdk';
 import { addApiOptions, apiAction, type ApiOptions } from '../member-api.js';
 import { CliFailure, EXIT_REFUSED } from './hash.command.js';
-import { loadCredentials } from './submit.command.js';
+import { loadCredentials } from './hash.command.js';
 
 // Node 20 has no WebSocket client of its own; `ws` is the one the server's graphql-ws uses.
 const WebSocketImpl = createRequire(import.meta.url)('ws') as unknown;

@@ -6,7 +6,7 @@ import { addApiOptions, apiAction, call, fields, print, type ApiOptions } from '
 import { kidOf, memberKeyAlg, newMemberKeyPair } from '../member-key.js';
 import { CliFailure, exitCodeOf } from './hash.command.js';
 import { KEY_FIELDS, type ShownKey } from './keys.command.js';
-import { loadCredentials } from './submit.command.js';
+import { loadCredentials } from './hash.command.js';
 
 const ADD = `mutation AddKey($publicJwk: JSONObject!) { addMemberKey(publicJwk: $publicJwk) { ${KEY_FIELDS} } }`;
 const REVOKE = `mutation RevokeKey($kid: String!) { revokeMemberKey(kid: $kid) { ${KEY_FIELDS} } }`;

@@ -152,11 +152,6 @@ export class SigfedClient {
     return data.serverInfo;
   }
 
-  /** An access token for this member, cached until shortly before it expires (e.g. for a graphql-ws connection). */
-  async getAccessToken(): Promise<string> {
-    return this.tokens.get();
-  }
-
   /** Runs a GraphQL operation as this member and returns `data`; GraphQL errors throw SigfedApiError. */
   async graphql<T = unknown>(query: string, variables?: Record<string, unknown>, options: GraphQLCallOptions = {}): Promise<T> {
     // Serialized once, so every retry sends the same bytes (the server hashes them for idempotency).
