@@ -14,7 +14,8 @@ describe('server process flags', () => {
     // An operator's own value wins, as with `sigfed serve`.
     const env = Object.entries(SERVER_ENV_DEFAULTS).map(([name, value]) => `${name}=\${${name}:-${value}}`);
     for (const [role, entry] of Object.entries(ENTRIES)) {
-      expect(scripts[`start:${role}`]).toBe([...env, 'node', ...SERVER_NODE_FLAGS, entry].join(' '));
+      // exec: a signal to npm's shell reaches node itself (a process manager stops npm, not its children).
+      expect(scripts[`start:${role}`]).toBe([...env, 'exec', 'node', ...SERVER_NODE_FLAGS, entry].join(' '));
     }
   });
 
