@@ -3,9 +3,7 @@ import { Option, type Command } from 'commander';
 import {
   CanonicalizationError,
   INDICATOR_TYPES,
-  SigfedApiError,
   SigfedClient,
-  SigfedNetworkError,
   TokenDeriver,
   hashIndicator,
   isIndicatorType,
@@ -18,28 +16,9 @@ import {
 } from '@app/sdk';
 import { addTwoKeyOptions, twoKeyFailure, twoKeyTokens, type TwoKeyOptions } from './two-key.options.js';
 
-/** A member-command failure whose message is the whole story: printed as is, exit status 1 unless told. */
-export class CliFailure extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
+import { CliFailure, exitCodeOf } from '../cli-failure.js';
 
-/** Exit status of a command whose request the server refused (a GraphQL or OAuth error). */
-export const EXIT_REFUSED = 2;
-/** Exit status of a command that could not reach the server (after the client's retries). */
-export const EXIT_UNREACHABLE = 3;
-
-/** The exit status a failure ends a member command with (docs/member-cli.md, "Output and exit codes"). */
-export function exitCodeOf(error: unknown): number {
-  if (error instanceof CliFailure) return error.exitCode;
-  if (error instanceof SigfedApiError) return EXIT_REFUSED;
-  if (error instanceof SigfedNetworkError) return EXIT_UNREACHABLE;
-  return 1;
-}
+export { CliFailure, EXIT_REFUSED, EXIT_UNREACHABLE, exitCodeOf } from '../cli-failure.js';
 
 /**
  * Runs a member command's action and turns any failure into one line on stderr and its exit

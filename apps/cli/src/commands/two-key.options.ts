@@ -11,7 +11,7 @@ import {
   type SigfedClient,
   type SigfedCredentials,
 } from '@app/sdk';
-import { CliFailure } from './hash.command.js';
+import { CliFailure } from '../cli-failure.js';
 
 /** What `--oprf-public-key` and `--oprf-cache` leave in a command's options. */
 export interface TwoKeyOptions {
