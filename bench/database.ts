@@ -64,7 +64,9 @@ export async function createPartitionedTables(db: pg.Client, partitions: number)
     ALTER TABLE ${s}.indicators ADD FOREIGN KEY (member_id) REFERENCES public.members(id) ON DELETE CASCADE;
     CREATE TABLE ${s}.matches (LIKE public.matches INCLUDING ALL);`);
   for (let i = 0; i < partitions; i++) {
-    await db.query(`CREATE TABLE ${s}.indicators_p${i} PARTITION OF ${s}.indicators FOR VALUES WITH (MODULUS ${partitions}, REMAINDER ${i})`);
+    await db.query(
+      `CREATE TABLE ${s}.indicators_p${i} PARTITION OF ${s}.indicators FOR VALUES WITH (MODULUS ${partitions}, REMAINDER ${i})`,
+    );
   }
 }
 
@@ -109,7 +111,10 @@ export async function settle(db: pg.Client, tables: string[]): Promise<void> {
 }
 
 /** Rows and on-disk bytes (heap, TOAST and every index; summed over partitions) of a table. */
-export async function tableSize(db: pg.Client, table: string): Promise<{ rows: number; bytes: number; heapBytes: number; indexBytes: number }> {
+export async function tableSize(
+  db: pg.Client,
+  table: string,
+): Promise<{ rows: number; bytes: number; heapBytes: number; indexBytes: number }> {
   const { rows } = await db.query<{ rows: string; bytes: string; heap: string; idx: string }>(
     `SELECT (SELECT count(*) FROM ${table}) AS rows, sum(pg_total_relation_size(relid)) AS bytes,
             sum(pg_relation_size(relid)) AS heap, sum(pg_indexes_size(relid)) AS idx
@@ -168,7 +173,10 @@ export async function startAutoExplain(url: string, minMs = 20): Promise<{ colle
     const current = (await admin.query<{ f: string | null }>('SELECT pg_current_logfile() AS f')).rows[0].f;
     const version = (await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0].v.slice(0, 2);
     const dataDir = (await admin.query<{ d: string }>(`SELECT current_setting('data_directory') AS d`)).rows[0].d;
-    const candidates = [current && (current.startsWith('/') ? current : `${dataDir}/${current}`), `/var/log/postgresql/postgresql-${version}-main.log`];
+    const candidates = [
+      current && (current.startsWith('/') ? current : `${dataDir}/${current}`),
+      `/var/log/postgresql/postgresql-${version}-main.log`,
+    ];
     logFile = candidates.find((f): f is string => Boolean(f) && existsSync(f as string));
   } finally {
     await admin.end();

@@ -197,7 +197,16 @@ export class Fleet {
     const apis: RoleProcess[] = [];
     const workers: RoleProcess[] = [];
     for (let i = 0; i < options.processes; i++) {
-      apis.push(launch('api', i, apiPorts[i], { ...env, PORT: String(apiPorts[i]), WORKER_PORT: '0', METRICS_PORT: '0' }, options.runDir, options.apiNodeArgs));
+      apis.push(
+        launch(
+          'api',
+          i,
+          apiPorts[i],
+          { ...env, PORT: String(apiPorts[i]), WORKER_PORT: '0', METRICS_PORT: '0' },
+          options.runDir,
+          options.apiNodeArgs,
+        ),
+      );
     }
     for (let i = 0; i < options.processes; i++) {
       const port = await freePort();

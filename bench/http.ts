@@ -87,7 +87,9 @@ export class TokenSource {
     });
     const body = (await res.json()) as { access_token?: string; expires_in?: number; error?: string; error_description?: string };
     if (!res.ok || !body.access_token) {
-      throw new Error(`POST /oauth/token for ${this.clientId} failed: HTTP ${res.status} ${body.error ?? ''} ${body.error_description ?? ''}`);
+      throw new Error(
+        `POST /oauth/token for ${this.clientId} failed: HTTP ${res.status} ${body.error ?? ''} ${body.error_description ?? ''}`,
+      );
     }
     const lifetimeMs = (body.expires_in ?? 60) * 1000;
     this.cached = { token: body.access_token, refreshAt: Date.now() + lifetimeMs / 2 };

@@ -80,7 +80,11 @@ export async function awaitCorrelation(db: pg.Client, alerts: number, label: str
 export async function serverIngest(
   ctx: ServerContext,
   workload: Workload,
-  options: { sampleRss?: boolean; schedule?: (member: number, batch: number) => number; onAnswered?: (batch: Batch, at: number) => void } = {},
+  options: {
+    sampleRss?: boolean;
+    schedule?: (member: number, batch: number) => number;
+    onAnswered?: (batch: Batch, at: number) => void;
+  } = {},
 ): Promise<IngestResult> {
   const { fleet, members, db } = ctx;
   // Bodies and tokens are ready before the clock starts: the client's own work is not measured.
@@ -109,7 +113,9 @@ export async function serverIngest(
           const at = performance.now();
           if (answer.errors?.length || !answer.data) {
             const first = answer.errors?.[0];
-            throw new Error(`submitIndicators (${workload.label}, member ${m}, batch ${b}) failed: HTTP ${answer.status} ${first?.extensions?.code ?? ''} ${first?.message ?? ''}`);
+            throw new Error(
+              `submitIndicators (${workload.label}, member ${m}, batch ${b}) failed: HTTP ${answer.status} ${first?.extensions?.code ?? ''} ${first?.message ?? ''}`,
+            );
           }
           perBatch.push(at - sent);
           lastAnswer = Math.max(lastAnswer, at);
@@ -136,7 +142,10 @@ export async function serverIngest(
       expected: e,
       observed,
       correct:
-        observed.accepted === e.accepted && observed.duplicates === e.duplicates && observed.alerts === e.alerts && observed.matches === e.matches,
+        observed.accepted === e.accepted &&
+        observed.duplicates === e.duplicates &&
+        observed.alerts === e.alerts &&
+        observed.matches === e.matches,
       cpuUsPerItem: cpu,
     };
   } finally {
@@ -187,7 +196,9 @@ const baselineMatch = (schema: string) => `matched AS (
  * No GraphQL, no outbox, no queue, no per-member alert rows. `schema` holds
  * the baseline's own indicators and matches tables.
  */
-export const baselineStatement = (schema: string = BASELINE_SCHEMA) => `WITH ${BASELINE_INPUT}, ${baselineUpsert(schema)}, ${baselineMatch(schema)}
+export const baselineStatement = (
+  schema: string = BASELINE_SCHEMA,
+) => `WITH ${BASELINE_INPUT}, ${baselineUpsert(schema)}, ${baselineMatch(schema)}
 SELECT (SELECT count(*) FROM upserted)::int AS stored, (SELECT count(*) FROM matched)::int AS matched`;
 
 /** The latency baseline's two steps: the upsert alone (committed), then the match join alone ($1-$9). */
@@ -219,7 +230,12 @@ export function baselineParams(batch: Batch, memberId: string): unknown[] {
 }
 
 /** Runs a workload through the baseline statement, one connection per submitter, as concurrent as the server phase. */
-export async function baselineIngest(url: string, members: BenchMember[], workload: Workload, schema = BASELINE_SCHEMA): Promise<IngestResult> {
+export async function baselineIngest(
+  url: string,
+  members: BenchMember[],
+  workload: Workload,
+  schema = BASELINE_SCHEMA,
+): Promise<IngestResult> {
   const statement = baselineStatement(schema);
   const clients = await Promise.all(workload.batches.map(() => open(url)));
   try {

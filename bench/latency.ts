@@ -76,7 +76,10 @@ export class WebhookReceiver implements AlertObserver {
         if (!receiver) return;
         receiver.deliveries += 1;
         try {
-          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { type?: string; data?: { id?: string; alert?: { id?: string } } };
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+            type?: string;
+            data?: { id?: string; alert?: { id?: string } };
+          };
           const id = body.data?.id ?? body.data?.alert?.id;
           if (body.type === 'alert.created' && id && !receiver.arrivals.has(id)) receiver.arrivals.set(id, at);
         } catch {
@@ -179,12 +182,7 @@ export async function alertLatency(
  * figure is the second statement's time, i.e. commit -> match row written
  * by a hand-written pipeline with no queue in between.
  */
-export async function baselineLatency(
-  url: string,
-  memberIds: string[],
-  workload: Workload,
-  intervalMs: number,
-): Promise<Percentiles> {
+export async function baselineLatency(url: string, memberIds: string[], workload: Workload, intervalMs: number): Promise<Percentiles> {
   const submitters = workload.batches.length;
   const clients = await Promise.all(workload.batches.map(() => open(url)));
   try {

@@ -87,24 +87,49 @@ function parseArgs(argv: string[]) {
         }
       }),
     )
-    .option('--processes <n>', 'API processes and worker processes to run (each)', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 8) throw new InvalidArgumentError('1 to 8');
-      return n;
-    }, 1)
-    .option('--database-url <url>', 'the bench database (dropped and recreated; its name must contain "bench")', 'postgresql://postgres@127.0.0.1:5432/sigfed_bench')
-    .option('--redis-url <url>', 'Redis (the bench uses the database name as its key prefix, _ as -: sigfed-bench)', 'redis://127.0.0.1:6379')
-    .option('--phases <list>', 'which measurements to run: ingest,latency,reads,oprf,two-key (default: all; oprf alone needs no database)', (v) => {
-      const phases = v.split(',').map((x) => x.trim());
-      for (const x of phases) if (!['ingest', 'latency', 'reads', 'oprf', 'two-key'].includes(x)) throw new InvalidArgumentError(`unknown phase ${x}`);
-      return phases;
-    })
-    .option('--partitions <n>', 'also run the baseline against a copy of the table hash-partitioned by token into n partitions (docs/scaling.md)', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 2 || n > 256) throw new InvalidArgumentError('2 to 256');
-      return n;
-    })
-    .option('--explain', 'log EXPLAIN (ANALYZE, BUFFERS) of every statement over 20 ms (auto_explain) and copy those plans into the run directory')
+    .option(
+      '--processes <n>',
+      'API processes and worker processes to run (each)',
+      (v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > 8) throw new InvalidArgumentError('1 to 8');
+        return n;
+      },
+      1,
+    )
+    .option(
+      '--database-url <url>',
+      'the bench database (dropped and recreated; its name must contain "bench")',
+      'postgresql://postgres@127.0.0.1:5432/sigfed_bench',
+    )
+    .option(
+      '--redis-url <url>',
+      'Redis (the bench uses the database name as its key prefix, _ as -: sigfed-bench)',
+      'redis://127.0.0.1:6379',
+    )
+    .option(
+      '--phases <list>',
+      'which measurements to run: ingest,latency,reads,oprf,two-key (default: all; oprf alone needs no database)',
+      (v) => {
+        const phases = v.split(',').map((x) => x.trim());
+        for (const x of phases)
+          if (!['ingest', 'latency', 'reads', 'oprf', 'two-key'].includes(x)) throw new InvalidArgumentError(`unknown phase ${x}`);
+        return phases;
+      },
+    )
+    .option(
+      '--partitions <n>',
+      'also run the baseline against a copy of the table hash-partitioned by token into n partitions (docs/scaling.md)',
+      (v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 2 || n > 256) throw new InvalidArgumentError('2 to 256');
+        return n;
+      },
+    )
+    .option(
+      '--explain',
+      'log EXPLAIN (ANALYZE, BUFFERS) of every statement over 20 ms (auto_explain) and copy those plans into the run directory',
+    )
     .option('--profile', 'write V8 CPU profiles of the API and worker processes (--cpu-prof) into the run directory')
     .option('--keep', 'keep the bench database afterwards (default: drop it, it can be gigabytes)')
     .option('--out <file>', 'where to write the JSON results (default: bench/results/<date>[-quick][-pN].json)');
@@ -170,11 +195,7 @@ async function preload(
   const started = performance.now();
   const sessions = await Promise.all(tables.map(() => open(url)));
   try {
-    await Promise.all(
-      tables.map((table, i) =>
-        preloadRows(sessions[i], table, from, add, memberIds, (n) => bar.increment(n)),
-      ),
-    );
+    await Promise.all(tables.map((table, i) => preloadRows(sessions[i], table, from, add, memberIds, (n) => bar.increment(n))));
   } finally {
     bar.stop();
     await Promise.all(sessions.map((s) => s.end()));
@@ -182,14 +203,22 @@ async function preload(
   const seconds = (performance.now() - started) / 1000;
   const settleStart = performance.now();
   await settle(db, tables);
-  console.log(`  preloaded ${fmt(add)} rows into each table in ${fmt(seconds, 1)} s; VACUUM ANALYZE + CHECKPOINT ${fmt((performance.now() - settleStart) / 1000, 1)} s`);
+  console.log(
+    `  preloaded ${fmt(add)} rows into each table in ${fmt(seconds, 1)} s; VACUUM ANALYZE + CHECKPOINT ${fmt((performance.now() - settleStart) / 1000, 1)} s`,
+  );
   return { rowsAdded: add, seconds };
 }
 
 function describeIngest(side: string, r: IngestResult): string {
   const c = r.cpuUsPerItem;
-  const cpu = side === 'server' ? `CPU/indicator: API ${fmt(c.api, 1)} us, worker ${fmt(c.worker, 1)} us, Postgres ${fmt(c.postgres, 1)} us` : `CPU/indicator: Postgres ${fmt(c.postgres, 1)} us`;
-  const tail = side === 'server' ? `; answers done at ${fmt(r.requestsSeconds, 1)} s; alerts ${fmt(r.observed.alerts)}/${fmt(r.expected.alerts)}${r.correct ? '' : ' WRONG'}` : '';
+  const cpu =
+    side === 'server'
+      ? `CPU/indicator: API ${fmt(c.api, 1)} us, worker ${fmt(c.worker, 1)} us, Postgres ${fmt(c.postgres, 1)} us`
+      : `CPU/indicator: Postgres ${fmt(c.postgres, 1)} us`;
+  const tail =
+    side === 'server'
+      ? `; answers done at ${fmt(r.requestsSeconds, 1)} s; alerts ${fmt(r.observed.alerts)}/${fmt(r.expected.alerts)}${r.correct ? '' : ' WRONG'}`
+      : '';
   return `    ${side.padEnd(8)} ${fmt(r.items)} indicators in ${fmt(r.seconds, 2)} s = ${fmt(r.rate)}/s${tail}\n             ${cpu}`;
 }
 
@@ -204,11 +233,15 @@ async function main(): Promise<void> {
   const runDir = mkdtempSync(join(tmpdir(), 'sigfed-bench-'));
   const dataDir = join(runDir, 'data');
   mkdirSync(dataDir);
-  console.log(`Sigfed benchmark (${p.mode}): stored sizes ${p.levels.map(sizeLabel).join(', ')}; ${options.processes} API + ${options.processes} worker process(es)`);
+  console.log(
+    `Sigfed benchmark (${p.mode}): stored sizes ${p.levels.map(sizeLabel).join(', ')}; ${options.processes} API + ${options.processes} worker process(es)`,
+  );
   console.log(`  logs and profiles in ${runDir}`);
   const loadAtStart = loadavg()[0];
   if (loadAtStart > 0.5) {
-    console.log(`  WARNING: the 1-minute load average is ${fmt(loadAtStart, 2)}: other processes are using this machine's CPUs, so rates will come out low and noisy.`);
+    console.log(
+      `  WARNING: the 1-minute load average is ${fmt(loadAtStart, 2)}: other processes are using this machine's CPUs, so rates will come out low and noisy.`,
+    );
   }
 
   // The OPRF phase needs neither the database nor the fleet: first, on a quiet machine.
@@ -219,7 +252,10 @@ async function main(): Promise<void> {
     if (options.phases?.every((phase) => phase === 'oprf')) {
       const out = options.out ?? join(projectRoot(), 'bench', 'results', `${date}-oprf${options.quick ? '-quick' : ''}.json`);
       mkdirSync(join(out, '..'), { recursive: true });
-      writeFileSync(out, `${JSON.stringify({ date, mode: p.mode, cpus: cpus().length, cpuModel: cpus()[0]?.model.trim(), node: process.version, loadAverageAtStart: Number(loadAtStart.toFixed(2)), oprf }, null, 2)}\n`);
+      writeFileSync(
+        out,
+        `${JSON.stringify({ date, mode: p.mode, cpus: cpus().length, cpuModel: cpus()[0]?.model.trim(), node: process.version, loadAverageAtStart: Number(loadAtStart.toFixed(2)), oprf }, null, 2)}\n`,
+      );
       console.log(`\nresults written to ${out}`);
       return;
     }
@@ -234,7 +270,11 @@ async function main(): Promise<void> {
   const pgFacts = await serverFacts(db);
   await createBaselineTables(db);
   if (options.partitions) await createPartitionedTables(db, options.partitions);
-  const loadedTables = ['public.indicators', `${BASELINE_SCHEMA}.indicators`, ...(options.partitions ? [`${PARTITIONED_SCHEMA}.indicators`] : [])];
+  const loadedTables = [
+    'public.indicators',
+    `${BASELINE_SCHEMA}.indicators`,
+    ...(options.partitions ? [`${PARTITIONED_SCHEMA}.indicators`] : []),
+  ];
 
   const fleet = await Fleet.start({
     processes: options.processes,
@@ -261,7 +301,9 @@ async function main(): Promise<void> {
   try {
     console.log(`  started ${fleet.all.map((f) => `${f.name} (pid ${f.child.pid})`).join(', ')}`);
     const members = await onboardMembers(fleet, db, MEMBERS);
-    console.log(`  onboarded ${members.length} members through bootstrap-admin, createInvitation and acceptInvitation; tokens from POST /oauth/token`);
+    console.log(
+      `  onboarded ${members.length} members through bootstrap-admin, createInvitation and acceptInvitation; tokens from POST /oauth/token`,
+    );
     const ctx: ServerContext = { fleet, members, db };
     const planner = new WorkloadPlanner(SUBMITTERS, MEMBERS);
     const memberIds = members.map((m) => m.id);
@@ -285,7 +327,9 @@ async function main(): Promise<void> {
           mix: INGEST_MIX,
           preloaded,
         });
-        console.log(`  ingest ${fmt(batchSize)}/batch, ${SUBMITTERS} members x ${p.ingestBatches(level, batchSize)} batches (${fmt(storedAtStart)} stored)`);
+        console.log(
+          `  ingest ${fmt(batchSize)}/batch, ${SUBMITTERS} members x ${p.ingestBatches(level, batchSize)} batches (${fmt(storedAtStart)} stored)`,
+        );
         await db.query('CHECKPOINT');
         const server = await serverIngest(ctx, workload, { sampleRss: batchSize >= 10_000 });
         console.log(describeIngest('server', server));
@@ -333,12 +377,16 @@ async function main(): Promise<void> {
             }
             const baseline = await baselineLatency(options.databaseUrl, memberIds, workload, intervalMs);
             latency.push({ ...server, baseline, stored: level });
-            console.log(`    server   p50 ${fmt(server.server.p50)} ms, p95 ${fmt(server.server.p95)} ms, p99 ${fmt(server.server.p99)} ms over ${fmt(server.server.count)} alerts${server.missing ? ` (${server.missing} missing)` : ''}`);
+            console.log(
+              `    server   p50 ${fmt(server.server.p50)} ms, p95 ${fmt(server.server.p95)} ms, p99 ${fmt(server.server.p99)} ms over ${fmt(server.server.count)} alerts${server.missing ? ` (${server.missing} missing)` : ''}`,
+            );
             if (server.toAlertRow) {
               const r = server.toAlertRow;
               console.log(`    of which to the alert row's commit: p50 ${fmt(r.p50)} ms, p95 ${fmt(r.p95)} ms, p99 ${fmt(r.p99)} ms`);
             }
-            console.log(`    baseline p50 ${fmt(baseline.p50)} ms, p95 ${fmt(baseline.p95)} ms, p99 ${fmt(baseline.p99)} ms over ${fmt(baseline.count)} batches`);
+            console.log(
+              `    baseline p50 ${fmt(baseline.p50)} ms, p95 ${fmt(baseline.p95)} ms, p99 ${fmt(baseline.p99)} ms over ${fmt(baseline.count)} batches`,
+            );
           }
         } finally {
           await observer.close();
@@ -352,10 +400,14 @@ async function main(): Promise<void> {
           result.reads = await measureReads(ctx, READ_CLIENTS, p.readSeconds);
           const r = result.reads;
           const c = r.server.cpuMsPerRequest;
-          console.log(`    server ${fmt(r.server.qps)} queries/s (p50 ${fmt(r.server.p50Ms)} ms, p99 ${fmt(r.server.p99Ms)} ms, ${r.server.failed} failed); baseline ${fmt(r.baseline.qps)}/s`);
+          console.log(
+            `    server ${fmt(r.server.qps)} queries/s (p50 ${fmt(r.server.p50Ms)} ms, p99 ${fmt(r.server.p99Ms)} ms, ${r.server.failed} failed); baseline ${fmt(r.baseline.qps)}/s`,
+          );
           console.log(`             CPU/request: API ${fmt(c.api, 2)} ms, Postgres ${fmt(c.postgres, 2)} ms`);
           if (r.floor) {
-            console.log(`    floor: public serverInfo ${fmt(r.floor.qps)} queries/s, API ${fmt(r.floor.cpuMsPerRequest.api, 2)} ms/request${r.floor.failed ? ` (${r.floor.failed} failed)` : ''}`);
+            console.log(
+              `    floor: public serverInfo ${fmt(r.floor.qps)} queries/s, API ${fmt(r.floor.cpuMsPerRequest.api, 2)} ms/request${r.floor.failed ? ` (${r.floor.failed} failed)` : ''}`,
+            );
           }
         } catch (error) {
           // A failed measurement is a result too: recorded, and the run goes on.
@@ -376,14 +428,18 @@ async function main(): Promise<void> {
         baselineBytesPerMillion: baseDisk.bytes / (baseDisk.rows / 1e6),
         partitionedBytesPerMillion: partDisk ? partDisk.bytes / (partDisk.rows / 1e6) : undefined,
       };
-      console.log(`  disk: ${fmt(result.disk.bytesPerMillion / MB)} MB per million indicators (${fmt(disk.rows)} rows; heap ${fmt(disk.heapBytes / MB)} MB, indexes ${fmt(disk.indexBytes / MB)} MB)`);
+      console.log(
+        `  disk: ${fmt(result.disk.bytesPerMillion / MB)} MB per million indicators (${fmt(disk.rows)} rows; heap ${fmt(disk.heapBytes / MB)} MB, indexes ${fmt(disk.indexBytes / MB)} MB)`,
+      );
       levels.push(result);
     }
 
     let twoKey: BenchReport['twoKey'];
     if (wants('two-key')) {
       const values = p.mode === 'quick' ? 2_000 : 10_000;
-      console.log(`\nTwo-key tokens: ${fmt(values)} new values through the SDK under an HMAC and a TWO_KEY epoch (${sizeLabel(p.levels.at(-1)!)} stored)`);
+      console.log(
+        `\nTwo-key tokens: ${fmt(values)} new values through the SDK under an HMAC and a TWO_KEY epoch (${sizeLabel(p.levels.at(-1)!)} stored)`,
+      );
       try {
         // A member that took no part in the phases above, so their probing throttle cannot stop it.
         twoKey = await measureTwoKey(fleet, members[MEMBERS - 1], runDir, values);
@@ -411,7 +467,12 @@ async function main(): Promise<void> {
         });
       }
     }
-    const rss = fleet.all.map((f) => ({ process: f.name, idleBytes: f.idleRss, peakSampledBytes: f.peakSampledRss, hwmBytes: f.memory().hwmBytes }));
+    const rss = fleet.all.map((f) => ({
+      process: f.name,
+      idleBytes: f.idleRss,
+      peakSampledBytes: f.peakSampledRss,
+      hwmBytes: f.memory().hwmBytes,
+    }));
     const partial = {
       date,
       mode: p.mode,
@@ -449,7 +510,8 @@ async function main(): Promise<void> {
       ...partial,
       rows: buildRows(partial),
       failures,
-      correct: failures.length === 0 && levels.every((l) => l.ingest.every((i) => i.server.correct)) && latency.every((l) => l.missing === 0),
+      correct:
+        failures.length === 0 && levels.every((l) => l.ingest.every((i) => i.server.correct)) && latency.every((l) => l.missing === 0),
       seconds: (performance.now() - began) / 1000,
     };
   } finally {
@@ -457,7 +519,9 @@ async function main(): Promise<void> {
     if (!options.keep) {
       await db.end();
       const admin = await open(new URL('/postgres', options.databaseUrl).toString());
-      await admin.query(`DROP DATABASE IF EXISTS "${new URL(options.databaseUrl).pathname.slice(1)}" WITH (FORCE)`).finally(() => admin.end());
+      await admin
+        .query(`DROP DATABASE IF EXISTS "${new URL(options.databaseUrl).pathname.slice(1)}" WITH (FORCE)`)
+        .finally(() => admin.end());
     } else {
       await db.end();
     }

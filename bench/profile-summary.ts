@@ -52,7 +52,8 @@ export function summarize(profile: CpuProfile): { totalMs: number; byPackage: [s
     total += us;
     const pkg = packageOf(url, functionName);
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
-    const fn = `${functionName || '(anonymous)'} ${url ? `${url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${lineNumber + 1}` : ''}`.trim();
+    const fn =
+      `${functionName || '(anonymous)'} ${url ? `${url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${lineNumber + 1}` : ''}`.trim();
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
   }
   const sorted = (m: Map<string, number>) => [...m].map(([k, v]) => [k, v / 1000] as [string, number]).sort((a, b) => b[1] - a[1]);
@@ -72,9 +73,11 @@ function main(): void {
   const wallMs = (profile.endTime - profile.startTime) / 1000;
   console.log(`${file}: ${fmt(totalMs)} ms on CPU (not idle) over ${fmt(wallMs)} ms of wall time\n`);
   console.log('self time by package:');
-  for (const [name, ms] of byPackage.slice(0, top)) console.log(`  ${fmt((ms / totalMs) * 100, 1).padStart(5)}%  ${fmt(ms).padStart(8)} ms  ${name}`);
+  for (const [name, ms] of byPackage.slice(0, top))
+    console.log(`  ${fmt((ms / totalMs) * 100, 1).padStart(5)}%  ${fmt(ms).padStart(8)} ms  ${name}`);
   console.log('\nself time by function:');
-  for (const [name, ms] of byFunction.slice(0, top)) console.log(`  ${fmt((ms / totalMs) * 100, 1).padStart(5)}%  ${fmt(ms).padStart(8)} ms  ${name}`);
+  for (const [name, ms] of byFunction.slice(0, top))
+    console.log(`  ${fmt((ms / totalMs) * 100, 1).padStart(5)}%  ${fmt(ms).padStart(8)} ms  ${name}`);
 }
 
 if (process.argv[1]?.endsWith('profile-summary.js')) main();

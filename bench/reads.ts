@@ -79,7 +79,8 @@ export async function measureReads(ctx: ServerContext, clients: number, seconds:
     });
     const json = (await res.json()) as { data?: { alerts?: { edges: unknown[] } }; errors?: { message: string }[] };
     if (!json.data?.alerts) throw new Error(`alerts query failed before the reads phase: ${json.errors?.[0]?.message ?? res.status}`);
-    if (json.data.alerts.edges.length === 0) throw new Error('a submitting member has no alerts: the reads phase would measure empty pages');
+    if (json.data.alerts.edges.length === 0)
+      throw new Error('a submitting member has no alerts: the reads phase would measure empty pages');
   }
 
   let failed = 0;
@@ -104,7 +105,8 @@ export async function measureReads(ctx: ServerContext, clients: number, seconds:
         },
       ],
     });
-  const spread = (total: number) => ctx.fleet.apis.map((_, i) => Math.floor(total / ctx.fleet.apis.length) + (i < total % ctx.fleet.apis.length ? 1 : 0));
+  const spread = (total: number) =>
+    ctx.fleet.apis.map((_, i) => Math.floor(total / ctx.fleet.apis.length) + (i < total % ctx.fleet.apis.length ? 1 : 0));
   await Promise.all(ctx.fleet.apis.map((api, i) => run(api.url, spread(clients)[i], 2)));
   failed = 0;
   const cpuBefore = ctx.fleet.cpu();

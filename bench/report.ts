@@ -164,7 +164,15 @@ export function buildRows(report: Omit<BenchReport, 'rows' | 'correct' | 'second
   }
   for (const level of report.levels) {
     if (level.readsError) {
-      rows.push({ measure: `Reads: alerts page, 8 clients (queries/s)`, stored: sizeLabel(level.stored), server: 'FAILED', baseline: '', ratio: '', target: '>= 3,000/s', met: 'NO' });
+      rows.push({
+        measure: `Reads: alerts page, 8 clients (queries/s)`,
+        stored: sizeLabel(level.stored),
+        server: 'FAILED',
+        baseline: '',
+        ratio: '',
+        target: '>= 3,000/s',
+        met: 'NO',
+      });
     }
     if (!level.reads) continue;
     const { server, baseline, clients } = level.reads;
@@ -248,46 +256,84 @@ export function buildRows(report: Omit<BenchReport, 'rows' | 'correct' | 'second
 export function renderReport(report: BenchReport): string {
   const m = report.machine;
   const lines: string[] = [];
-  lines.push(`Sigfed benchmark, ${report.date} (${report.mode} run, ${report.processes} API + ${report.processes} worker process(es), ${fmt(report.seconds / 60, 1)} min)`);
+  lines.push(
+    `Sigfed benchmark, ${report.date} (${report.mode} run, ${report.processes} API + ${report.processes} worker process(es), ${fmt(report.seconds / 60, 1)} min)`,
+  );
   lines.push(`Machine: ${m.cpus} cores (${m.cpuModel}), ${m.memory}, ${m.os}; Node ${m.node}; PostgreSQL ${m.postgres}; Redis ${m.redis}`);
-  lines.push(`Load average (1 min) at start ${m.loadAverageAtStart}, at end ${m.loadAverageAtEnd}${Number(m.loadAverageAtStart) > 0.5 ? ': OTHER LOAD WAS PRESENT, rates are understated' : ''}`);
+  lines.push(
+    `Load average (1 min) at start ${m.loadAverageAtStart}, at end ${m.loadAverageAtEnd}${Number(m.loadAverageAtStart) > 0.5 ? ': OTHER LOAD WAS PRESENT, rates are understated' : ''}`,
+  );
   lines.push('');
   for (const line of report.method) lines.push(`- ${line}`);
   lines.push('');
-  const header: Row = { measure: 'Measure', stored: 'Stored', server: 'Server', baseline: 'Baseline', ratio: 'Ratio', target: 'Target', met: 'Met' as Row['met'] };
+  const header: Row = {
+    measure: 'Measure',
+    stored: 'Stored',
+    server: 'Server',
+    baseline: 'Baseline',
+    ratio: 'Ratio',
+    target: 'Target',
+    met: 'Met' as Row['met'],
+  };
   const all = [header, ...report.rows];
   const keys = Object.keys(header) as (keyof Row)[];
   const width = Object.fromEntries(keys.map((k) => [k, Math.max(...all.map((r) => String(r[k]).length))])) as Record<keyof Row, number>;
   const numeric = new Set<keyof Row>(['server', 'baseline', 'ratio']);
   const line = (r: Row) =>
-    keys.map((k) => (numeric.has(k) && r !== header ? String(r[k]).padStart(width[k]) : String(r[k]).padEnd(width[k]))).join('  ').trimEnd();
+    keys
+      .map((k) => (numeric.has(k) && r !== header ? String(r[k]).padStart(width[k]) : String(r[k]).padEnd(width[k])))
+      .join('  ')
+      .trimEnd();
   lines.push(line(header));
   lines.push(keys.map((k) => '-'.repeat(width[k])).join('  '));
   for (const r of report.rows) lines.push(line(r));
   if (report.twoKey) {
-    lines.push('', `Two-key tokens (${fmt(report.twoKey.values)} ACCOUNT_SIGNAL values through the SDK, hashing to acknowledged submission):`);
+    lines.push(
+      '',
+      `Two-key tokens (${fmt(report.twoKey.values)} ACCOUNT_SIGNAL values through the SDK, hashing to acknowledged submission):`,
+    );
     lines.push(...describeTwoKey(report.twoKey));
   }
   lines.push('');
   lines.push('What the figures mean:');
   lines.push('- Ingest: indicators per second from the first submitIndicators request to the last alert row written (server), or from the');
-  lines.push('  first to the last baseline statement (baseline: one hand-written upsert + match-join statement per batch through pg). Ratio = server / baseline.');
-  lines.push('  "Stored" is the size the level was loaded to; in brackets, the rows present when that phase started. (!) marks a phase whose counts were wrong.');
-  lines.push('- Ingest CPU: CPU time (user + system, from /proc) the API processes, the workers and all PostgreSQL processes used during the');
-  lines.push('  phase, per indicator; the baseline uses PostgreSQL only. It is what the 2 cores are spent on, and is little disturbed by other load.');
+  lines.push(
+    '  first to the last baseline statement (baseline: one hand-written upsert + match-join statement per batch through pg). Ratio = server / baseline.',
+  );
+  lines.push(
+    '  "Stored" is the size the level was loaded to; in brackets, the rows present when that phase started. (!) marks a phase whose counts were wrong.',
+  );
+  lines.push(
+    '- Ingest CPU: CPU time (user + system, from /proc) the API processes, the workers and all PostgreSQL processes used during the',
+  );
+  lines.push(
+    '  phase, per indicator; the baseline uses PostgreSQL only. It is what the 2 cores are spent on, and is little disturbed by other load.',
+  );
   lines.push('- Cost growth: per-indicator cost (1 / rate) at the larger size divided by the cost at the smaller; x1.00 = no growth.');
   lines.push('- Alert latency: per alert, from the HTTP answer to the submission that caused it (sent right after its commit) to the');
-  lines.push('  arrival the row names; baseline: commit of the upsert -> the match-join statement done, as a hand-written pipeline would do it.');
+  lines.push(
+    '  arrival the row names; baseline: commit of the upsert -> the match-join statement done, as a hand-written pipeline would do it.',
+  );
   lines.push('- Reads: first page (20) of `alerts` per second, each client one member, keep-alive; baseline: the same SQL through pg.');
-  lines.push('  The floor row: the same clients asking the public `{ serverInfo { issuer } }` (no token, database or Redis): what the HTTP and');
+  lines.push(
+    '  The floor row: the same clients asking the public `{ serverInfo { issuer } }` (no token, database or Redis): what the HTTP and',
+  );
   lines.push('  GraphQL stack alone costs a request, so no authenticated query can go faster; its ratio is the alerts rate over that.');
-  lines.push("- Peak RSS: the highest VmRSS sampled every 50 ms while 10,000-item batches were in flight; VmHWM is the peak over the whole run");
+  lines.push(
+    '- Peak RSS: the highest VmRSS sampled every 50 ms while 10,000-item batches were in flight; VmHWM is the peak over the whole run',
+  );
   lines.push('  (latency and read phases included); baseline: RSS when idle after start.');
-  lines.push('- Disk: pg_total_relation_size(indicators) (heap, TOAST, all indexes) per million rows; baseline: its own table with the same shape.');
+  lines.push(
+    '- Disk: pg_total_relation_size(indicators) (heap, TOAST, all indexes) per million rows; baseline: its own table with the same shape.',
+  );
   lines.push('- 1 MB = 1,000,000 bytes.');
   lines.push('');
   if (report.oprf) lines.push(...describeOprf(report.oprf), '');
   for (const failure of report.failures) lines.push(`FAILED: ${failure}`);
-  lines.push(report.correct ? 'Correctness: every server phase stored and alerted exactly what it should (accepted, duplicates, alert rows, open matches).' : 'Correctness: SOME SERVER PHASES WERE WRONG: see "correct": false in the JSON.');
+  lines.push(
+    report.correct
+      ? 'Correctness: every server phase stored and alerted exactly what it should (accepted, duplicates, alert rows, open matches).'
+      : 'Correctness: SOME SERVER PHASES WERE WRONG: see "correct": false in the JSON.',
+  );
   return lines.join('\n');
 }

@@ -69,7 +69,9 @@ export async function waitFor(
   for (;;) {
     if (await check()) return;
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${options.timeoutMs / 1000} s waiting for ${what}${options.describe ? `: ${options.describe()}` : ''}`);
+      throw new Error(
+        `timed out after ${options.timeoutMs / 1000} s waiting for ${what}${options.describe ? `: ${options.describe()}` : ''}`,
+      );
     }
     await sleep(options.intervalMs);
   }

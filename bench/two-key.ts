@@ -47,11 +47,20 @@ export async function measureTwoKey(fleet: Fleet, member: BenchMember, runDir: s
     if (typeof init.body === 'string' && init.body.includes('evaluateBlinded')) calls.evaluateBlinded++;
     return globalThis.fetch(input, init);
   };
-  const client = new SigfedClient({ baseUrl: fleet.issuer, clientId: member.clientId, privateJwk: member.privateJwk, issuer: fleet.issuer, fetch });
+  const client = new SigfedClient({
+    baseUrl: fleet.issuer,
+    clientId: member.clientId,
+    privateJwk: member.privateJwk,
+    issuer: fleet.issuer,
+    fetch,
+  });
   await client.serverInfo();
   const key = Buffer.alloc(32, 7);
   const cachePath = join(runDir, 'bench.oprf-cache');
-  const rows: RawIndicatorRow[] = Array.from({ length: values }, (_, i) => ({ type: 'ACCOUNT_SIGNAL', value: `bench-two-key:${process.pid}:${i}` }));
+  const rows: RawIndicatorRow[] = Array.from({ length: values }, (_, i) => ({
+    type: 'ACCOUNT_SIGNAL',
+    value: `bench-two-key:${process.pid}:${i}`,
+  }));
 
   const run = async (epoch: string, twoKey: TwoKeyTokens | undefined): Promise<SubmissionRate> => {
     const before = calls.evaluateBlinded;
@@ -59,7 +68,12 @@ export async function measureTwoKey(fleet: Fleet, member: BenchMember, runDir: s
     const built = await new TokenDeriver(key, twoKey).hashAndBuild(epoch, rows);
     await client.submitIndicators(built.indicators, { batchSize: 1_000 });
     const seconds = (performance.now() - started) / 1000;
-    return { indicators: built.indicators.length, seconds, rate: built.indicators.length / seconds, evaluateCalls: calls.evaluateBlinded - before };
+    return {
+      indicators: built.indicators.length,
+      seconds,
+      rate: built.indicators.length / seconds,
+      evaluateCalls: calls.evaluateBlinded - before,
+    };
   };
   const pins = { oprfPublicKeys: { [TWO_KEY_EPOCH]: publicKey } };
   const hmacNew = await run(HMAC_EPOCH, undefined);
@@ -68,7 +82,14 @@ export async function measureTwoKey(fleet: Fleet, member: BenchMember, runDir: s
   // A later run of the member's tool: the cache file reopened, every value in it.
   const twoKeyWarm = await run(TWO_KEY_EPOCH, new TwoKeyTokens(client, { ...pins, cache: FileTokenCache.open(cachePath) }));
   if (twoKeyWarm.evaluateCalls !== 0) throw new Error(`a warm cache still made ${twoKeyWarm.evaluateCalls} evaluateBlinded calls`);
-  return { values, hmacNew, twoKeyCold, hmacResent, twoKeyWarm, ratios: { cold: twoKeyCold.rate / hmacNew.rate, warm: twoKeyWarm.rate / hmacResent.rate } };
+  return {
+    values,
+    hmacNew,
+    twoKeyCold,
+    hmacResent,
+    twoKeyWarm,
+    ratios: { cold: twoKeyCold.rate / hmacNew.rate, warm: twoKeyWarm.rate / hmacResent.rate },
+  };
 }
 
 /** The phase's printed lines. */

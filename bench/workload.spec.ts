@@ -32,7 +32,12 @@ describe('bench workload', () => {
     const [a, b] = [plan(), plan()];
     const hits = [a, b].flatMap((w) => w.batches.flat().flatMap((x) => x.items.filter((i) => i.kind === 'hit').map((i) => i.token)));
     expect(new Set(hits).size).toBe(hits.length);
-    expect(a.batches.flat().flatMap((x) => x.items).some((i) => i.kind === 'shared')).toBe(false);
+    expect(
+      a.batches
+        .flat()
+        .flatMap((x) => x.items)
+        .some((i) => i.kind === 'shared'),
+    ).toBe(false);
     const ownerOf = new Map(Array.from({ length: 20_000 }, (_, i) => [preloadToken(i), preloadOwner(i, 8)] as const));
     for (const batch of a.batches.flat()) {
       for (const item of batch.items) {
@@ -49,7 +54,9 @@ describe('bench workload', () => {
 
   it('refuses to plan more hits than there are stored tokens', () => {
     const planner = new WorkloadPlanner(2, 4);
-    expect(() => planner.plan({ label: 't', batchSize: 1_000, batchesPerMember: 10, mix: INGEST_MIX, preloaded: 500 })).toThrow(/not enough preloaded rows/);
+    expect(() => planner.plan({ label: 't', batchSize: 1_000, batchesPerMember: 10, mix: INGEST_MIX, preloaded: 500 })).toThrow(
+      /not enough preloaded rows/,
+    );
   });
 
   it('sends the items as GraphQL variables without the bench’s bookkeeping', () => {

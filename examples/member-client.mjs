@@ -81,7 +81,9 @@ async function graphql(issuer, query, variables = {}, token) {
   });
   const body = await res.json();
   if (body.errors?.length) {
-    const lines = body.errors.map((e) => `${e.extensions?.code ?? 'ERROR'}${e.extensions?.reason ? `/${e.extensions.reason}` : ''}: ${e.message}`);
+    const lines = body.errors.map(
+      (e) => `${e.extensions?.code ?? 'ERROR'}${e.extensions?.reason ? `/${e.extensions.reason}` : ''}: ${e.message}`,
+    );
     throw new Error(lines.join('\n'));
   }
   return body.data;
@@ -112,9 +114,20 @@ async function accept({ issuer, invitation, out, alg = 'EdDSA' }) {
   const privateJwk = { ...(await exportJWK(privateKey)), alg };
   const data = await graphql(
     issuer,
-    `mutation Accept($input: AcceptInvitationInput!) {
-      acceptInvitation(input: $input) { id clientId name status keys { kid alg } }
-    }`,
+    `
+      mutation Accept($input: AcceptInvitationInput!) {
+        acceptInvitation(input: $input) {
+          id
+          clientId
+          name
+          status
+          keys {
+            kid
+            alg
+          }
+        }
+      }
+    `,
     { input: { invitationToken: invitation, publicJwk: publicPart(await exportJWK(publicKey)) } },
   );
   const member = data.acceptInvitation;

@@ -102,7 +102,10 @@ export async function checkInvariants(db: pg.Client, expect: Expectations): Prom
       for (const key of keys) if (!ack.keys.has(key)) problem('submission stored that no client was told about', `${member} ${key}`);
       const stored = held.get(member) ?? 0;
       if (stored !== ack.accepted - (ack.retracted ?? 0)) {
-        problem('indicator rows differ from accepted items', `${member}: ${stored} rows, ${ack.accepted} accepted, ${ack.retracted ?? 0} retracted`);
+        problem(
+          'indicator rows differ from accepted items',
+          `${member}: ${stored} rows, ${ack.accepted} accepted, ${ack.retracted ?? 0} retracted`,
+        );
       }
     }
   }
@@ -134,7 +137,8 @@ export async function checkInvariants(db: pg.Client, expect: Expectations): Prom
   );
   for (const r of wrong) {
     if (!r.holds || r.holders < k) problem('OPEN alert without a match behind it', r.id);
-    else if (r.others !== r.holders - 1) problem('OPEN alert with a wrong holder count', `${r.id}: ${r.others} others, ${r.holders} holders`);
+    else if (r.others !== r.holders - 1)
+      problem('OPEN alert with a wrong holder count', `${r.id}: ${r.others} others, ${r.holders} holders`);
   }
   const [{ alerts, openAlerts }] = await one<{ alerts: number; openAlerts: number }>(
     `SELECT count(*)::int AS alerts, count(*) FILTER (WHERE status = 'OPEN')::int AS "openAlerts" FROM alerts`,
@@ -144,7 +148,9 @@ export async function checkInvariants(db: pg.Client, expect: Expectations): Prom
   const outbox = await one<{ created: Date; payload: { events: AlertEvent[] } }>(
     `SELECT created_at AS created, payload FROM outbox_events WHERE topic = 'alerts.changed' ORDER BY id`,
   );
-  const [{ unprocessed }] = await one<{ unprocessed: number }>(`SELECT count(*)::int AS unprocessed FROM outbox_events WHERE processed_at IS NULL`);
+  const [{ unprocessed }] = await one<{ unprocessed: number }>(
+    `SELECT count(*)::int AS unprocessed FROM outbox_events WHERE processed_at IS NULL`,
+  );
   const announced = new Map<string, number>();
   const events: (AlertEvent & { at: Date })[] = [];
   for (const row of outbox) {
@@ -169,7 +175,8 @@ export async function checkInvariants(db: pg.Client, expect: Expectations): Prom
   for (const key of announced.keys()) if (!recordedKeys.has(key)) problem('announced alert change missing from alert_events', key);
   for (let i = 1; i < recorded.length; i++) {
     const [before, row] = [recorded[i - 1], recorded[i]];
-    if (before.member === row.member && BigInt(row.seq) !== BigInt(before.seq) + 1n) problem('gap in a member\'s alert event numbers', `${row.member} ${before.seq} -> ${row.seq}`);
+    if (before.member === row.member && BigInt(row.seq) !== BigInt(before.seq) + 1n)
+      problem("gap in a member's alert event numbers", `${row.member} ${before.seq} -> ${row.seq}`);
   }
 
   // Every announced event to every subscribed endpoint: delivered, or pending with attempts left.
@@ -200,7 +207,11 @@ export async function checkInvariants(db: pg.Client, expect: Expectations): Prom
       }
       if (d?.status === 'SUCCEEDED' && acknowledged) continue;
       lost++;
-      const why = !d ? 'no delivery row' : d.status === 'SUCCEEDED' ? 'SUCCEEDED but the receiver never acknowledged it' : `${d.status} after ${d.attempts} attempts`;
+      const why = !d
+        ? 'no delivery row'
+        : d.status === 'SUCCEEDED'
+          ? 'SUCCEEDED but the receiver never acknowledged it'
+          : `${d.status} after ${d.attempts} attempts`;
       problem('lost: alert event not delivered', `${e.type} ${e.alertId} v${e.version} -> endpoint ${ep.id}: ${why}`);
     }
   }
@@ -214,7 +225,8 @@ export async function checkInvariants(db: pg.Client, expect: Expectations): Prom
     if (receiver.badSignatures) problem('receiver got a request with a bad signature', `${receiver.path}: ${receiver.badSignatures}`);
     for (const [id, seen] of receiver.byId) {
       if (seen.acknowledged > 1) redelivered += seen.acknowledged - 1;
-      if (!deliveries.has(`${endpointId}|${id}`)) problem('receiver got a webhook-id the server has no delivery for', `${receiver.path} ${id}`);
+      if (!deliveries.has(`${endpointId}|${id}`))
+        problem('receiver got a webhook-id the server has no delivery for', `${receiver.path} ${id}`);
     }
   }
 

@@ -106,7 +106,9 @@ export class SubmissionLoad {
         items.push({ type: TYPES[i % 2], token: hex(`${o.runId}:m${member.index}:b${batch}:${i}`), keyEpoch: 'soak' });
       }
       const key = `soak-${o.runId}-m${member.index}-b${batch}`;
-      const result = await this.call<{ submitIndicators: SubmissionResult }>(member, SUBMIT_INDICATORS, { input: { idempotencyKey: key, indicators: items } });
+      const result = await this.call<{ submitIndicators: SubmissionResult }>(member, SUBMIT_INDICATORS, {
+        input: { idempotencyKey: key, indicators: items },
+      });
       if (!result) return;
       const ack = this.acknowledged.get(member.id)!;
       ack.keys.add(key);
@@ -137,13 +139,18 @@ export class SubmissionLoad {
         return await member.client.graphql<T>(query, variables);
       } catch (error) {
         const cause =
-          error instanceof SigfedApiError ? (error.code ?? `HTTP ${error.status}`) : error instanceof SigfedNetworkError ? 'network' : 'other';
+          error instanceof SigfedApiError
+            ? (error.code ?? `HTTP ${error.status}`)
+            : error instanceof SigfedNetworkError
+              ? 'network'
+              : 'other';
         this.stats.failures[cause] = (this.stats.failures[cause] ?? 0) + 1;
         if (FINAL_CODES.has(cause) || cause === 'other') {
           this.stats.refused.push(`${member.clientId}: ${(error as Error).message}`);
           return undefined;
         }
-        if (Date.now() > this.giveUpAt) throw new Error(`a batch of member ${member.index + 1} was never acknowledged: ${(error as Error).message}`);
+        if (Date.now() > this.giveUpAt)
+          throw new Error(`a batch of member ${member.index + 1} was never acknowledged: ${(error as Error).message}`);
         this.stats.callRetries++;
         await sleep(Math.min(5_000, 100 * 2 ** Math.min(attempt, 6)));
       }

@@ -93,7 +93,11 @@ export class RoleProcess {
     // METRICS_PORT 0: several stacks may run on one host at once.
     const portVar = this.role === 'api' ? { PORT: String(this.port), METRICS_PORT: '0' } : { WORKER_PORT: String(this.port) };
     // cwd is the run directory, so a developer's .env in the repository cannot leak in.
-    const child = spawn(process.execPath, [entry], { env: { ...this.env, ...portVar }, cwd: this.runDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [entry], {
+      env: { ...this.env, ...portVar },
+      cwd: this.runDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     this.log ??= createWriteStream(join(this.runDir, `${this.role}.log`), { flags: 'a' });
     const keep = (chunk: Buffer) => {
@@ -232,7 +236,18 @@ export class PrivatePostgres {
     const pg = new PrivatePostgres(dir, await freePort());
     try {
       if (process.getuid?.() === 0) chownSync(dir, ...postgresIds());
-      await pg.asPostgres(`${PG_BIN}/initdb`, ['-D', pg.dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync', '--no-instructions']);
+      await pg.asPostgres(`${PG_BIN}/initdb`, [
+        '-D',
+        pg.dataDir,
+        '-A',
+        'trust',
+        '-U',
+        'postgres',
+        '-E',
+        'UTF8',
+        '--no-sync',
+        '--no-instructions',
+      ]);
       await pg.start();
       return pg;
     } catch (error) {
@@ -244,7 +259,18 @@ export class PrivatePostgres {
   /** Starts the server and waits until it accepts connections. */
   async start(): Promise<void> {
     const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
-    await this.asPostgres(`${PG_BIN}/pg_ctl`, ['-D', this.dataDir, '-o', options, '-l', join(this.dir, 'postgres.log'), '-w', '-t', '30', 'start']);
+    await this.asPostgres(`${PG_BIN}/pg_ctl`, [
+      '-D',
+      this.dataDir,
+      '-o',
+      options,
+      '-l',
+      join(this.dir, 'postgres.log'),
+      '-w',
+      '-t',
+      '30',
+      'start',
+    ]);
   }
 
   /**

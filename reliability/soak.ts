@@ -126,7 +126,9 @@ export async function runSoak(o: Options, print: (line: string) => void = consol
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const runDir = mkdtempSync(join(tmpdir(), 'sigfed-soak-'));
   const databaseUrl = `${o.server.replace(/\/+$/, '')}/${o.database}`;
-  print(`soak ${runId}: ${o.seconds} s of load, ${o.members} members, batches of ${o.batch} (${o.shared} shared) every ${o.intervalMs} ms each`);
+  print(
+    `soak ${runId}: ${o.seconds} s of load, ${o.members} members, batches of ${o.batch} (${o.shared} shared) every ${o.intervalMs} ms each`,
+  );
   print(`database ${o.database}, Redis prefix ${o.redisPrefix}, logs in ${runDir}`);
   await recreateDatabase(o.server, o.database);
   await clearPrefix(o.redisUrl, o.redisPrefix);
@@ -271,7 +273,9 @@ export async function runSoak(o: Options, print: (line: string) => void = consol
     const fitFrom = Math.min(60, loadSeconds / 5);
     for (const role of ['api', 'worker'] as const) {
       const all = samples.map((s) => s.rss[role]).filter((v): v is number => v !== undefined);
-      const points = loadSamples.filter((s) => s.t >= fitFrom && s.rss[role] !== undefined).map((s) => ({ x: s.t / 60, y: s.rss[role]! / MB }));
+      const points = loadSamples
+        .filter((s) => s.t >= fitFrom && s.rss[role] !== undefined)
+        .map((s) => ({ x: s.t / 60, y: s.rss[role]! / MB }));
       rss[role] = {
         startMb: (all[0] ?? 0) / MB,
         endMb: (all.at(-1) ?? 0) / MB,

@@ -30,7 +30,9 @@ function files(path, found = []) {
 // Up to date when no input is newer than the stamp and the set of inputs is the one built (a deleted file counts).
 const inputs = INPUTS.flatMap((input) => files(join(root, input)));
 const newest = Math.max(...inputs.map(([, mtime]) => mtime));
-const fingerprint = createHash('sha256').update(inputs.map(([path]) => path).join('\n')).digest('hex');
+const fingerprint = createHash('sha256')
+  .update(inputs.map(([path]) => path).join('\n'))
+  .digest('hex');
 const stamped = existsSync(STAMP) ? { mtime: statSync(STAMP).mtimeMs, fingerprint: readFileSync(STAMP, 'utf8').trim() } : undefined;
 if (!process.argv.includes('--force') && stamped && stamped.mtime > newest && stamped.fingerprint === fingerprint) {
   console.log('build: up to date (nothing changed since the last build; --force rebuilds)');

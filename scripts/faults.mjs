@@ -16,7 +16,18 @@ if (built !== 0) process.exit(built);
 const files = process.argv.slice(2).some((a) => !a.startsWith('-')) ? [] : ['test/faults/'];
 process.exit(
   run(
-    ['node_modules/vitest/vitest.mjs', 'run', '--project', 'faults', '--maxWorkers', '1', '--testTimeout', '600000', ...files, ...process.argv.slice(2)],
+    [
+      'node_modules/vitest/vitest.mjs',
+      'run',
+      '--project',
+      'faults',
+      '--maxWorkers',
+      '1',
+      '--testTimeout',
+      '600000',
+      ...files,
+      ...process.argv.slice(2),
+    ],
     { ...process.env, SIGFED_FAULTS: 'long' },
   ),
 );

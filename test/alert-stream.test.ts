@@ -50,7 +50,10 @@ describe('alertEvents subscription', () => {
     await shareToken(api, [a, b], shared);
     await shareToken(api, [c, d], other);
 
-    await until(() => onA.events.length === 1 && onA2.events.length === 1 && onB.events.length === 1 && onC.events.length === 1, 'one event each');
+    await until(
+      () => onA.events.length === 1 && onA2.events.length === 1 && onB.events.length === 1 && onC.events.length === 1,
+      'one event each',
+    );
     const [alertA, alertB, alertC] = [await alertOf(a, shared), await alertOf(b, shared), await alertOf(c, other)];
     expect(onA.events[0]).toMatchObject({ type: 'alert.created', alert: { id: alertA.id, version: 1, status: 'OPEN' } });
     expect(onA2.events[0]).toEqual(onA.events[0]);

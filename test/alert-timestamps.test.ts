@@ -58,8 +58,12 @@ describe("timestamps of other members' activity on alerts", () => {
     acknowledgedAt: ACKNOWLEDGED_AT,
   };
 
-  it('truncates them to the hour (UTC) in alert and alerts; the member\'s own acknowledgedAt stays exact', async () => {
-    const one = await ctx.gql<{ alert: Record<string, string> }>(`query($id: ID!) { alert(id: $id) { ${ALERT_FIELDS} } }`, { id: alertId }, token);
+  it("truncates them to the hour (UTC) in alert and alerts; the member's own acknowledgedAt stays exact", async () => {
+    const one = await ctx.gql<{ alert: Record<string, string> }>(
+      `query($id: ID!) { alert(id: $id) { ${ALERT_FIELDS} } }`,
+      { id: alertId },
+      token,
+    );
     expect(one.errors).toBeUndefined();
     expect(one.data!.alert).toEqual({ id: alertId, ...expected });
     const list = await ctx.gql<{ alerts: { edges: { cursor: string; node: Record<string, string> }[] } }>(
@@ -87,11 +91,13 @@ describe("timestamps of other members' activity on alerts", () => {
 
   it('compares filter.since at the hour too, so it cannot be used to find the exact updatedAt', async () => {
     const ids = async (since: string) =>
-      (await ctx.gql<{ alerts: { edges: { node: { id: string } }[] } }>(
-        'query($since: DateTime) { alerts(first: 5, filter: { since: $since }) { edges { node { id } } } }',
-        { since },
-        token,
-      )).data!.alerts.edges.map((e) => e.node.id);
+      (
+        await ctx.gql<{ alerts: { edges: { node: { id: string } }[] } }>(
+          'query($since: DateTime) { alerts(first: 5, filter: { since: $since }) { edges { node { id } } } }',
+          { since },
+          token,
+        )
+      ).data!.alerts.edges.map((e) => e.node.id);
     // Just after the exact updatedAt, within its hour: still listed.
     expect(await ids('2026-12-01T11:42:05.813Z')).toEqual([alertId]);
     expect(await ids('2026-12-01T11:59:59.999Z')).toEqual([alertId]);

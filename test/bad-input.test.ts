@@ -30,7 +30,8 @@ const REFUSAL_CODES = ['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED', 'QUERY_LIM
 /** BAD_USER_INPUT reasons that judge a well-formed value rather than its form (the reason says what is wrong). */
 const DOMAIN_REASONS = ['INVITATION_INVALID', 'INVITATION_USED', 'INVITATION_EXPIRED', 'CANNOT_SUSPEND_SELF'];
 /** graphql-js variable coercion messages: they name the variable, the path inside it, and what was expected. */
-const COERCION = /^Variable "\$\w+" (got invalid value .*?(at "[\w.[\]]+")?; .+|of (required|non-null) type "[^"]+" (was not provided|must not be null)\.)$/s;
+const COERCION =
+  /^Variable "\$\w+" (got invalid value .*?(at "[\w.[\]]+")?; .+|of (required|non-null) type "[^"]+" (was not provided|must not be null)\.)$/s;
 
 // ------------------------------------------------------------------ schema
 
@@ -83,7 +84,34 @@ interface Ref {
 }
 const ref = (name: keyof World['ids']): fc.Arbitrary<Ref> => fc.constant({ __ref: name });
 
-const NASTY = ['a', 'Z', '0', ' ', '-', '_', '.', '/', '\u0000', '\u0007', '\n', '\t', 'é', '\uFE0F', '\u200D', '\uD800', '\uDC00', '😀', '\u202E', '"', "'", '\\', '%', '<', '$', '{'];
+const NASTY = [
+  'a',
+  'Z',
+  '0',
+  ' ',
+  '-',
+  '_',
+  '.',
+  '/',
+  '\u0000',
+  '\u0007',
+  '\n',
+  '\t',
+  'é',
+  '\uFE0F',
+  '\u200D',
+  '\uD800',
+  '\uDC00',
+  '😀',
+  '\u202E',
+  '"',
+  "'",
+  '\\',
+  '%',
+  '<',
+  '$',
+  '{',
+];
 /** Lengths near the limits the API states (names 200, references 256, e-mail 320, labels 500, reasons 1000, notes 2000, URLs 2048). */
 const LIMITS = [200, 256, 320, 500, 1000, 2000, 2048];
 
@@ -98,7 +126,12 @@ const text: fc.Arbitrary<string> = fc.oneof(
     // Near a stated limit, padded with characters that count differently in UTF-16, code points and graphemes.
     weight: 1,
     arbitrary: fc
-      .tuple(fc.constantFrom(...LIMITS), fc.integer({ min: -2, max: 2 }), fc.constantFrom('\uFE0F', '😀', 'é', '\u0000'), fc.nat({ max: 20 }))
+      .tuple(
+        fc.constantFrom(...LIMITS),
+        fc.integer({ min: -2, max: 2 }),
+        fc.constantFrom('\uFE0F', '😀', 'é', '\u0000'),
+        fc.nat({ max: 20 }),
+      )
       .map(([limit, delta, pad, k]) => 'a'.repeat(Math.max(limit + delta - k, 1)) + pad.repeat(k)),
   },
   { weight: 1, arbitrary: fc.constantFrom('', ' ', 'x'.repeat(70_000)) },
@@ -111,7 +144,10 @@ const tokenish = fc.oneof(
 );
 
 const dateish: fc.Arbitrary<unknown> = fc.oneof(
-  { weight: 3, arbitrary: fc.date({ min: new Date('2020-01-01'), max: new Date('2030-01-01'), noInvalidDate: true }).map((d) => d.toISOString()) },
+  {
+    weight: 3,
+    arbitrary: fc.date({ min: new Date('2020-01-01'), max: new Date('2030-01-01'), noInvalidDate: true }).map((d) => d.toISOString()),
+  },
   { weight: 1, arbitrary: fc.date({ noInvalidDate: true }).map((d) => d.toISOString()) },
   {
     weight: 1,
@@ -194,7 +230,23 @@ const BY_NAME: Record<string, fc.Arbitrary<unknown>> = {
   idempotencyKey: fc.oneof({ weight: 4, arbitrary: fc.stringMatching(/^[A-Za-z0-9._:-]{8,128}$/) }, { weight: 1, arbitrary: text }),
   keyEpoch: fc.oneof({ weight: 4, arbitrary: fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,31}$/) }, { weight: 1, arbitrary: text }),
   url: fc.oneof(
-    { weight: 4, arbitrary: fc.tuple(fc.constantFrom('http://127.0.0.1:9/', 'http://127.0.0.1:9/', 'http://127.0.0.1:9/', 'https://127.0.0.1/', 'http://[::1]/', 'ftp://127.0.0.1/', 'http://10.0.0.1/'), text).map(([base, path]) => base + path) },
+    {
+      weight: 4,
+      arbitrary: fc
+        .tuple(
+          fc.constantFrom(
+            'http://127.0.0.1:9/',
+            'http://127.0.0.1:9/',
+            'http://127.0.0.1:9/',
+            'https://127.0.0.1/',
+            'http://[::1]/',
+            'ftp://127.0.0.1/',
+            'http://10.0.0.1/',
+          ),
+          text,
+        )
+        .map(([base, path]) => base + path),
+    },
     { weight: 1, arbitrary: text },
   ),
   contactEmail: fc.oneof({ weight: 3, arbitrary: fc.emailAddress() }, { weight: 1, arbitrary: text }),
@@ -205,7 +257,10 @@ const BY_NAME: Record<string, fc.Arbitrary<unknown>> = {
   endpointId: fc.oneof(ref('endpointId'), ref('deliveryId'), fc.uuid(), text),
   deliveryId: fc.oneof(ref('deliveryId'), ref('endpointId'), fc.uuid(), text),
   memberId: fc.oneof(ref('memberId'), fc.uuid(), text),
-  eventTypes: fc.oneof({ weight: 4, arbitrary: fc.uniqueArray(fc.constantFrom(...EVENT_TYPES), { maxLength: 7 }) }, { weight: 1, arbitrary: fc.array(text, { maxLength: 8 }) }),
+  eventTypes: fc.oneof(
+    { weight: 4, arbitrary: fc.uniqueArray(fc.constantFrom(...EVENT_TYPES), { maxLength: 7 }) },
+    { weight: 1, arbitrary: fc.array(text, { maxLength: 8 }) },
+  ),
   action: fc.oneof(fc.constantFrom('member.suspended', 'invitation.created'), fc.stringMatching(/^[a-z_.]{1,64}$/), text),
   after: fc.oneof(fc.constant(null), cursorish),
   first: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 100 }) }, { weight: 1, arbitrary: intish }),
@@ -213,8 +268,14 @@ const BY_NAME: Record<string, fc.Arbitrary<unknown>> = {
   expiresInHours: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 720 }) }, { weight: 1, arbitrary: intish }),
   windowHours: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 720 }) }, { weight: 1, arbitrary: intish }),
   indicatorsPerHour: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 0, max: 1_000_000_000 }) }, { weight: 1, arbitrary: intish }),
-  observedAt: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: -86_400_000 * 400, max: 0 }).map((d) => new Date(Date.now() + d).toISOString()) }, { weight: 1, arbitrary: dateish }),
-  expiresAt: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 60_000, max: 86_400_000 * 700 }).map((d) => new Date(Date.now() + d).toISOString()) }, { weight: 1, arbitrary: dateish }),
+  observedAt: fc.oneof(
+    { weight: 3, arbitrary: fc.integer({ min: -86_400_000 * 400, max: 0 }).map((d) => new Date(Date.now() + d).toISOString()) },
+    { weight: 1, arbitrary: dateish },
+  ),
+  expiresAt: fc.oneof(
+    { weight: 3, arbitrary: fc.integer({ min: 60_000, max: 86_400_000 * 700 }).map((d) => new Date(Date.now() + d).toISOString()) },
+    { weight: 1, arbitrary: dateish },
+  ),
   since: dateish,
 };
 
@@ -224,7 +285,10 @@ const OMIT = Symbol('omit');
 function valueFor(type: TypeRef, fieldName: string, types: Map<string, SchemaType>, depth: number): fc.Arbitrary<unknown> {
   const junk = fc.jsonValue({ maxDepth: 2 });
   if (type.kind === 'NON_NULL') {
-    return fc.oneof({ weight: 40, arbitrary: valueFor(type.ofType!, fieldName, types, depth) }, { weight: 1, arbitrary: fc.constant(null) });
+    return fc.oneof(
+      { weight: 40, arbitrary: valueFor(type.ofType!, fieldName, types, depth) },
+      { weight: 1, arbitrary: fc.constant(null) },
+    );
   }
   const byName = BY_NAME[fieldName];
   if (type.kind === 'LIST') {
@@ -238,7 +302,10 @@ function valueFor(type: TypeRef, fieldName: string, types: Map<string, SchemaTyp
   const schemaType = types.get(type.name!)!;
   let base: fc.Arbitrary<unknown>;
   if (schemaType.kind === 'ENUM') {
-    base = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...schemaType.enumValues!.map((v) => v.name)) }, { weight: 1, arbitrary: text });
+    base = fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom(...schemaType.enumValues!.map((v) => v.name)) },
+      { weight: 1, arbitrary: text },
+    );
   } else if (schemaType.kind === 'INPUT_OBJECT') {
     base = inputObject(schemaType, types, depth);
   } else {
@@ -278,16 +345,22 @@ function inputObject(type: SchemaType, types: Map<string, SchemaType>, depth: nu
   const fields = type.inputFields!.map((f) =>
     fc.option(valueFor(f.type, f.name, types, depth + 1), { nil: OMIT, freq: f.type.kind === 'NON_NULL' ? 30 : 3 }),
   );
-  return fc.tuple(fc.tuple(...fields), fc.oneof({ weight: 12, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.tuple(fc.constantFrom('extra', '__proto__', 'constructor', 'id'), fc.jsonValue({ maxDepth: 1 })) })).map(
-    ([values, extra]) => {
+  return fc
+    .tuple(
+      fc.tuple(...fields),
+      fc.oneof(
+        { weight: 12, arbitrary: fc.constant(null) },
+        { weight: 1, arbitrary: fc.tuple(fc.constantFrom('extra', '__proto__', 'constructor', 'id'), fc.jsonValue({ maxDepth: 1 })) },
+      ),
+    )
+    .map(([values, extra]) => {
       const out: Record<string, unknown> = {};
       type.inputFields!.forEach((f, i) => {
         if (values[i] !== OMIT) out[f.name] = values[i];
       });
       if (extra) Object.defineProperty(out, extra[0], { value: extra[1], enumerable: true, configurable: true, writable: true });
       return out;
-    },
-  );
+    });
 }
 
 /** Arguments of one operation, as variables. */
@@ -376,8 +449,12 @@ describe('bad input over every GraphQL operation and input type', () => {
 
   /** Keeps the world usable after an accepted call deleted or used something up. */
   const heal = async () => {
-    if (!(await owner.query('SELECT 1 FROM webhook_endpoints WHERE id = $1', [world.ids.endpointId])).rowCount) world.ids.endpointId = await createEndpoint();
-    await owner.query("UPDATE members SET status = 'ACTIVE', suspended_at = NULL, suspended_reason = NULL WHERE id = $1 AND status = 'SUSPENDED'", [world.ids.memberId]);
+    if (!(await owner.query('SELECT 1 FROM webhook_endpoints WHERE id = $1', [world.ids.endpointId])).rowCount)
+      world.ids.endpointId = await createEndpoint();
+    await owner.query(
+      "UPDATE members SET status = 'ACTIVE', suspended_at = NULL, suspended_reason = NULL WHERE id = $1 AND status = 'SUSPENDED'",
+      [world.ids.memberId],
+    );
     // At most MAX_ENDPOINTS_PER_MEMBER endpoints: keep the one the world names.
     await owner.query('DELETE FROM webhook_endpoints WHERE member_id = $1 AND id <> $2', [admin.id, world.ids.endpointId]);
     if (!(await owner.query('SELECT 1 FROM invitations WHERE accepted_at IS NULL')).rowCount) {
@@ -425,8 +502,12 @@ describe('bad input over every GraphQL operation and input type', () => {
       if (problems) {
         if (!Array.isArray(problems) || problems.length === 0) return `empty problems: ${e.message}`;
         for (const p of problems) {
-          if (typeof p.field !== 'string' || !p.field || typeof p.rule !== 'string' || !p.rule) return `problem without field or rule: ${JSON.stringify(p)}`;
-          const last = p.field.split('.').filter((s) => !/^\d+$/.test(s)).at(-1)!;
+          if (typeof p.field !== 'string' || !p.field || typeof p.rule !== 'string' || !p.rule)
+            return `problem without field or rule: ${JSON.stringify(p)}`;
+          const last = p.field
+            .split('.')
+            .filter((s) => !/^\d+$/.test(s))
+            .at(-1)!;
           if (!names.has(last)) return `problem names a field that was not sent: ${p.field}`;
         }
       } else if (!DOMAIN_REASONS.includes(String(e.extensions?.reason)) && !COERCION.test(e.message)) {
@@ -462,12 +543,16 @@ describe('bad input over every GraphQL operation and input type', () => {
        VALUES ('ACCOUNT_SIGNAL', '2026-q4', $1, 2, now(), now()) RETURNING id`,
       [token],
     );
-    const alert = await owner.query<{ id: string }>('INSERT INTO alerts (match_id, member_id, other_holders) VALUES ($1, $2, 1) RETURNING id', [
-      match.rows[0].id,
-      admin.id,
-    ]);
+    const alert = await owner.query<{ id: string }>(
+      'INSERT INTO alerts (match_id, member_id, other_holders) VALUES ($1, $2, 1) RETURNING id',
+      [match.rows[0].id, admin.id],
+    );
     const endpointId = await createEndpoint();
-    const test = await ctx.gql<{ sendTestWebhook: { id: string } }>('mutation($id: ID!) { sendTestWebhook(endpointId: $id) { id } }', { id: endpointId }, adminToken);
+    const test = await ctx.gql<{ sendTestWebhook: { id: string } }>(
+      'mutation($id: ID!) { sendTestWebhook(endpointId: $id) { id } }',
+      { id: endpointId },
+      adminToken,
+    );
     world = {
       ids: {
         alertId: alert.rows[0].id,
@@ -482,7 +567,11 @@ describe('bad input over every GraphQL operation and input type', () => {
     await heal();
 
     const schema = await ctx.gql<{
-      __schema: { types: SchemaType[]; queryType: { fields: Omit<Operation, 'root'>[] }; mutationType: { fields: Omit<Operation, 'root'>[] } };
+      __schema: {
+        types: SchemaType[];
+        queryType: { fields: Omit<Operation, 'root'>[] };
+        mutationType: { fields: Omit<Operation, 'root'>[] };
+      };
     }>(INTROSPECTION);
     const s = schema.data!.__schema;
     types = new Map(s.types.map((t) => [t.name, t]));
@@ -515,26 +604,30 @@ describe('bad input over every GraphQL operation and input type', () => {
     expect(inputTypes.filter((t) => !reached.has(t))).toEqual([]);
   });
 
-  it('answers every operation with arbitrary arguments without a 500, naming field and rule, storing nothing when it refuses', async () => {
-    const findings: Finding[] = [];
-    for (const op of operations.filter((o) => o.args.length > 0)) {
-      const result = await fc.check(
-        fc.asyncProperty(argumentsFor(op, types), async (vars) => {
-          const problem = await probe(op, vars);
-          if (problem) throw new Error(problem);
-        }),
-        { numRuns: RUNS_PER_OPERATION, endOnFailure: true },
-      );
-      if (result.failed) {
-        findings.push({
-          operation: op.name,
-          problem: String((result.errorInstance as Error)?.message ?? result.errorInstance).slice(0, 600),
-          variables: JSON.stringify(resolveRefs(result.counterexample?.[0], world)).slice(0, 600),
-        });
+  it(
+    'answers every operation with arbitrary arguments without a 500, naming field and rule, storing nothing when it refuses',
+    async () => {
+      const findings: Finding[] = [];
+      for (const op of operations.filter((o) => o.args.length > 0)) {
+        const result = await fc.check(
+          fc.asyncProperty(argumentsFor(op, types), async (vars) => {
+            const problem = await probe(op, vars);
+            if (problem) throw new Error(problem);
+          }),
+          { numRuns: RUNS_PER_OPERATION, endOnFailure: true },
+        );
+        if (result.failed) {
+          findings.push({
+            operation: op.name,
+            problem: String((result.errorInstance as Error)?.message ?? result.errorInstance).slice(0, 600),
+            variables: JSON.stringify(resolveRefs(result.counterexample?.[0], world)).slice(0, 600),
+          });
+        }
       }
-    }
-    expect(findings).toEqual([]);
-  }, Math.max(60_000, RUNS_PER_OPERATION * 1_500));
+      expect(findings).toEqual([]);
+    },
+    Math.max(60_000, RUNS_PER_OPERATION * 1_500),
+  );
 
   it('refuses a batch with one bad item field as a whole, naming that item and field, and accepts it once repaired', async () => {
     const SUBMIT = 'mutation($input: SubmitIndicatorsInput!) { submitIndicators(input: $input) { submissionId accepted duplicates } }';
@@ -552,21 +645,43 @@ describe('bad input over every GraphQL operation and input type', () => {
     const day = 86_400_000;
     /** Not RFC 3339 date-times of years 0001-9999, so refused whatever the field's rule. */
     const malformedDate = fc.oneof(
-      fc.constantFrom('0000-01-01T00:00:00Z', '-000001-01-01T00:00:00.000Z', '+275760-09-13T00:00:00.000Z', '1970-01-01', '2026-02-30T00:00:00Z', '2026-13-45T99:99:99Z', 'yesterday', ''),
+      fc.constantFrom(
+        '0000-01-01T00:00:00Z',
+        '-000001-01-01T00:00:00.000Z',
+        '+275760-09-13T00:00:00.000Z',
+        '1970-01-01',
+        '2026-02-30T00:00:00Z',
+        '2026-13-45T99:99:99Z',
+        'yesterday',
+        '',
+      ),
       fc.oneof(fc.integer(), fc.boolean(), fc.constant({})),
     );
     /** Values that break each field's rule, in form or in meaning. */
     const BAD: Record<string, fc.Arbitrary<unknown>> = {
       type: fc.oneof(fc.constantFrom('IPV4', 'ip_range', '', null), fc.integer()),
-      token: fc.oneof(fc.stringMatching(/^[0-9A-F]{64}$/), fc.stringMatching(/^[0-9a-f]{0,63}$/), fc.stringMatching(/^[0-9a-f]{65,70}$/), fc.constant(null), fc.integer()),
-      keyEpoch: fc.oneof(text, fc.stringMatching(/^[A-Z_.-][a-z0-9]{0,3}$/), fc.constant('e'.repeat(33)), fc.constant(null)).filter((v) => typeof v !== 'string' || !/^[a-z0-9][a-z0-9._-]{0,31}$/.test(v)),
-      observedAt: fc.oneof(fc.integer({ min: 6 * 60_000, max: 400 * day }).map((d) => new Date(now + d).toISOString()), malformedDate),
+      token: fc.oneof(
+        fc.stringMatching(/^[0-9A-F]{64}$/),
+        fc.stringMatching(/^[0-9a-f]{0,63}$/),
+        fc.stringMatching(/^[0-9a-f]{65,70}$/),
+        fc.constant(null),
+        fc.integer(),
+      ),
+      keyEpoch: fc
+        .oneof(text, fc.stringMatching(/^[A-Z_.-][a-z0-9]{0,3}$/), fc.constant('e'.repeat(33)), fc.constant(null))
+        .filter((v) => typeof v !== 'string' || !/^[a-z0-9][a-z0-9._-]{0,31}$/.test(v)),
+      observedAt: fc.oneof(
+        fc.integer({ min: 6 * 60_000, max: 400 * day }).map((d) => new Date(now + d).toISOString()),
+        malformedDate,
+      ),
       expiresAt: fc.oneof(
         fc.integer({ min: -400 * day, max: -1_000 }).map((d) => new Date(now + d).toISOString()),
         fc.integer({ min: 731 * day, max: 3_000 * day }).map((d) => new Date(now + d).toISOString()),
         malformedDate,
       ),
-      confidence: fc.oneof(fc.integer({ min: 101 }), fc.integer({ max: -1 }), fc.constantFrom(0.5, 2 ** 31, '50', null, true)).filter((v) => v !== null),
+      confidence: fc
+        .oneof(fc.integer({ min: 101 }), fc.integer({ max: -1 }), fc.constantFrom(0.5, 2 ** 31, '50', null, true))
+        .filter((v) => v !== null),
       externalRef: fc.oneof(
         fc.constant(''),
         fc.constant('r'.repeat(257)),
@@ -625,15 +740,39 @@ describe('bad input over every GraphQL operation and input type', () => {
     const FORMAT = ['\u202E', '\u2066', '\u200B', '\u200D', '\uFEFF', '\u00AD', '\u061C', '\u{E0041}'];
     const ref = testToken('cf-ref');
     const fields: [string, string, (text: string) => Record<string, unknown>][] = [
-      ['input.organizationName', 'mutation($v: CreateInvitationInput!) { createInvitation(input: $v) { invitationToken } }', (t) => ({ v: { organizationName: t, contactEmail: 'cf@lab.example' } })],
+      [
+        'input.organizationName',
+        'mutation($v: CreateInvitationInput!) { createInvitation(input: $v) { invitationToken } }',
+        (t) => ({ v: { organizationName: t, contactEmail: 'cf@lab.example' } }),
+      ],
       ['reason', 'mutation($id: ID!, $t: String!) { suspendMember(id: $id, reason: $t) { id } }', (t) => ({ id: world.ids.memberId, t })],
-      ['input.reason', 'mutation($t: String!, $k: IndicatorToken!) { suppressToken(input: { type: IP_RANGE, keyEpoch: "e1", token: $k, reason: $t }) { token } }', (t) => ({ t, k: ref })],
-      ['note', 'mutation($id: ID!, $t: String) { acknowledgeAlert(id: $id, verdict: UNDER_REVIEW, note: $t) { id } }', (t) => ({ id: world.ids.alertId, t })],
-      ['input.description', 'mutation($v: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $v) { endpoint { id } } }', (t) => ({ v: { url: 'http://127.0.0.1:9/cf', eventTypes: ['alert.created'], description: t } })],
-      ['input.description', 'mutation($id: ID!, $t: String) { updateWebhookEndpoint(id: $id, input: { description: $t }) { id } }', (t) => ({ id: world.ids.endpointId, t })],
-      ['indicators.0.externalRef', 'mutation($v: SubmitIndicatorsInput!) { submitIndicators(input: $v) { accepted } }', (t) => ({
-        v: { idempotencyKey: randomUUID(), indicators: [{ type: 'IP_RANGE', keyEpoch: 'e1', token: ref, externalRef: t }] },
-      })],
+      [
+        'input.reason',
+        'mutation($t: String!, $k: IndicatorToken!) { suppressToken(input: { type: IP_RANGE, keyEpoch: "e1", token: $k, reason: $t }) { token } }',
+        (t) => ({ t, k: ref }),
+      ],
+      [
+        'note',
+        'mutation($id: ID!, $t: String) { acknowledgeAlert(id: $id, verdict: UNDER_REVIEW, note: $t) { id } }',
+        (t) => ({ id: world.ids.alertId, t }),
+      ],
+      [
+        'input.description',
+        'mutation($v: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $v) { endpoint { id } } }',
+        (t) => ({ v: { url: 'http://127.0.0.1:9/cf', eventTypes: ['alert.created'], description: t } }),
+      ],
+      [
+        'input.description',
+        'mutation($id: ID!, $t: String) { updateWebhookEndpoint(id: $id, input: { description: $t }) { id } }',
+        (t) => ({ id: world.ids.endpointId, t }),
+      ],
+      [
+        'indicators.0.externalRef',
+        'mutation($v: SubmitIndicatorsInput!) { submitIndicators(input: $v) { accepted } }',
+        (t) => ({
+          v: { idempotencyKey: randomUUID(), indicators: [{ type: 'IP_RANGE', keyEpoch: 'e1', token: ref, externalRef: t }] },
+        }),
+      ],
     ];
     for (const [field, document, variables] of fields) {
       for (const character of FORMAT) {
@@ -643,12 +782,18 @@ describe('bad input over every GraphQL operation and input type', () => {
         counts.calls++;
         const label = `${field} with U+${character.codePointAt(0)!.toString(16)}`;
         expect(res.errors?.[0].extensions?.code, label).toBe('BAD_USER_INPUT');
-        expect(res.errors![0].extensions?.problems, label).toEqual([{ field, rule: 'noFormatCharacters', message: expect.stringContaining('category Cf') }]);
+        expect(res.errors![0].extensions?.problems, label).toEqual([
+          { field, rule: 'noFormatCharacters', message: expect.stringContaining('category Cf') },
+        ]);
         expect(await snapshot(), label).toBe(before);
       }
     }
     // Ordinary text in any script stays accepted, right-to-left included.
-    const plain = await ctx.gql('mutation($id: ID!, $t: String) { updateWebhookEndpoint(id: $id, input: { description: $t }) { description } }', { id: world.ids.endpointId, t: 'Café 中文 مرحبا 😀' }, adminToken);
+    const plain = await ctx.gql(
+      'mutation($id: ID!, $t: String) { updateWebhookEndpoint(id: $id, input: { description: $t }) { description } }',
+      { id: world.ids.endpointId, t: 'Café 中文 مرحبا 😀' },
+      adminToken,
+    );
     expect(plain.errors).toBeUndefined();
   });
 
@@ -658,10 +803,18 @@ describe('bad input over every GraphQL operation and input type', () => {
       ['members', 'query($after: String) { members(first: 2, after: $after) { pageInfo { endCursor } } }', {}],
       ['auditLog', 'query($after: String) { auditLog(first: 2, after: $after) { pageInfo { endCursor } } }', {}],
       ['suppressedTokens', 'query($after: String) { suppressedTokens(first: 2, after: $after) { pageInfo { endCursor } } }', {}],
-      ['webhookDeliveries', 'query($after: String, $id: ID!) { webhookDeliveries(endpointId: $id, first: 2, after: $after) { pageInfo { endCursor } } }', {}],
+      [
+        'webhookDeliveries',
+        'query($after: String, $id: ID!) { webhookDeliveries(endpointId: $id, first: 2, after: $after) { pageInfo { endCursor } } }',
+        {},
+      ],
     ];
     // Something on every list, so that each issues a real cursor to doctor.
-    await ctx.gql('mutation($t: IndicatorToken!) { suppressToken(input: { type: IP_RANGE, keyEpoch: "e1", token: $t, reason: "benign" }) { token } }', { t: testToken('s') }, adminToken);
+    await ctx.gql(
+      'mutation($t: IndicatorToken!) { suppressToken(input: { type: IP_RANGE, keyEpoch: "e1", token: $t, reason: "benign" }) { token } }',
+      { t: testToken('s') },
+      adminToken,
+    );
     const real = new Map<string, unknown[]>();
     for (const [name, doc] of lists) {
       const res = await ctx.gql<Record<string, { pageInfo: { endCursor: string | null } }>>(doc, { id: world.ids.endpointId }, adminToken);
@@ -698,4 +851,3 @@ function diff(before: string, after: string): string {
     .map((k) => `${k}: ${JSON.stringify(a[k]).slice(0, 200)} -> ${JSON.stringify(b[k]).slice(0, 200)}`)
     .join('\n');
 }
-

@@ -10,12 +10,7 @@ describe('npm run cli -- doctor', () => {
     const result = await runNode(CLI, ['doctor'], childEnv());
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
-    expect(lines.map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual([
-      'config ok',
-      'postgres ok',
-      'redis ok',
-      'migrations ok',
-    ]);
+    expect(lines.map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual(['config ok', 'postgres ok', 'redis ok', 'migrations ok']);
     expect(lines[3]).toMatch(new RegExp(`${readMigrations(migrationsDir()).length} applied, none pending`));
   });
 
@@ -41,9 +36,7 @@ describe('npm run cli -- doctor', () => {
   it('names a bad variable and checks nothing else', async () => {
     const result = await runNode(CLI, ['doctor'], childEnv({ DATABASE_URL: 'mysql://x/y' }));
     expect(result.code).toBe(1);
-    expect(result.stdout.trim()).toBe(
-      'config      FAIL invalid configuration: DATABASE_URL must be a postgresql:// URL naming a database',
-    );
+    expect(result.stdout.trim()).toBe('config      FAIL invalid configuration: DATABASE_URL must be a postgresql:// URL naming a database');
   });
 
   it('migrate --status lists applied migrations', async () => {

@@ -113,7 +113,9 @@ describe('correlation into alerts', () => {
     await submit('A', [item(t)]);
     await submit('B', [item(t)]);
     await outboxDrained(prisma);
-    expect(await indicators.retract(members.B, { type: 'ACCOUNT_SIGNAL' as IndicatorType, keyEpoch: '2026-q4', tokens: [t] })).toEqual({ retracted: 1 });
+    expect(await indicators.retract(members.B, { type: 'ACCOUNT_SIGNAL' as IndicatorType, keyEpoch: '2026-q4', tokens: [t] })).toEqual({
+      retracted: 1,
+    });
     await outboxDrained(prisma);
     const match = await prisma.match.findFirstOrThrow({ where: { token: Buffer.from(t, 'hex') }, include: { alerts: true } });
     expect(match.status).toBe('CLOSED');

@@ -198,6 +198,8 @@ describe('fair sharing of submission capacity', () => {
     // Throttled by the item price, not only by the concurrency limit; every refusal says when to come back.
     expect(refused.SUBMISSION_BUDGET_EXCEEDED ?? 0).toBeGreaterThan(0);
     expect(retryAfterHeaders).toBe(Object.values(refused).reduce((a, b) => a + b, 0));
-    expect(accepted / seconds).toBeLessThanOrEqual((2 * ctx.config.rateLimit.submission.points) / ctx.config.rateLimit.submission.windowSeconds);
+    expect(accepted / seconds).toBeLessThanOrEqual(
+      (2 * ctx.config.rateLimit.submission.points) / ctx.config.rateLimit.submission.windowSeconds,
+    );
   }, 60_000);
 });

@@ -80,10 +80,14 @@ describe('hostile documents are refused fast, before validation', () => {
   });
 
   it('refuses persisted queries (APQ is off) and subscriptions over HTTP with 400 and a clear code', async () => {
-    const apqHashOnly = await post(ctx.url, undefined as unknown as string, undefined, { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } });
+    const apqHashOnly = await post(ctx.url, undefined as unknown as string, undefined, {
+      persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) },
+    });
     expect(apqHashOnly.status).toBe(400);
     expect(apqHashOnly.body.errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
-    const apqRegister = await post(ctx.url, '{ serverInfo { issuer } }', undefined, { persistedQuery: { version: 1, sha256Hash: 'b'.repeat(64) } });
+    const apqRegister = await post(ctx.url, '{ serverInfo { issuer } }', undefined, {
+      persistedQuery: { version: 1, sha256Hash: 'b'.repeat(64) },
+    });
     expect(apqRegister.status).toBe(400);
     expect(apqRegister.body.errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
     const subscription = await post(ctx.url, 'subscription { alertEvents { __typename } }', token);

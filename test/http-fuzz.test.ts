@@ -77,7 +77,9 @@ function request(method: string, path: string, headers: Record<string, string> =
   if (!Object.keys(all).some((h) => h.toLowerCase() === 'content-length' || h.toLowerCase() === 'transfer-encoding')) {
     if (payload.length || method !== 'GET') all['content-length'] = String(payload.length);
   }
-  const head = `${method} ${path} HTTP/1.1\r\n${Object.entries(all).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`;
+  const head = `${method} ${path} HTTP/1.1\r\n${Object.entries(all)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\r\n')}\r\n\r\n`;
   return Buffer.concat([Buffer.from(head, 'latin1'), payload]);
 }
 
@@ -124,21 +126,48 @@ describe('HTTP fuzz of the API surface (loopback, bounded)', () => {
   });
 
   it('answers malformed JSON with a 400 and a JSON error', async () => {
-    const fragments = fc.constantFrom('{', '}', '[', ']', '"', ':', ',', 'null', 'true', '1e999', 'NaN', '-', '\\', '\\u12', '//', '/*', "'", '\uFEFF', ' ', 'query', '"query"', '"variables"', '{"query":');
+    const fragments = fc.constantFrom(
+      '{',
+      '}',
+      '[',
+      ']',
+      '"',
+      ':',
+      ',',
+      'null',
+      'true',
+      '1e999',
+      'NaN',
+      '-',
+      '\\',
+      '\\u12',
+      '//',
+      '/*',
+      "'",
+      '\uFEFF',
+      ' ',
+      'query',
+      '"query"',
+      '"variables"',
+      '{"query":',
+    );
     await fc.assert(
-      fc.asyncProperty(fc.array(fragments, { minLength: 1, maxLength: 12 }).map((parts) => parts.join('')), async (body) => {
-        let valid = true;
-        try {
-          JSON.parse(body);
-        } catch {
-          valid = false;
-        }
-        const answer = await send(`malformed JSON ${JSON.stringify(body)}`, post(body));
-        if (!valid) {
-          expect(answer!.status).toBe(400);
-          expect(() => JSON.parse(answer!.body)).not.toThrow();
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(fragments, { minLength: 1, maxLength: 12 }).map((parts) => parts.join('')),
+        async (body) => {
+          let valid = true;
+          try {
+            JSON.parse(body);
+          } catch {
+            valid = false;
+          }
+          const answer = await send(`malformed JSON ${JSON.stringify(body)}`, post(body));
+          if (!valid) {
+            expect(answer!.status).toBe(400);
+            expect(() => JSON.parse(answer!.body)).not.toThrow();
+          }
+        },
+      ),
       { numRuns: RUNS },
     );
     await alive();
@@ -192,7 +221,10 @@ describe('HTTP fuzz of the API surface (loopback, bounded)', () => {
       // Deep JSON where it is parsed, where GraphQL coerces it, and where the JSONObject scalar and the validation pipe walk it.
       await send(`nested array body ${depth}`, post(nestedArray(depth)));
       // Undeclared variables are ignored by GraphQL, but the cost estimate copies every variable.
-      const unused = await send(`nested unused variables ${depth}`, post(`{"query":"{ serverInfo { issuer } }","variables":{"x":${nestedObject(depth)}}}`));
+      const unused = await send(
+        `nested unused variables ${depth}`,
+        post(`{"query":"{ serverInfo { issuer } }","variables":{"x":${nestedObject(depth)}}}`),
+      );
       expect(unused!.status).toBe(200);
       const typed = await send(
         `nested String variable ${depth}`,
@@ -202,7 +234,9 @@ describe('HTTP fuzz of the API surface (loopback, bounded)', () => {
       await send(`nested extensions ${depth}`, post(`{"query":"{ serverInfo { issuer } }","extensions":${nestedObject(depth)}}`));
       const jwk = await send(
         `nested JWK ${depth}`,
-        post(`{"query":"mutation($i: AcceptInvitationInput!) { acceptInvitation(input: $i) { id } }","variables":{"i":{"invitationToken":"sfinv_${'A'.repeat(43)}","publicJwk":${nestedObject(depth)}}}}`),
+        post(
+          `{"query":"mutation($i: AcceptInvitationInput!) { acceptInvitation(input: $i) { id } }","variables":{"i":{"invitationToken":"sfinv_${'A'.repeat(43)}","publicJwk":${nestedObject(depth)}}}}`,
+        ),
       );
       expect(jwk!.status).toBe(400);
       expect(jwk!.body).toContain('JSONObject must not nest deeper than 32 levels');
@@ -218,25 +252,50 @@ describe('HTTP fuzz of the API surface (loopback, bounded)', () => {
   });
 
   it('answers broken UTF-8 in bodies, paths, query strings and headers without a 5xx', async () => {
-    const bad = [Buffer.from([0xff]), Buffer.from([0xc3]), Buffer.from([0xe2, 0x82]), Buffer.from([0xc0, 0xaf]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0x80, 0x80])];
+    const bad = [
+      Buffer.from([0xff]),
+      Buffer.from([0xc3]),
+      Buffer.from([0xe2, 0x82]),
+      Buffer.from([0xc0, 0xaf]),
+      Buffer.from([0xed, 0xa0, 0x80]),
+      Buffer.from([0x80, 0x80]),
+    ];
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...bad), fc.constantFrom('body-string', 'body-key', 'path', 'query', 'header', 'token-form'), async (bytes, where) => {
-        const json = (inner: Buffer) => Buffer.concat([Buffer.from('{"query":"{ serverInfo { issuer } }","variables":{"x":"'), inner, Buffer.from('"}}')]);
-        const key = Buffer.concat([Buffer.from('{"query":"{ serverInfo { issuer } }","'), bytes, Buffer.from('":1}')]);
-        const message =
-          where === 'body-string'
-            ? post(json(bytes))
-            : where === 'body-key'
-              ? post(key)
-              : where === 'path'
-                ? Buffer.concat([Buffer.from('GET /'), bytes, Buffer.from(' HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n')])
-                : where === 'query'
-                  ? Buffer.concat([Buffer.from('GET /graphql?query='), bytes, Buffer.from(' HTTP/1.1\r\nhost: x\r\napollo-require-preflight: 1\r\nconnection: close\r\n\r\n')])
-                  : where === 'header'
-                    ? Buffer.concat([Buffer.from('GET /healthz HTTP/1.1\r\nhost: x\r\nx-request-id: '), bytes, Buffer.from('\r\nconnection: close\r\n\r\n')])
-                    : request('POST', '/oauth/token', { 'content-type': 'application/x-www-form-urlencoded' }, Buffer.concat([Buffer.from('grant_type=client_'), bytes]));
-        await send(`broken UTF-8 in ${where}: ${bytes.toString('hex')}`, message);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...bad),
+        fc.constantFrom('body-string', 'body-key', 'path', 'query', 'header', 'token-form'),
+        async (bytes, where) => {
+          const json = (inner: Buffer) =>
+            Buffer.concat([Buffer.from('{"query":"{ serverInfo { issuer } }","variables":{"x":"'), inner, Buffer.from('"}}')]);
+          const key = Buffer.concat([Buffer.from('{"query":"{ serverInfo { issuer } }","'), bytes, Buffer.from('":1}')]);
+          const message =
+            where === 'body-string'
+              ? post(json(bytes))
+              : where === 'body-key'
+                ? post(key)
+                : where === 'path'
+                  ? Buffer.concat([Buffer.from('GET /'), bytes, Buffer.from(' HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n')])
+                  : where === 'query'
+                    ? Buffer.concat([
+                        Buffer.from('GET /graphql?query='),
+                        bytes,
+                        Buffer.from(' HTTP/1.1\r\nhost: x\r\napollo-require-preflight: 1\r\nconnection: close\r\n\r\n'),
+                      ])
+                    : where === 'header'
+                      ? Buffer.concat([
+                          Buffer.from('GET /healthz HTTP/1.1\r\nhost: x\r\nx-request-id: '),
+                          bytes,
+                          Buffer.from('\r\nconnection: close\r\n\r\n'),
+                        ])
+                      : request(
+                          'POST',
+                          '/oauth/token',
+                          { 'content-type': 'application/x-www-form-urlencoded' },
+                          Buffer.concat([Buffer.from('grant_type=client_'), bytes]),
+                        );
+          await send(`broken UTF-8 in ${where}: ${bytes.toString('hex')}`, message);
+        },
+      ),
       { numRuns: RUNS },
     );
     await alive();
@@ -245,7 +304,10 @@ describe('HTTP fuzz of the API surface (loopback, bounded)', () => {
   it('answers oversized headers with 431, and broken framing with 4xx or a closed connection', async () => {
     const big = await send('one 20 KiB header', request('GET', '/healthz', { 'x-big': 'a'.repeat(20 * 1024) }));
     expect(big!.status).toBe(431);
-    const many = await send('2,000 headers', request('GET', '/healthz', Object.fromEntries(Array.from({ length: 2_000 }, (_, i) => [`x-h${i}`, 'v']))));
+    const many = await send(
+      '2,000 headers',
+      request('GET', '/healthz', Object.fromEntries(Array.from({ length: 2_000 }, (_, i) => [`x-h${i}`, 'v']))),
+    );
     // Node keeps the first 2,000 headers (maxHeadersCount) and drops the rest: an ordinary answer.
     expect(many!.status).toBeLessThan(500);
     const longPath = await send('20 KiB path', request('GET', `/${'p'.repeat(20 * 1024)}`));
@@ -257,30 +319,51 @@ describe('HTTP fuzz of the API surface (loopback, bounded)', () => {
       ['bare LF', 'GET /healthz HTTP/1.1\nhost: x\n\n'],
       ['header without colon', 'GET /healthz HTTP/1.1\r\nhost x\r\n\r\n'],
       ['NUL in header', 'GET /healthz HTTP/1.1\r\nhost: x\r\nx-a: a\x00b\r\n\r\n'],
-      ['CL and TE together (smuggling)', 'POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-length: 4\r\ntransfer-encoding: chunked\r\ncontent-type: application/json\r\n\r\n0\r\n\r\n'],
+      [
+        'CL and TE together (smuggling)',
+        'POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-length: 4\r\ntransfer-encoding: chunked\r\ncontent-type: application/json\r\n\r\n0\r\n\r\n',
+      ],
       ['two different CLs', 'POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\ncontent-length: 3\r\n\r\n{}x'],
       ['negative CL', 'POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-length: -1\r\n\r\n'],
       ['non-numeric CL', 'POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-length: ten\r\n\r\n'],
-      ['bad chunk size', 'POST /graphql HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\ncontent-type: application/json\r\n\r\nzz\r\n{}\r\n0\r\n\r\n'],
+      [
+        'bad chunk size',
+        'POST /graphql HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\ncontent-type: application/json\r\n\r\nzz\r\n{}\r\n0\r\n\r\n',
+      ],
       ['unknown transfer encoding', 'POST /graphql HTTP/1.1\r\nhost: x\r\ntransfer-encoding: gzip, chunked, rot13\r\n\r\n0\r\n\r\n'],
       ['HTTP/0.9', 'GET /healthz\r\n'],
       ['HTTP/2 preface on HTTP/1', 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'],
-      ['absolute URI to elsewhere', 'GET http://169.254.169.254/latest/meta-data HTTP/1.1\r\nhost: 169.254.169.254\r\nconnection: close\r\n\r\n'],
+      [
+        'absolute URI to elsewhere',
+        'GET http://169.254.169.254/latest/meta-data HTTP/1.1\r\nhost: 169.254.169.254\r\nconnection: close\r\n\r\n',
+      ],
       ['garbage', '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03'],
     ];
     // Side by side: a server that waits for the rest of a broken request must not hold up the others.
     await Promise.all(framing.map(([what, bytes]) => send(what, Buffer.from(bytes, 'latin1'), { allowNoAnswer: true, timeoutMs: 1_500 })));
     // A body shorter than its Content-Length, then the client goes away; and a request cut off mid-header.
-    await send('short body, client leaves', 'POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"query"', {
-      allowNoAnswer: true,
-      timeoutMs: 300,
-    });
+    await send(
+      'short body, client leaves',
+      'POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"query"',
+      {
+        allowNoAnswer: true,
+        timeoutMs: 300,
+      },
+    );
     await send('cut off mid-header', 'GET /healthz HTTP/1.1\r\nhost: x\r\nx-slow: ', { allowNoAnswer: true, timeoutMs: 300 });
     await alive();
   });
 
   it('answers every method on every route without a 5xx', async () => {
-    const paths = ['/graphql', '/oauth/token', '/.well-known/jwks.json', '/.well-known/oauth-authorization-server', '/healthz', '/readyz', '/metrics'];
+    const paths = [
+      '/graphql',
+      '/oauth/token',
+      '/.well-known/jwks.json',
+      '/.well-known/oauth-authorization-server',
+      '/healthz',
+      '/readyz',
+      '/metrics',
+    ];
     const methods = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'TRACE', 'CONNECT', 'PROPFIND'];
     const bodies = ['', '{}', 'null', '[]', '{"query":"{ serverInfo { issuer } }"}', 'grant_type=client_credentials'];
     let i = 0;
@@ -288,11 +371,15 @@ describe('HTTP fuzz of the API surface (loopback, bounded)', () => {
       for (const method of methods) {
         const body = bodies[i++ % bodies.length];
         const contentType = body.startsWith('grant') ? 'application/x-www-form-urlencoded' : 'application/json';
-        await send(`${method} ${path}`, request(method, path, { 'content-type': contentType }, method === 'GET' || method === 'HEAD' ? '' : body), {
-          // HEAD answers carry no body; CONNECT to a path is refused at the parser.
-          allowNoAnswer: method === 'CONNECT',
-          timeoutMs: 1_500,
-        });
+        await send(
+          `${method} ${path}`,
+          request(method, path, { 'content-type': contentType }, method === 'GET' || method === 'HEAD' ? '' : body),
+          {
+            // HEAD answers carry no body; CONNECT to a path is refused at the parser.
+            allowNoAnswer: method === 'CONNECT',
+            timeoutMs: 1_500,
+          },
+        );
       }
     }
     const jwks = await fetch(`${ctx.url}/.well-known/jwks.json?x=${'%ff'.repeat(50)}&kid[]=1`);
@@ -305,16 +392,45 @@ describe('HTTP fuzz of the API surface (loopback, bounded)', () => {
   it('answers garbage on the token endpoint with a 400 and an RFC 6749 error', async () => {
     const value = fc.oneof(
       fc.string({ maxLength: 30 }),
-      fc.constantFrom('client_credentials', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', 'a.b.c', 'eyJhbGciOiJub25lIn0.e30.', '%00', '%ff%fe', 'x'.repeat(10_000)),
+      fc.constantFrom(
+        'client_credentials',
+        'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        'a.b.c',
+        'eyJhbGciOiJub25lIn0.e30.',
+        '%00',
+        '%ff%fe',
+        'x'.repeat(10_000),
+      ),
     );
-    const names = fc.constantFrom('grant_type', 'client_assertion_type', 'client_assertion', 'client_id', 'scope', '__proto__', 'constructor', 'a[b]', 'x');
+    const names = fc.constantFrom(
+      'grant_type',
+      'client_assertion_type',
+      'client_assertion',
+      'client_id',
+      'scope',
+      '__proto__',
+      'constructor',
+      'a[b]',
+      'x',
+    );
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.tuple(names, value), { maxLength: 6 }),
-        fc.constantFrom('application/x-www-form-urlencoded', 'application/json', 'text/plain', 'application/x-www-form-urlencoded; charset=latin1'),
+        fc.constantFrom(
+          'application/x-www-form-urlencoded',
+          'application/json',
+          'text/plain',
+          'application/x-www-form-urlencoded; charset=latin1',
+        ),
         async (pairs, contentType) => {
-          const body = contentType === 'application/json' ? JSON.stringify(Object.fromEntries(pairs)) : pairs.map(([k, v]) => `${encodeURIComponent(k)}=${v}`).join('&');
-          const answer = await send(`token endpoint ${contentType} ${body.slice(0, 200)}`, request('POST', '/oauth/token', { 'content-type': contentType }, body));
+          const body =
+            contentType === 'application/json'
+              ? JSON.stringify(Object.fromEntries(pairs))
+              : pairs.map(([k, v]) => `${encodeURIComponent(k)}=${v}`).join('&');
+          const answer = await send(
+            `token endpoint ${contentType} ${body.slice(0, 200)}`,
+            request('POST', '/oauth/token', { 'content-type': contentType }, body),
+          );
           expect([400, 413, 415]).toContain(answer!.status);
           if (answer!.status === 400 && !answer!.headers.toLowerCase().includes('transfer-encoding: chunked')) {
             const parsed = JSON.parse(answer!.body) as { error?: string; errors?: unknown };
@@ -330,7 +446,26 @@ describe('HTTP fuzz of the API surface (loopback, bounded)', () => {
   it('answers random paths with 404 (or the route), never a 5xx', async () => {
     const segment = fc.oneof(
       fc.webSegment(),
-      fc.constantFrom('..', '%2e%2e', '%00', '%ff', '%', '%%', '~', 'graphql', '.well-known', 'oauth', 'healthz', 'src', '.env', 'etc', 'passwd', '%5c', ';', '@'),
+      fc.constantFrom(
+        '..',
+        '%2e%2e',
+        '%00',
+        '%ff',
+        '%',
+        '%%',
+        '~',
+        'graphql',
+        '.well-known',
+        'oauth',
+        'healthz',
+        'src',
+        '.env',
+        'etc',
+        'passwd',
+        '%5c',
+        ';',
+        '@',
+      ),
     );
     await fc.assert(
       fc.asyncProperty(fc.array(segment, { maxLength: 6 }), fc.option(fc.webQueryParameters()), async (segments, query) => {
@@ -344,7 +479,10 @@ describe('HTTP fuzz of the API surface (loopback, bounded)', () => {
   });
 
   it('refuses GETs without a preflight header and survives junk GraphQL over GET', async () => {
-    const plain = await send('GET without preflight header', request('GET', `/graphql?query=${encodeURIComponent('{ serverInfo { issuer } }')}`));
+    const plain = await send(
+      'GET without preflight header',
+      request('GET', `/graphql?query=${encodeURIComponent('{ serverInfo { issuer } }')}`),
+    );
     expect(plain!.status).toBe(400);
     await fc.assert(
       fc.asyncProperty(fc.string({ maxLength: 200 }), fc.string({ maxLength: 50 }), async (query, variables) => {

@@ -34,7 +34,11 @@ describe('slow clients are cut off', () => {
   let ctx: TestContext;
   let port: number;
   beforeAll(async () => {
-    ctx = await TestContext.start({ REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS), HEADERS_TIMEOUT_MS: '1000', KEEP_ALIVE_TIMEOUT_MS: '1000' });
+    ctx = await TestContext.start({
+      REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+      HEADERS_TIMEOUT_MS: '1000',
+      KEEP_ALIVE_TIMEOUT_MS: '1000',
+    });
     port = Number(new URL(ctx.url).port);
   });
   afterAll(async () => ctx?.close());

@@ -31,9 +31,12 @@ const EPOCH = '2026-q4';
 
 const ALERT_FIELDS = `id status version type keyEpoch token externalRef otherHolderCount firstSeenAt lastSeenAt disclosedHolders
   verdictCounts { confirmedAbuse falsePositive underReview } verdict verdictNote acknowledgedAt createdAt updatedAt closedAt`;
-const MEMBER_FIELDS = 'id clientId name contactEmail status role suspendedAt suspendedReason createdAt keys { kid alg status publicJwk createdAt revokedAt lastUsedAt }';
-const ENDPOINT_FIELDS = 'id url description eventTypes status asymmetricSignature failingSince disabledAt disabledReason previousSecretExpiresAt createdAt updatedAt';
-const DELIVERY_FIELDS = 'id endpointId eventId eventType status attemptCount body createdAt completedAt lastAttemptAt nextAttemptAt attempts { attemptedAt statusCode latencyMs responseBody error }';
+const MEMBER_FIELDS =
+  'id clientId name contactEmail status role suspendedAt suspendedReason createdAt keys { kid alg status publicJwk createdAt revokedAt lastUsedAt }';
+const ENDPOINT_FIELDS =
+  'id url description eventTypes status asymmetricSignature failingSince disabledAt disabledReason previousSecretExpiresAt createdAt updatedAt';
+const DELIVERY_FIELDS =
+  'id endpointId eventId eventType status attemptCount body createdAt completedAt lastAttemptAt nextAttemptAt attempts { attemptedAt statusCode latencyMs responseBody error }';
 
 /** A member onboarded through GraphQL (invitation, then acceptance with its own key). */
 interface Party {
@@ -187,7 +190,14 @@ const SCENARIOS: Record<string, Scenario> = {
       const doc = `query($id: ID!, $status: WebhookDeliveryStatus) {
         webhookDeliveries(endpointId: $id, first: 100, filter: { status: $status }) { edges { node { ${DELIVERY_FIELDS} } } } }`;
       await refusedLikeNothing(send, doc, { id: w.bEndpoint.id }, { id: ghostId() }, w.tokenA, 'NOT_FOUND');
-      await refusedLikeNothing(send, doc, { id: w.bEndpoint.id, status: 'SUCCEEDED' }, { id: ghostId(), status: 'SUCCEEDED' }, w.tokenA, 'NOT_FOUND');
+      await refusedLikeNothing(
+        send,
+        doc,
+        { id: w.bEndpoint.id, status: 'SUCCEEDED' },
+        { id: ghostId(), status: 'SUCCEEDED' },
+        w.tokenA,
+        'NOT_FOUND',
+      );
       // A delivery id is not an endpoint id either.
       await refusedLikeNothing(send, doc, { id: w.bDeliveries[0].id }, { id: ghostId() }, w.tokenA, 'NOT_FOUND');
     },
@@ -247,12 +257,16 @@ const SCENARIOS: Record<string, Scenario> = {
   'Mutation.submitIndicators': {
     access: 'member',
     doc: 'mutation($i: SubmitIndicatorsInput!) { submitIndicators(input: $i) { submissionId accepted duplicates } }',
-    vars: (w) => ({ i: { idempotencyKey: w.bIdempotencyKey, indicators: [{ type: 'ACCOUNT_SIGNAL', keyEpoch: EPOCH, token: testToken('anon') }] } }),
+    vars: (w) => ({
+      i: { idempotencyKey: w.bIdempotencyKey, indicators: [{ type: 'ACCOUNT_SIGNAL', keyEpoch: EPOCH, token: testToken('anon') }] },
+    }),
     attack: async (w, send) => {
       // B's idempotency key, replayed by A, is A's own key: a new submission of A's, not B's result.
       const res = await send(
         'mutation($i: SubmitIndicatorsInput!) { submitIndicators(input: $i) { submissionId accepted duplicates } }',
-        { i: { idempotencyKey: w.bIdempotencyKey, indicators: [{ type: 'ACCOUNT_SIGNAL', keyEpoch: EPOCH, token: testToken('a-fresh') }] } },
+        {
+          i: { idempotencyKey: w.bIdempotencyKey, indicators: [{ type: 'ACCOUNT_SIGNAL', keyEpoch: EPOCH, token: testToken('a-fresh') }] },
+        },
         w.tokenA,
       );
       expect(res.errors).toBeUndefined();
@@ -283,11 +297,19 @@ const SCENARIOS: Record<string, Scenario> = {
       await createKeyEpoch(ctxRef.config, { epoch: 'iso-two-key', notBefore: '2026-01-01', notAfter: '2099-01-01' });
       try {
         const doc = 'mutation($i: EvaluateBlindedInput!) { evaluateBlinded(input: $i) { keyEpoch evaluatedElements proof } }';
-        const res = await send(doc, { i: { keyEpoch: 'iso-two-key', type: 'ACCOUNT_SIGNAL', blindedElements: [BLINDED_ELEMENT] } }, w.tokenA);
+        const res = await send(
+          doc,
+          { i: { keyEpoch: 'iso-two-key', type: 'ACCOUNT_SIGNAL', blindedElements: [BLINDED_ELEMENT] } },
+          w.tokenA,
+        );
         expect(res.errors).toBeUndefined();
         // A's evaluations are A's: its budget window and audit entry, none of B's.
-        expect(await one(`SELECT count(*)::int FROM audit_events WHERE action = 'oprf.evaluations' AND actor_member_id = $1`, [w.a.id])).toBe(1);
-        expect(await one(`SELECT count(*)::int FROM audit_events WHERE action = 'oprf.evaluations' AND actor_member_id = $1`, [w.b.id])).toBe(0);
+        expect(
+          await one(`SELECT count(*)::int FROM audit_events WHERE action = 'oprf.evaluations' AND actor_member_id = $1`, [w.a.id]),
+        ).toBe(1);
+        expect(
+          await one(`SELECT count(*)::int FROM audit_events WHERE action = 'oprf.evaluations' AND actor_member_id = $1`, [w.b.id]),
+        ).toBe(0);
       } finally {
         await owner.query('DELETE FROM key_epochs');
       }
@@ -323,7 +345,11 @@ const SCENARIOS: Record<string, Scenario> = {
     vars: (w) => ({ k: w.b2Key.publicJwk }),
     attack: async (w, send) => {
       // B's registered public key cannot be taken over by A (it stays B's: the state check after this scenario).
-      const res = await send('mutation($k: JSONObject!) { addMemberKey(publicJwk: $k) { kid status } }', { k: w.b2Key.publicJwk }, w.tokenA);
+      const res = await send(
+        'mutation($k: JSONObject!) { addMemberKey(publicJwk: $k) { kid status } }',
+        { k: w.b2Key.publicJwk },
+        w.tokenA,
+      );
       expect(res.data ?? null).toBeNull();
       expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', reason: 'KEY_ALREADY_REGISTERED' });
       expect(await one('SELECT count(*)::int FROM member_keys WHERE member_id = $1', [w.a.id])).toBe(1);
@@ -383,7 +409,14 @@ const SCENARIOS: Record<string, Scenario> = {
     doc: 'mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }',
     vars: (w) => ({ id: w.bEndpoint.id }),
     attack: async (w, send) => {
-      await refusedLikeNothing(send, 'mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }', { id: w.bEndpoint.id }, { id: ghostId() }, w.tokenA, 'NOT_FOUND');
+      await refusedLikeNothing(
+        send,
+        'mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }',
+        { id: w.bEndpoint.id },
+        { id: ghostId() },
+        w.tokenA,
+        'NOT_FOUND',
+      );
     },
   },
   'Mutation.sendTestWebhook': {
@@ -408,26 +441,38 @@ const SCENARIOS: Record<string, Scenario> = {
     access: 'admin',
     doc: 'mutation { createInvitation(input: { organizationName: "Shadow Lab", contactEmail: "x@shadow.example" }) { invitationToken } }',
     attack: async (w, send) =>
-      adminOnly(send, 'mutation { createInvitation(input: { organizationName: "Shadow Lab", contactEmail: "x@shadow.example" }) { invitationToken } }', {}, w.tokenA),
+      adminOnly(
+        send,
+        'mutation { createInvitation(input: { organizationName: "Shadow Lab", contactEmail: "x@shadow.example" }) { invitationToken } }',
+        {},
+        w.tokenA,
+      ),
   },
   'Mutation.withdrawInvitation': {
     access: 'admin',
     doc: 'mutation($id: ID!) { withdrawInvitation(invitationId: $id) { id withdrawnAt } }',
     vars: (w) => ({ id: w.markers['B invitation id'] }),
     attack: async (w, send) =>
-      adminOnly(send, 'mutation($id: ID!) { withdrawInvitation(invitationId: $id) { id organizationName clientId } }', { id: w.markers['B invitation id'] }, w.tokenA),
+      adminOnly(
+        send,
+        'mutation($id: ID!) { withdrawInvitation(invitationId: $id) { id organizationName clientId } }',
+        { id: w.markers['B invitation id'] },
+        w.tokenA,
+      ),
   },
   'Mutation.suspendMember': {
     access: 'admin',
     doc: 'mutation($id: ID!) { suspendMember(id: $id, reason: "takeover") { id status } }',
     vars: (w) => ({ id: w.b.id }),
-    attack: async (w, send) => adminOnly(send, 'mutation($id: ID!) { suspendMember(id: $id, reason: "takeover") { id status name } }', { id: w.b.id }, w.tokenA),
+    attack: async (w, send) =>
+      adminOnly(send, 'mutation($id: ID!) { suspendMember(id: $id, reason: "takeover") { id status name } }', { id: w.b.id }, w.tokenA),
   },
   'Mutation.reinstateMember': {
     access: 'admin',
     doc: 'mutation($id: ID!) { reinstateMember(id: $id) { id status } }',
     vars: (w) => ({ id: w.b.id }),
-    attack: async (w, send) => adminOnly(send, 'mutation($id: ID!) { reinstateMember(id: $id) { id status name } }', { id: w.b.id }, w.tokenA),
+    attack: async (w, send) =>
+      adminOnly(send, 'mutation($id: ID!) { reinstateMember(id: $id) { id status name } }', { id: w.b.id }, w.tokenA),
   },
   'Mutation.liftProbingThrottle': {
     access: 'admin',
@@ -478,7 +523,12 @@ const SCENARIOS: Record<string, Scenario> = {
     doc: 'mutation($t: IndicatorToken!) { unsuppressToken(input: { type: ACCOUNT_SIGNAL, keyEpoch: "2026-q4", token: $t }) }',
     vars: (w) => ({ t: w.tokens.suppressed }),
     attack: async (w, send) =>
-      adminOnly(send, 'mutation($t: IndicatorToken!) { unsuppressToken(input: { type: ACCOUNT_SIGNAL, keyEpoch: "2026-q4", token: $t }) }', { t: w.tokens.suppressed }, w.tokenA),
+      adminOnly(
+        send,
+        'mutation($t: IndicatorToken!) { unsuppressToken(input: { type: ACCOUNT_SIGNAL, keyEpoch: "2026-q4", token: $t }) }',
+        { t: w.tokens.suppressed },
+        w.tokenA,
+      ),
   },
 
   // ---------------------------------------------------------- subscriptions
@@ -536,7 +586,11 @@ async function one(sql: string, params: unknown[] = []): Promise<unknown> {
 const drained = () =>
   until(async () => (await one('SELECT count(*)::int FROM outbox_events WHERE processed_at IS NULL')) === 0, 'outbox drained');
 
-async function submitAs(token: string, items: { token: string; externalRef?: string; discloseIdentity?: boolean }[], idempotencyKey: string = randomUUID()) {
+async function submitAs(
+  token: string,
+  items: { token: string; externalRef?: string; discloseIdentity?: boolean }[],
+  idempotencyKey: string = randomUUID(),
+) {
   const res = await ctxRef.gql<{ submitIndicators: { submissionId: string } }>(
     'mutation($i: SubmitIndicatorsInput!) { submitIndicators(input: $i) { submissionId accepted duplicates } }',
     { i: { idempotencyKey, indicators: items.map((i) => ({ type: 'ACCOUNT_SIGNAL', keyEpoch: EPOCH, ...i })) } },
@@ -596,17 +650,18 @@ describe('isolation: every operation, as member A against member B', () => {
     const secret = randomUUID().slice(0, 8);
     const bName = `Lab B ${secret}`;
     const bEmail = `trust-${secret}@lab-b.example`;
-    const invited = await ctx.gql<{ createInvitation: { invitationToken: string; invitation: { id: string; clientId: string; memberId: string } } }>(
+    const invited = await ctx.gql<{
+      createInvitation: { invitationToken: string; invitation: { id: string; clientId: string; memberId: string } };
+    }>(
       'mutation($i: CreateInvitationInput!) { createInvitation(input: $i) { invitationToken invitation { id clientId memberId } } }',
       { i: { organizationName: bName, contactEmail: bEmail } },
       tokenAdmin,
     );
     const { invitationToken, invitation } = invited.data!.createInvitation;
     const bKey = await newKeyPair();
-    const accepted = await ctx.gql(
-      'mutation($i: AcceptInvitationInput!) { acceptInvitation(input: $i) { id status } }',
-      { i: { invitationToken, publicJwk: bKey.publicJwk } },
-    );
+    const accepted = await ctx.gql('mutation($i: AcceptInvitationInput!) { acceptInvitation(input: $i) { id status } }', {
+      i: { invitationToken, publicJwk: bKey.publicJwk },
+    });
     expect(accepted.errors).toBeUndefined();
     const b: Party = {
       id: invitation.memberId,
@@ -655,12 +710,21 @@ describe('isolation: every operation, as member A against member B', () => {
       ],
       bIdempotencyKey,
     );
-    await submitAs(tokenA, [{ token: tokens.ab, externalRef: 'A-case-ab' }, { token: tokens.ac, externalRef: 'A-case-ac' }]);
-    await submitAs(tokenC, [{ token: tokens.bc, discloseIdentity: true }, { token: tokens.ac, discloseIdentity: true }]);
+    await submitAs(tokenA, [
+      { token: tokens.ab, externalRef: 'A-case-ab' },
+      { token: tokens.ac, externalRef: 'A-case-ac' },
+    ]);
+    await submitAs(tokenC, [
+      { token: tokens.bc, discloseIdentity: true },
+      { token: tokens.ac, discloseIdentity: true },
+    ]);
     await drained();
 
     const alertOf = async (memberId: string, token: string) =>
-      (await one('SELECT a.id FROM alerts a JOIN matches m ON m.id = a.match_id WHERE a.member_id = $1 AND m.token = $2', [memberId, Buffer.from(token, 'hex')])) as string;
+      (await one('SELECT a.id FROM alerts a JOIN matches m ON m.id = a.match_id WHERE a.member_id = $1 AND m.token = $2', [
+        memberId,
+        Buffer.from(token, 'hex'),
+      ])) as string;
     const bAlertIds = [await alertOf(b.id, tokens.bc), await alertOf(b.id, tokens.ab)];
     const aAlertIds = [await alertOf(a.id, tokens.ab), await alertOf(a.id, tokens.ac)];
 
@@ -671,8 +735,17 @@ describe('isolation: every operation, as member A against member B', () => {
       const rows = (await owner.query<{ status: string }>('SELECT status FROM webhook_deliveries WHERE endpoint_id = $1', [bHook.id])).rows;
       return rows.length === 3 && rows.every((r) => r.status === 'SUCCEEDED');
     }, "B's three deliveries succeeded");
-    await until(async () => (await one("SELECT count(*)::int FROM webhook_deliveries WHERE endpoint_id = $1 AND status = 'SUCCEEDED'", [aHook.id])) === 2, "A's two deliveries");
-    const bDeliveries = (await owner.query<{ id: string; eventId: string }>('SELECT id, event_id AS "eventId" FROM webhook_deliveries WHERE endpoint_id = $1', [bHook.id])).rows;
+    await until(
+      async () =>
+        (await one("SELECT count(*)::int FROM webhook_deliveries WHERE endpoint_id = $1 AND status = 'SUCCEEDED'", [aHook.id])) === 2,
+      "A's two deliveries",
+    );
+    const bDeliveries = (
+      await owner.query<{ id: string; eventId: string }>(
+        'SELECT id, event_id AS "eventId" FROM webhook_deliveries WHERE endpoint_id = $1',
+        [bHook.id],
+      )
+    ).rows;
 
     // An admin suppression, for unsuppressToken to aim at.
     const sup = await ctx.gql(
@@ -719,7 +792,12 @@ describe('isolation: every operation, as member A against member B', () => {
         'B endpoint url path': `/b-${secret}`,
         'B endpoint description': bDescription,
         'B webhook secret': bHook.secret,
-        ...Object.fromEntries(bDeliveries.flatMap((d, i) => [[`B delivery id ${i}`, d.id], [`B webhook-id ${i}`, d.eventId]])),
+        ...Object.fromEntries(
+          bDeliveries.flatMap((d, i) => [
+            [`B delivery id ${i}`, d.id],
+            [`B webhook-id ${i}`, d.eventId],
+          ]),
+        ),
       },
     };
 
@@ -747,7 +825,8 @@ describe('isolation: every operation, as member A against member B', () => {
       uncovered: [],
       unknown: [],
     });
-    for (const [name, s] of Object.entries(SCENARIOS)) if (s.access === 'public') expect(s.why, `${name} says why it is public`).toBeTruthy();
+    for (const [name, s] of Object.entries(SCENARIOS))
+      if (s.access === 'public') expect(s.why, `${name} says why it is public`).toBeTruthy();
   });
 
   it("the marker check can fail: B's own answers do carry B's markers", async () => {
@@ -756,7 +835,11 @@ describe('isolation: every operation, as member A against member B', () => {
     const hooks = await ctx.gql(`{ webhookEndpoints { ${ENDPOINT_FIELDS} } }`, {}, w.tokenB);
     expect(leaks(JSON.stringify(hooks), w)).toEqual(expect.arrayContaining(['B endpoint url path', 'B endpoint description']));
     // And disclosure works where it is chosen: A sees C's name on the token they share, so B's absence means something.
-    const shared = await ctx.gql<{ alert: { disclosedHolders: string[] } }>('query($id: ID!) { alert(id: $id) { disclosedHolders } }', { id: w.aAlertIds[1] }, w.tokenA);
+    const shared = await ctx.gql<{ alert: { disclosedHolders: string[] } }>(
+      'query($id: ID!) { alert(id: $id) { disclosedHolders } }',
+      { id: w.aAlertIds[1] },
+      w.tokenA,
+    );
     expect(shared.data!.alert.disclosedHolders).toEqual(['Lab C (discloses)']);
   });
 
@@ -772,7 +855,7 @@ describe('isolation: every operation, as member A against member B', () => {
     }
   });
 
-  it('refuses every operation on B\'s data to A, or answers with nothing of B\'s, and changes nothing of B\'s', async () => {
+  it("refuses every operation on B's data to A, or answers with nothing of B's, and changes nothing of B's", async () => {
     const walked: string[] = [];
     for (const name of operations) {
       const scenario = SCENARIOS[name];

@@ -40,7 +40,11 @@ const problemsOf = (res: GqlResponse<unknown>) => (res.errors?.[0].extensions?.p
 async function twoKeyTokens(ctx: TestContext, token: string, epoch: string, publicKey: string, type: string, hmacs: Uint8Array[]) {
   const poprf = ristretto255_oprf.poprf(info(type, epoch));
   const blinds = hmacs.map((input) => poprf.blind(input, bytes(publicKey)));
-  const res = await ctx.gql<Evaluated>(EVALUATE, { input: { keyEpoch: epoch, type, blindedElements: blinds.map((b) => b64(b.blinded)) } }, token);
+  const res = await ctx.gql<Evaluated>(
+    EVALUATE,
+    { input: { keyEpoch: epoch, type, blindedElements: blinds.map((b) => b64(b.blinded)) } },
+    token,
+  );
   expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
   const { evaluatedElements, proof } = res.data!.evaluateBlinded;
   const outputs = poprf.finalizeBatch(
@@ -112,7 +116,11 @@ describe('two-key epochs: oprfKeys and evaluateBlinded', () => {
     await createKeyEpoch(ctx.config, { epoch: '2026-q3', notBefore: iso(-120), notAfter: iso(-10) });
     await createKeyEpoch(ctx.config, { epoch: '2026-q1', notBefore: iso(-300), notAfter: iso(-200) });
     await createKeyEpoch(ctx.config, { epoch: '2026-q4', notBefore: iso(-10), notAfter: iso(80), scheme: 'HMAC' });
-    const res = await ctx.gql<{ oprfKeys: { keyEpoch: string; suite: string; mode: string; publicKey: string; status: string }[] }>(OPRF_KEYS, {}, token);
+    const res = await ctx.gql<{ oprfKeys: { keyEpoch: string; suite: string; mode: string; publicKey: string; status: string }[] }>(
+      OPRF_KEYS,
+      {},
+      token,
+    );
     expect(res.errors).toBeUndefined();
     // (first-two-key is the previous block's.)
     expect(res.data!.oprfKeys.filter((k) => k.keyEpoch !== 'first-two-key').map((k) => [k.keyEpoch, k.status])).toEqual([
@@ -162,8 +170,17 @@ describe('two-key epochs: oprfKeys and evaluateBlinded', () => {
     // The proof covers every pair: another proof (of another batch) does not verify these elements.
     const poprf = ristretto255_oprf.poprf(info('PAYMENT_FINGERPRINT', '2027-q1'));
     const blind = poprf.blind(hmacs[0], bytes(active.publicKey));
-    const again = await ctx.gql<Evaluated>(EVALUATE, { input: { keyEpoch: '2027-q1', type: 'PAYMENT_FINGERPRINT', blindedElements: [b64(blind.blinded)] } }, token);
-    const item = { input: hmacs[0], blind: blind.blind, blinded: blind.blinded, evaluated: bytes(again.data!.evaluateBlinded.evaluatedElements[0]) };
+    const again = await ctx.gql<Evaluated>(
+      EVALUATE,
+      { input: { keyEpoch: '2027-q1', type: 'PAYMENT_FINGERPRINT', blindedElements: [b64(blind.blinded)] } },
+      token,
+    );
+    const item = {
+      input: hmacs[0],
+      blind: blind.blind,
+      blinded: blind.blinded,
+      evaluated: bytes(again.data!.evaluateBlinded.evaluatedElements[0]),
+    };
     expect(() => poprf.finalizeBatch([item], bytes(res.data!.evaluateBlinded.proof), blind.tweakedKey)).toThrow();
     expect(() => poprf.finalizeBatch([item], bytes(again.data!.evaluateBlinded.proof), blind.tweakedKey)).not.toThrow();
   });
@@ -179,7 +196,11 @@ describe('two-key epochs: oprfKeys and evaluateBlinded', () => {
     expect(await refusal('2026-q4')).toEqual([['input.keyEpoch', 'twoKeyEpoch']]);
     expect(await refusal('2026-q1')).toEqual([['input.keyEpoch', 'notRetired']]);
     // RETIRING still evaluates, so members can finish re-deriving; an operator's retirement ends it at once.
-    const retiring = await ctx.gql<Evaluated>(EVALUATE, { input: { keyEpoch: '2026-q3', type: 'IP_RANGE', blindedElements: [element] } }, token);
+    const retiring = await ctx.gql<Evaluated>(
+      EVALUATE,
+      { input: { keyEpoch: '2026-q3', type: 'IP_RANGE', blindedElements: [element] } },
+      token,
+    );
     expect(retiring.errors).toBeUndefined();
     expect(retiring.data!.evaluateBlinded.evaluatedElements).toHaveLength(1);
     await retireKeyEpoch(ctx.config, '2026-q3');
@@ -188,8 +209,11 @@ describe('two-key epochs: oprfKeys and evaluateBlinded', () => {
 
   it('refuses, naming the element index and the rule: too many, bad bytes, the identity element', async () => {
     const good = (n: number) =>
-      Array.from({ length: n }, () => b64(ristretto255_oprf.poprf(info('IP_RANGE', '2027-q1')).blind(randomBytes(32), bytes(active.publicKey)).blinded));
-    const call = (blindedElements: string[]) => ctx.gql(EVALUATE, { input: { keyEpoch: '2027-q1', type: 'IP_RANGE', blindedElements } }, token);
+      Array.from({ length: n }, () =>
+        b64(ristretto255_oprf.poprf(info('IP_RANGE', '2027-q1')).blind(randomBytes(32), bytes(active.publicKey)).blinded),
+      );
+    const call = (blindedElements: string[]) =>
+      ctx.gql(EVALUATE, { input: { keyEpoch: '2027-q1', type: 'IP_RANGE', blindedElements } }, token);
 
     const tooMany = await call([...good(1), ...new Array<string>(256).fill(good(1)[0])]);
     expect(problemsOf(tooMany).map((p) => [p.field, p.rule])).toEqual([['input.blindedElements', 'maxElements']]);
@@ -208,14 +232,20 @@ describe('two-key epochs: oprfKeys and evaluateBlinded', () => {
     expect(problemsOf(decoded)[1].message).toContain('not a valid ristretto255 encoding');
 
     const malformed = await call([a, 'not base64url!', `${b}=`, b.slice(0, 40)]);
-    expect(problemsOf(malformed).map((p) => p.field)).toEqual(['input.blindedElements.1', 'input.blindedElements.2', 'input.blindedElements.3']);
+    expect(problemsOf(malformed).map((p) => p.field)).toEqual([
+      'input.blindedElements.1',
+      'input.blindedElements.2',
+      'input.blindedElements.3',
+    ]);
     expect(new Set(problemsOf(malformed).map((p) => p.rule))).toEqual(new Set(['validElement']));
   });
 
   it('refuses callers without a token', async () => {
     const keys = await ctx.gql(OPRF_KEYS);
     expect(keys.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
-    const evaluated = await ctx.gql(EVALUATE, { input: { keyEpoch: '2027-q1', type: 'IP_RANGE', blindedElements: [b64(ristretto255.Point.BASE.toBytes())] } });
+    const evaluated = await ctx.gql(EVALUATE, {
+      input: { keyEpoch: '2027-q1', type: 'IP_RANGE', blindedElements: [b64(ristretto255.Point.BASE.toBytes())] },
+    });
     expect(evaluated.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     expect(evaluated.data?.evaluateBlinded).toBeUndefined();
   });
@@ -229,7 +259,9 @@ describe('two-key epochs: oprfKeys and evaluateBlinded', () => {
     let evaluating = true;
     const started = Date.now();
     const evaluations = Promise.allSettled(
-      batches.map((blindedElements) => ctx.gql(EVALUATE, { input: { keyEpoch: '2027-q1', type: 'PROMPT_TEMPLATE', blindedElements } }, token)),
+      batches.map((blindedElements) =>
+        ctx.gql(EVALUATE, { input: { keyEpoch: '2027-q1', type: 'PROMPT_TEMPLATE', blindedElements } }, token),
+      ),
     ).finally(() => (evaluating = false));
     while (evaluating) {
       const t0 = performance.now();
@@ -258,7 +290,13 @@ describe('evaluation budgets', () => {
   let publicKey: string;
 
   beforeAll(async () => {
-    ctx = await TestContext.start({ ...SLOW_CLIENT, OPRF_MEMBER_CONCURRENCY: '1', OPRF_EVALUATIONS_PER_HOUR: '600', OPRF_EVALUATIONS_PER_HOUR_IP_RANGE: '300', PROBING_THROTTLED_QUOTA_PER_HOUR: '20' });
+    ctx = await TestContext.start({
+      ...SLOW_CLIENT,
+      OPRF_MEMBER_CONCURRENCY: '1',
+      OPRF_EVALUATIONS_PER_HOUR: '600',
+      OPRF_EVALUATIONS_PER_HOUR_IP_RANGE: '300',
+      PROBING_THROTTLED_QUOTA_PER_HOUR: '20',
+    });
     publicKey = (await createKeyEpoch(ctx.config, { epoch: 'e1', notBefore: iso(-1), notAfter: iso(30) })).publicKey!;
   });
   afterAll(async () => ctx?.close());
@@ -287,7 +325,12 @@ describe('evaluation budgets', () => {
     // Other types have the overall budget (600): 300 used, so 300 more.
     expect((await call(token, 'ACCOUNT_SIGNAL', blinded('ACCOUNT_SIGNAL', 250))).errors).toBeUndefined();
     const overall = await call(token, 'ACCOUNT_SIGNAL', blinded('ACCOUNT_SIGNAL', 51));
-    expect(overall.errors?.[0].extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'OPRF_EVALUATION_QUOTA_EXCEEDED', limit: 600, remaining: 50 });
+    expect(overall.errors?.[0].extensions).toMatchObject({
+      code: 'RATE_LIMITED',
+      reason: 'OPRF_EVALUATION_QUOTA_EXCEEDED',
+      limit: 600,
+      remaining: 50,
+    });
     expect(overall.errors![0].extensions).not.toHaveProperty('indicatorType');
 
     const entries = await ctx.db.auditEvent.findMany({ where: { action: 'oprf.evaluations', actorMemberId: member.id } });
@@ -311,7 +354,13 @@ describe('evaluation budgets', () => {
     const refused = results.filter((r) => r.errors);
     expect(results.length - refused.length).toBeGreaterThanOrEqual(1);
     expect(refused.length).toBeGreaterThanOrEqual(1);
-    for (const r of refused) expect(r.errors![0].extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'TOO_MANY_CONCURRENT_EVALUATIONS', limit: 1, retryAfterSeconds: 1 });
+    for (const r of refused)
+      expect(r.errors![0].extensions).toMatchObject({
+        code: 'RATE_LIMITED',
+        reason: 'TOO_MANY_CONCURRENT_EVALUATIONS',
+        limit: 1,
+        retryAfterSeconds: 1,
+      });
     // The slot is free again, and the refused calls were charged nothing: the whole budget (600) is still usable.
     let evaluated = 100 * (results.length - refused.length);
     for (let i = 0; i < 6; i++) {
@@ -331,7 +380,12 @@ describe('evaluation budgets', () => {
     const token = await member.token();
     expect((await call(token, 'ACCOUNT_SIGNAL', blinded('ACCOUNT_SIGNAL', 20))).errors).toBeUndefined();
     const refused = await call(token, 'ACCOUNT_SIGNAL', blinded('ACCOUNT_SIGNAL', 1));
-    expect(refused.errors?.[0].extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'PROBING_THROTTLED', limit: 20, retryAfterSeconds: expect.any(Number) });
+    expect(refused.errors?.[0].extensions).toMatchObject({
+      code: 'RATE_LIMITED',
+      reason: 'PROBING_THROTTLED',
+      limit: 20,
+      retryAfterSeconds: expect.any(Number),
+    });
   });
 });
 
@@ -344,7 +398,12 @@ describe('operator commands', () => {
 
   it('create-key-epoch makes a TWO_KEY epoch by default, audited, its secret sealed and never shown', async () => {
     const epoch = await createKeyEpoch(ctx.config, { epoch: '2027-q3', notBefore: '2027-07-01', notAfter: '2027-10-01' });
-    expect(epoch).toMatchObject({ label: '2027-q3', scheme: 'TWO_KEY', status: 'UPCOMING', publicKey: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    expect(epoch).toMatchObject({
+      label: '2027-q3',
+      scheme: 'TWO_KEY',
+      status: 'UPCOMING',
+      publicKey: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+    });
     const row = await ctx.db.keyEpoch.findUniqueOrThrow({ where: { label: '2027-q3' } });
     expect(row).toMatchObject({ suite: 'ristretto255-SHA512', mode: 'POPRF' });
     const dataKey = Buffer.from(readFileSync(masterKeyPath(process.env.DATA_DIR!), 'utf8').trim(), 'base64url');
@@ -367,9 +426,15 @@ describe('operator commands', () => {
     await expect(createKeyEpoch(ctx.config, { epoch: 'x1', notBefore: '2027-07-01', notAfter: '2027-06-01' })).rejects.toThrow(
       /--not-after \(2027-06-01T00:00:00.000Z\) must be later than --not-before/,
     );
-    await expect(createKeyEpoch(ctx.config, { epoch: 'x1', notBefore: 'next tuesday', notAfter: '2027-06-01' })).rejects.toThrow(/--not-before must be an ISO 8601/);
-    await expect(createKeyEpoch(ctx.config, { epoch: 'Q1 2027', notBefore: '2027-01-01', notAfter: '2027-06-01' })).rejects.toThrow(/must match/);
-    await expect(createKeyEpoch(ctx.config, { epoch: 'x1', notBefore: '2027-01-01', notAfter: '2027-06-01', scheme: 'RSA' })).rejects.toThrow(/--scheme must be TWO_KEY or HMAC/);
+    await expect(createKeyEpoch(ctx.config, { epoch: 'x1', notBefore: 'next tuesday', notAfter: '2027-06-01' })).rejects.toThrow(
+      /--not-before must be an ISO 8601/,
+    );
+    await expect(createKeyEpoch(ctx.config, { epoch: 'Q1 2027', notBefore: '2027-01-01', notAfter: '2027-06-01' })).rejects.toThrow(
+      /must match/,
+    );
+    await expect(
+      createKeyEpoch(ctx.config, { epoch: 'x1', notBefore: '2027-01-01', notAfter: '2027-06-01', scheme: 'RSA' }),
+    ).rejects.toThrow(/--scheme must be TWO_KEY or HMAC/);
     expect(await ctx.db.keyEpoch.count({ where: { label: 'x1' } })).toBe(0);
   });
 

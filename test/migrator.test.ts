@@ -29,9 +29,7 @@ function migrationsFolder(files: Record<string, string>): string {
 
 async function tables(url: string): Promise<string[]> {
   const client = await connectPg(url);
-  const { rows } = await client.query<{ t: string }>(
-    `SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`,
-  );
+  const { rows } = await client.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
   await client.end();
   return rows.map((r) => r.t);
 }

@@ -48,8 +48,7 @@ describe('the transactional outbox', () => {
   });
   afterAll(async () => app?.close());
 
-  const processed = async (id: bigint) =>
-    (await prisma.outboxEvent.findUniqueOrThrow({ where: { id } })).processedAt !== null;
+  const processed = async (id: bigint) => (await prisma.outboxEvent.findUniqueOrThrow({ where: { id } })).processedAt !== null;
 
   it('handles an event once after its transaction commits, and marks it processed', async () => {
     const id = await prisma.$transaction((tx) => outbox.publish(tx, 'test.ping', { n: 1 }));

@@ -8,11 +8,15 @@ import { newWebhookEndpoint, startWorker, WebhookReceiver } from './support/webh
 
 const SUBMIT = 'mutation($input: SubmitIndicatorsInput!) { submitIndicators(input: $input) { accepted duplicates } }';
 const ACTIVITY = '{ memberActivity(windowHours: 1) { memberId indicators probing throttled throttledSince throttleReason } }';
-const LIFT = 'mutation($id: ID!, $reason: String!) { liftProbingThrottle(memberId: $id, reason: $reason) { memberId throttled since liftedAt liftedBy } }';
+const LIFT =
+  'mutation($id: ID!, $reason: String!) { liftProbingThrottle(memberId: $id, reason: $reason) { memberId throttled since liftedAt liftedBy } }';
 const POLICY = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32' };
 
 /** The /24 blocks of 10.0.0.0/8, in order, as tokens: what a prober enumerating the /8 would send. */
-const block = (n: number, salt: string) => createHash('sha256').update(`${salt}:10.${n >> 8}.${n & 255}.0/24`).digest('hex');
+const block = (n: number, salt: string) =>
+  createHash('sha256')
+    .update(`${salt}:10.${n >> 8}.${n & 255}.0/24`)
+    .digest('hex');
 const ranges = (from: number, count: number, salt: string) =>
   Array.from({ length: count }, (_, i) => ({ type: 'IP_RANGE', keyEpoch: 'e1', token: block(from + i, salt) }));
 const submit = (ctx: TestContext, token: string, indicators: unknown[]) =>
@@ -57,7 +61,11 @@ describe('per-type submission quota at the defaults', () => {
 
     // A member whose own quota an admin set (a lab backfilling its range list) is held to that quota alone.
     const admin = await ctx.newAdmin();
-    const set = await ctx.gql('mutation($id: ID!) { setSubmissionQuota(memberId: $id, indicatorsPerHour: 100000) { id } }', { id: prober.id }, await admin.token());
+    const set = await ctx.gql(
+      'mutation($id: ID!) { setSubmissionQuota(memberId: $id, indicatorsPerHour: 100000) { id } }',
+      { id: prober.id },
+      await admin.token(),
+    );
     expect(set.errors).toBeUndefined();
     expect((await submit(ctx, token, ranges(sent, 500, salt))).errors).toBeUndefined();
   });
@@ -158,7 +166,11 @@ describe('probing throttle', () => {
     expect(blank.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
     expect(JSON.stringify(blank.errors?.[0])).toMatch(/reason/);
 
-    const lifted = await ctx.gql<{ liftProbingThrottle: Record<string, unknown> }>(LIFT, { id: prober.id, reason: 'a new lab backfilling' }, adminToken);
+    const lifted = await ctx.gql<{ liftProbingThrottle: Record<string, unknown> }>(
+      LIFT,
+      { id: prober.id, reason: 'a new lab backfilling' },
+      adminToken,
+    );
     expect(lifted.errors).toBeUndefined();
     expect(lifted.data?.liftProbingThrottle).toMatchObject({ memberId: prober.id, throttled: false, liftedBy: admin.id });
     const [entry] = await ctx.db.auditEvent.findMany({ where: { action: 'member.probing_throttle_lifted', targetId: prober.id } });

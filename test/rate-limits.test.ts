@@ -47,13 +47,17 @@ describe('per-member budgets in Redis', () => {
     expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
     const refusal = (await refused.json()) as { data: unknown; errors: { message: string; extensions: Record<string, unknown> }[] };
     expect(refusal.data).toBeNull();
-    expect(refusal.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'REQUEST_BUDGET_EXCEEDED', limit: 12, remaining: 0 });
+    expect(refusal.errors[0].extensions).toMatchObject({
+      code: 'RATE_LIMITED',
+      reason: 'REQUEST_BUDGET_EXCEEDED',
+      limit: 12,
+      remaining: 0,
+    });
     expect(refusal.errors[0].message).toMatch(/costs 3 and 0 of 12 points remain/);
     // Another member's budget is its own.
     const other = await api.newMember();
     expect((await api.gql('{ me { id } }', {}, await other.token())).errors).toBeUndefined();
   });
-
 });
 
 describe('submission quotas and activity', () => {
@@ -82,7 +86,12 @@ describe('submission quotas and activity', () => {
     const firstKey = randomUUID();
     expect((await second.gql(SUBMIT, batch(['q1', 'q2', 'q3'], firstKey), labToken)).errors).toBeUndefined();
     const over = await api.gql(SUBMIT, batch(['q4', 'q5', 'q6']), labToken);
-    expect(over.errors?.[0].extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'SUBMISSION_QUOTA_EXCEEDED', limit: 5, remaining: 2 });
+    expect(over.errors?.[0].extensions).toMatchObject({
+      code: 'RATE_LIMITED',
+      reason: 'SUBMISSION_QUOTA_EXCEEDED',
+      limit: 5,
+      remaining: 2,
+    });
     expect(await api.db.indicator.count({ where: { memberId: lab.id } })).toBe(3);
     // A retry of an accepted batch is not charged again; an invalid batch is not charged at all.
     expect((await api.gql(SUBMIT, batch(['q1', 'q2', 'q3'], firstKey), labToken)).errors).toBeUndefined();
@@ -91,7 +100,11 @@ describe('submission quotas and activity', () => {
     expect((await api.gql(SUBMIT, invalid, labToken)).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect((await api.gql(SUBMIT, batch(['q9', 'q10']), labToken)).errors).toBeUndefined();
     // Members cannot set quotas.
-    const forbidden = await api.gql('mutation($id: ID!) { setSubmissionQuota(memberId: $id, indicatorsPerHour: 1000) { id } }', { id: lab.id }, labToken);
+    const forbidden = await api.gql(
+      'mutation($id: ID!) { setSubmissionQuota(memberId: $id, indicatorsPerHour: 1000) { id } }',
+      { id: lab.id },
+      labToken,
+    );
     expect(forbidden.errors?.[0].extensions?.code).toBe('FORBIDDEN');
   });
 
@@ -121,7 +134,12 @@ describe('submission quotas and activity', () => {
 describe('the submission budget, priced per item', () => {
   let api: TestContext;
   beforeAll(async () => {
-    api = await TestContext.start({ MAX_INDICATORS_PER_SUBMISSION: '10', SUBMISSION_COST_PER_ITEM: '2', SUBMISSION_BUDGET_POINTS: '30', SUBMISSION_BUDGET_WINDOW_SECONDS: '60' });
+    api = await TestContext.start({
+      MAX_INDICATORS_PER_SUBMISSION: '10',
+      SUBMISSION_COST_PER_ITEM: '2',
+      SUBMISSION_BUDGET_POINTS: '30',
+      SUBMISSION_BUDGET_WINDOW_SECONDS: '60',
+    });
   });
   afterAll(async () => api?.close());
 
@@ -134,17 +152,28 @@ describe('the submission budget, priced per item', () => {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify({ query, variables }),
       });
-      return { retryAfter: res.headers.get('retry-after'), ...((await res.json()) as { data?: Record<string, unknown>; errors?: { message: string; extensions: Record<string, unknown> }[] }) };
+      return {
+        retryAfter: res.headers.get('retry-after'),
+        ...((await res.json()) as { data?: Record<string, unknown>; errors?: { message: string; extensions: Record<string, unknown> }[] }),
+      };
     };
     const stored = batch(['b1', 'b2', 'b3', 'b4', 'b5', 'b6']);
     expect((await post(SUBMIT, stored)).errors).toBeUndefined(); // 12 of 30 points
     expect((await post(SUBMIT, stored)).errors).toBeUndefined(); // a replay: charged while it runs, then given back
-    const invalid = await post(SUBMIT, { input: { idempotencyKey: randomUUID(), indicators: [{ type: 'ACCOUNT_SIGNAL', token: 'zz', keyEpoch: 'e1' }] } });
+    const invalid = await post(SUBMIT, {
+      input: { idempotencyKey: randomUUID(), indicators: [{ type: 'ACCOUNT_SIGNAL', token: 'zz', keyEpoch: 'e1' }] },
+    });
     expect(invalid.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT'); // refused: given back
 
     const over = await post(SUBMIT, batch(['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8', 'c9', 'c10']));
     expect(over.data ?? null).toBeNull();
-    expect(over.errors![0].extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'SUBMISSION_BUDGET_EXCEEDED', cost: 20, limit: 30, remaining: 18 });
+    expect(over.errors![0].extensions).toMatchObject({
+      code: 'RATE_LIMITED',
+      reason: 'SUBMISSION_BUDGET_EXCEEDED',
+      cost: 20,
+      limit: 30,
+      remaining: 18,
+    });
     const wait = over.errors![0].extensions.retryAfterSeconds as number;
     expect(wait).toBeGreaterThan(0);
     expect(wait).toBeLessThanOrEqual(60);

@@ -14,7 +14,16 @@ import { startWorker } from './support/webhooks.js';
  */
 
 /** The member-owned tables RLS guards (matches: a member sees one only through its own alert on it). */
-const GUARDED = ['indicators', 'submissions', 'alerts', 'taxii_objects', 'matches', 'webhook_endpoints', 'webhook_deliveries', 'webhook_delivery_attempts'];
+const GUARDED = [
+  'indicators',
+  'submissions',
+  'alerts',
+  'taxii_objects',
+  'matches',
+  'webhook_endpoints',
+  'webhook_deliveries',
+  'webhook_delivery_attempts',
+];
 
 /**
  * Tables with a member_id column that RLS deliberately leaves open to the API's role, and why:
@@ -117,7 +126,9 @@ describe('row-level security', () => {
     expect(await ctx.prisma.$queryRaw`SELECT current_user AS user`).toEqual([{ user: 'sigfed_api' }]);
     expect(await worker.get(PrismaService).$queryRaw`SELECT current_user AS user`).toEqual([{ user: 'sigfed_worker' }]);
 
-    const roles = await ctx.db.$queryRaw<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean; rolcreaterole: boolean; rolcreatedb: boolean }[]>`
+    const roles = await ctx.db.$queryRaw<
+      { rolname: string; rolsuper: boolean; rolbypassrls: boolean; rolcreaterole: boolean; rolcreatedb: boolean }[]
+    >`
       SELECT rolname, rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles
        WHERE rolname IN ('sigfed_api', 'sigfed_worker') ORDER BY rolname`;
     expect(roles).toEqual([
@@ -136,7 +147,11 @@ describe('row-level security', () => {
   });
 
   it('refuses to start an API or worker whose URL connects as a role RLS does not bind (the owner here)', async () => {
-    const misconfigured = loadConfig({ ...process.env, API_DATABASE_URL: process.env.DATABASE_URL, WORKER_DATABASE_URL: process.env.DATABASE_URL });
+    const misconfigured = loadConfig({
+      ...process.env,
+      API_DATABASE_URL: process.env.DATABASE_URL,
+      WORKER_DATABASE_URL: process.env.DATABASE_URL,
+    });
     for (const role of ['api', 'worker'] as const) {
       const client = new PrismaService(misconfigured, role);
       try {
@@ -159,7 +174,9 @@ describe('row-level security', () => {
     expect(await matchIds(undefined)).toEqual([]);
     expect((await ctx.db.$queryRaw<{ id: string }[]>`SELECT id FROM matches`).map((m) => m.id)).toContain(orphan);
     // The owner sees both, so the filter above is RLS's doing, not the data's.
-    expect((await ctx.db.$queryRaw<{ n: number }[]>`SELECT count(DISTINCT member_id)::int AS n FROM alerts`)[0].n).toBeGreaterThanOrEqual(2);
+    expect((await ctx.db.$queryRaw<{ n: number }[]>`SELECT count(DISTINCT member_id)::int AS n FROM alerts`)[0].n).toBeGreaterThanOrEqual(
+      2,
+    );
     const everything = await asApi<{ token: Buffer }>(a.member.id, 'SELECT token FROM indicators');
     expect(everything).toHaveLength(2);
     expect(await asApi(a.member.id, `SELECT * FROM alerts WHERE id = '${b.alertId}'`)).toEqual([]);
@@ -191,10 +208,14 @@ describe('row-level security', () => {
       asA(`INSERT INTO webhook_endpoints (member_id, url, secret_encrypted) VALUES ('${b.member.id}', 'https://x.example/', '\\x00')`),
     ).rejects.toThrow(refused);
     await expect(
-      asA(`INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, body) VALUES ('${b.endpointId}', 'msg_x', 'webhook.test', '{}')`),
+      asA(
+        `INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, body) VALUES ('${b.endpointId}', 'msg_x', 'webhook.test', '{}')`,
+      ),
     ).rejects.toThrow(refused);
     await expect(
-      asA(`INSERT INTO submissions (member_id, idempotency_key, request_hash, accepted, duplicates) VALUES ('${b.member.id}', 'k', '\\x00', 0, 0)`),
+      asA(
+        `INSERT INTO submissions (member_id, idempotency_key, request_hash, accepted, duplicates) VALUES ('${b.member.id}', 'k', '\\x00', 0, 0)`,
+      ),
     ).rejects.toThrow(refused);
     // Handing one's own row to another member is a write of the other's row too.
     await expect(asA(`UPDATE webhook_endpoints SET member_id = '${b.member.id}' WHERE id = '${a.endpointId}'`)).rejects.toThrow(refused);
@@ -204,20 +225,33 @@ describe('row-level security', () => {
     expect(await asA(`UPDATE webhook_endpoints SET url = 'https://evil.example/' WHERE id = '${b.endpointId}'`)).toBe(0);
     // Retraction's function deletes the scoped member's own records only, whatever tokens it is given.
     const retract = (memberId: string, token: Buffer) =>
-      ctx.prisma.asMember(memberId, (tx) =>
-        tx.$queryRaw<{ retracted: string }[]>`SELECT retracted FROM retract_own_indicators('ACCOUNT_SIGNAL', '2026-q4', ARRAY[${token.toString('hex')}])`,
+      ctx.prisma.asMember(
+        memberId,
+        (tx) =>
+          tx.$queryRaw<
+            { retracted: string }[]
+          >`SELECT retracted FROM retract_own_indicators('ACCOUNT_SIGNAL', '2026-q4', ARRAY[${token.toString('hex')}])`,
       );
     await ctx.db.$executeRaw`INSERT INTO indicators (type, key_epoch, token, member_id, confidence, observed_at, expires_at, submission_id)
                              VALUES ('ACCOUNT_SIGNAL', '2026-q4', ${Buffer.alloc(32, 7)}, ${b.member.id}::uuid, 50, now(), now() + interval '1 day', gen_random_uuid())`;
     expect(await retract(a.member.id, Buffer.alloc(32, 7))).toEqual([]); // B's own record stays whatever A asks
-    expect(await ctx.prisma.$transaction((tx) => tx.$queryRaw`SELECT * FROM retract_own_indicators('ACCOUNT_SIGNAL', '2026-q4', ARRAY[${Buffer.alloc(32, 7).toString('hex')}])`)).toEqual([]);
+    expect(
+      await ctx.prisma.$transaction(
+        (tx) =>
+          tx.$queryRaw`SELECT * FROM retract_own_indicators('ACCOUNT_SIGNAL', '2026-q4', ARRAY[${Buffer.alloc(32, 7).toString('hex')}])`,
+      ),
+    ).toEqual([]);
     expect(await retract(b.member.id, Buffer.alloc(32, 7))).toEqual([{ retracted: Buffer.alloc(32, 7).toString('hex') }]);
     const [bAlert] = await ctx.db.$queryRaw<{ verdict: string | null }[]>`SELECT verdict::text FROM alerts WHERE id = ${b.alertId}::uuid`;
     expect(bAlert.verdict).toBeNull();
-    expect((await ctx.db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM indicators WHERE member_id = ${b.member.id}::uuid`)[0].n).toBe(2);
+    expect(
+      (await ctx.db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM indicators WHERE member_id = ${b.member.id}::uuid`)[0].n,
+    ).toBe(2);
     // Without a member, nothing is written at all.
     await expect(
-      ctx.prisma.$executeRawUnsafe(`INSERT INTO webhook_endpoints (member_id, url, secret_encrypted) VALUES ('${a.member.id}', 'https://x.example/', '\\x00')`),
+      ctx.prisma.$executeRawUnsafe(
+        `INSERT INTO webhook_endpoints (member_id, url, secret_encrypted) VALUES ('${a.member.id}', 'https://x.example/', '\\x00')`,
+      ),
     ).rejects.toThrow(refused);
     await ctx.db.$executeRaw`UPDATE alerts SET verdict = NULL WHERE id = ${a.alertId}::uuid`;
   });
@@ -231,15 +265,16 @@ describe('row-level security', () => {
     // Retraction goes through retract_own_indicators; the role itself deletes no indicators.
     await expect(api.$executeRawUnsafe('DELETE FROM indicators')).rejects.toThrow(/permission denied/);
     await expect(api.$executeRawUnsafe('SET ROLE sigfed_worker')).rejects.toThrow(/permission denied/);
-    await expect(api.$executeRawUnsafe(`INSERT INTO alerts (match_id, member_id, other_holders) VALUES ('${a.matchId}', '${a.member.id}', 1)`)).rejects.toThrow(
-      /permission denied/,
-    );
+    await expect(
+      api.$executeRawUnsafe(`INSERT INTO alerts (match_id, member_id, other_holders) VALUES ('${a.matchId}', '${a.member.id}', 1)`),
+    ).rejects.toThrow(/permission denied/);
     await expect(api.$queryRawUnsafe(`SELECT * FROM member_activity_counts(now() - interval '1 day')`)).resolves.toEqual([]);
   });
 
   it('lets the worker see every member’s rows but do only what its jobs do', async () => {
     const w = worker.get(PrismaService);
-    const count = async (client: PrismaService, table: string) => (await client.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM ${table}`))[0].n;
+    const count = async (client: PrismaService, table: string) =>
+      (await client.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM ${table}`))[0].n;
     for (const table of ['indicators', 'alerts', 'matches', 'webhook_endpoints', 'webhook_deliveries', 'webhook_delivery_attempts']) {
       expect(await count(w, table), table).toBe(await count(ctx.db, table));
       expect(await count(w, table), table).toBeGreaterThan(0);
@@ -278,8 +313,9 @@ describe('row-level security', () => {
     expect(await alertOf(b)).toMatchObject({ disclosedHolders: [], externalRef: 'ref-of-Lab B', verdictCounts: { confirmedAbuse: 0 } });
 
     // The function answers for the scoped member's own alerts only.
-    const facts = await ctx.prisma.asMember(a.member.id, (tx) =>
-      tx.$queryRaw<{ alert_id: string }[]>`SELECT alert_id FROM alert_view_facts(ARRAY[${a.alertId}::uuid, ${b.alertId}::uuid])`,
+    const facts = await ctx.prisma.asMember(
+      a.member.id,
+      (tx) => tx.$queryRaw<{ alert_id: string }[]>`SELECT alert_id FROM alert_view_facts(ARRAY[${a.alertId}::uuid, ${b.alertId}::uuid])`,
     );
     expect(facts.map((f) => f.alert_id)).toEqual([a.alertId]);
 
@@ -293,7 +329,9 @@ describe('row-level security', () => {
     expect(byId.get(a.member.id)).toMatchObject({ submissions: 1, alertsCreated: 1 });
     expect(byId.get(b.member.id)).toMatchObject({ submissions: 1, alertsCreated: 2 });
     // The same function asked in a non-admin member's transaction answers nothing.
-    expect(await ctx.prisma.asMember(a.member.id, (tx) => tx.$queryRaw`SELECT * FROM member_activity_counts(now() - interval '1 day')`)).toEqual([]);
+    expect(
+      await ctx.prisma.asMember(a.member.id, (tx) => tx.$queryRaw`SELECT * FROM member_activity_counts(now() - interval '1 day')`),
+    ).toEqual([]);
     const grants = await ctx.db.$queryRaw<{ fn: string; api: boolean; worker: boolean; anyone: boolean }[]>`
       SELECT p.proname AS fn, has_function_privilege('sigfed_api', p.oid, 'EXECUTE') AS api,
              has_function_privilege('sigfed_worker', p.oid, 'EXECUTE') AS worker,
@@ -321,7 +359,10 @@ describe('row-level security', () => {
              EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'member_id' AND NOT a.attisdropped) AS "memberColumn"
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
        WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1`;
-    expect(tables.filter((t) => !t.api).map((t) => t.table), 'tables the API role cannot read: grant in the migration that adds them').toEqual([]);
+    expect(
+      tables.filter((t) => !t.api).map((t) => t.table),
+      'tables the API role cannot read: grant in the migration that adds them',
+    ).toEqual([]);
     const unguarded = tables.filter((t) => t.memberColumn && !t.rls && !(t.table in MEMBER_COLUMN_WITHOUT_RLS)).map((t) => t.table);
     expect(unguarded, 'member-owned tables without row-level security').toEqual([]);
   });

@@ -23,10 +23,7 @@ describe('schema.prisma and the SQL migrations agree', () => {
   });
 
   it('notices a column added to schema.prisma without a migration', async () => {
-    const edited = schemaText.replace(
-      'model Member {\n',
-      'model Member {\n  nickname String? @db.VarChar(50)\n',
-    );
+    const edited = schemaText.replace('model Member {\n', 'model Member {\n  nickname String? @db.VarChar(50)\n');
     expect(diffShapes(await expectedShape(edited), actual)).toEqual([
       'column members.nickname is in schema.prisma but no migration creates it',
     ]);

@@ -47,8 +47,16 @@ function run(program: string, args: string[], cwd: string, env: NodeJS.ProcessEn
  * installs from its cache, with no registry, as a lab's CI with a warm cache would.
  */
 function scratchLockfile(tarball: string): object {
-  const sdk = JSON.parse(readFileSync(join(SDK, 'package.json'), 'utf8')) as { version: string; license: string; dependencies: Record<string, string> };
-  const installed = (JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dependencies?: Record<string, string> }> }).packages;
+  const sdk = JSON.parse(readFileSync(join(SDK, 'package.json'), 'utf8')) as {
+    version: string;
+    license: string;
+    dependencies: Record<string, string>;
+  };
+  const installed = (
+    JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dependencies?: Record<string, string> }>;
+    }
+  ).packages;
   const packages: Record<string, object> = {
     '': { name: 'lab-integration', dependencies: { '@sigfed/sdk': `file:${tarball}` } },
     'node_modules/@sigfed/sdk': { version: sdk.version, resolved: `file:${tarball}`, license: sdk.license, dependencies: sdk.dependencies },
@@ -180,13 +188,30 @@ describe('@sigfed/sdk as a package', () => {
 
   it('packs compiled ES modules, .d.ts types, the README and changelog, and no sources or specs', async () => {
     const listing = await run('tar', ['-tzf', join(scratch, tarball)], scratch, env);
-    const files = listing.stdout.trim().split('\n').map((f) => f.replace(/^package\//, ''));
+    const files = listing.stdout
+      .trim()
+      .split('\n')
+      .map((f) => f.replace(/^package\//, ''));
     const manifest = JSON.parse(readFileSync(join(SDK, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(tarball).toBe(`sigfed-sdk-${String(manifest.version)}.tgz`);
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts', 'dist/client/sigfed-client.d.ts']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'README.md',
+        'CHANGELOG.md',
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/client/sigfed-client.d.ts',
+      ]),
+    );
     expect(files.filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
     expect(files.filter((f) => /spec|test/.test(f))).toEqual([]);
-    expect(manifest).toMatchObject({ name: '@sigfed/sdk', type: 'module', license: 'Apache-2.0', exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' } } });
+    expect(manifest).toMatchObject({
+      name: '@sigfed/sdk',
+      type: 'module',
+      license: 'Apache-2.0',
+      exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' } },
+    });
     expect(manifest).not.toHaveProperty('private');
     expect(readFileSync(join(SDK, 'CHANGELOG.md'), 'utf8')).toContain(`## ${String(manifest.version)} `);
   });
@@ -213,7 +238,9 @@ describe('@sigfed/sdk as a package', () => {
       });
       const lab = await ctx.newMember({ alg: 'ES256' });
       const credentials = join(scratch, 'lab.json');
-      writeFileSync(credentials, JSON.stringify({ clientId: lab.clientId, privateJwk: lab.privateJwk, issuer: ctx.issuer }), { mode: 0o600 });
+      writeFileSync(credentials, JSON.stringify({ clientId: lab.clientId, privateJwk: lab.privateJwk, issuer: ctx.issuer }), {
+        mode: 0o600,
+      });
       writeFileSync(join(scratch, 'integrate.mjs'), SCRIPT);
 
       const started = Date.now();
@@ -235,9 +262,16 @@ describe('@sigfed/sdk as a package', () => {
 
   it('exports every name the README imports', async () => {
     const readme = readFileSync(join(SDK, 'README.md'), 'utf8');
-    const imported = [...readme.matchAll(/import \{([^}]+)\} from '@sigfed\/sdk'/g)].flatMap((m) => m[1].split(',').map((name) => name.trim()));
+    const imported = [...readme.matchAll(/import \{([^}]+)\} from '@sigfed\/sdk'/g)].flatMap((m) =>
+      m[1].split(',').map((name) => name.trim()),
+    );
     expect(imported.length).toBeGreaterThan(5);
-    const listed = await run(process.execPath, ['--input-type=module', '-e', "console.log(JSON.stringify(Object.keys(await import('@sigfed/sdk'))))"], scratch, env);
+    const listed = await run(
+      process.execPath,
+      ['--input-type=module', '-e', "console.log(JSON.stringify(Object.keys(await import('@sigfed/sdk'))))"],
+      scratch,
+      env,
+    );
     expect(listed.code, listed.stderr).toBe(0);
     const exported = JSON.parse(listed.stdout) as string[];
     expect(imported.filter((name) => !exported.includes(name))).toEqual([]);
@@ -248,7 +282,20 @@ describe('@sigfed/sdk as a package', () => {
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     // --skipLibCheck as `tsc --init` sets it: @types/node's own files are not what is tested here,
     // and checking them costs most of the time. Our declarations are still read and applied.
-    const args = ['--strict', '--skipLibCheck', '--noEmit', '--module', 'nodenext', '--target', 'es2023', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules', '@types'), 'integrate.ts'];
+    const args = [
+      '--strict',
+      '--skipLibCheck',
+      '--noEmit',
+      '--module',
+      'nodenext',
+      '--target',
+      'es2023',
+      '--types',
+      'node',
+      '--typeRoots',
+      join(ROOT, 'node_modules', '@types'),
+      'integrate.ts',
+    ];
     const checked = await run(process.execPath, [tsc, ...args], scratch, env);
     expect(checked.stdout + checked.stderr).toBe('');
     expect(checked.code).toBe(0);

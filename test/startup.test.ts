@@ -103,16 +103,20 @@ describe('starting up', () => {
     created.push(name);
     const [port, workerPort] = [await freePort(), await freePort()];
     // --ignore-scripts skips the prestart build: the suite has built dist/ already.
-    const server = RunningProcess.command('npm', ['start', '--silent', '--ignore-scripts'], childEnv({
-      DATABASE_URL: databaseUrlFor(name),
-      DATABASE_AUTO_CREATE: 'true',
-      MIGRATE_ON_START: 'true',
-      PORT: String(port),
-      WORKER_PORT: String(workerPort),
-      HOST: '127.0.0.1',
-      // Its own data directory: the serve test above wrote the first admin's credential into the shared one.
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'sigfed-npm-start-')),
-    }));
+    const server = RunningProcess.command(
+      'npm',
+      ['start', '--silent', '--ignore-scripts'],
+      childEnv({
+        DATABASE_URL: databaseUrlFor(name),
+        DATABASE_AUTO_CREATE: 'true',
+        MIGRATE_ON_START: 'true',
+        PORT: String(port),
+        WORKER_PORT: String(workerPort),
+        HOST: '127.0.0.1',
+        // Its own data directory: the serve test above wrote the first admin's credential into the shared one.
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'sigfed-npm-start-')),
+      }),
+    );
     try {
       await server.waitForOk(`http://127.0.0.1:${port}/readyz`);
       await server.waitForOk(`http://127.0.0.1:${workerPort}/readyz`);
@@ -121,9 +125,16 @@ describe('starting up', () => {
     }
     await server.exited;
     // Nothing may keep answering once npm itself is gone (before: launcher, API and worker ran on, orphaned).
-    const answers = async (url: string) => fetch(url).then(() => true, () => false);
+    const answers = async (url: string) =>
+      fetch(url).then(
+        () => true,
+        () => false,
+      );
     const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline && ((await answers(`http://127.0.0.1:${port}/readyz`)) || (await answers(`http://127.0.0.1:${workerPort}/readyz`)))) {
+    while (
+      Date.now() < deadline &&
+      ((await answers(`http://127.0.0.1:${port}/readyz`)) || (await answers(`http://127.0.0.1:${workerPort}/readyz`)))
+    ) {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(await answers(`http://127.0.0.1:${port}/readyz`)).toBe(false);

@@ -37,7 +37,10 @@ describe('alertEvents across token renewal and reconnects', () => {
     });
   const read = (member: TestMember, after?: string, tokenDelayMs = 0): Reading => {
     const reconnects: Reading['reconnects'] = [];
-    const stream = clientOf(member, tokenDelayMs).alertEvents({ after, onReconnect: (info) => reconnects.push({ ...info, at: Date.now() }) });
+    const stream = clientOf(member, tokenDelayMs).alertEvents({
+      after,
+      onReconnect: (info) => reconnects.push({ ...info, at: Date.now() }),
+    });
     const events: AlertEvent[] = [];
     const done = (async () => {
       for await (const event of stream) events.push(event);
@@ -77,7 +80,11 @@ describe('alertEvents across token renewal and reconnects', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
-    await until(() => reading.reconnects.filter((r) => r.closeCode === 4401).length >= 2, 'two token expiries', 3 * TOKEN_TTL_SECONDS * 1000 + 5_000);
+    await until(
+      () => reading.reconnects.filter((r) => r.closeCode === 4401).length >= 2,
+      'two token expiries',
+      3 * TOKEN_TTL_SECONDS * 1000 + 5_000,
+    );
     await new Promise((r) => setTimeout(r, 1_000)); // and events after the second one
     producing = false;
     await producer;
@@ -122,7 +129,10 @@ describe('alertEvents across token renewal and reconnects', () => {
     expect(reading.events.some((e) => partners.has(e.alert.id))).toBe(false);
 
     // Under the query's own member filter, row-level security shows the API's role the scoped member's events only.
-    const seen = await api.prisma.sqlAsMember(lab.id, async (db) => (await db.query<{ member_id: string }>('SELECT member_id FROM alert_events')).rows);
+    const seen = await api.prisma.sqlAsMember(
+      lab.id,
+      async (db) => (await db.query<{ member_id: string }>('SELECT member_id FROM alert_events')).rows,
+    );
     expect(new Set(seen.map((r) => r.member_id))).toEqual(new Set([lab.id]));
   });
 
@@ -133,7 +143,8 @@ describe('alertEvents across token renewal and reconnects', () => {
     await outboxDrained(api.db);
     const [old] = await recorded(lab);
     const hours = api.config.subscriptions.eventRetentionHours;
-    await api.db.$executeRaw`UPDATE alert_events SET occurred_at = now() - make_interval(hours => ${hours + 1}) WHERE member_id = ${lab.id}::uuid AND seq = ${old.seq}`;
+    await api.db
+      .$executeRaw`UPDATE alert_events SET occurred_at = now() - make_interval(hours => ${hours + 1}) WHERE member_id = ${lab.id}::uuid AND seq = ${old.seq}`;
     expect(await worker.get(AlertEventRetention).prune()).toBeGreaterThanOrEqual(1);
 
     for (const after of [old.seq.toString(), '999999']) {
@@ -141,7 +152,12 @@ describe('alertEvents across token renewal and reconnects', () => {
       const error = await reading.done;
       expect(error).toBeInstanceOf(SigfedStreamError);
       expect((error as SigfedStreamError).code).toBe('RESUME_POINT_EXPIRED');
-      expect((error as SigfedStreamError).errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'RESUME_POINT_EXPIRED', field: 'after', retentionHours: hours });
+      expect((error as SigfedStreamError).errors[0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        reason: 'RESUME_POINT_EXPIRED',
+        field: 'after',
+        retentionHours: hours,
+      });
     }
 
     const socket = await WsConnection.open(api, await lab.token());
@@ -155,7 +171,11 @@ describe('alertEvents across token renewal and reconnects', () => {
     const [admin, lab] = [await api.newAdmin(), await api.newMember()];
     const reading = read(lab);
     await new Promise((r) => setTimeout(r, 500)); // subscribed
-    const suspended = await api.gql('mutation($id: ID!) { suspendMember(id: $id, reason: "resume test") { status } }', { id: lab.id }, await admin.token());
+    const suspended = await api.gql(
+      'mutation($id: ID!) { suspendMember(id: $id, reason: "resume test") { status } }',
+      { id: lab.id },
+      await admin.token(),
+    );
     expect(suspended.errors).toBeUndefined();
     const error = await reading.done;
     expect(error).toBeInstanceOf(SigfedStreamError);

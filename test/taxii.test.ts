@@ -115,7 +115,11 @@ describe('TAXII 2.1 over the member’s alerts', () => {
     expect(json.body).toMatchObject({ http_status: '406' });
     expect((await taxii(`${ALERTS}objects/`, tokenA, { headers: { accept: 'application/taxii+json;version=2.0' } })).status).toBe(406);
     expect((await taxii(`${ALERTS}objects/`, tokenA, { headers: { accept: 'application/taxii+json' } })).status).toBe(200);
-    const wrongType = await taxii(`${ALERTS}objects/`, tokenA, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"objects":[]}' });
+    const wrongType = await taxii(`${ALERTS}objects/`, tokenA, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"objects":[]}',
+    });
     expect(wrongType.status).toBe(415);
     expect(wrongType.body).toMatchObject({ http_status: '415' });
     const write = await taxii(`${ALERTS}objects/`, tokenA, { method: 'POST', headers: { 'content-type': TAXII }, body: '{"objects":[]}' });
@@ -207,7 +211,8 @@ describe('TAXII 2.1 over the member’s alerts', () => {
       const otherVersion = (await taxii(`${ALERTS}objects/?match[id]=${x.id}&match[version]=2020-01-01T00:00:00.000Z`, tokenA)).body;
       expect(otherVersion).toEqual({ more: false });
       expect((await taxii(`${ALERTS}objects/?match[spec_version]=2.0`, tokenA)).body).toEqual({ more: false });
-      const all = (await taxii(`${ALERTS}objects/?match[version]=all&match[spec_version]=2.1&match[type]=sighting`, tokenA)).body as Envelope;
+      const all = (await taxii(`${ALERTS}objects/?match[version]=all&match[spec_version]=2.1&match[type]=sighting`, tokenA))
+        .body as Envelope;
       expect(all.objects!.length).toBe(7);
     });
 

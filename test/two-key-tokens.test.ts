@@ -40,7 +40,13 @@ function memberSdk(ctx: TestContext, member: TestMember, pins: Record<string, st
     if (typeof init.body === 'string' && init.body.includes('evaluateBlinded')) calls.evaluateBlinded++;
     return globalThis.fetch(input, init);
   };
-  const client = new SigfedClient({ baseUrl: ctx.url, clientId: member.clientId, privateJwk: member.privateJwk, issuer: ctx.issuer, fetch });
+  const client = new SigfedClient({
+    baseUrl: ctx.url,
+    clientId: member.clientId,
+    privateJwk: member.privateJwk,
+    issuer: ctx.issuer,
+    fetch,
+  });
   const twoKey = new TwoKeyTokens(client, { oprfPublicKeys: pins, cache });
   return { client, twoKey, deriver: new TokenDeriver(KEY, twoKey), calls };
 }
@@ -56,7 +62,9 @@ describe('two-key tokens end to end (SDK against the server)', () => {
     const ref = await Test.createTestingModule({ imports: [WorkerModule.forRoot(ctx.config)] }).compile();
     worker = ref.createNestApplication({ logger: false });
     await worker.init();
-    ({ publicKey } = (await createKeyEpoch(ctx.config, { epoch: TWO_KEY, notBefore: iso(-1), notAfter: iso(90) })) as { publicKey: string });
+    ({ publicKey } = (await createKeyEpoch(ctx.config, { epoch: TWO_KEY, notBefore: iso(-1), notAfter: iso(90) })) as {
+      publicKey: string;
+    });
     await createKeyEpoch(ctx.config, { epoch: HMAC, notBefore: iso(-30), notAfter: iso(60), scheme: 'HMAC' });
     dir = mkdtempSync(join(tmpdir(), 'sigfed-two-key-'));
   });
@@ -67,7 +75,10 @@ describe('two-key tokens end to end (SDK against the server)', () => {
   });
 
   it('two members with different blinds derive identical tokens for the same value and get an alert', async () => {
-    const [a, b] = [memberSdk(ctx, await ctx.newMember(), { [TWO_KEY]: publicKey }), memberSdk(ctx, await ctx.newMember(), { [TWO_KEY]: publicKey })];
+    const [a, b] = [
+      memberSdk(ctx, await ctx.newMember(), { [TWO_KEY]: publicKey }),
+      memberSdk(ctx, await ctx.newMember(), { [TWO_KEY]: publicKey }),
+    ];
     expect(await a.deriver.scheme(TWO_KEY)).toBe('TWO_KEY');
     expect(await a.deriver.scheme(HMAC)).toBe('HMAC');
     const [fromA] = await a.deriver.hashIndicator(TWO_KEY, 'ACCOUNT_SIGNAL', 'email:shared-abuser@example.test');
@@ -133,7 +144,9 @@ describe('two-key tokens end to end (SDK against the server)', () => {
     expect(second.twoKey.stats).toMatchObject({ evaluated: 0, cached: 5 });
 
     // Small batches, two calls in flight: the same tokens in the same order.
-    const hmacs = ['ip4:198.51.100.0/24', 'ip4:198.51.101.0/24', 'ip4:198.51.102.0/24', 'ip4:198.51.103.0/24', 'ip4:198.51.104.0/24'].map((c) => deriveHmac(KEY, c));
+    const hmacs = ['ip4:198.51.100.0/24', 'ip4:198.51.101.0/24', 'ip4:198.51.102.0/24', 'ip4:198.51.103.0/24', 'ip4:198.51.104.0/24'].map(
+      (c) => deriveHmac(KEY, c),
+    );
     const whole = await new TwoKeyTokens(second.client, { oprfPublicKeys: { [TWO_KEY]: publicKey } }).tokens(TWO_KEY, 'IP_RANGE', hmacs);
     const pairs = new TwoKeyTokens(second.client, { oprfPublicKeys: { [TWO_KEY]: publicKey }, batchSize: 2 });
     expect(await pairs.tokens(TWO_KEY, 'IP_RANGE', hmacs)).toEqual(whole);
@@ -179,7 +192,11 @@ describe('two-key tokens end to end (SDK against the server)', () => {
     const member = await ctx.newMember();
     const credentials = join(dir, 'cli-member.json');
     const write = (pins?: Record<string, string>) =>
-      writeFileSync(credentials, JSON.stringify({ clientId: member.clientId, privateJwk: member.privateJwk, issuer: ctx.issuer, oprfPublicKeys: pins }), { mode: 0o600 });
+      writeFileSync(
+        credentials,
+        JSON.stringify({ clientId: member.clientId, privateJwk: member.privateJwk, issuer: ctx.issuer, oprfPublicKeys: pins }),
+        { mode: 0o600 },
+      );
     const env = childEnv({ SIGFED_FEDERATION_KEY: KEY });
     const sdk = memberSdk(ctx, member, { [TWO_KEY]: publicKey });
     const expected = await sdk.deriver.hashIndicator(TWO_KEY, 'IP_RANGE', '192.0.2.0/24');
@@ -196,9 +213,15 @@ describe('two-key tokens end to end (SDK against the server)', () => {
 
     write();
     const wrongPin = 'xke-84SXvG7Ad8Iq9ltpbvpDv_O0oZdaPo4KHFp51jE';
-    const refused = await runNode(CLI, ['hash', '--epoch', TWO_KEY, '--credentials', credentials, '--oprf-public-key', `${TWO_KEY}=${wrongPin}`, 'IP_RANGE', '192.0.2.0/24'], env);
+    const refused = await runNode(
+      CLI,
+      ['hash', '--epoch', TWO_KEY, '--credentials', credentials, '--oprf-public-key', `${TWO_KEY}=${wrongPin}`, 'IP_RANGE', '192.0.2.0/24'],
+      env,
+    );
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toBe(`sigfed hash: key epoch ${TWO_KEY}: the server's OPRF public key ${publicKey.slice(0, 8)}… is not the pinned ${wrongPin.slice(0, 8)}…; refusing to evaluate (check the key you pinned with the federation operator)\n`);
+    expect(refused.stderr).toBe(
+      `sigfed hash: key epoch ${TWO_KEY}: the server's OPRF public key ${publicKey.slice(0, 8)}… is not the pinned ${wrongPin.slice(0, 8)}…; refusing to evaluate (check the key you pinned with the federation operator)\n`,
+    );
     const unpinned = await runNode(CLI, ['hash', '--epoch', TWO_KEY, '--credentials', credentials, 'IP_RANGE', '192.0.2.0/24'], env);
     expect(unpinned.stderr).toMatch(new RegExp(`^sigfed hash: key epoch ${TWO_KEY} is TWO_KEY but no public key is pinned for it`));
 
@@ -206,7 +229,23 @@ describe('two-key tokens end to end (SDK against the server)', () => {
     writeFileSync(csv, 'type,value\nIP_RANGE,192.0.2.0/23\nACCOUNT_SIGNAL,device:cli-two-key\n');
     const cache = join(dir, 'cli.oprf-cache');
     const submit = () =>
-      runNode(CLI, ['submit', '--file', csv, '--epoch', TWO_KEY, '--credentials', credentials, '--oprf-public-key', `${TWO_KEY}=${publicKey}`, '--oprf-cache', cache], env);
+      runNode(
+        CLI,
+        [
+          'submit',
+          '--file',
+          csv,
+          '--epoch',
+          TWO_KEY,
+          '--credentials',
+          credentials,
+          '--oprf-public-key',
+          `${TWO_KEY}=${publicKey}`,
+          '--oprf-cache',
+          cache,
+        ],
+        env,
+      );
     const first = await submit();
     expect({ code: first.code, stderr: first.stderr }).toEqual({ code: 0, stderr: '' });
     expect(first.stdout).toMatch(/^evaluated\s+3$/m);
@@ -215,6 +254,10 @@ describe('two-key tokens end to end (SDK against the server)', () => {
     expect(second.stdout).toMatch(/^evaluated\s+0$/m);
     expect(second.stdout).toMatch(/^from cache\s+3$/m);
     expect(second.stdout).toMatch(/^duplicates\s+3$/m);
-    expect(readFileSync(cache, 'utf8').split('\n').filter((line) => line.startsWith('tok '))).toHaveLength(3);
+    expect(
+      readFileSync(cache, 'utf8')
+        .split('\n')
+        .filter((line) => line.startsWith('tok ')),
+    ).toHaveLength(3);
   }, 120_000); // six CLI processes, each a fresh Node start
 });

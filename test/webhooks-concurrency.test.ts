@@ -52,7 +52,10 @@ describe('per-endpoint concurrency', () => {
     // Woken by the releases: a waiter left alone looks again only after about as long as it had waited (seconds here).
     expect(Date.now() - released).toBeLessThan(1_000);
 
-    await until(async () => (await ctx.db.webhookDelivery.count({ where: { endpointId: endpoint.id, status: 'SUCCEEDED' } })) === 6, 'six deliveries done');
+    await until(
+      async () => (await ctx.db.webhookDelivery.count({ where: { endpointId: endpoint.id, status: 'SUCCEEDED' } })) === 6,
+      'six deliveries done',
+    );
     const deliveries = await ctx.db.webhookDelivery.findMany({ where: { endpointId: endpoint.id } });
     // Waiting for a slot spent no attempt: one attempt each, the one that succeeded.
     expect(deliveries.map((d) => d.attemptCount)).toEqual([1, 1, 1, 1, 1, 1]);

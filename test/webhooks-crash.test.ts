@@ -42,7 +42,11 @@ describe('webhook delivery survives crashes', () => {
   let env: Record<string, string>;
 
   const startWorker = async () => {
-    worker = RunningProcess.start(distEntry('apps/worker/src/main.js'), [], childEnv({ ...env, HOST: '127.0.0.1', WORKER_PORT: String(workerPort) }));
+    worker = RunningProcess.start(
+      distEntry('apps/worker/src/main.js'),
+      [],
+      childEnv({ ...env, HOST: '127.0.0.1', WORKER_PORT: String(workerPort) }),
+    );
     await worker.waitForOk(`http://127.0.0.1:${workerPort}/readyz`);
   };
   const delivered = (endpointId: string) =>

@@ -53,12 +53,18 @@ describe('the receiver in the integration guide', () => {
 
     await shareToken(api, [a, b], testToken('guide'));
     await until(() => stdout.includes('alert.created'), 'receiver logged the event');
-    const logged = stdout.trim().split('\n').map((line) => JSON.parse(line) as { id: string; type: string; alert: string; version: number });
+    const logged = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: string; type: string; alert: string; version: number });
     const alert = await api.db.alert.findFirstOrThrow({ where: { memberId: a.id } });
     expect(logged).toEqual([{ id: expect.stringMatching(/^msg_/), type: 'alert.created', alert: alert.id, version: 1 }]);
 
     // A redelivery carries the same webhook-id: acknowledged, not handled again.
-    await until(async () => (await api.db.webhookDelivery.count({ where: { endpointId: endpoint.id, status: 'SUCCEEDED' } })) === 1, 'delivered');
+    await until(
+      async () => (await api.db.webhookDelivery.count({ where: { endpointId: endpoint.id, status: 'SUCCEEDED' } })) === 1,
+      'delivered',
+    );
     const delivery = await api.db.webhookDelivery.findFirstOrThrow({ where: { endpointId: endpoint.id } });
     const again = await api.gql(`mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { id } }`, { id: delivery.id }, endpoint.token);
     expect(again.errors).toBeUndefined();

@@ -63,7 +63,10 @@ describe('webhook destinations (SSRF)', () => {
       'refuses userinfo in %s, naming the field and the rule',
       async (url) => {
         const res = await ctx.gql(CREATE, { input: { url, eventTypes: ['alert.created'] } }, token);
-        expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', problems: [{ field: 'input.url', rule: 'noCredentials' }] });
+        expect(res.errors?.[0].extensions).toMatchObject({
+          code: 'BAD_USER_INPUT',
+          problems: [{ field: 'input.url', rule: 'noCredentials' }],
+        });
         expect(await ctx.db.webhookEndpoint.count()).toBe(0);
       },
     );
@@ -127,7 +130,10 @@ describe('webhook destinations (SSRF)', () => {
       for (const url of [receiver.url('/by-ip'), `http://localhost:${receiver.port}/by-name`]) {
         const endpoint = await newWebhookEndpoint(api, member, { url });
         await api.gql(`mutation($id: ID!) { sendTestWebhook(endpointId: $id) { id } }`, { id: endpoint.id }, endpoint.token);
-        await until(async () => (await api.db.webhookDelivery.count({ where: { endpointId: endpoint.id, status: 'FAILED' } })) === 1, 'delivery failed');
+        await until(
+          async () => (await api.db.webhookDelivery.count({ where: { endpointId: endpoint.id, status: 'FAILED' } })) === 1,
+          'delivery failed',
+        );
         const attempts = await api.db.webhookDeliveryAttempt.findMany({ where: { delivery: { endpointId: endpoint.id } } });
         expect(attempts).toHaveLength(2);
         for (const attempt of attempts) {
@@ -161,7 +167,10 @@ describe('webhook destinations (SSRF)', () => {
       const healthy = await newWebhookEndpoint(api, member, { url: receiver.url('/up'), eventTypes: ['alert.closed'] });
       receiver.fallback = { status: 500 };
       await api.gql(`mutation($id: ID!) { sendTestWebhook(endpointId: $id) { id } }`, { id: failing.id }, failing.token);
-      await until(async () => (await api.db.webhookEndpoint.findUniqueOrThrow({ where: { id: failing.id } })).status === 'DISABLED', 'disabled');
+      await until(
+        async () => (await api.db.webhookEndpoint.findUniqueOrThrow({ where: { id: failing.id } })).status === 'DISABLED',
+        'disabled',
+      );
 
       const row = await api.db.webhookEndpoint.findUniqueOrThrow({ where: { id: failing.id } });
       expect(row.disabledReason).toMatch(/^failing continuously since/);

@@ -92,7 +92,11 @@ describe('webhook delivery', () => {
       expect(time).toMatch(/T\d\d:00:00\.000Z$/);
     }
 
-    const alert = await ctx.gql<{ alert: Record<string, unknown> }>(`query($id: ID!) { alert(id: $id) { ${ALERT_FIELDS} } }`, { id: event.data.id }, endpointA.token);
+    const alert = await ctx.gql<{ alert: Record<string, unknown> }>(
+      `query($id: ID!) { alert(id: $id) { ${ALERT_FIELDS} } }`,
+      { id: event.data.id },
+      endpointA.token,
+    );
     expect(event.data).toEqual(alert.data!.alert);
     const own = await ctx.db.alert.findUniqueOrThrow({ where: { id: String(event.data.id) } });
     expect(own.memberId).toBe(a.id);
@@ -179,14 +183,23 @@ describe('webhook delivery', () => {
         {},
         gone.token,
       );
-      expect(list.data!.webhookEndpoints.find((e) => e.id === gone.id)).toMatchObject({ status: 'DISABLED', disabledReason: expect.stringContaining('410') });
+      expect(list.data!.webhookEndpoints.find((e) => e.id === gone.id)).toMatchObject({
+        status: 'DISABLED',
+        disabledReason: expect.stringContaining('410'),
+      });
       await until(() => r.at('/other').length === 1, 'endpoint_disabled event on the other endpoint');
-      const notice = new Webhook(other.secret).verify(r.at('/other')[0].body, r.at('/other')[0].headers) as { type: string; data: { id: string; status: string } };
+      const notice = new Webhook(other.secret).verify(r.at('/other')[0].body, r.at('/other')[0].headers) as {
+        type: string;
+        data: { id: string; status: string };
+      };
       expect(notice).toMatchObject({ type: 'webhook.endpoint_disabled', data: { id: gone.id, status: 'DISABLED' } });
       const audit = await ctx.prisma.auditEvent.findMany({ where: { action: 'webhook_endpoint.disabled', targetId: gone.id } });
       expect(audit).toHaveLength(1);
 
-      expect((await sendTest(gone.token, gone.id)).errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'WEBHOOK_ENDPOINT_DISABLED' });
+      expect((await sendTest(gone.token, gone.id)).errors?.[0].extensions).toMatchObject({
+        code: 'CONFLICT',
+        reason: 'WEBHOOK_ENDPOINT_DISABLED',
+      });
     } finally {
       await r.close();
     }
@@ -243,7 +256,11 @@ describe('webhook delivery', () => {
         endpoint.token,
       );
       expect(again.data!.redeliverWebhook).toMatchObject({ status: 'PENDING', attemptCount: 0, eventId: failed.eventId });
-      const pendingAgain = await ctx.gql(`mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { id } }`, { id: failed.id }, endpoint.token);
+      const pendingAgain = await ctx.gql(
+        `mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { id } }`,
+        { id: failed.id },
+        endpoint.token,
+      );
       expect(pendingAgain.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT' });
 
       const done = await finished(endpoint.token, endpoint.id, 'SUCCEEDED');
@@ -261,7 +278,9 @@ describe('webhook delivery', () => {
     const mine = await newWebhookEndpoint(ctx, m, { url: receiver.url('/keys-mine'), eventTypes: ['member.key_revoked'] });
     await newWebhookEndpoint(ctx, other, { url: receiver.url('/keys-other'), eventTypes: ['member.key_revoked'] });
     const spare = await newKeyPair();
-    await ctx.prisma.memberKey.create({ data: { memberId: m.id, kid: spare.kid, alg: spare.alg, publicJwk: { ...spare.publicJwk, kid: spare.kid } } });
+    await ctx.prisma.memberKey.create({
+      data: { memberId: m.id, kid: spare.kid, alg: spare.alg, publicJwk: { ...spare.publicJwk, kid: spare.kid } },
+    });
     const revoked = await ctx.gql(`mutation($kid: String!) { revokeMemberKey(kid: $kid) { kid status } }`, { kid: spare.kid }, mine.token);
     expect(revoked.errors).toBeUndefined();
 
@@ -283,7 +302,11 @@ describe('webhook delivery', () => {
     expect(v1a).toBeDefined();
     expect(new Webhook(endpoint.secret).verify(request.body, request.headers)).toMatchObject({ type: 'webhook.test' });
 
-    const keys = await ctx.gql<{ webhookSigningKeys: { publicKey: string }[] }>('{ webhookSigningKeys { kid publicKey createdAt } }', {}, endpoint.token);
+    const keys = await ctx.gql<{ webhookSigningKeys: { publicKey: string }[] }>(
+      '{ webhookSigningKeys { kid publicKey createdAt } }',
+      {},
+      endpoint.token,
+    );
     const raw = Buffer.from(keys.data!.webhookSigningKeys[0].publicKey.replace(/^whpk_/, ''), 'base64');
     const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
     const signed = Buffer.from(`${request.headers['webhook-id']}.${request.headers['webhook-timestamp']}.${request.body}`);
@@ -297,7 +320,11 @@ describe('webhook delivery', () => {
     const strangerToken = await stranger.token();
     const probes = [
       ctx.gql(`query($id: ID!) { webhookDeliveries(endpointId: $id) { edges { cursor } } }`, { id: endpoint.id }, strangerToken),
-      ctx.gql(`mutation($id: ID!) { updateWebhookEndpoint(id: $id, input: { enabled: false }) { id } }`, { id: endpoint.id }, strangerToken),
+      ctx.gql(
+        `mutation($id: ID!) { updateWebhookEndpoint(id: $id, input: { enabled: false }) { id } }`,
+        { id: endpoint.id },
+        strangerToken,
+      ),
       ctx.gql(`mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret } }`, { id: endpoint.id }, strangerToken),
       ctx.gql(`mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }`, { id: endpoint.id }, strangerToken),
       ctx.gql(`mutation($id: ID!) { sendTestWebhook(endpointId: $id) { id } }`, { id: endpoint.id }, strangerToken),

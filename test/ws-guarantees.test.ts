@@ -51,13 +51,18 @@ describe('graphql-ws connections', () => {
     const socket = await connect(api, await member.token());
     expect((await socket.run(ALERT_EVENTS)).kind).toBe('pending');
 
-    const suspended = await api.gql('mutation($id: ID!) { suspendMember(id: $id, reason: "ws test") { status } }', { id: member.id }, await admin.token());
+    const suspended = await api.gql(
+      'mutation($id: ID!) { suspendMember(id: $id, reason: "ws test") { status } }',
+      { id: member.id },
+      await admin.token(),
+    );
     expect(suspended.errors).toBeUndefined();
     const suspendedAt = Date.now();
     const meanwhile = await socket.run(ALERT_EVENTS, {}, 1_500);
     expect(meanwhile.kind).not.toBe('pending');
     expect(meanwhile.data ?? null).toBeNull();
-    if (meanwhile.kind !== 'closed') expect(meanwhile.errors?.[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'MEMBER_NOT_ACTIVE' });
+    if (meanwhile.kind !== 'closed')
+      expect(meanwhile.errors?.[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'MEMBER_NOT_ACTIVE' });
 
     await until(() => socket.closed !== undefined, 'closed after suspension', 2_000);
     expect(socket.closed!.code).toBe(4403);
@@ -72,7 +77,11 @@ describe('graphql-ws connections', () => {
     expect(added.errors).toBeUndefined();
     const socket = await connect(api, first);
 
-    const revoked = await api.gql('mutation($kid: String!) { revokeMemberKey(kid: $kid) { status } }', { kid: member.kid }, await member.token(second));
+    const revoked = await api.gql(
+      'mutation($kid: String!) { revokeMemberKey(kid: $kid) { status } }',
+      { kid: member.kid },
+      await member.token(second),
+    );
     expect(revoked.errors).toBeUndefined();
     const revokedAt = Date.now();
     await until(() => socket.closed !== undefined, 'closed after revocation', 2_000);

@@ -37,7 +37,9 @@ describe('audit checkpoints signed periodically by the worker and on demand by a
   let ctx: TestContext;
   beforeAll(async () => {
     ctx = await TestContext.start();
-    await ctx.app.get(AuditService).record(ctx.prisma, { actor: SYSTEM_ACTOR, action: AuditAction.MemberReinstated, target: { type: 'member', id: 'p0' } });
+    await ctx.app
+      .get(AuditService)
+      .record(ctx.prisma, { actor: SYSTEM_ACTOR, action: AuditAction.MemberReinstated, target: { type: 'member', id: 'p0' } });
   });
   afterAll(async () => ctx?.close());
 
@@ -58,7 +60,9 @@ describe('audit checkpoints signed periodically by the worker and on demand by a
       await sleep(3_000);
       expect(await ctx.db.auditCheckpoint.count({ where: { id: { gt: first.id } } })).toBe(0);
 
-      await ctx.app.get(AuditService).record(ctx.prisma, { actor: SYSTEM_ACTOR, action: AuditAction.MemberSuspended, target: { type: 'member', id: 'p1' } });
+      await ctx.app
+        .get(AuditService)
+        .record(ctx.prisma, { actor: SYSTEM_ACTOR, action: AuditAction.MemberSuspended, target: { type: 'member', id: 'p1' } });
       const second = await waitFor('a checkpoint of the moved head', coveringHead);
       expect(second.id).toBeGreaterThan(first.id);
       expect(Number(second.entryCount)).toBe(Number(first.entryCount) + 1);
@@ -102,7 +106,12 @@ describe('signed checkpoints of the audit chain head', () => {
   beforeAll(async () => {
     ctx = await TestContext.start();
     const audit = ctx.app.get(AuditService);
-    for (let i = 0; i < 3; i++) await audit.record(ctx.prisma, { actor: SYSTEM_ACTOR, action: AuditAction.MemberReinstated, target: { type: 'member', id: `m${i}` } });
+    for (let i = 0; i < 3; i++)
+      await audit.record(ctx.prisma, {
+        actor: SYSTEM_ACTOR,
+        action: AuditAction.MemberReinstated,
+        target: { type: 'member', id: `m${i}` },
+      });
   });
   afterAll(async () => ctx?.close());
 

@@ -127,7 +127,13 @@ describe('the audit log', () => {
     const suspended = await ctx.gql<LogPage>(LOG, { action: 'member.suspended' }, adminToken);
     const [entry] = suspended.data!.auditLog.edges.map((e) => e.node);
     expect(suspended.data!.auditLog.edges).toHaveLength(1);
-    expect(entry).toMatchObject({ action: 'member.suspended', actorMemberId: admin.id, actorLabel: admin.clientId, targetType: 'member', details: { reason: 'audit' } });
+    expect(entry).toMatchObject({
+      action: 'member.suspended',
+      actorMemberId: admin.id,
+      actorLabel: admin.clientId,
+      targetType: 'member',
+      details: { reason: 'audit' },
+    });
     expect(entry.hash).toMatch(/^[0-9a-f]{64}$/);
 
     const bad = await ctx.gql(LOG, { after: 'bm9wZQ' }, adminToken);
@@ -170,11 +176,15 @@ describe('the audit log', () => {
 
   it('detects occurred_at moved by one microsecond', async () => {
     const head = await ctx.prisma.auditEvent.findFirstOrThrow({ orderBy: { id: 'desc' } });
-    await asSuperuserBypassingTriggers(`UPDATE audit_events SET occurred_at = occurred_at + interval '1 microsecond' WHERE id = $1`, [head.id]);
+    await asSuperuserBypassingTriggers(`UPDATE audit_events SET occurred_at = occurred_at + interval '1 microsecond' WHERE id = $1`, [
+      head.id,
+    ]);
     const report = await verifyAuditChain(ctx.prisma);
     expect(report).toMatchObject({ ok: false, brokenId: head.id.toString() });
     expect(!report.ok && report.reason).toMatch(/altered/);
-    await asSuperuserBypassingTriggers(`UPDATE audit_events SET occurred_at = occurred_at - interval '1 microsecond' WHERE id = $1`, [head.id]);
+    await asSuperuserBypassingTriggers(`UPDATE audit_events SET occurred_at = occurred_at - interval '1 microsecond' WHERE id = $1`, [
+      head.id,
+    ]);
     expect((await verifyAuditChain(ctx.prisma)).ok).toBe(true);
   });
 

@@ -19,7 +19,11 @@ describe('token failure bursts in the audit log', () => {
       expect(iss).toMatch(/^sf_[A-Za-z0-9_-]{22}$/);
       for (let i = 0; i < 6; i++) {
         const now = Math.floor(Date.now() / 1000);
-        const jws = compactJws({ alg: 'EdDSA', kid: `junk-kid-${c}` }, { iss, sub: iss, aud: 'x', iat: now, exp: now + 60, jti: `j${c}-${i}` }, 'AAAA');
+        const jws = compactJws(
+          { alg: 'EdDSA', kid: `junk-kid-${c}` },
+          { iss, sub: iss, aud: 'x', iat: now, exp: now + 60, jti: `j${c}-${i}` },
+          'AAAA',
+        );
         const answer = await ctx.requestToken(jws);
         expect([400, 401]).toContain(answer.status);
       }

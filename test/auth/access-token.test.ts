@@ -71,7 +71,11 @@ describe('access tokens on GraphQL', () => {
     // A refused mutation changes nothing.
     const keysBefore = await ctx.prisma.memberKey.count();
     const auditBefore = await ctx.prisma.auditEvent.count();
-    const add = await ctx.gql('mutation($jwk: JSONObject!) { addMemberKey(publicJwk: $jwk) { kid } }', { jwk: (await newKeyPair()).publicJwk }, forged);
+    const add = await ctx.gql(
+      'mutation($jwk: JSONObject!) { addMemberKey(publicJwk: $jwk) { kid } }',
+      { jwk: (await newKeyPair()).publicJwk },
+      forged,
+    );
     expect(refusal(add)?.code).toBe('UNAUTHENTICATED');
     expect(await ctx.prisma.memberKey.count()).toBe(keysBefore);
     expect(await ctx.prisma.auditEvent.count()).toBe(auditBefore);
@@ -79,7 +83,10 @@ describe('access tokens on GraphQL', () => {
 
   it('refuses a server-signed token of the wrong type', async () => {
     for (const typ of ['JWT', 'jwt', 'dpop+jwt']) {
-      expect(refusal(await ctx.gql(ME, {}, await serverSigned({}, { typ }))), typ).toEqual({ code: 'UNAUTHENTICATED', reason: 'TOKEN_INVALID' });
+      expect(refusal(await ctx.gql(ME, {}, await serverSigned({}, { typ }))), typ).toEqual({
+        code: 'UNAUTHENTICATED',
+        reason: 'TOKEN_INVALID',
+      });
     }
     // Without any typ header.
     const { kid, key } = await ctx.app.get(SigningKeyService).signer();
@@ -203,10 +210,9 @@ describe('authorization', () => {
   it('public operations need no token', async () => {
     const res = await ctx.gql<{ serverInfo: { issuer: string } }>('{ serverInfo { issuer } }');
     expect(res.data?.serverInfo.issuer).toBe(ctx.issuer);
-    const accept = await ctx.gql(
-      'mutation($i: AcceptInvitationInput!) { acceptInvitation(input: $i) { id } }',
-      { i: { invitationToken: `sfinv_${'A'.repeat(43)}`, publicJwk: (await newKeyPair()).publicJwk } },
-    );
+    const accept = await ctx.gql('mutation($i: AcceptInvitationInput!) { acceptInvitation(input: $i) { id } }', {
+      i: { invitationToken: `sfinv_${'A'.repeat(43)}`, publicJwk: (await newKeyPair()).publicJwk },
+    });
     // Reaches the service (no authentication error): the token is simply unknown.
     expect(accept.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVITATION_INVALID' });
   });

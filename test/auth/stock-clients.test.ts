@@ -101,11 +101,19 @@ describe('stock OAuth clients', () => {
     const member = await ctx.newMember();
     const second = await newKeyPair('EdDSA');
     await ctx.db.memberKey.create({
-      data: { memberId: member.id, kid: second.kid, alg: second.alg, publicJwk: { ...second.publicJwk, kid: second.kid, alg: second.alg, use: 'sig' } },
+      data: {
+        memberId: member.id,
+        kid: second.kid,
+        alg: second.alg,
+        publicJwk: { ...second.publicJwk, kid: second.kid, alg: second.alg, use: 'sig' },
+      },
     });
     const withoutKid = await member.assertion({}, { kid: undefined });
     expect((await ctx.requestToken(withoutKid)).body).toMatchObject({ error: 'invalid_client' });
-    const failure = await ctx.app.get(ClientAssertionVerifier).verify(await member.assertion({}, { kid: undefined })).catch((error: unknown) => error);
+    const failure = await ctx.app
+      .get(ClientAssertionVerifier)
+      .verify(await member.assertion({}, { kid: undefined }))
+      .catch((error: unknown) => error);
     expect((failure as ClientAuthFailure).reason).toBe('kid_ambiguous');
     expect((await ctx.requestToken(await member.assertion())).status).toBe(200);
     expect((await ctx.requestToken(await member.assertion({}, {}, second))).status).toBe(200);

@@ -33,8 +33,7 @@ describe('POST /oauth/token', () => {
   });
 
   const auditCount = () => ctx.prisma.auditEvent.count();
-  const lastUsed = async (kid: string) =>
-    (await ctx.prisma.memberKey.findUniqueOrThrow({ where: { kid } })).lastUsedAt;
+  const lastUsed = async (kid: string) => (await ctx.prisma.memberKey.findUniqueOrThrow({ where: { kid } })).lastUsedAt;
 
   /**
    * Refused with the generic invalid_client answer and nothing changed: no
@@ -146,7 +145,12 @@ describe('POST /oauth/token', () => {
       const member = await ctx.newMember();
       for (const alg of ['RS256', 'PS256', 'ES384'] as const) {
         const pair = await generateKeyPair(alg, { extractable: true });
-        const other: TestKeyPair = { alg: 'EdDSA', kid: member.kid, privateJwk: { ...(await exportJWK(pair.privateKey)), alg }, publicJwk: {} };
+        const other: TestKeyPair = {
+          alg: 'EdDSA',
+          kid: member.kid,
+          privateJwk: { ...(await exportJWK(pair.privateKey)), alg },
+          publicJwk: {},
+        };
         const forged = await new SignJWT({ iss: member.clientId, sub: member.clientId, aud: ctx.issuer, jti: `jti-${alg}` })
           .setProtectedHeader({ alg, kid: other.kid })
           .setIssuedAt()
@@ -156,7 +160,11 @@ describe('POST /oauth/token', () => {
       }
       // ES256 is allowed in general, but this member's key is EdDSA.
       const es = await newKeyPair('ES256');
-      await expectRefusedWithoutSideEffect(member, await member.assertion({ jti: 'jti-es256' }, { kid: member.kid }, { ...es, kid: member.kid }), 'jti-es256');
+      await expectRefusedWithoutSideEffect(
+        member,
+        await member.assertion({ jti: 'jti-es256' }, { kid: member.kid }, { ...es, kid: member.kid }),
+        'jti-es256',
+      );
     });
 
     it('a wrong audience: another URL, the token endpoint URL, an array, or none', async () => {
@@ -275,7 +283,9 @@ describe('POST /oauth/token', () => {
     it('an assertion with an altered payload', async () => {
       const member = await ctx.newMember();
       const [header, , signature] = (await member.assertion({ jti: 'alt' })).split('.');
-      const payload = Buffer.from(JSON.stringify({ iss: member.clientId, sub: member.clientId, aud: ctx.issuer, jti: 'alt', iat: now(), exp: now() + 120 })).toString('base64url');
+      const payload = Buffer.from(
+        JSON.stringify({ iss: member.clientId, sub: member.clientId, aud: ctx.issuer, jti: 'alt', iat: now(), exp: now() + 120 }),
+      ).toString('base64url');
       await expectRefusedWithoutSideEffect(member, `${header}.${payload}.${signature}`, 'alt');
     });
 
@@ -373,7 +383,11 @@ describe('failure bursts', () => {
     for (let i = 0; i < 4; i++) await ctx.requestToken(await member.assertion({ aud: 'https://wrong.example' }));
     const entries = await bursts();
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ actorLabel: 'system', targetType: 'client', details: { failures: 4, threshold: 3, windowSeconds: 60 } });
+    expect(entries[0]).toMatchObject({
+      actorLabel: 'system',
+      targetType: 'client',
+      details: { failures: 4, threshold: 3, windowSeconds: 60 },
+    });
     // Another client's failures are counted apart.
     const other = await ctx.newMember();
     await ctx.requestToken(await other.assertion({ exp: Math.floor(Date.now() / 1000) - 100 }));

@@ -37,7 +37,11 @@ describe('admin bootstrap and signing-key rotation', () => {
   async function whoAmI(credential: MemberCredential, api = ctx) {
     const answer = await api.requestToken(await signAssertion(asKeyPair(credential), credential.clientId, credential.issuer));
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-    const me = await api.gql<{ me: { clientId: string; role: string; status: string } }>('{ me { clientId role status } }', {}, answer.body.access_token);
+    const me = await api.gql<{ me: { clientId: string; role: string; status: string } }>(
+      '{ me { clientId role status } }',
+      {},
+      answer.body.access_token,
+    );
     return me.data!.me;
   }
 
@@ -90,7 +94,9 @@ describe('admin bootstrap and signing-key rotation', () => {
     const taken = join(dir, 'taken.json');
     writeFileSync(taken, 'precious');
     const members = await ctx.prisma.member.count();
-    await expect(bootstrapAdmin(ctx.config, { name: 'Third', out: taken, add: true })).rejects.toThrow(/exists already; refusing to overwrite/);
+    await expect(bootstrapAdmin(ctx.config, { name: 'Third', out: taken, add: true })).rejects.toThrow(
+      /exists already; refusing to overwrite/,
+    );
     expect(readFileSync(taken, 'utf8')).toBe('precious');
     expect(await ctx.prisma.member.count()).toBe(members);
   });

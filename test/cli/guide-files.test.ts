@@ -7,7 +7,9 @@ import { projectRoot } from '@app/common';
 /** Every file a command in the docs writes with `--out` (or as a key file), as the docs name it. */
 function filesTheDocsWrite(): string[] {
   const docs = join(projectRoot(), 'docs');
-  const texts = [join(projectRoot(), 'README.md'), ...readdirSync(docs).map((name) => join(docs, name))].map((path) => readFileSync(path, 'utf8'));
+  const texts = [join(projectRoot(), 'README.md'), ...readdirSync(docs).map((name) => join(docs, name))].map((path) =>
+    readFileSync(path, 'utf8'),
+  );
   const names = new Set<string>();
   for (const text of texts) {
     for (const match of text.matchAll(/--out ([^\s`'")]+)/g)) names.add(match[1]);

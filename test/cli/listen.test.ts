@@ -32,7 +32,12 @@ describe('sigfed listen --forward-to', () => {
 
   const alertIdOf = async (member: TestMember, token: string) =>
     (await ctx.db.alert.findFirstOrThrow({ where: { memberId: member.id, match: { token: Buffer.from(token, 'hex') } } })).id;
-  const verified = () => receiver.at('/local').map((r) => new Webhook(secret).verify(r.body, r.headers) as { type: string; timestamp: string; data: { id: string; token: string } });
+  const verified = () =>
+    receiver
+      .at('/local')
+      .map(
+        (r) => new Webhook(secret).verify(r.body, r.headers) as { type: string; timestamp: string; data: { id: string; token: string } },
+      );
 
   beforeAll(async () => {
     ctx = await TestContext.start({ ACCESS_TOKEN_TTL_SECONDS: '60' });
@@ -85,7 +90,11 @@ describe('sigfed listen --forward-to', () => {
     await until(() => guideReceiver.stderr.includes('listening on'), 'the guide receiver', 20_000);
     const credentials = join(dir, 'b.json');
     writeFileSync(credentials, JSON.stringify({ clientId: b.clientId, privateJwk: b.privateJwk, issuer: ctx.issuer }), { mode: 0o600 });
-    const listenB = RunningProcess.start(CLI, ['listen', '--forward-to', `http://127.0.0.1:${port}/`, '--secret', ownSecret, '--credentials', credentials], childEnv());
+    const listenB = RunningProcess.start(
+      CLI,
+      ['listen', '--forward-to', `http://127.0.0.1:${port}/`, '--secret', ownSecret, '--credentials', credentials],
+      childEnv(),
+    );
     others.push(listenB);
     await until(() => listenB.stderr.includes('listen: connected'), 'listen for B connected', 20_000);
     expect(listenB.stderr).toContain(`signing secret is ${ownSecret}`);
@@ -109,7 +118,11 @@ describe('sigfed listen --forward-to', () => {
   });
 
   it('stops with exit status 2 when the member is suspended (4403)', async () => {
-    const res = await ctx.gql('mutation($id: ID!) { suspendMember(id: $id, reason: "listen test") { status } }', { id: a.id }, await admin.token());
+    const res = await ctx.gql(
+      'mutation($id: ID!) { suspendMember(id: $id, reason: "listen test") { status } }',
+      { id: a.id },
+      await admin.token(),
+    );
     expect(res.errors).toBeUndefined();
     const finished = await listen.exited;
     expect(finished.code).toBe(2);

@@ -43,7 +43,12 @@ describe('member and admin commands of the CLI', () => {
     const end = args.includes('--') ? args.indexOf('--') : args.length;
     return JSON.parse(await ok(...args.slice(0, end), '--json', ...args.slice(end))) as T;
   };
-  const jsonLines = <T>(text: string): T[] => text.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as T);
+  const jsonLines = <T>(text: string): T[] =>
+    text
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as T);
 
   beforeAll(async () => {
     ctx = await TestContext.start(POLICY);
@@ -70,7 +75,14 @@ describe('member and admin commands of the CLI', () => {
     const second = await newKeyPair('ES256');
     const jwkFile = join(dir, 'second.pub.json');
     writeFileSync(jwkFile, JSON.stringify(second.publicJwk));
-    const added = await okJson<{ kid: string; alg: string; status: string }>('keys', 'add', '--public-jwk', jwkFile, '--credentials', files.b);
+    const added = await okJson<{ kid: string; alg: string; status: string }>(
+      'keys',
+      'add',
+      '--public-jwk',
+      jwkFile,
+      '--credentials',
+      files.b,
+    );
     expect(added).toMatchObject({ kid: second.kid, alg: 'ES256', status: 'ACTIVE' });
 
     const revoked = await okJson<{ kid: string; status: string }>('keys', 'revoke', '--credentials', files.b, '--', second.kid);
@@ -103,14 +115,27 @@ describe('member and admin commands of the CLI', () => {
     expect(rotated.oldKey).toEqual(expect.objectContaining({ kid: lab.kid, status: 'REVOKED' }));
     expect(rotated.newKey.kid).not.toBe(lab.kid);
 
-    const file = JSON.parse(readFileSync(path, 'utf8')) as { clientId: string; privateJwk: { kid: string; kty: string; crv: string }; issuer: string };
-    expect(file).toMatchObject({ clientId: lab.clientId, issuer: ctx.issuer, privateJwk: { kid: rotated.newKey.kid, kty: 'EC', crv: 'P-256' } });
+    const file = JSON.parse(readFileSync(path, 'utf8')) as {
+      clientId: string;
+      privateJwk: { kid: string; kty: string; crv: string };
+      issuer: string;
+    };
+    expect(file).toMatchObject({
+      clientId: lab.clientId,
+      issuer: ctx.issuer,
+      privateJwk: { kid: rotated.newKey.kid, kty: 'EC', crv: 'P-256' },
+    });
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(existsSync(`${path}.new`) || existsSync(`${path}.bak`)).toBe(false);
 
     // The file works with the new key; the old key obtains nothing any more.
     const keys = jsonLines<{ kid: string; status: string }>(await ok('keys', 'list', '--credentials', path, '--json'));
-    expect(keys.map((k) => [k.kid, k.status]).sort()).toEqual([[lab.kid, 'REVOKED'], [rotated.newKey.kid, 'ACTIVE']].sort());
+    expect(keys.map((k) => [k.kid, k.status]).sort()).toEqual(
+      [
+        [lab.kid, 'REVOKED'],
+        [rotated.newKey.kid, 'ACTIVE'],
+      ].sort(),
+    );
     await expect(lab.token()).rejects.toThrow(/invalid_client/);
   });
 
@@ -135,7 +160,8 @@ describe('member and admin commands of the CLI', () => {
     writeFileSync(csv, 'type,value\nACCOUNT_SIGNAL,shared-account@cli.example\n');
     const keyFile = join(dir, 'federation.key');
     writeFileSync(keyFile, TEST_FEDERATION_KEY_HEX, { mode: 0o600 });
-    for (const lab of [files.a, files.b]) await ok('submit', '--file', csv, '--epoch', '2026-q4', '--credentials', lab, '--key-file', keyFile);
+    for (const lab of [files.a, files.b])
+      await ok('submit', '--file', csv, '--epoch', '2026-q4', '--credentials', lab, '--key-file', keyFile);
     const [{ token }] = hashIndicator(TEST_FEDERATION_KEY_HEX, 'ACCOUNT_SIGNAL', 'shared-account@cli.example');
 
     type Alert = { id: string; token: string; status: string; verdict: string | null; verdictNote: string | null };
@@ -149,7 +175,17 @@ describe('member and admin commands of the CLI', () => {
     const human = await ok('alert', 'show', alertsOfA[0].id, '--credentials', files.a);
     expect(human).toMatch(new RegExp(`^id +${alertsOfA[0].id}$`, 'm'));
 
-    const acknowledged = await okJson<Alert>('alert', 'acknowledge', alertsOfA[0].id, '--verdict', 'confirmed_abuse', '--note', 'case 42', '--credentials', files.a);
+    const acknowledged = await okJson<Alert>(
+      'alert',
+      'acknowledge',
+      alertsOfA[0].id,
+      '--verdict',
+      'confirmed_abuse',
+      '--note',
+      'case 42',
+      '--credentials',
+      files.a,
+    );
     expect(acknowledged).toMatchObject({ id: alertsOfA[0].id, verdict: 'CONFIRMED_ABUSE', verdictNote: 'case 42' });
     const badVerdict = await run(['alert', 'acknowledge', alertsOfA[0].id, '--verdict', 'maybe', '--credentials', files.a]);
     expect(badVerdict).toMatchObject({ code: 1, stdout: '' });
@@ -159,19 +195,45 @@ describe('member and admin commands of the CLI', () => {
     expect(foreign.code).toBe(2);
     expect(foreign.stderr).toContain('NOT_FOUND');
 
-    const retracted = await okJson<{ tokens: number; retracted: number }>('retract', '--file', csv, '--epoch', '2026-q4', '--key-file', keyFile, '--credentials', files.b);
+    const retracted = await okJson<{ tokens: number; retracted: number }>(
+      'retract',
+      '--file',
+      csv,
+      '--epoch',
+      '2026-q4',
+      '--key-file',
+      keyFile,
+      '--credentials',
+      files.b,
+    );
     expect(retracted).toEqual({ tokens: 1, retracted: 1 });
-    await until(async () => (await okJson<Alert>('alert', 'show', alertsOfA[0].id, '--credentials', files.a)).status === 'CLOSED', "A's alert closed");
+    await until(
+      async () => (await okJson<Alert>('alert', 'show', alertsOfA[0].id, '--credentials', files.a)).status === 'CLOSED',
+      "A's alert closed",
+    );
     // By token too; retracting again removes nothing.
     const tokensFile = join(dir, 'tokens.txt');
     writeFileSync(tokensFile, `${token}\n`);
-    expect(await okJson('retract', '--tokens', tokensFile, '--type', 'account_signal', '--epoch', '2026-q4', '--credentials', files.b)).toEqual({ tokens: 1, retracted: 0 });
+    expect(
+      await okJson('retract', '--tokens', tokensFile, '--type', 'account_signal', '--epoch', '2026-q4', '--credentials', files.b),
+    ).toEqual({ tokens: 1, retracted: 0 });
   });
 
   it('webhooks: create, list, test, deliveries, redeliver and rotate-secret', async () => {
     type Endpoint = { id: string; url: string; status: string; eventTypes: string[]; previousSecretExpiresAt: string | null };
     type Delivery = { id: string; eventId: string; eventType: string; status: string };
-    const created = await okJson<{ secret: string; endpoint: Endpoint }>('webhooks', 'create', '--url', receiver.url('/cli'), '--events', 'alert.created', '--description', 'cli test', '--credentials', files.a);
+    const created = await okJson<{ secret: string; endpoint: Endpoint }>(
+      'webhooks',
+      'create',
+      '--url',
+      receiver.url('/cli'),
+      '--events',
+      'alert.created',
+      '--description',
+      'cli test',
+      '--credentials',
+      files.a,
+    );
     expect(created.secret).toMatch(/^whsec_/);
     expect(created.endpoint).toMatchObject({ url: receiver.url('/cli'), status: 'ENABLED', eventTypes: ['alert.created'] });
     const listed = jsonLines<Endpoint>(await ok('webhooks', 'list', '--credentials', files.a, '--json'));
@@ -185,7 +247,9 @@ describe('member and admin commands of the CLI', () => {
 
     let deliveries: Delivery[] = [];
     await until(async () => {
-      deliveries = jsonLines<Delivery>(await ok('webhooks', 'deliveries', created.endpoint.id, '--status', 'SUCCEEDED', '--credentials', files.a, '--json'));
+      deliveries = jsonLines<Delivery>(
+        await ok('webhooks', 'deliveries', created.endpoint.id, '--status', 'SUCCEEDED', '--credentials', files.a, '--json'),
+      );
       return deliveries.length === 1;
     }, 'a succeeded delivery');
     expect(deliveries[0]).toMatchObject({ id: test.id, eventId: received.headers['webhook-id'] });
@@ -195,7 +259,13 @@ describe('member and admin commands of the CLI', () => {
     await until(() => receiver.at('/cli').length === 2, 'the redelivery');
     expect(receiver.at('/cli')[1].headers['webhook-id']).toBe(received.headers['webhook-id']);
 
-    const rotated = await okJson<{ secret: string; endpoint: Endpoint }>('webhooks', 'rotate-secret', created.endpoint.id, '--credentials', files.a);
+    const rotated = await okJson<{ secret: string; endpoint: Endpoint }>(
+      'webhooks',
+      'rotate-secret',
+      created.endpoint.id,
+      '--credentials',
+      files.a,
+    );
     expect(rotated.secret).not.toBe(created.secret);
     expect(Date.parse(rotated.endpoint.previousSecretExpiresAt!)).toBeGreaterThan(Date.now());
 
@@ -212,7 +282,13 @@ describe('member and admin commands of the CLI', () => {
     const invited = await ok('invite', '--org', 'Wrong Lab', '--email', 'x@wrong.example', '--credentials', files.admin);
     const invitationId = /^invitation id\s+(\S+)$/m.exec(invited)![1];
     const invitationToken = /^invitation token\s+(\S+)$/m.exec(invited)![1];
-    const withdrawn = await okJson<{ id: string; withdrawnAt: string }>('admin', 'withdraw-invitation', invitationId, '--credentials', files.admin);
+    const withdrawn = await okJson<{ id: string; withdrawnAt: string }>(
+      'admin',
+      'withdraw-invitation',
+      invitationId,
+      '--credentials',
+      files.admin,
+    );
     expect(withdrawn.id).toBe(invitationId);
     const joined = await run(['join', '--invitation', invitationToken, '--server', ctx.url, '--out', join(dir, 'never-written.json')]);
     expect(joined.code).toBe(1);
@@ -222,7 +298,10 @@ describe('member and admin commands of the CLI', () => {
     expect(members.map((m) => m.name)).toEqual(expect.arrayContaining(['Operator', 'Lab A', 'Lab B', 'Wrong Lab']));
 
     const lab = await ctx.newMember({ name: 'Suspended Lab' });
-    expect(await okJson('admin', 'suspend', lab.id, '--reason', 'compromised key', '--credentials', files.admin)).toMatchObject({ status: 'SUSPENDED', suspendedReason: 'compromised key' });
+    expect(await okJson('admin', 'suspend', lab.id, '--reason', 'compromised key', '--credentials', files.admin)).toMatchObject({
+      status: 'SUSPENDED',
+      suspendedReason: 'compromised key',
+    });
     await expect(lab.token()).rejects.toThrow();
     expect(await okJson('admin', 'reinstate', lab.id, '--credentials', files.admin)).toMatchObject({ status: 'ACTIVE' });
     expect(await okJson('admin', 'set-quota', lab.id, '5000', '--credentials', files.admin)).toMatchObject({ indicatorsPerHour: 5000 });
@@ -231,14 +310,18 @@ describe('member and admin commands of the CLI', () => {
     expect(badQuota.code).toBe(1);
 
     const token = testToken('cli-suppression');
-    expect(await okJson('admin', 'suppressions', 'add', 'ip_range', '2026-q4', token, '--reason', 'shared NAT', '--credentials', files.admin)).toMatchObject({
+    expect(
+      await okJson('admin', 'suppressions', 'add', 'ip_range', '2026-q4', token, '--reason', 'shared NAT', '--credentials', files.admin),
+    ).toMatchObject({
       type: 'IP_RANGE',
       token,
       reason: 'shared NAT',
     });
     const listed = jsonLines<{ token: string }>(await ok('admin', 'suppressions', 'list', '--credentials', files.admin, '--json'));
     expect(listed.map((s) => s.token)).toContain(token);
-    expect(await okJson('admin', 'suppressions', 'remove', 'IP_RANGE', '2026-q4', token, '--credentials', files.admin)).toMatchObject({ removed: true });
+    expect(await okJson('admin', 'suppressions', 'remove', 'IP_RANGE', '2026-q4', token, '--credentials', files.admin)).toMatchObject({
+      removed: true,
+    });
 
     // A member is refused every admin command by the server.
     const refused = await run(['admin', 'suspend', b.id, '--reason', 'takeover', '--credentials', files.a]);

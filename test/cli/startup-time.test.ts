@@ -50,7 +50,20 @@ describe('CLI start-up', () => {
       return result.stderr.split('\n').filter((line) => line.startsWith('SERVER-IMPORT'));
     };
     try {
-      for (const name of ['hash', 'submit', 'retract', 'alerts', 'alert', 'keys', 'rotate-key', 'webhooks', 'listen', 'join', 'invite', 'admin']) {
+      for (const name of [
+        'hash',
+        'submit',
+        'retract',
+        'alerts',
+        'alert',
+        'keys',
+        'rotate-key',
+        'webhooks',
+        'listen',
+        'join',
+        'invite',
+        'admin',
+      ]) {
         expect({ name, imports: await imports([name, '--help']) }).toEqual({ name, imports: [] });
       }
       expect(await imports(['--help'])).toEqual([]);

@@ -114,8 +114,17 @@ describe('two labs, the CLI alone', () => {
     expect(bundle.type).toBe('bundle');
     const indicators = bundle.objects.filter((o) => o.type === 'indicator');
     expect(indicators.map((o) => /token = '([0-9a-f]{64})'/.exec(o.pattern!)![1]).sort()).toEqual(shared);
-    expect(indicators.flatMap((o) => o.external_references!.map((r) => r.external_id)).sort()).toEqual(['case-B-1', 'case-B-2', 'case-B-2']);
-    expect(bundle.objects.filter((o) => o.type === 'identity').map((o) => o.name).sort()).toEqual(['Lab A', 'Sigfed federation']);
+    expect(indicators.flatMap((o) => o.external_references!.map((r) => r.external_id)).sort()).toEqual([
+      'case-B-1',
+      'case-B-2',
+      'case-B-2',
+    ]);
+    expect(
+      bundle.objects
+        .filter((o) => o.type === 'identity')
+        .map((o) => o.name)
+        .sort(),
+    ).toEqual(['Lab A', 'Sigfed federation']);
     expect(JSON.stringify(bundle)).not.toMatch(/case-A|file:hashes|ipv4-addr/);
   });
 });

@@ -48,7 +48,10 @@ describe('examples/member-client.mjs, the integration guide’s client', () => {
       me: { clientId: member.clientId, name: `Example ${alg}`, status: 'ACTIVE', role: 'MEMBER', keys: [{ alg, status: 'ACTIVE' }] },
     });
 
-    const query = await runNode(EXAMPLE, ['query', '{ serverInfo { issuer } me { clientId } }'], { ...env, SIGFED_CREDENTIALS: credentials });
+    const query = await runNode(EXAMPLE, ['query', '{ serverInfo { issuer } me { clientId } }'], {
+      ...env,
+      SIGFED_CREDENTIALS: credentials,
+    });
     expect(JSON.parse(query.stdout)).toEqual({ serverInfo: { issuer: ctx.issuer }, me: { clientId: member.clientId } });
   });
 
@@ -58,7 +61,11 @@ describe('examples/member-client.mjs, the integration guide’s client', () => {
     const refused = await runNode(EXAMPLE, ['query', '{ members { edges { cursor } } }', '--credentials', credentials], env);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('FORBIDDEN/ROLE_REQUIRED');
-    const reused = await runNode(EXAMPLE, ['accept', '--issuer', ctx.url, '--invitation', `sfinv_${'C'.repeat(43)}`, '--out', join(dir, 'x.json')], env);
+    const reused = await runNode(
+      EXAMPLE,
+      ['accept', '--issuer', ctx.url, '--invitation', `sfinv_${'C'.repeat(43)}`, '--out', join(dir, 'x.json')],
+      env,
+    );
     expect(reused.code).toBe(1);
     expect(reused.stderr).toContain('BAD_USER_INPUT/INVITATION_INVALID');
   });

@@ -42,7 +42,11 @@ describe('the API restarts during a long submission', () => {
       [a.id, x],
     );
     const answer = a.client
-      .graphql<{ submitIndicators: SubmissionResult }>(SUBMIT_INDICATORS, { input: { idempotencyKey: key, indicators: batch } }, { retry: false })
+      .graphql<{ submitIndicators: SubmissionResult }>(
+        SUBMIT_INDICATORS,
+        { input: { idempotencyKey: key, indicators: batch } },
+        { retry: false },
+      )
       .then(
         (data) => ({ ok: true as const, result: data.submitIndicators }),
         (error: Error) => ({ ok: false as const, error }),
@@ -54,30 +58,38 @@ describe('the API restarts during a long submission', () => {
   const stored = async (key: string) =>
     (await stack.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM submissions WHERE idempotency_key = $1`, [key])).rows[0].n;
 
-  it('SIGKILL: the interrupted transaction leaves nothing; the retry stores the batch once and its alerts follow', { timeout: 90_000 }, async () => {
-    const { key, batch } = await longBatch('kill');
-    await stack.drained();
-    const { lock, answer } = await stalledSubmission(key, batch);
-    await stack.api.stop('SIGKILL');
-    await lock.release();
-    const first = await answer;
-    expect(first.ok).toBe(false);
-    expect(first.ok ? undefined : first.error).toBeInstanceOf(SigfedNetworkError);
+  it(
+    'SIGKILL: the interrupted transaction leaves nothing; the retry stores the batch once and its alerts follow',
+    { timeout: 90_000 },
+    async () => {
+      const { key, batch } = await longBatch('kill');
+      await stack.drained();
+      const { lock, answer } = await stalledSubmission(key, batch);
+      await stack.api.stop('SIGKILL');
+      await lock.release();
+      const first = await answer;
+      expect(first.ok).toBe(false);
+      expect(first.ok ? undefined : first.error).toBeInstanceOf(SigfedNetworkError);
 
-    // The dead request's transaction rolls back: no submission row, none of its items.
-    await waitFor(async () => (await stored(key)) === 0 && (await stack.lockWaiters()) === 0, 'interrupted transaction rolled back', 15_000);
+      // The dead request's transaction rolls back: no submission row, none of its items.
+      await waitFor(
+        async () => (await stored(key)) === 0 && (await stack.lockWaiters()) === 0,
+        'interrupted transaction rolled back',
+        15_000,
+      );
 
-    await stack.api.start();
-    const result = await stack.submit(a, batch, key);
-    expect(result).toMatchObject({ accepted: 10_000 - 1, duplicates: 1 });
-    expect(await stack.submit(a, batch, key)).toEqual(result);
-    expect(await stored(key)).toBe(1);
+      await stack.api.start();
+      const result = await stack.submit(a, batch, key);
+      expect(result).toMatchObject({ accepted: 10_000 - 1, duplicates: 1 });
+      expect(await stack.submit(a, batch, key)).toEqual(result);
+      expect(await stored(key)).toBe(1);
 
-    await stack.drained(60_000);
-    const report = await stack.assertInvariants();
-    // X's pair, plus 20 new matches of two holders each.
-    expect(report.openAlerts).toBe(2 + 20 * 2);
-  });
+      await stack.drained(60_000);
+      const report = await stack.assertInvariants();
+      // X's pair, plus 20 new matches of two holders each.
+      expect(report.openAlerts).toBe(2 + 20 * 2);
+    },
+  );
 
   it('SIGTERM: the request in flight finishes and is answered, then the process exits 0', { timeout: 90_000 }, async () => {
     const { key, batch } = await longBatch('term');

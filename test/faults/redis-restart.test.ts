@@ -25,42 +25,47 @@ describe('Redis restarts empty with correlation jobs pending', () => {
 
   const alertCount = async (sql: string, params: unknown[]) => Number((await stack.db.query(sql, params)).rows[0].n);
 
-  it('replays the lost jobs from the outbox: every submission gets its alerts, every alert its deliveries', { timeout: 60_000 }, async () => {
-    const [a, b] = await stack.members(2);
-    const x = token('x');
-    await stack.submit(a, items([x]));
-    await stack.submit(b, items([x]));
-    const sets = [0, 1, 2].map((i) => Array.from({ length: 20 }, (_, j) => token(`set${i}-${j}`)));
-    await stack.submit(b, items(sets.flat()));
-    await stack.drained();
+  it(
+    'replays the lost jobs from the outbox: every submission gets its alerts, every alert its deliveries',
+    { timeout: 60_000 },
+    async () => {
+      const [a, b] = await stack.members(2);
+      const x = token('x');
+      await stack.submit(a, items([x]));
+      await stack.submit(b, items([x]));
+      const sets = [0, 1, 2].map((i) => Array.from({ length: 20 }, (_, j) => token(`set${i}-${j}`)));
+      await stack.submit(b, items(sets.flat()));
+      await stack.drained();
 
-    // Freeze the correlation of A's first batch on X's match row; A's next two batches queue behind it.
-    const lock = await LockHolder.hold(stack.env.DATABASE_URL, `SELECT 1 FROM matches WHERE token = decode($1, 'hex') FOR UPDATE`, [x]);
-    try {
-      await stack.submit(a, items([x, ...sets[0]]));
-      await waitFor(async () => (await stack.lockWaiters()) >= 1, 'correlation blocked on the held row', 10_000);
-      await stack.submit(a, items(sets[1]));
-      await stack.submit(a, items(sets[2]));
-      await waitFor(
-        async () =>
-          (await alertCount(`SELECT count(*)::int AS n FROM outbox_events WHERE relayed_at IS NOT NULL AND processed_at IS NULL`, [])) === 3,
-        'three events relayed to Redis and not processed',
-        10_000,
-      );
-      await redis.kill();
-      await redis.restart();
-    } finally {
-      await lock.release();
-    }
+      // Freeze the correlation of A's first batch on X's match row; A's next two batches queue behind it.
+      const lock = await LockHolder.hold(stack.env.DATABASE_URL, `SELECT 1 FROM matches WHERE token = decode($1, 'hex') FOR UPDATE`, [x]);
+      try {
+        await stack.submit(a, items([x, ...sets[0]]));
+        await waitFor(async () => (await stack.lockWaiters()) >= 1, 'correlation blocked on the held row', 10_000);
+        await stack.submit(a, items(sets[1]));
+        await stack.submit(a, items(sets[2]));
+        await waitFor(
+          async () =>
+            (await alertCount(`SELECT count(*)::int AS n FROM outbox_events WHERE relayed_at IS NOT NULL AND processed_at IS NULL`, [])) ===
+            3,
+          'three events relayed to Redis and not processed',
+          10_000,
+        );
+        await redis.kill();
+        await redis.restart();
+      } finally {
+        await lock.release();
+      }
 
-    await stack.drained(30_000);
-    const report = await stack.assertInvariants();
-    expect(report.alerts).toBe(2 + 3 * 20 * 2);
-    expect(report.succeeded).toBe(report.alertEvents);
-    // The two waiting jobs died with Redis; the relay put them back from the outbox.
-    expect(stack.worker.output).toMatch(/re-relayed \d+ overdue outbox event/);
-    expect(stack.worker.starts).toBe(1);
-  });
+      await stack.drained(30_000);
+      const report = await stack.assertInvariants();
+      expect(report.alerts).toBe(2 + 3 * 20 * 2);
+      expect(report.succeeded).toBe(report.alertEvents);
+      // The two waiting jobs died with Redis; the relay put them back from the outbox.
+      expect(stack.worker.output).toMatch(/re-relayed \d+ overdue outbox event/);
+      expect(stack.worker.starts).toBe(1);
+    },
+  );
 
   it('keeps its schedules: after the restart, expired indicators still close their alerts', { timeout: 60_000 }, async () => {
     await redis.kill();

@@ -39,81 +39,101 @@ describe('the worker is SIGKILLed mid-work', () => {
     await redis?.kill();
   });
 
-  it('during correlation: the half-done pass rolls back, a restarted worker redoes it, alerts exactly once', { timeout: 180_000 }, async () => {
-    const [a, b] = await stack.members(2);
-    const x = token('x');
-    await stack.submit(a, items([x]));
-    await stack.submit(b, items([x]));
-    const shared = Array.from({ length: 500 }, (_, i) => token(`s${i}`));
-    await stack.submit(b, items(shared));
-    await stack.drained();
+  it(
+    'during correlation: the half-done pass rolls back, a restarted worker redoes it, alerts exactly once',
+    { timeout: 180_000 },
+    async () => {
+      const [a, b] = await stack.members(2);
+      const x = token('x');
+      await stack.submit(a, items([x]));
+      await stack.submit(b, items([x]));
+      const shared = Array.from({ length: 500 }, (_, i) => token(`s${i}`));
+      await stack.submit(b, items(shared));
+      await stack.drained();
 
-    const lock = await LockHolder.hold(stack.env.DATABASE_URL, `SELECT 1 FROM matches WHERE token = decode($1, 'hex') FOR UPDATE`, [x]);
-    try {
-      await stack.submit(a, items([x, ...shared]));
-      // The correlation pass is inside its transaction, waiting for X's match row.
-      await waitFor(async () => (await stack.lockWaiters()) >= 1, 'correlation blocked mid-transaction', 15_000);
-      expect((await queues.events.getJobCounts('active')).active).toBe(1);
-      await stack.worker.stop('SIGKILL');
-    } finally {
-      await lock.release();
-    }
-    const alerts = async () => Number((await stack.db.query(`SELECT count(*)::int AS n FROM alerts`)).rows[0].n);
-    await sleep(1_000);
-    expect(await alerts()).toBe(2); // nothing of the interrupted pass committed
-
-    await stack.worker.start();
-    // BullMQ hands the dead worker's job over once its lock (30 s) expires.
-    await stack.drained(120_000);
-    const report = await stack.assertInvariants();
-    expect(report.openAlerts).toBe(2 + 500 * 2);
-    expect(report.succeeded).toBe(report.alertEvents);
-  });
-
-  it('again and again under load: kills land during correlation and during delivery; nothing is lost or doubled', { timeout: 400_000 }, async () => {
-    // Receivers take 50 ms to answer, so deliveries are in flight long enough to be hit. The load
-    // stays modest: one endpoint takes WEBHOOK_ENDPOINT_CONCURRENCY (10 by default) attempts at a time.
-    const members = await stack.members(3, [0.5], 50);
-    const load = new SubmissionLoad(members, { runId: randomBytes(4).toString('hex'), batchSize: 50, sharedPerBatch: 5, intervalMs: 1_000, retractEvery: 5 });
-    const busy = {
-      correlation: async () => (await queues.events.getJobs(['active'])).some((j) => j?.name === 'indicators.submitted'),
-      delivery: async () => (await queues.webhooks.getJobCounts('active')).active > 0,
-    };
-    const hits = { correlation: 0, delivery: 0 };
-    load.start();
-    try {
-      for (let i = 0; i < 8; i++) {
-        await sleep(1_000 + Math.random() * 2_000);
-        // Aim: wait (briefly) for the kind of work this kill is meant to interrupt.
-        const target = i % 2 === 0 ? 'correlation' : 'delivery';
-        const deadline = Date.now() + 10_000;
-        while (!(await busy[target]()) && Date.now() < deadline) await sleep(5);
-        if (await busy[target]()) hits[target]++;
+      const lock = await LockHolder.hold(stack.env.DATABASE_URL, `SELECT 1 FROM matches WHERE token = decode($1, 'hex') FOR UPDATE`, [x]);
+      try {
+        await stack.submit(a, items([x, ...shared]));
+        // The correlation pass is inside its transaction, waiting for X's match row.
+        await waitFor(async () => (await stack.lockWaiters()) >= 1, 'correlation blocked mid-transaction', 15_000);
+        expect((await queues.events.getJobCounts('active')).active).toBe(1);
         await stack.worker.stop('SIGKILL');
-        await sleep(500 + Math.random() * 1_000);
-        await stack.worker.start();
+      } finally {
+        await lock.release();
       }
-      await load.stop(60_000);
-    } finally {
-      await load.stop(5_000).catch(() => undefined);
-      for (const [id, ack] of load.acknowledged) stack.acknowledged.set(id, ack);
-    }
-    expect(hits.correlation).toBeGreaterThanOrEqual(2);
-    expect(hits.delivery).toBeGreaterThanOrEqual(2);
-    await stack.drained(240_000);
-    expect(load.stats.refused).toEqual([]);
-    const report = await stack.assertInvariants();
-    expect(report.alertEvents).toBeGreaterThan(50);
-    console.log(
-      `worker SIGKILLed 8 times (${hits.correlation} during correlation, ${hits.delivery} during delivery): ${report.alertEvents} alert events, ` +
-        `${report.succeeded} deliveries, ${report.redelivered} redelivered after a 2xx, lost ${report.lost}`,
-    );
-  });
+      const alerts = async () => Number((await stack.db.query(`SELECT count(*)::int AS n FROM alerts`)).rows[0].n);
+      await sleep(1_000);
+      expect(await alerts()).toBe(2); // nothing of the interrupted pass committed
+
+      await stack.worker.start();
+      // BullMQ hands the dead worker's job over once its lock (30 s) expires.
+      await stack.drained(120_000);
+      const report = await stack.assertInvariants();
+      expect(report.openAlerts).toBe(2 + 500 * 2);
+      expect(report.succeeded).toBe(report.alertEvents);
+    },
+  );
+
+  it(
+    'again and again under load: kills land during correlation and during delivery; nothing is lost or doubled',
+    { timeout: 400_000 },
+    async () => {
+      // Receivers take 50 ms to answer, so deliveries are in flight long enough to be hit. The load
+      // stays modest: one endpoint takes WEBHOOK_ENDPOINT_CONCURRENCY (10 by default) attempts at a time.
+      const members = await stack.members(3, [0.5], 50);
+      const load = new SubmissionLoad(members, {
+        runId: randomBytes(4).toString('hex'),
+        batchSize: 50,
+        sharedPerBatch: 5,
+        intervalMs: 1_000,
+        retractEvery: 5,
+      });
+      const busy = {
+        correlation: async () => (await queues.events.getJobs(['active'])).some((j) => j?.name === 'indicators.submitted'),
+        delivery: async () => (await queues.webhooks.getJobCounts('active')).active > 0,
+      };
+      const hits = { correlation: 0, delivery: 0 };
+      load.start();
+      try {
+        for (let i = 0; i < 8; i++) {
+          await sleep(1_000 + Math.random() * 2_000);
+          // Aim: wait (briefly) for the kind of work this kill is meant to interrupt.
+          const target = i % 2 === 0 ? 'correlation' : 'delivery';
+          const deadline = Date.now() + 10_000;
+          while (!(await busy[target]()) && Date.now() < deadline) await sleep(5);
+          if (await busy[target]()) hits[target]++;
+          await stack.worker.stop('SIGKILL');
+          await sleep(500 + Math.random() * 1_000);
+          await stack.worker.start();
+        }
+        await load.stop(60_000);
+      } finally {
+        await load.stop(5_000).catch(() => undefined);
+        for (const [id, ack] of load.acknowledged) stack.acknowledged.set(id, ack);
+      }
+      expect(hits.correlation).toBeGreaterThanOrEqual(2);
+      expect(hits.delivery).toBeGreaterThanOrEqual(2);
+      await stack.drained(240_000);
+      expect(load.stats.refused).toEqual([]);
+      const report = await stack.assertInvariants();
+      expect(report.alertEvents).toBeGreaterThan(50);
+      console.log(
+        `worker SIGKILLed 8 times (${hits.correlation} during correlation, ${hits.delivery} during delivery): ${report.alertEvents} alert events, ` +
+          `${report.succeeded} deliveries, ${report.redelivered} redelivered after a 2xx, lost ${report.lost}`,
+      );
+    },
+  );
 
   it('Redis restarts empty twice under load: nothing is lost or doubled', { timeout: 300_000 }, async () => {
     const members = await stack.members(3, [0.5]);
     const workerStarts = stack.worker.starts;
-    const load = new SubmissionLoad(members, { runId: randomBytes(4).toString('hex'), batchSize: 50, sharedPerBatch: 10, intervalMs: 400, retractEvery: 5 });
+    const load = new SubmissionLoad(members, {
+      runId: randomBytes(4).toString('hex'),
+      batchSize: 50,
+      sharedPerBatch: 10,
+      intervalMs: 400,
+      retractEvery: 5,
+    });
     load.start();
     try {
       for (let i = 0; i < 2; i++) {

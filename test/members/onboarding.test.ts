@@ -13,7 +13,8 @@ const ACCEPT = `mutation($i: AcceptInvitationInput!) {
 const ME = '{ me { id clientId name status role keys { kid alg status revokedAt lastUsedAt } } }';
 const ADD_KEY = 'mutation($publicJwk: JSONObject!) { addMemberKey(publicJwk: $publicJwk) { kid alg status } }';
 const REVOKE_KEY = 'mutation($kid: String!) { revokeMemberKey(kid: $kid) { kid status revokedAt } }';
-const SUSPEND = 'mutation($id: ID!, $reason: String!) { suspendMember(id: $id, reason: $reason) { id status suspendedAt suspendedReason } }';
+const SUSPEND =
+  'mutation($id: ID!, $reason: String!) { suspendMember(id: $id, reason: $reason) { id status suspendedAt suspendedReason } }';
 const REINSTATE = 'mutation($id: ID!) { reinstateMember(id: $id) { id status suspendedAt } }';
 
 type Created = { createInvitation: { invitationToken: string; invitation: { id: string; clientId: string; memberId: string } } };
@@ -32,7 +33,11 @@ describe('members, keys and onboarding', () => {
   afterAll(async () => ctx?.close());
 
   async function invite(name = 'Lab One', expiresInHours?: number): Promise<Created['createInvitation']> {
-    const res = await ctx.gql<Created>(CREATE, { i: { organizationName: name, contactEmail: 'security@lab.example', expiresInHours } }, adminToken);
+    const res = await ctx.gql<Created>(
+      CREATE,
+      { i: { organizationName: name, contactEmail: 'security@lab.example', expiresInHours } },
+      adminToken,
+    );
     expect(res.errors).toBeUndefined();
     return res.data!.createInvitation;
   }
@@ -92,7 +97,9 @@ describe('members, keys and onboarding', () => {
         typeof v === 'bigint' ? v.toString() : v,
       );
       expect(dump).not.toContain(invitationToken);
-      const entry = await ctx.prisma.auditEvent.findFirstOrThrow({ where: { action: 'invitation.created', targetId: invitation.memberId } });
+      const entry = await ctx.prisma.auditEvent.findFirstOrThrow({
+        where: { action: 'invitation.created', targetId: invitation.memberId },
+      });
       expect(JSON.stringify(entry.details)).not.toContain('security@lab.example');
     });
 
@@ -121,7 +128,9 @@ describe('members, keys and onboarding', () => {
 
       const malformed = await accept('not-a-token', (await newKeyPair()).publicJwk);
       expect(malformed.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
-      expect(malformed.errors?.[0].extensions?.problems).toEqual([expect.objectContaining({ field: 'input.invitationToken', rule: 'matches' })]);
+      expect(malformed.errors?.[0].extensions?.problems).toEqual([
+        expect.objectContaining({ field: 'input.invitationToken', rule: 'matches' }),
+      ]);
     });
 
     it('lets exactly one of two simultaneous acceptances win', async () => {
@@ -260,14 +269,21 @@ describe('members, keys and onboarding', () => {
       const token = await lab.token();
       expect((await ctx.gql(ME, {}, token)).errors).toBeUndefined();
 
-      const suspended = await ctx.gql(SUSPEND, { id: lab.id, reason: 'leaked indicators' }, adminToken, { 'x-request-id': 'req-suspend-1' });
+      const suspended = await ctx.gql(SUSPEND, { id: lab.id, reason: 'leaked indicators' }, adminToken, {
+        'x-request-id': 'req-suspend-1',
+      });
       expect(suspended.data?.suspendMember).toMatchObject({ id: lab.id, status: 'SUSPENDED', suspendedReason: 'leaked indicators' });
 
       expect((await ctx.gql(ME, {}, token)).errors?.[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'MEMBER_NOT_ACTIVE' });
       expect((await ctx.requestToken(await lab.assertion())).status).toBe(400);
 
       const entry = await ctx.prisma.auditEvent.findFirstOrThrow({ where: { action: 'member.suspended', targetId: lab.id } });
-      expect(entry).toMatchObject({ actorMemberId: admin.id, actorLabel: admin.clientId, requestId: 'req-suspend-1', details: { reason: 'leaked indicators' } });
+      expect(entry).toMatchObject({
+        actorMemberId: admin.id,
+        actorLabel: admin.clientId,
+        requestId: 'req-suspend-1',
+        details: { reason: 'leaked indicators' },
+      });
 
       const reinstated = await ctx.gql(REINSTATE, { id: lab.id }, adminToken);
       expect(reinstated.data?.reinstateMember).toMatchObject({ status: 'ACTIVE', suspendedAt: null });
@@ -296,7 +312,9 @@ describe('members, keys and onboarding', () => {
     const PAGE = `query($first: Int, $after: String) {
       members(first: $first, after: $after) { edges { cursor node { id name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }
     }`;
-    type Page = { members: { edges: { cursor: string; node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+    type Page = {
+      members: { edges: { cursor: string; node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+    };
 
     it('pages through every member exactly once, oldest first', async () => {
       for (let i = 0; i < 5; i++) await ctx.newMember();

@@ -7,10 +7,22 @@ const CREATE = `mutation($i: CreateInvitationInput!) {
   createInvitation(input: $i) { invitationToken invitation { id memberId clientId withdrawnAt } }
 }`;
 const ACCEPT = 'mutation($i: AcceptInvitationInput!) { acceptInvitation(input: $i) { id status } }';
-const WITHDRAW = 'mutation($id: ID!) { withdrawInvitation(invitationId: $id) { id memberId clientId organizationName withdrawnAt acceptedAt } }';
+const WITHDRAW =
+  'mutation($id: ID!) { withdrawInvitation(invitationId: $id) { id memberId clientId organizationName withdrawnAt acceptedAt } }';
 
-type Created = { createInvitation: { invitationToken: string; invitation: { id: string; memberId: string; clientId: string; withdrawnAt: string | null } } };
-type Withdrawn = { withdrawInvitation: { id: string; memberId: string; clientId: string; organizationName: string; withdrawnAt: string; acceptedAt: string | null } };
+type Created = {
+  createInvitation: { invitationToken: string; invitation: { id: string; memberId: string; clientId: string; withdrawnAt: string | null } };
+};
+type Withdrawn = {
+  withdrawInvitation: {
+    id: string;
+    memberId: string;
+    clientId: string;
+    organizationName: string;
+    withdrawnAt: string;
+    acceptedAt: string | null;
+  };
+};
 
 describe('withdrawInvitation', () => {
   let ctx: TestContext;
@@ -53,7 +65,9 @@ describe('withdrawInvitation', () => {
     expect(member.status).toBe(MemberStatus.INVITED);
     expect(member.keys).toEqual([]);
 
-    const entry = await ctx.prisma.auditEvent.findFirstOrThrow({ where: { action: 'invitation.withdrawn', targetId: invitation.memberId } });
+    const entry = await ctx.prisma.auditEvent.findFirstOrThrow({
+      where: { action: 'invitation.withdrawn', targetId: invitation.memberId },
+    });
     expect(entry).toMatchObject({ actorMemberId: admin.id, details: { invitationId: invitation.id, clientId: invitation.clientId } });
   });
 

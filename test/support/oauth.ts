@@ -46,9 +46,7 @@ export async function signAssertion(
   const payload: JWTPayload = { iss: clientId, sub: clientId, aud: audience, jti: randomUUID(), iat: now, exp: now + 60, ...claims };
   for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name];
   const alg = (header.alg as string | undefined) ?? key.alg;
-  return new SignJWT(payload)
-    .setProtectedHeader({ alg, kid: key.kid, ...header })
-    .sign(await importJWK(key.privateJwk, key.alg));
+  return new SignJWT(payload).setProtectedHeader({ alg, kid: key.kid, ...header }).sign(await importJWK(key.privateJwk, key.alg));
 }
 
 /** A compact JWS with the given header and payload and an arbitrary signature part (for `alg: none` and HS256 forgeries). */

@@ -108,7 +108,8 @@ export async function startWorker(overrides: Record<string, string> = {}): Promi
   return app;
 }
 
-const ENDPOINT_FIELDS = 'id url description eventTypes status asymmetricSignature failingSince disabledAt disabledReason previousSecretExpiresAt';
+const ENDPOINT_FIELDS =
+  'id url description eventTypes status asymmetricSignature failingSince disabledAt disabledReason previousSecretExpiresAt';
 
 /** Registers a webhook endpoint for `member` over GraphQL; returns it and its secret. */
 export async function newWebhookEndpoint(

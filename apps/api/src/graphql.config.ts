@@ -52,7 +52,11 @@ export function graphqlOptions(config: AppConfig, sockets: SocketWatchService): 
       // plugin otherwise wraps every field resolver, a visible cost on a page of 20 alerts x 16 fields.
       ApolloServerPluginCacheControlDisabled(),
       // What that plugin said of every answer, kept: no cache may store a member's data.
-      { requestDidStart: async () => ({ willSendResponse: async ({ response }) => void response.http.headers.set('cache-control', 'no-store') }) },
+      {
+        requestDidStart: async () => ({
+          willSendResponse: async ({ response }) => void response.http.headers.set('cache-control', 'no-store'),
+        }),
+      },
       queryLimitsPlugin(limits),
     ],
     context: ({ req, res }: { req: unknown; res: unknown }) => ({ req, res }),

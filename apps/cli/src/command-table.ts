@@ -57,7 +57,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'hash',
-    description: 'derive the tokens of one raw indicator value (HMAC epochs: locally, nothing is sent; TWO_KEY epochs: with the server, which sees only blinded values)',
+    description:
+      'derive the tokens of one raw indicator value (HMAC epochs: locally, nothing is sent; TWO_KEY epochs: with the server, which sees only blinded values)',
     kind: 'member',
     load: async () => (await import('./commands/hash.command.js')).registerHash,
   },

@@ -28,7 +28,13 @@ export class WorkerModule implements OnApplicationBootstrap {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [CoreModule.forRoot(config, 'worker'), OutboxRelayModule, CorrelationModule, WebhookWorkerModule, AuditCheckpointWorkerModule],
+      imports: [
+        CoreModule.forRoot(config, 'worker'),
+        OutboxRelayModule,
+        CorrelationModule,
+        WebhookWorkerModule,
+        AuditCheckpointWorkerModule,
+      ],
       providers: [EventsProcessor, MaintenanceProcessor, WebhooksProcessor],
     };
   }

@@ -25,7 +25,9 @@ export class AlertEventsPublisher {
   /** Publishes the changes (ids only); subscribers read each alert as its member sees it. */
   async publish(events: readonly StreamedAlertEvent[], occurredAt: Date): Promise<void> {
     for (let i = 0; i < events.length; i += PER_MESSAGE) {
-      const slice = events.slice(i, i + PER_MESSAGE).map(({ memberId, alertId, type, version, seq }) => ({ memberId, alertId, type, version, seq }));
+      const slice = events
+        .slice(i, i + PER_MESSAGE)
+        .map(({ memberId, alertId, type, version, seq }) => ({ memberId, alertId, type, version, seq }));
       await this.redis.publish(this.channel, JSON.stringify({ occurredAt: occurredAt.toISOString(), events: slice }));
     }
   }

@@ -12,7 +12,7 @@ export class AlertEventsResolver {
   @Subscription(() => AlertEventView, {
     description:
       'Your alert changes as they happen (graphql-ws; put `authorization: "Bearer <token>"` in the connection init payload). ' +
-      'Closed with 4401 when the token expires (reconnect with a fresh token and `after`: the SDK\'s `alertEvents` helper does), ' +
+      "Closed with 4401 when the token expires (reconnect with a fresh token and `after`: the SDK's `alertEvents` helper does), " +
       '4403 when the member is suspended or the key revoked. With `after`, first replays every event of yours after that one.',
     resolve: (event: AlertEventView) => event,
   })

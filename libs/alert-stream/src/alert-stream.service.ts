@@ -240,9 +240,13 @@ export class AlertStreamService implements OnModuleDestroy {
   private resumePoint(after: string): bigint {
     const seq = EVENT_ID.test(after) ? BigInt(after) : undefined;
     if (seq === undefined || seq > MAX_SEQ) {
-      throw new AlertStreamError(AlertStreamErrorCode.InvalidResumePoint, 'after must be the id of an alert event you received (a positive decimal number)', {
-        field: 'after',
-      });
+      throw new AlertStreamError(
+        AlertStreamErrorCode.InvalidResumePoint,
+        'after must be the id of an alert event you received (a positive decimal number)',
+        {
+          field: 'after',
+        },
+      );
     }
     return seq;
   }

@@ -96,7 +96,13 @@ export class SocketWatchService implements OnModuleDestroy {
 
   private watch(socket: StreamSocket, claims: VerifiedClaims, epoch: string | null | undefined): void {
     const untilExpiry = Math.min(Math.max((claims.exp as number) * 1000 - Date.now(), 0), MAX_TIMER_MS);
-    const session: Session = { socket, claims, epoch, checkedAt: Date.now(), expiry: setTimeout(() => this.close(session, TOKEN_EXPIRED), untilExpiry) };
+    const session: Session = {
+      socket,
+      claims,
+      epoch,
+      checkedAt: Date.now(),
+      expiry: setTimeout(() => this.close(session, TOKEN_EXPIRED), untilExpiry),
+    };
     session.expiry.unref();
     this.sessions.set(socket, session);
     let set = this.byMember.get(claims.sub);

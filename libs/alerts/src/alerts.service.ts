@@ -1,12 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import {
-  decodeCursor,
-  encodeCursor,
-  InputValidationError,
-  pageSize,
-  toConnection,
-  type ConnectionShape,
-} from '@app/common';
+import { decodeCursor, encodeCursor, InputValidationError, pageSize, toConnection, type ConnectionShape } from '@app/common';
 import { prepared, PrismaService, type SqlClient, type Verdict } from '@app/database';
 import { AlertError, AlertErrorCode } from './alert.exception.js';
 import type { AcknowledgeAlertArgs, AlertsArgs } from './dto/alerts.args.js';
@@ -71,7 +64,9 @@ function view(rows: string): string {
 const ONE = view(`SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id WHERE a.id = $2::uuid AND a.member_id = $1::uuid`);
 
 /** Several alerts of the member, by id ($1 member, $2 alert ids): one call of alert_view_facts for all of them. */
-const MANY = view(`SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id WHERE a.id = ANY($2::uuid[]) AND a.member_id = $1::uuid`);
+const MANY = view(
+  `SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id WHERE a.id = ANY($2::uuid[]) AND a.member_id = $1::uuid`,
+);
 
 function toAlert(row: AlertRow): Alert {
   const { confirmedAbuse, falsePositive, underReview, ...alert } = row;
@@ -109,7 +104,9 @@ export class AlertsService {
        WHERE ${conditions.join(' AND ')}
        ORDER BY a.created_at DESC, a.id DESC
        LIMIT ${param(first + 1)}`);
-    const rows = await this.prisma.sqlAsMember(memberId, async (db) => (await db.query<AlertRow>(prepared(sql, params))).rows, { readOnly: true });
+    const rows = await this.prisma.sqlAsMember(memberId, async (db) => (await db.query<AlertRow>(prepared(sql, params))).rows, {
+      readOnly: true,
+    });
     return toConnection(rows, first, (r) => encodeCursor(LIST, [r.id]), toAlert);
   }
 

@@ -50,8 +50,7 @@ function recompute(row: RawRow): Buffer {
 
 /** The outcome of checking the whole chain. */
 export type AuditChainReport =
-  | { ok: true; count: number; head: { id: string; hash: string } | null }
-  | { ok: false; count: number; brokenId: string; reason: string };
+  { ok: true; count: number; head: { id: string; hash: string } | null } | { ok: false; count: number; brokenId: string; reason: string };
 
 /**
  * Walks the audit log in id order and recomputes every hash. Returns the

@@ -34,12 +34,19 @@ export async function checkNewestCheckpoint(prisma: PrismaService, report: Audit
     return broken(`checkpoint ${checkpoint.id} has an invalid signature`);
   }
   const headHash = Buffer.from(checkpoint.headHash).toString('hex');
-  if (claims.typ !== 'sigfed-audit-checkpoint' || claims.headId !== checkpoint.headId.toString() || claims.headHash !== headHash || claims.count !== Number(checkpoint.entryCount)) {
+  if (
+    claims.typ !== 'sigfed-audit-checkpoint' ||
+    claims.headId !== checkpoint.headId.toString() ||
+    claims.headHash !== headHash ||
+    claims.count !== Number(checkpoint.entryCount)
+  ) {
     return broken(`checkpoint ${checkpoint.id} does not match its signed payload`);
   }
   const entry = await prisma.auditEvent.findUnique({ where: { id: checkpoint.headId }, select: { hash: true } });
   if (!entry || Buffer.from(entry.hash).toString('hex') !== headHash || report.count < claims.count) {
-    return broken(`the entries up to ${claims.headId} recorded by signed checkpoint ${checkpoint.id} are no longer in the chain: the newest entries were removed`);
+    return broken(
+      `the entries up to ${claims.headId} recorded by signed checkpoint ${checkpoint.id} are no longer in the chain: the newest entries were removed`,
+    );
   }
   return report;
 }

@@ -16,9 +16,7 @@ const entry: HashedAuditFields = {
 
 describe('canonicalJson', () => {
   it('sorts keys at every level and ignores insertion order', () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { z: 0, y: 'x' }], c: null } })).toBe(
-      '{"a":{"c":null,"d":[1,{"y":"x","z":0}]},"b":1}',
-    );
+    expect(canonicalJson({ b: 1, a: { d: [1, { z: 0, y: 'x' }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"y":"x","z":0}]},"b":1}');
     expect(canonicalJson({ x: 1, y: 2 })).toBe(canonicalJson({ y: 2, x: 1 }));
   });
 });

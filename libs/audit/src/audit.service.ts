@@ -1,13 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import {
-  decodeCursor,
-  encodeCursor,
-  invalidCursor,
-  pageSize,
-  toConnection,
-  type ConnectionShape,
-  type JsonObject,
-} from '@app/common';
+import { decodeCursor, encodeCursor, invalidCursor, pageSize, toConnection, type ConnectionShape, type JsonObject } from '@app/common';
 import { Prisma, PrismaService, type AuditEvent } from '@app/database';
 import type { AuditAction, AuditActor } from './audit-actions.js';
 import type { AuditLogArgs } from './dto/audit-log.args.js';

@@ -1,5 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AuditAction, AuditService, checkNewestCheckpoint, verifyAuditChain, writeCheckpoint, type AuditActor, type AuditCheckpoint } from '@app/audit';
+import {
+  AuditAction,
+  AuditService,
+  checkNewestCheckpoint,
+  verifyAuditChain,
+  writeCheckpoint,
+  type AuditActor,
+  type AuditCheckpoint,
+} from '@app/audit';
 import { PrismaService, type AuditCheckpoint as AuditCheckpointRow } from '@app/database';
 import { AuditCheckpointError, AuditCheckpointErrorCode } from './audit-checkpoint.error.js';
 import { SigningKeyService } from './signing-key.service.js';
@@ -35,18 +43,24 @@ export class AuditCheckpointService {
    * `skipUnchanged`, a head the newest checkpoint already covers is not signed
    * again. Throws AuditCheckpointError when the chain does not verify.
    */
-  async create(options: { requestedBy?: { actor: AuditActor; requestId?: string }; skipUnchanged?: boolean } = {}): Promise<CheckpointOutcome> {
+  async create(
+    options: { requestedBy?: { actor: AuditActor; requestId?: string }; skipUnchanged?: boolean } = {},
+  ): Promise<CheckpointOutcome> {
     if (options.requestedBy) {
       const { actor, requestId } = options.requestedBy;
       await this.audit.record(this.prisma, { actor, action: AuditAction.CheckpointRequested, requestId });
     }
     const report = await checkNewestCheckpoint(this.prisma, await verifyAuditChain(this.prisma));
     if (!report.ok) {
-      throw new AuditCheckpointError(AuditCheckpointErrorCode.CHAIN_BROKEN, `audit chain broken at entry ${report.brokenId}: ${report.reason}; no checkpoint signed`, {
-        brokenId: report.brokenId,
-        reason: report.reason,
-        count: report.count,
-      });
+      throw new AuditCheckpointError(
+        AuditCheckpointErrorCode.CHAIN_BROKEN,
+        `audit chain broken at entry ${report.brokenId}: ${report.reason}; no checkpoint signed`,
+        {
+          brokenId: report.brokenId,
+          reason: report.reason,
+          count: report.count,
+        },
+      );
     }
     if (!report.head) return { kind: 'empty' };
     if (options.skipUnchanged) {

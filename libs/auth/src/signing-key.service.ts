@@ -5,12 +5,7 @@ import { StartupError } from '@app/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { Prisma, PrismaService, SigningKeyStatus, type SigningKey } from '@app/database';
 import { DataKeyService, DecryptionError } from '@app/secrets';
-import {
-  ACCESS_TOKEN_ALGORITHM,
-  KID_PATTERN,
-  RETIRED_KEY_MARGIN_SECONDS,
-  SIGNING_KEY_CACHE_MS,
-} from './auth.constants.js';
+import { ACCESS_TOKEN_ALGORITHM, KID_PATTERN, RETIRED_KEY_MARGIN_SECONDS, SIGNING_KEY_CACHE_MS } from './auth.constants.js';
 
 /** Serializes creation and rotation across every process sharing the database. */
 const SIGNING_KEY_LOCK = 4_471_525_102;

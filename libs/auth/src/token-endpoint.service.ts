@@ -99,10 +99,7 @@ export class TokenEndpointService {
       return { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn };
     } catch (error) {
       if (!(error instanceof ClientAuthFailure)) throw error;
-      this.logger.warn(
-        { reason: error.reason, clientId: error.clientId, kid: error.kid, requestId },
-        'client authentication failed',
-      );
+      this.logger.warn({ reason: error.reason, clientId: error.clientId, kid: error.kid, requestId }, 'client authentication failed');
       await this.failures.failed(error.clientId, requestId);
       return INVALID_CLIENT;
     }

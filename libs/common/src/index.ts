@@ -7,21 +7,9 @@ export { InputValidationPipe } from './errors/validation.pipe.js';
 export { DateTimeScalar } from './graphql/date-time.scalar.js';
 export { JSONObject, JSONObjectScalar, type JsonObject, type JsonValue } from './graphql/json-object.scalar.js';
 export { RequestId, requestIdOf, requestOf } from './http/request-context.js';
-export {
-  operationCostOf,
-  requestBudgetOf,
-  setOperationCost,
-  setRequestBudget,
-  type RequestBudget,
-} from './http/request-budget.js';
+export { operationCostOf, requestBudgetOf, setOperationCost, setRequestBudget, type RequestBudget } from './http/request-budget.js';
 export { ConnectionArgs, PAGE_SIZE } from './pagination/connection.args.js';
-export {
-  Connection,
-  pageSize,
-  toConnection,
-  type ConnectionShape,
-  type EdgeShape,
-} from './pagination/connection.factory.js';
+export { Connection, pageSize, toConnection, type ConnectionShape, type EdgeShape } from './pagination/connection.factory.js';
 export { decodeCursor, encodeCursor, invalidCursor, isTimestampKey, type CursorKey } from './pagination/cursor.js';
 export { PageInfo } from './pagination/page-info.model.js';
 export { migrationsDir, projectRoot } from './project-root.js';

@@ -18,7 +18,10 @@ export function parseDurationList(text: string): number[] | undefined {
 /** Comma-separated CIDRs (a bare address means a single host), normalized; or the first bad entry. */
 export function parseCidrList(text: string): { cidrs: string[] } | { bad: string } {
   const cidrs: string[] = [];
-  for (const raw of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const raw of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     try {
       const [address, bits] = raw.includes('/') ? ipaddr.parseCIDR(raw) : [ipaddr.parse(raw), undefined];
       cidrs.push(`${address.toString()}/${bits ?? (address.kind() === 'ipv4' ? 32 : 128)}`);

@@ -59,9 +59,7 @@ export class CorrelationService {
     const events: AlertEvent[] = [];
     for (let i = 0; i < keys.length; i += CHUNK) {
       const chunk = keys.slice(i, i + CHUNK);
-      events.push(
-        ...(await this.prisma.$transaction((tx) => this.correlateChunk(tx, chunk), { timeout: 60_000, maxWait: 60_000 })),
-      );
+      events.push(...(await this.prisma.$transaction((tx) => this.correlateChunk(tx, chunk), { timeout: 60_000, maxWait: 60_000 })));
     }
     if (events.length) this.logger.log(`correlation changed ${events.length} alert(s) over ${keys.length} key(s)`);
     return events;
@@ -238,4 +236,3 @@ function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
   }
   return map;
 }
-

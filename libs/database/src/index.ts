@@ -1,5 +1,13 @@
 export { DatabaseModule } from './database.module.js';
-export { DATABASE_ROLE, databaseUrlOf, prepared, PrismaService, type DatabaseRole, type SqlClient, type TransactionOptions } from './prisma.service.js';
+export {
+  DATABASE_ROLE,
+  databaseUrlOf,
+  prepared,
+  PrismaService,
+  type DatabaseRole,
+  type SqlClient,
+  type TransactionOptions,
+} from './prisma.service.js';
 export { Prisma } from './generated/prisma/client.js';
 export * from './generated/prisma/enums.js';
 export type {
@@ -20,12 +28,5 @@ export type {
   WebhookDeliveryAttempt,
   WebhookEndpoint,
 } from './generated/prisma/client.js';
-export {
-  migrate,
-  migrationStatus,
-  readMigrations,
-  MigrationError,
-  type MigrationFile,
-  type MigrationStatus,
-} from './migrator.js';
+export { migrate, migrationStatus, readMigrations, MigrationError, type MigrationFile, type MigrationStatus } from './migrator.js';
 export { connectPg, databaseName, describePgError, ensureDatabase, maintenanceUrl } from './postgres.js';

@@ -111,11 +111,7 @@ export async function migrationStatus(url: string, dir: string): Promise<Migrati
  * Applies every pending migration, each in its own transaction, while holding
  * the advisory lock, so concurrent starts apply each file exactly once.
  */
-export async function migrate(
-  url: string,
-  dir: string,
-  log: (line: string) => void = () => undefined,
-): Promise<string[]> {
+export async function migrate(url: string, dir: string, log: (line: string) => void = () => undefined): Promise<string[]> {
   const files = readMigrations(dir);
   const client = await connectPg(url);
   const applied: string[] = [];

@@ -2,8 +2,7 @@ import pg from 'pg';
 import { redactUrl } from '@app/config';
 import { StartupError } from '@app/common';
 
-const START_HINT =
-  'start PostgreSQL (on Debian: pg_ctlcluster <version> main start) or set DATABASE_URL';
+const START_HINT = 'start PostgreSQL (on Debian: pg_ctlcluster <version> main start) or set DATABASE_URL';
 
 /** The database name a postgresql:// URL points at. */
 export function databaseName(url: string): string {
@@ -22,9 +21,7 @@ export function describePgError(url: string, error: unknown): StartupError {
   const e = error as { code?: string; message?: string };
   const where = redactUrl(url);
   if (e.code === '3D000') {
-    return new StartupError(
-      `database "${databaseName(url)}" does not exist at ${where}; create it or set DATABASE_AUTO_CREATE=true`,
-    );
+    return new StartupError(`database "${databaseName(url)}" does not exist at ${where}; create it or set DATABASE_AUTO_CREATE=true`);
   }
   if (e.code === '28P01' || e.code === '28000') {
     // The API and worker roles are created by a migration: missing, they usually mean migrations are pending.
@@ -33,9 +30,7 @@ export function describePgError(url: string, error: unknown): StartupError {
       : '';
     return new StartupError(`PostgreSQL at ${where} refused the credentials (${e.message})${hint}`);
   }
-  return new StartupError(
-    `cannot reach PostgreSQL at ${where} (${e.code ?? e.message ?? String(error)}); ${START_HINT}`,
-  );
+  return new StartupError(`cannot reach PostgreSQL at ${where} (${e.code ?? e.message ?? String(error)}); ${START_HINT}`);
 }
 
 /** Opens one client, or throws a StartupError naming the URL. */
@@ -73,9 +68,7 @@ export async function ensureDatabase(url: string, autoCreate: boolean): Promise<
     return true;
   } catch (error) {
     if ((error as { code?: string }).code === '42P04') return false; // created concurrently
-    throw new StartupError(
-      `could not create database "${databaseName(url)}" at ${redactUrl(url)}: ${(error as Error).message}`,
-    );
+    throw new StartupError(`could not create database "${databaseName(url)}" at ${redactUrl(url)}: ${(error as Error).message}`);
   } finally {
     await admin.end();
   }

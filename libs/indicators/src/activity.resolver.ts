@@ -18,7 +18,8 @@ export class ActivityResolver {
 
   @Roles('ADMIN')
   @Query(() => [MemberActivity], {
-    description: 'Per-member submission volumes and alert rates over the last windowHours; `probing` flags lookup-oracle patterns (admins only).',
+    description:
+      'Per-member submission volumes and alert rates over the last windowHours; `probing` flags lookup-oracle patterns (admins only).',
   })
   memberActivity(@CurrentMember() me: AuthenticatedMember, @Args() args: MemberActivityArgs): Promise<MemberActivity[]> {
     return this.activity.memberActivity(me.id, args.windowHours);

@@ -13,18 +13,12 @@ export class IndicatorsResolver {
   @Mutation(() => SubmissionResult, {
     description: 'Store a batch of hashed indicators (all or nothing). Send them as variables, not inline literals.',
   })
-  submitIndicators(
-    @CurrentMember() me: AuthenticatedMember,
-    @Args('input') input: SubmitIndicatorsInput,
-  ): Promise<SubmissionResult> {
+  submitIndicators(@CurrentMember() me: AuthenticatedMember, @Args('input') input: SubmitIndicatorsInput): Promise<SubmissionResult> {
     return this.indicators.submit(me.id, input);
   }
 
   @Mutation(() => RetractionResult, { description: 'Stop holding these tokens; alerts built on them are re-evaluated.' })
-  retractIndicators(
-    @CurrentMember() me: AuthenticatedMember,
-    @Args('input') input: RetractIndicatorsInput,
-  ): Promise<RetractionResult> {
+  retractIndicators(@CurrentMember() me: AuthenticatedMember, @Args('input') input: RetractIndicatorsInput): Promise<RetractionResult> {
     return this.indicators.retract(me.id, input);
   }
 }

@@ -160,7 +160,11 @@ export class IndicatorsService {
         if (rows[0].unknownEpochs) throw unknownEpochsError(items, rows[0].unknownEpochs);
         claim = rows[0];
 
-        charges = await this.quotas.charge(memberId, items.map((it) => it.type), claim);
+        charges = await this.quotas.charge(
+          memberId,
+          items.map((it) => it.type),
+          claim,
+        );
         return await this.store(db, memberId, claim.id!, unique, items.length);
       });
       stored = claim !== undefined;
@@ -247,7 +251,13 @@ export class IndicatorsService {
    * (split in SQL) where no value can hold a comma; that spares
    * node-postgres escaping every element of eight arrays.
    */
-  private async store(db: SqlClient, memberId: string, submissionId: string, items: NormalizedItem[], sent: number): Promise<SubmissionResult> {
+  private async store(
+    db: SqlClient,
+    memberId: string,
+    submissionId: string,
+    items: NormalizedItem[],
+    sent: number,
+  ): Promise<SubmissionResult> {
     const n = items.length;
     const types = new Array<string>(n);
     const epochs = new Array<string>(n);
@@ -271,19 +281,19 @@ export class IndicatorsService {
     }
     const { rows } = await db.query<{ accepted: number; duplicates: number }>(
       prepared(STORE, [
-      memberId,
-      submissionId,
-      types.join(','),
-      epochs.join(','),
-      tokens.join(','),
-      observed.join(','),
-      expires.join(','),
-      confidence.join(','),
-      disclose.join(','),
-      refs,
-      sent,
-      JobName.events.IndicatorsSubmitted,
-      JSON.stringify({ submissionId }),
+        memberId,
+        submissionId,
+        types.join(','),
+        epochs.join(','),
+        tokens.join(','),
+        observed.join(','),
+        expires.join(','),
+        confidence.join(','),
+        disclose.join(','),
+        refs,
+        sent,
+        JobName.events.IndicatorsSubmitted,
+        JSON.stringify({ submissionId }),
       ]),
     );
     return { submissionId, accepted: rows[0].accepted, duplicates: rows[0].duplicates };

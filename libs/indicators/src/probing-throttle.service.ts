@@ -138,5 +138,12 @@ export class ProbingThrottleService {
 }
 
 function toThrottle(row: ThrottleRow): ProbingThrottle {
-  return { memberId: row.memberId, throttled: row.since !== null, since: row.since, reason: row.reason, liftedAt: row.liftedAt, liftedBy: row.liftedBy };
+  return {
+    memberId: row.memberId,
+    throttled: row.since !== null,
+    since: row.since,
+    reason: row.reason,
+    liftedAt: row.liftedAt,
+    liftedBy: row.liftedBy,
+  };
 }

@@ -63,7 +63,12 @@ export class SubmissionQuotas {
         throw new RateLimitError(
           RateLimitErrorCode.ProbingThrottled,
           `Throttled for probing since ${member.throttledSince.toISOString()}: this batch has ${count} indicators and ${budget.remaining} of ${limit} remain this hour (until ${budget.resetAt.toISOString()}); an admin can lift the throttle`,
-          { limit, remaining: budget.remaining, resetAt: budget.resetAt.toISOString(), throttledSince: member.throttledSince.toISOString() },
+          {
+            limit,
+            remaining: budget.remaining,
+            resetAt: budget.resetAt.toISOString(),
+            throttledSince: member.throttledSince.toISOString(),
+          },
         );
       }
       return { key, points: count };

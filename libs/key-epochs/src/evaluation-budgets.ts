@@ -47,29 +47,41 @@ export class EvaluationBudgets {
     const charges: EvaluationCharge[] = [];
     try {
       const overall = member.throttledSince
-        ? await this.take(`oprfthr:${memberId}`, count, this.config.probing.throttledQuotaPerHour, (budget, limit) =>
-            new RateLimitError(
-              RateLimitErrorCode.ProbingThrottled,
-              `Throttled for probing since ${member.throttledSince!.toISOString()}: this call has ${count} elements and ${budget.remaining} of ${limit} evaluations remain this hour (until ${budget.resetAt.toISOString()}); an admin can lift the throttle`,
-              { ...refusal(budget, limit), throttledSince: member.throttledSince!.toISOString() },
-            ),
+        ? await this.take(
+            `oprfthr:${memberId}`,
+            count,
+            this.config.probing.throttledQuotaPerHour,
+            (budget, limit) =>
+              new RateLimitError(
+                RateLimitErrorCode.ProbingThrottled,
+                `Throttled for probing since ${member.throttledSince!.toISOString()}: this call has ${count} elements and ${budget.remaining} of ${limit} evaluations remain this hour (until ${budget.resetAt.toISOString()}); an admin can lift the throttle`,
+                { ...refusal(budget, limit), throttledSince: member.throttledSince!.toISOString() },
+              ),
           )
-        : await this.take(`oprf:${memberId}`, count, this.config.oprf.evaluationsPerHour, (budget, limit) =>
-            new RateLimitError(
-              RateLimitErrorCode.EvaluationQuota,
-              `OPRF evaluation budget: this call has ${count} elements and ${budget.remaining} of ${limit} remain this hour (until ${budget.resetAt.toISOString()})`,
-              refusal(budget, limit),
-            ),
+        : await this.take(
+            `oprf:${memberId}`,
+            count,
+            this.config.oprf.evaluationsPerHour,
+            (budget, limit) =>
+              new RateLimitError(
+                RateLimitErrorCode.EvaluationQuota,
+                `OPRF evaluation budget: this call has ${count} elements and ${budget.remaining} of ${limit} remain this hour (until ${budget.resetAt.toISOString()})`,
+                refusal(budget, limit),
+              ),
           );
       charges.push(overall.charge);
       const typeLimit = member.quota === null ? this.config.oprf.evaluationsPerHourByType[type] : undefined;
       if (typeLimit !== undefined) {
-        const perType = await this.take(`oprf:${memberId}:${type}`, count, typeLimit, (budget, limit) =>
-          new RateLimitError(
-            RateLimitErrorCode.EvaluationQuota,
-            `OPRF evaluation budget for ${type}: this call has ${count} elements and ${budget.remaining} of ${limit} remain this hour (until ${budget.resetAt.toISOString()})`,
-            { indicatorType: type, ...refusal(budget, limit) },
-          ),
+        const perType = await this.take(
+          `oprf:${memberId}:${type}`,
+          count,
+          typeLimit,
+          (budget, limit) =>
+            new RateLimitError(
+              RateLimitErrorCode.EvaluationQuota,
+              `OPRF evaluation budget for ${type}: this call has ${count} elements and ${budget.remaining} of ${limit} remain this hour (until ${budget.resetAt.toISOString()})`,
+              { indicatorType: type, ...refusal(budget, limit) },
+            ),
         );
         charges.push(perType.charge);
       }

@@ -67,11 +67,18 @@ export class KeyEpochAdminService {
     if (!KEY_EPOCH_PATTERN.test(input.label)) {
       throw new KeyEpochError(KeyEpochErrorCode.Invalid, `epoch label "${input.label}" must match ^[a-z0-9][a-z0-9._-]{0,31}$`);
     }
-    for (const [name, value] of [['not-before', input.notBefore], ['not-after', input.notAfter]] as const) {
-      if (Number.isNaN(value.getTime())) throw new KeyEpochError(KeyEpochErrorCode.Invalid, `--${name} is not a date and time (ISO 8601, e.g. 2027-01-01T00:00:00Z)`);
+    for (const [name, value] of [
+      ['not-before', input.notBefore],
+      ['not-after', input.notAfter],
+    ] as const) {
+      if (Number.isNaN(value.getTime()))
+        throw new KeyEpochError(KeyEpochErrorCode.Invalid, `--${name} is not a date and time (ISO 8601, e.g. 2027-01-01T00:00:00Z)`);
     }
     if (input.notAfter <= input.notBefore) {
-      throw new KeyEpochError(KeyEpochErrorCode.Invalid, `--not-after (${input.notAfter.toISOString()}) must be later than --not-before (${input.notBefore.toISOString()})`);
+      throw new KeyEpochError(
+        KeyEpochErrorCode.Invalid,
+        `--not-after (${input.notAfter.toISOString()}) must be later than --not-before (${input.notBefore.toISOString()})`,
+      );
     }
     const keys = input.scheme === KeyEpochScheme.TWO_KEY ? ristretto255_oprf.poprf(new Uint8Array()).generateKeyPair() : undefined;
     const row = await this.prisma.$transaction(async (tx) => {
@@ -134,7 +141,12 @@ export class KeyEpochAdminService {
       if (!existing) throw new KeyEpochError(KeyEpochErrorCode.NotFound, `no key epoch "${label}" (list-key-epochs shows them)`);
       if (existing.retiredAt) return this.summary(existing);
       const row = await tx.keyEpoch.update({ where: { label }, data: { retiredAt: new Date() } });
-      await this.audit.record(tx, { actor, action: AuditAction.KeyEpochRetired, target: { type: 'key_epoch', id: label }, details: { scheme: row.scheme } });
+      await this.audit.record(tx, {
+        actor,
+        action: AuditAction.KeyEpochRetired,
+        target: { type: 'key_epoch', id: label },
+        details: { scheme: row.scheme },
+      });
       return this.summary(row);
     });
   }

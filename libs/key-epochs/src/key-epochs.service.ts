@@ -105,7 +105,14 @@ export class KeyEpochsService {
   }
 
   /** One `oprf.evaluations` entry per member per budget window, on the window's first call. */
-  private async auditWindow(member: AuthenticatedMember, keyEpoch: string, type: string, elements: number, budget: Budget, requestId?: string): Promise<void> {
+  private async auditWindow(
+    member: AuthenticatedMember,
+    keyEpoch: string,
+    type: string,
+    elements: number,
+    budget: Budget,
+    requestId?: string,
+  ): Promise<void> {
     await this.audit.record(this.prisma, {
       actor: memberActor(member),
       action: AuditAction.OprfEvaluations,
@@ -145,12 +152,17 @@ export class KeyEpochsService {
   /** The epoch, when it is a TWO_KEY epoch that is not retired. */
   private async evaluableEpoch(label: string): Promise<KeyEpoch> {
     const epoch = await this.prisma.keyEpoch.findUnique({ where: { label } });
-    if (!epoch) throw problem('input.keyEpoch', 'knownEpoch', `keyEpoch "${label}" is not a key epoch of this federation (oprfKeys lists them)`);
+    if (!epoch)
+      throw problem('input.keyEpoch', 'knownEpoch', `keyEpoch "${label}" is not a key epoch of this federation (oprfKeys lists them)`);
     if (epoch.scheme !== KeyEpochScheme.TWO_KEY) {
       throw problem('input.keyEpoch', 'twoKeyEpoch', `keyEpoch "${label}" is an HMAC epoch: its tokens need no evaluation`);
     }
     if (keyEpochStatus(epoch, this.config.oprf.retiringDays) === OprfKeyStatus.RETIRED) {
-      throw problem('input.keyEpoch', 'notRetired', `keyEpoch "${label}" is retired: its key no longer evaluates; use a current epoch (oprfKeys)`);
+      throw problem(
+        'input.keyEpoch',
+        'notRetired',
+        `keyEpoch "${label}" is retired: its key no longer evaluates; use a current epoch (oprfKeys)`,
+      );
     }
     return epoch;
   }

@@ -17,9 +17,7 @@ export interface InvalidElement {
 }
 
 /** Evaluated elements (base64url, in order) and the batch proof; or the elements that are not valid. */
-export type EvaluationOutcome =
-  | { evaluatedElements: string[]; proof: string }
-  | { invalid: InvalidElement[] };
+export type EvaluationOutcome = { evaluatedElements: string[]; proof: string } | { invalid: InvalidElement[] };
 
 /** The server side of one POPRF context (one info string). */
 interface PoprfServer {

@@ -21,7 +21,9 @@ export function evaluateBlindedCost({ args, childComplexity }: { args: Record<st
 export class OprfResolver {
   constructor(private readonly keyEpochs: KeyEpochsService) {}
 
-  @Query(() => [OprfKey], { description: "Every two-key epoch's public POPRF key and status; compare with the keys pinned in your configuration." })
+  @Query(() => [OprfKey], {
+    description: "Every two-key epoch's public POPRF key and status; compare with the keys pinned in your configuration.",
+  })
   oprfKeys(): Promise<OprfKey[]> {
     return this.keyEpochs.oprfKeys();
   }

@@ -38,7 +38,8 @@ export class InvitationsResolver {
 
   @Public()
   @Mutation(() => Member, {
-    description: 'Redeems an invitation token with the organization’s first public key; needs no access token. Returns the now active member and its client id.',
+    description:
+      'Redeems an invitation token with the organization’s first public key; needs no access token. Returns the now active member and its client id.',
   })
   acceptInvitation(@Args('input') input: AcceptInvitationInput, @RequestId() requestId?: string): Promise<Member> {
     return this.invitations.accept(input, requestId);

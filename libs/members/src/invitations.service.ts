@@ -142,10 +142,14 @@ export class InvitationsService {
         where: { id: invitationId, acceptedAt: null, revokedAt: null },
         data: { revokedAt: new Date() },
       });
-      const invitation = await tx.invitation.findUnique({ where: { id: invitationId }, include: { member: { select: { clientId: true } } } });
+      const invitation = await tx.invitation.findUnique({
+        where: { id: invitationId },
+        include: { member: { select: { clientId: true } } },
+      });
       if (!invitation) throw new MembersError(MembersErrorCode.INVITATION_NOT_FOUND, `No invitation has id ${invitationId}`);
       if (claimed.count !== 1) {
-        if (invitation.acceptedAt) throw new MembersError(MembersErrorCode.INVITATION_USED, 'This invitation has been accepted already; suspend the member instead');
+        if (invitation.acceptedAt)
+          throw new MembersError(MembersErrorCode.INVITATION_USED, 'This invitation has been accepted already; suspend the member instead');
         throw new MembersError(MembersErrorCode.INVITATION_WITHDRAWN, 'This invitation was withdrawn already');
       }
       await this.audit.record(tx, {

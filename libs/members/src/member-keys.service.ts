@@ -37,7 +37,10 @@ export class MemberKeysService {
       await lockMember(tx, caller.id);
       const active = await tx.memberKey.count({ where: { memberId: caller.id, status: KeyStatus.ACTIVE } });
       if (active >= MAX_ACTIVE_KEYS) {
-        throw new MembersError(MembersErrorCode.TOO_MANY_KEYS, `A member may hold at most ${MAX_ACTIVE_KEYS} active keys; revoke one first`);
+        throw new MembersError(
+          MembersErrorCode.TOO_MANY_KEYS,
+          `A member may hold at most ${MAX_ACTIVE_KEYS} active keys; revoke one first`,
+        );
       }
       if (await tx.memberKey.findUnique({ where: { kid: key.kid }, select: { kid: true } })) {
         throw new MembersError(MembersErrorCode.KEY_ALREADY_REGISTERED, 'This public key is registered already');

@@ -11,14 +11,7 @@ import { MembersService } from './members.service.js';
 /** Members, their keys and invitations. */
 @Module({
   imports: [AuditModule, OutboxModule],
-  providers: [
-    MembersService,
-    MemberKeysService,
-    InvitationsService,
-    MembersResolver,
-    MemberKeysResolver,
-    InvitationsResolver,
-  ],
+  providers: [MembersService, MemberKeysService, InvitationsService, MembersResolver, MemberKeysResolver, InvitationsResolver],
   exports: [MembersService, MemberKeysService, InvitationsService],
 })
 export class MembersModule {}

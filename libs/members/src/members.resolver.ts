@@ -44,7 +44,9 @@ export class MembersResolver {
   }
 
   @Roles('ADMIN')
-  @Mutation(() => Member, { description: "Sets a member's submission quota in indicators per hour; null restores the default (admins only)." })
+  @Mutation(() => Member, {
+    description: "Sets a member's submission quota in indicators per hour; null restores the default (admins only).",
+  })
   setSubmissionQuota(
     @CurrentMember() caller: AuthenticatedMember,
     @Args() args: SetSubmissionQuotaArgs,

@@ -119,7 +119,10 @@ export class MembersService {
       const row = await tx.member.findUnique({ where: { id: input.id }, select: MEMBER_SELECT });
       if (!row) throw new MembersError(MembersErrorCode.MEMBER_NOT_FOUND, 'Member not found');
       if (changed.count === 0) {
-        throw new MembersError(MembersErrorCode.MEMBER_NOT_SUSPENDED, `Only SUSPENDED members can be reinstated; this one is ${row.status}`);
+        throw new MembersError(
+          MembersErrorCode.MEMBER_NOT_SUSPENDED,
+          `Only SUSPENDED members can be reinstated; this one is ${row.status}`,
+        );
       }
       await this.audit.record(tx, {
         actor: memberActor(admin),

@@ -16,19 +16,22 @@ export async function keepJobScheduler(queue: Queue, name: string, everyMs: numb
   const upsert = () => queue.upsertJobScheduler(name, { every: everyMs }, { name });
   await upsert();
   let checking = false;
-  const timer = setInterval(() => {
-    if (checking) return;
-    checking = true;
-    queue
-      .getJobScheduler(name)
-      .then(async (scheduler) => {
-        if (scheduler) return;
-        await upsert();
-        logger.warn(`job scheduler ${queue.name}/${name} was missing (Redis lost its data?); created it again`);
-      })
-      .catch((error: Error) => logger.warn(`cannot check job scheduler ${queue.name}/${name} (${error.message}); will retry`))
-      .finally(() => (checking = false));
-  }, Math.min(everyMs, CHECK_MAX_MS));
+  const timer = setInterval(
+    () => {
+      if (checking) return;
+      checking = true;
+      queue
+        .getJobScheduler(name)
+        .then(async (scheduler) => {
+          if (scheduler) return;
+          await upsert();
+          logger.warn(`job scheduler ${queue.name}/${name} was missing (Redis lost its data?); created it again`);
+        })
+        .catch((error: Error) => logger.warn(`cannot check job scheduler ${queue.name}/${name} (${error.message}); will retry`))
+        .finally(() => (checking = false));
+    },
+    Math.min(everyMs, CHECK_MAX_MS),
+  );
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -3,8 +3,7 @@ import { Redis } from 'ioredis';
 import { redactUrl } from '@app/config';
 import { StartupError } from '@app/common';
 
-const START_HINT =
-  'start Redis (redis-server --daemonize yes) or set REDIS_URL';
+const START_HINT = 'start Redis (redis-server --daemonize yes) or set REDIS_URL';
 
 /**
  * BullMQ connection options: no per-command retry limit (blocking commands
@@ -34,9 +33,7 @@ export async function checkRedis(url: string, timeoutMs = 3_000): Promise<void> 
     await redis.ping();
   } catch (error) {
     const e = error as { code?: string; message?: string };
-    throw new StartupError(
-      `cannot reach Redis at ${redactUrl(url)} (${e.code ?? e.message}); ${START_HINT}`,
-    );
+    throw new StartupError(`cannot reach Redis at ${redactUrl(url)} (${e.code ?? e.message}); ${START_HINT}`);
   } finally {
     redis.disconnect();
   }

@@ -16,11 +16,7 @@ import { checkRedis } from '@app/queue';
  * children), an API or worker process checks with its own role's URL and
  * never connects as the owner.
  */
-export async function prepareDependencies(
-  config: AppConfig,
-  log: (line: string) => void,
-  role: DatabaseRole = 'owner',
-): Promise<void> {
+export async function prepareDependencies(config: AppConfig, log: (line: string) => void, role: DatabaseRole = 'owner'): Promise<void> {
   const owner = config.database.autoCreate || config.database.migrateOnStart;
   const url = owner ? config.database.url : databaseUrlOf(config, role);
   const created = await ensureDatabase(url, config.database.autoCreate);

@@ -6,9 +6,7 @@ import { MigrationError } from '@app/database';
 
 /** One line on stderr for an operator, in the same JSON shape as the logs. */
 function fatal(role: string, message: string): void {
-  process.stderr.write(
-    `${JSON.stringify({ level: 'fatal', time: Date.now(), role, msg: `sigfed ${role}: ${message}` })}\n`,
-  );
+  process.stderr.write(`${JSON.stringify({ level: 'fatal', time: Date.now(), role, msg: `sigfed ${role}: ${message}` })}\n`);
 }
 
 function startupLog(role: string): (line: string) => void {

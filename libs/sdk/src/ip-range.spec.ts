@@ -101,7 +101,13 @@ describe('canonicalizeIpRange: IPv6', () => {
   });
 
   it('reads IPv4-mapped addresses as the IPv4 address, in any spelling', () => {
-    for (const form of ['::ffff:1.2.3.4', '::FFFF:1.2.3.4', '::ffff:0102:0304', '0:0:0:0:0:ffff:1.2.3.4', '0000:0000:0000:0000:0000:FFFF:0102:0304']) {
+    for (const form of [
+      '::ffff:1.2.3.4',
+      '::FFFF:1.2.3.4',
+      '::ffff:0102:0304',
+      '0:0:0:0:0:ffff:1.2.3.4',
+      '0000:0000:0000:0000:0000:FFFF:0102:0304',
+    ]) {
       expect(blocks(form)).toEqual(['ip4:1.2.3.0/24']);
     }
     expect(blocks('::ffff:1.2.3.0/120')).toEqual(['ip4:1.2.3.0/24']);
@@ -169,11 +175,16 @@ const show = (address: Address): string => (address.kind() === 'ipv6' ? (address
 const blockPrefixOf = (address: Address): number => (address.kind() === 'ipv4' ? IPV4_BLOCK_PREFIX : IPV6_BLOCK_PREFIX);
 
 describe('IP range properties', () => {
-  for (const [family, range] of [['IPv4', ipv4Range], ['IPv6', ipv6Range]] as const) {
+  for (const [family, range] of [
+    ['IPv4', ipv4Range],
+    ['IPv6', ipv6Range],
+  ] as const) {
     it(`${family}: an address's block is among a range's blocks exactly when it lies in the range widened to whole blocks`, () => {
       fc.assert(
         fc.property(
-          range.chain(([base, prefix]) => fc.tuple(fc.constant(base), fc.constant(prefix), fc.oneof(near(base), family === 'IPv4' ? ipv4 : ipv6))),
+          range.chain(([base, prefix]) =>
+            fc.tuple(fc.constant(base), fc.constant(prefix), fc.oneof(near(base), family === 'IPv4' ? ipv4 : ipv6)),
+          ),
           ([base, prefix, probe]) => {
             const rangeBlocks = new Set(blocks(`${show(base)}/${prefix}`));
             const [probeBlock] = blocks(show(probe));
@@ -191,7 +202,14 @@ describe('IP range properties', () => {
       const key = TEST_FEDERATION_KEY_HEX;
       fc.assert(
         fc.property(
-          range.chain(([base, prefix]) => fc.tuple(fc.constant(base), fc.constant(prefix), near(base), family === 'IPv4' ? fc.integer({ min: 16, max: 32 }) : fc.integer({ min: 40, max: 128 }))),
+          range.chain(([base, prefix]) =>
+            fc.tuple(
+              fc.constant(base),
+              fc.constant(prefix),
+              near(base),
+              family === 'IPv4' ? fc.integer({ min: 16, max: 32 }) : fc.integer({ min: 40, max: 128 }),
+            ),
+          ),
           ([a, prefixA, b, prefixB]) => {
             const tokensA = new Set(blocks(`${show(a)}/${prefixA}`).map((canonical) => deriveToken(key, canonical)));
             const tokensB = blocks(`${show(b)}/${prefixB}`).map((canonical) => deriveToken(key, canonical));

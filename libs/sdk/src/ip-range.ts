@@ -46,7 +46,10 @@ export function canonicalizeIpRange(value: string): CanonicalForm[] {
 
 function ipv4Blocks(octets: readonly number[], prefix: number): CanonicalForm[] {
   if (prefix < IPV4_MIN_PREFIX) {
-    throw refuse('ip.range-too-large', `an IPv4 range may span at most ${MAX_BLOCKS_PER_RANGE} /${IPV4_BLOCK_PREFIX} blocks (a /${IPV4_MIN_PREFIX}); got a /${prefix}`);
+    throw refuse(
+      'ip.range-too-large',
+      `an IPv4 range may span at most ${MAX_BLOCKS_PER_RANGE} /${IPV4_BLOCK_PREFIX} blocks (a /${IPV4_MIN_PREFIX}); got a /${prefix}`,
+    );
   }
   // Host bits are masked rather than refused: "203.0.113.7/24" plainly means 203.0.113.0/24.
   const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
@@ -64,7 +67,10 @@ function ipv4Blocks(octets: readonly number[], prefix: number): CanonicalForm[] 
 
 function ipv6Blocks(parts: readonly number[], prefix: number): CanonicalForm[] {
   if (prefix < IPV6_MIN_PREFIX) {
-    throw refuse('ip.range-too-large', `an IPv6 range may span at most ${MAX_BLOCKS_PER_RANGE} /${IPV6_BLOCK_PREFIX} blocks (a /${IPV6_MIN_PREFIX}); got a /${prefix}`);
+    throw refuse(
+      'ip.range-too-large',
+      `an IPv6 range may span at most ${MAX_BLOCKS_PER_RANGE} /${IPV6_BLOCK_PREFIX} blocks (a /${IPV6_MIN_PREFIX}); got a /${prefix}`,
+    );
   }
   // With prefix >= 40 only the low 8 bits of the third group can vary between blocks.
   const thirdGroupMask = prefix >= IPV6_BLOCK_PREFIX ? 0xffff : (0xffff << (IPV6_BLOCK_PREFIX - prefix)) & 0xffff;
@@ -87,7 +93,10 @@ function parseIPv4(text: string): ipaddr.IPv4 {
   const octets = text.split('.');
   if (octets.some((octet) => octet.length > 1 && octet.startsWith('0'))) {
     // "010" is 8 to inet_aton but 10 to most parsers; guessing would split members in two.
-    throw refuse('ip.ipv4-leading-zero', `${JSON.stringify(text)} has an octet with a leading zero, which tools read as octal or decimal inconsistently`);
+    throw refuse(
+      'ip.ipv4-leading-zero',
+      `${JSON.stringify(text)} has an octet with a leading zero, which tools read as octal or decimal inconsistently`,
+    );
   }
   const values = octets.map(Number);
   if (values.some((octet) => octet > 255)) throw refuse('ip.syntax', `${JSON.stringify(text)} has an octet above 255`);

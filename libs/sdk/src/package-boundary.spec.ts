@@ -39,6 +39,13 @@ describe('package boundary', () => {
     const manifest = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as {
       dependencies?: Record<string, string>;
     };
-    expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual(['@noble/curves', 'graphql-ws', 'ipaddr.js', 'jose', 'standardwebhooks', 'ws']);
+    expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual([
+      '@noble/curves',
+      'graphql-ws',
+      'ipaddr.js',
+      'jose',
+      'standardwebhooks',
+      'ws',
+    ]);
   });
 });

@@ -31,9 +31,9 @@ const digits = (min: number, max: number) =>
 const validPan = digits(11, 18).map(withCheckDigit);
 // Separators a human or a spreadsheet might put inside a number.
 const sprinkle = (value: string) =>
-  fc.array(fc.constantFrom('', '', '', ' ', '-', '\u00a0', '\u2013'), { minLength: value.length, maxLength: value.length }).map(
-    (separators) => [...value].map((digit, i) => digit + separators[i]).join(''),
-  );
+  fc
+    .array(fc.constantFrom('', '', '', ' ', '-', '\u00a0', '\u2013'), { minLength: value.length, maxLength: value.length })
+    .map((separators) => [...value].map((digit, i) => digit + separators[i]).join(''));
 const month = fc.integer({ min: 1, max: 12 });
 const year = fc.integer({ min: 2000, max: 2099 });
 
@@ -79,7 +79,13 @@ describe('canonicalizePaymentCard: BIN, last 4 and expiry', () => {
 
   it('reads two-digit years as 20YY and pads months to two digits', () => {
     const expected = ['pf:bin-last4-exp:v1|411111|1111|01/2027'];
-    for (const [expMonth, expYear] of [[1, 27], ['1', '27'], ['01', '2027'], [1, 2027], [' 01 ', ' 27 ']] as const) {
+    for (const [expMonth, expYear] of [
+      [1, 27],
+      ['1', '27'],
+      ['01', '2027'],
+      [1, 2027],
+      [' 01 ', ' 27 '],
+    ] as const) {
       expect(canonical({ bin: '411111', last4: '1111', expMonth, expYear })).toEqual(expected);
     }
     expect(canonical({ bin: '411111', last4: '1111', expMonth: 1, expYear: 0 })).toEqual(['pf:bin-last4-exp:v1|411111|1111|01/2000']);
@@ -130,9 +136,9 @@ describe('parsePaymentInput', () => {
 describe('payment properties', () => {
   it('is idempotent: the body of a canonical string canonicalizes to itself', () => {
     const card = fc.oneof(
-      fc.tuple(validPan.chain(sprinkle), fc.option(fc.tuple(month, year), { nil: undefined })).map(([pan, expiry]): PaymentCardInput =>
-        expiry === undefined ? { pan } : { pan, expMonth: expiry[0], expYear: expiry[1] },
-      ),
+      fc
+        .tuple(validPan.chain(sprinkle), fc.option(fc.tuple(month, year), { nil: undefined }))
+        .map(([pan, expiry]): PaymentCardInput => (expiry === undefined ? { pan } : { pan, expMonth: expiry[0], expYear: expiry[1] })),
       fc.record({ bin: digits(6, 8), last4: digits(4, 4), expMonth: month, expYear: year }),
     );
     fc.assert(

@@ -14,7 +14,10 @@ const EXPIRY = /^(\d{1,2})\s*\/\s*(\d{2}|\d{4})$/;
  * (years may have 2 or 4 digits; spaces and dashes inside numbers are ignored).
  */
 export function parsePaymentInput(text: string): PaymentCardInput {
-  const parts = text.normalize('NFKC').split('|').map((part) => part.trim());
+  const parts = text
+    .normalize('NFKC')
+    .split('|')
+    .map((part) => part.trim());
   switch (parts.length) {
     case 1:
       return { pan: parts[0] };

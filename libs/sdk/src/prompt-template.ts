@@ -14,7 +14,8 @@ export const PROMPT_PLACEHOLDERS = Object.freeze(['<url>', '<email>', '<str>', '
 
 // Scheme length is bounded so a long run of letters costs linear, not quadratic, time.
 // The last character may not be closing punctuation so "see http://x.org." keeps its period.
-const URL_PATTERN = /[a-z][a-z0-9+.-]{0,31}:\/\/[^\s<>"'`\u201c\u201d\u2018\u2019\u00ab\u00bb]*[^\s<>"'`\u201c\u201d\u2018\u2019\u00ab\u00bb.,;:!?)\]}]\p{M}*/gu;
+const URL_PATTERN =
+  /[a-z][a-z0-9+.-]{0,31}:\/\/[^\s<>"'`\u201c\u201d\u2018\u2019\u00ab\u00bb]*[^\s<>"'`\u201c\u201d\u2018\u2019\u00ab\u00bb.,;:!?)\]}]\p{M}*/gu;
 const EMAIL_LOCAL_CHAR = /^[\p{L}\p{M}\p{N}._%+-]$/u;
 const EMAIL_DOMAIN = /[\p{L}\p{M}\p{N}-]+(?:\.[\p{L}\p{M}\p{N}-]+)+/uy;
 // Hex digests, UUIDs, base64 / base64url blobs, API keys: 16+ characters mixing ASCII letters

@@ -41,7 +41,9 @@ const file = JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) as VectorFile;
 
 function actual(vector: Vector): Pick<Vector, 'expected' | 'refusedBy'> {
   try {
-    return { expected: hashIndicator(file.testKeyHex, vector.type, vector.input).map(({ kind, canonical, token }) => ({ kind, canonical, token })) };
+    return {
+      expected: hashIndicator(file.testKeyHex, vector.type, vector.input).map(({ kind, canonical, token }) => ({ kind, canonical, token })),
+    };
   } catch (error) {
     if (error instanceof CanonicalizationError) return { refusedBy: error.rule };
     throw error;
@@ -134,8 +136,16 @@ describe('published test vectors', () => {
       expect(createHmac('sha256', key).update(canonical, 'utf8').digest('hex')).toBe(token);
     }
     // Computed with: printf '%s' 'pf:pan:v1|4111111111111111' | openssl dgst -sha256 -mac HMAC -macopt hexkey:<test key>
-    expect(forms).toContainEqual({ kind: 'pan', canonical: 'pf:pan:v1|4111111111111111', token: '8666b1898a3f1229c1e3e0b2ded5926e99c1c67abcbab795459e1e32b633a5d6' });
-    expect(forms).toContainEqual({ kind: 'ip4-block', canonical: 'ip4:203.0.113.0/24', token: 'be74cf44de479e8b11b7d49eb126bb67a937fa9fcf38192bfc715496844ff857' });
+    expect(forms).toContainEqual({
+      kind: 'pan',
+      canonical: 'pf:pan:v1|4111111111111111',
+      token: '8666b1898a3f1229c1e3e0b2ded5926e99c1c67abcbab795459e1e32b633a5d6',
+    });
+    expect(forms).toContainEqual({
+      kind: 'ip4-block',
+      canonical: 'ip4:203.0.113.0/24',
+      token: 'be74cf44de479e8b11b7d49eb126bb67a937fa9fcf38192bfc715496844ff857',
+    });
   });
 
   it('are stored exactly as the generator writes them', () => {

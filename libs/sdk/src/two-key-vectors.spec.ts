@@ -57,10 +57,18 @@ function serverKeys(data: VectorFile) {
 function compute(data: VectorFile, vector: Vector): Vector {
   const keys = serverKeys(data);
   const hmacs = vector.items.map((item) => deriveHmac(data.testFederationKeyHex, item.canonical));
-  const blinded = blindTokens(toBase64Url(keys.publicKey), vector.type, vector.keyEpoch, hmacs, fixedScalars(vector.items.map((i) => i.blind)));
-  const answer = ristretto255_oprf
-    .poprf(twoKeyInfo(vector.type, vector.keyEpoch))
-    .blindEvaluateBatch(keys.secretKey, blinded.blindedElements.map((e) => Buffer.from(e, 'base64url')), fixedScalars([vector.proofRandomScalar]));
+  const blinded = blindTokens(
+    toBase64Url(keys.publicKey),
+    vector.type,
+    vector.keyEpoch,
+    hmacs,
+    fixedScalars(vector.items.map((i) => i.blind)),
+  );
+  const answer = ristretto255_oprf.poprf(twoKeyInfo(vector.type, vector.keyEpoch)).blindEvaluateBatch(
+    keys.secretKey,
+    blinded.blindedElements.map((e) => Buffer.from(e, 'base64url')),
+    fixedScalars([vector.proofRandomScalar]),
+  );
   const evaluatedElements = answer.evaluated.map(toBase64Url);
   const outputs = blinded.finalizeOutputs({ evaluatedElements, proof: toBase64Url(answer.proof) });
   return {
@@ -96,7 +104,14 @@ function renderBlock(data: VectorFile): string {
     '```',
   ];
   for (const vector of data.vectors) {
-    lines.push('', `#### ${vector.note}`, '', '```text', `type                      = ${vector.type}`, `keyEpoch                  = ${vector.keyEpoch}`);
+    lines.push(
+      '',
+      `#### ${vector.note}`,
+      '',
+      '```text',
+      `type                      = ${vector.type}`,
+      `keyEpoch                  = ${vector.keyEpoch}`,
+    );
     lines.push(`info (UTF-8)              = ${vector.info}`);
     vector.items.forEach((item, i) => {
       const at = vector.items.length > 1 ? `[${i}]` : '';
@@ -143,7 +158,9 @@ describe('two-key whole-chain vectors', () => {
     expect(file.testFederationKeyHex).toBe(TEST_FEDERATION_KEY_HEX);
     // RFC 9497 Appendix A.1.3 (ristretto255-SHA512, POPRF): skSm and pkSm.
     expect(file.server.secretKey).toBe('145c79c108538421ac164ecbe131942136d5570b16d8bf41a24d4337da981e07');
-    expect(Buffer.from(file.server.publicKey!, 'base64url').toString('hex')).toBe('c647bef38497bc6ec077c22af65b696efa43bff3b4a1975a3e8e0a1c5a79d631');
+    expect(Buffer.from(file.server.publicKey!, 'base64url').toString('hex')).toBe(
+      'c647bef38497bc6ec077c22af65b696efa43bff3b4a1975a3e8e0a1c5a79d631',
+    );
   });
 
   it('include a batch of more than one element', () => {

@@ -53,7 +53,8 @@ export function fromBase64Url(text: string, length: number, what: string): Uint8
 /** The POPRF public input of an epoch and type: UTF-8 of `sigfed:v1:<type>:<keyEpoch>`. */
 export function twoKeyInfo(type: IndicatorType, keyEpoch: string): Uint8Array {
   if (!isIndicatorType(type)) throw new RangeError(`unknown indicator type ${JSON.stringify(type)}`);
-  if (!KEY_EPOCH_PATTERN.test(keyEpoch)) throw new RangeError(`key epoch ${JSON.stringify(keyEpoch)} must match ${KEY_EPOCH_PATTERN.source}`);
+  if (!KEY_EPOCH_PATTERN.test(keyEpoch))
+    throw new RangeError(`key epoch ${JSON.stringify(keyEpoch)} must match ${KEY_EPOCH_PATTERN.source}`);
   return new TextEncoder().encode(`sigfed:v1:${type}:${keyEpoch}`);
 }
 
@@ -117,7 +118,9 @@ export class BlindedTokens {
     if (blinds === undefined) throw new Error('these blinded tokens were finalized already');
     const { evaluatedElements, proof } = evaluation;
     if (!Array.isArray(evaluatedElements) || evaluatedElements.length !== this.inputs.length) {
-      throw new OprfVerificationError(`the server returned ${evaluatedElements?.length} evaluated elements for ${this.inputs.length} blinded ones`);
+      throw new OprfVerificationError(
+        `the server returned ${evaluatedElements?.length} evaluated elements for ${this.inputs.length} blinded ones`,
+      );
     }
     if (this.inputs.length === 0) return [];
     const proofBytes = fromBase64Url(proof, OPRF_PROOF_BYTES, 'the proof');
@@ -150,7 +153,12 @@ export class BlindedTokens {
  * RFC 9497 POPRF Blind over any inputs and info string; `blindTokens` is this with Sigfed's
  * info and 32-byte HMAC inputs. `random` is for test vectors only (see `fixedScalars`).
  */
-export function blindPoprf(publicKey: Uint8Array | string, info: Uint8Array, inputs: readonly Uint8Array[], random?: RandomBytes): BlindedTokens {
+export function blindPoprf(
+  publicKey: Uint8Array | string,
+  info: Uint8Array,
+  inputs: readonly Uint8Array[],
+  random?: RandomBytes,
+): BlindedTokens {
   const key = parseOprfPublicKey(typeof publicKey === 'string' ? publicKey : toBase64Url(publicKey));
   const suite = suiteFor(info);
   const blinds: Uint8Array[] = [];
@@ -162,7 +170,13 @@ export function blindPoprf(publicKey: Uint8Array | string, info: Uint8Array, inp
     blinded.push(result.blinded);
     tweakedKey ??= result.tweakedKey;
   }
-  return new BlindedTokens(Uint8Array.from(info), inputs.map((input) => Uint8Array.from(input)), blinded, blinds, tweakedKey ?? new Uint8Array(0));
+  return new BlindedTokens(
+    Uint8Array.from(info),
+    inputs.map((input) => Uint8Array.from(input)),
+    blinded,
+    blinds,
+    tweakedKey ?? new Uint8Array(0),
+  );
 }
 
 /**
@@ -177,7 +191,8 @@ export function blindTokens(
   random?: RandomBytes,
 ): BlindedTokens {
   hmacs.forEach((hmac, i) => {
-    if (!(hmac instanceof Uint8Array) || hmac.length !== OPRF_INPUT_BYTES) throw new RangeError(`hmacs[${i}] must be ${OPRF_INPUT_BYTES} bytes`);
+    if (!(hmac instanceof Uint8Array) || hmac.length !== OPRF_INPUT_BYTES)
+      throw new RangeError(`hmacs[${i}] must be ${OPRF_INPUT_BYTES} bytes`);
   });
   return blindPoprf(publicKey, twoKeyInfo(type, keyEpoch), hmacs, random);
 }

@@ -17,7 +17,12 @@ describe('TAXII media types', () => {
   });
 
   it('refuse other types, other versions and q=0', () => {
-    for (const bad of ['application/json', 'application/taxii+json;version=2.0', 'application/stix+json;version=2.1', 'application/taxii+json;q=0']) {
+    for (const bad of [
+      'application/json',
+      'application/taxii+json;version=2.0',
+      'application/stix+json;version=2.1',
+      'application/taxii+json;q=0',
+    ]) {
       expect(acceptsTaxii(bad), bad).toBe(false);
     }
   });

@@ -101,7 +101,13 @@ export class TaxiiFeedService {
       `SELECT EXISTS (SELECT 1 FROM taxii_objects WHERE member_id = $1::uuid AND collection = $2) AS present`,
       [memberId, source.id],
     );
-    if (!rows[0].present) await this.store(db, memberId, source.id, source.shared().map((object) => ({ object })));
+    if (!rows[0].present)
+      await this.store(
+        db,
+        memberId,
+        source.id,
+        source.shared().map((object) => ({ object })),
+      );
     for (;;) {
       const changed = await source.changed(db, memberId, source.id, SYNC_BATCH);
       if (changed.length === 0) return;

@@ -164,7 +164,11 @@ export class TaxiiController {
       throw new TaxiiError(404, 'Object not found', `Collection ${id} has no object ${objectId}`);
     }
     const { headers, more, next } = paged(page);
-    send(res, { more, ...(next ? { next } : {}), ...(page.entries.length ? { versions: page.entries.map((e) => e.version) } : {}) }, headers);
+    send(
+      res,
+      { more, ...(next ? { next } : {}), ...(page.entries.length ? { versions: page.entries.map((e) => e.version) } : {}) },
+      headers,
+    );
   }
 
   /** Get Object Manifests (section 5.8). */

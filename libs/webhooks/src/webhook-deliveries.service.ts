@@ -55,12 +55,23 @@ export class WebhookDeliveriesService {
          WHERE ${Prisma.join(conditions, ' AND ')}
          ORDER BY d.created_at DESC, d.id DESC
          LIMIT ${first + 1}`;
-      return { rows, attempts: await this.attemptsOf(tx, rows.slice(0, first).map((r) => r.id)) };
+      return {
+        rows,
+        attempts: await this.attemptsOf(
+          tx,
+          rows.slice(0, first).map((r) => r.id),
+        ),
+      };
     });
-    return toConnection(rows, first, (r) => encodeCursor(LIST, [r.createdKey, r.id]), ({ createdKey: _key, ...row }) => ({
-      ...row,
-      attempts: attempts.get(row.id) ?? [],
-    }));
+    return toConnection(
+      rows,
+      first,
+      (r) => encodeCursor(LIST, [r.createdKey, r.id]),
+      ({ createdKey: _key, ...row }) => ({
+        ...row,
+        attempts: attempts.get(row.id) ?? [],
+      }),
+    );
   }
 
   /**

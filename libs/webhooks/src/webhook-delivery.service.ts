@@ -25,9 +25,7 @@ export interface DeliverJob {
 
 /** How an attempt ended, and what happens next. */
 export type AttemptVerdict =
-  | { kind: 'succeeded' }
-  | { kind: 'retry'; at: number; reason: string }
-  | { kind: 'failed'; reason: string; disable?: string };
+  { kind: 'succeeded' } | { kind: 'retry'; at: number; reason: string } | { kind: 'failed'; reason: string; disable?: string };
 
 interface DueDelivery {
   id: string;
@@ -203,7 +201,12 @@ export class WebhookDeliveryService {
       memberHeld = undefined;
       await this.releaseSlot(memberSlotKey(row.memberId), memberToken, holdMs);
 
-      const verdict = await this.record(row, startedAt, outcome, judgeAttempt(outcome, row.attemptCount + 1, this.config.webhooks.retryScheduleMs));
+      const verdict = await this.record(
+        row,
+        startedAt,
+        outcome,
+        judgeAttempt(outcome, row.attemptCount + 1, this.config.webhooks.retryScheduleMs),
+      );
       if (verdict.kind === 'succeeded') return;
       if (verdict.kind === 'retry') await this.postpone(job, verdict.at);
       throw new UnrecoverableError(`webhook delivery ${row.id} failed: ${verdict.kind === 'failed' ? verdict.reason : ''}`);

@@ -115,7 +115,10 @@ export class WebhookDispatchService {
       select: { id: true, memberId: true, eventTypes: true },
     });
     const wanted = payload.events
-      .map((event) => ({ event, targets: endpoints.filter((e) => e.memberId === event.memberId && endpointWants(e.eventTypes, event.type)) }))
+      .map((event) => ({
+        event,
+        targets: endpoints.filter((e) => e.memberId === event.memberId && endpointWants(e.eventTypes, event.type)),
+      }))
       .filter((w) => w.targets.length > 0);
     for (let i = 0, size = FIRST_SLICE; i < wanted.length; i += size, size = Math.min(size * 2, MAX_SLICE)) {
       const slice = wanted.slice(i, i + size);

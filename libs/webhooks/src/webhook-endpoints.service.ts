@@ -172,14 +172,20 @@ export class WebhookEndpointsService {
   private async destination(text: string): Promise<string> {
     if (hasUserinfo(text)) {
       throw new InputValidationError([
-        { field: 'input.url', rule: 'noCredentials', message: 'url must not contain credentials (user:password@); put a token in the path or query instead' },
+        {
+          field: 'input.url',
+          rule: 'noCredentials',
+          message: 'url must not contain credentials (user:password@); put a token in the path or query instead',
+        },
       ]);
     }
     const problem = await this.policy.inspect(text);
     if (problem) throw new InputValidationError([{ field: 'input.url', rule: 'webhookDestination', message: `url ${problem}` }]);
     const url = new URL(text).href;
     if (url.length > 2048) {
-      throw new InputValidationError([{ field: 'input.url', rule: 'maxLength', message: 'url must be at most 2048 characters once normalized' }]);
+      throw new InputValidationError([
+        { field: 'input.url', rule: 'maxLength', message: 'url must be at most 2048 characters once normalized' },
+      ]);
     }
     return url;
   }

@@ -21,7 +21,14 @@ import { WebhookKeysService } from './webhook-keys.service.js';
  */
 @Module({
   imports: [OutboxModule, AuditModule, SecretsModule, AlertsModule],
-  providers: [addressPolicyProvider, WebhookKeysService, EndpointSlots, AlertEventsPublisher, WebhookDispatchService, WebhookDeliveryService],
+  providers: [
+    addressPolicyProvider,
+    WebhookKeysService,
+    EndpointSlots,
+    AlertEventsPublisher,
+    WebhookDispatchService,
+    WebhookDeliveryService,
+  ],
   exports: [WebhookDispatchService, WebhookDeliveryService],
 })
 export class WebhookWorkerModule implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {

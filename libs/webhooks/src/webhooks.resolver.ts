@@ -70,13 +70,21 @@ export class WebhooksResolver {
     return this.endpoints.delete(me, id, requestId);
   }
 
-  @Mutation(() => WebhookDelivery, { description: 'Attempt a finished delivery again: same body, same webhook-id, a new round of attempts.' })
-  redeliverWebhook(@CurrentMember() me: AuthenticatedMember, @Args('deliveryId', { type: () => ID }) deliveryId: string): Promise<WebhookDelivery> {
+  @Mutation(() => WebhookDelivery, {
+    description: 'Attempt a finished delivery again: same body, same webhook-id, a new round of attempts.',
+  })
+  redeliverWebhook(
+    @CurrentMember() me: AuthenticatedMember,
+    @Args('deliveryId', { type: () => ID }) deliveryId: string,
+  ): Promise<WebhookDelivery> {
     return this.deliveries.redeliver(me, deliveryId);
   }
 
   @Mutation(() => WebhookDelivery, { description: 'Send a webhook.test event to one of your endpoints.' })
-  sendTestWebhook(@CurrentMember() me: AuthenticatedMember, @Args('endpointId', { type: () => ID }) endpointId: string): Promise<WebhookDelivery> {
+  sendTestWebhook(
+    @CurrentMember() me: AuthenticatedMember,
+    @Args('endpointId', { type: () => ID }) endpointId: string,
+  ): Promise<WebhookDelivery> {
     return this.deliveries.sendTest(me, endpointId);
   }
 }

@@ -35,7 +35,12 @@ function refusal(code: string, message: string, max: number, actual: number): Gr
  */
 export function checkDocumentSource(query: string, limits: DocumentLimits): GraphQLError | undefined {
   if (query.length > limits.maxLength) {
-    return refusal('QUERY_TOO_LARGE', `Document of ${query.length} characters exceeds the limit of ${limits.maxLength}`, limits.maxLength, query.length);
+    return refusal(
+      'QUERY_TOO_LARGE',
+      `Document of ${query.length} characters exceeds the limit of ${limits.maxLength}`,
+      limits.maxLength,
+      query.length,
+    );
   }
   const lexer = new Lexer(new Source(query));
   let tokens = 0;
@@ -50,9 +55,19 @@ export function checkDocumentSource(query: string, limits: DocumentLimits): Grap
       if (token.kind === TokenKind.BRACE_L) braces++;
       else if (token.kind === TokenKind.BRACE_R) braces--;
       else if (token.kind === TokenKind.AT && ++directives > limits.maxDirectives) {
-        return refusal('TOO_MANY_DIRECTIVES', `Document exceeds the limit of ${limits.maxDirectives} directives`, limits.maxDirectives, directives);
+        return refusal(
+          'TOO_MANY_DIRECTIVES',
+          `Document exceeds the limit of ${limits.maxDirectives} directives`,
+          limits.maxDirectives,
+          directives,
+        );
       } else if (token.kind === TokenKind.NAME && braces === 0 && token.value === 'fragment' && ++fragments > limits.maxFragments) {
-        return refusal('TOO_MANY_FRAGMENTS', `Document exceeds the limit of ${limits.maxFragments} fragments`, limits.maxFragments, fragments);
+        return refusal(
+          'TOO_MANY_FRAGMENTS',
+          `Document exceeds the limit of ${limits.maxFragments} fragments`,
+          limits.maxFragments,
+          fragments,
+        );
       }
     }
   } catch (error) {

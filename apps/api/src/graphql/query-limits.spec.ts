@@ -33,7 +33,10 @@ describe('enforceQueryLimits and variables', () => {
   });
 
   it('keeps short lists of scalars, which a field may be priced by, and empties longer ones', () => {
-    const copy = withoutListItems({ b: { key: 'k', items: [1, 2] }, long: new Array<string>(4_097).fill('x') }) as unknown as { b: { items: unknown[] }; long: unknown[] };
+    const copy = withoutListItems({ b: { key: 'k', items: [1, 2] }, long: new Array<string>(4_097).fill('x') }) as unknown as {
+      b: { items: unknown[] };
+      long: unknown[];
+    };
     expect(copy.b.items).toEqual([1, 2]);
     expect(copy.long).toEqual([]);
   });
@@ -52,6 +55,8 @@ describe('enforceQueryLimits and introspection', () => {
     const limits = { ...DEFAULT_QUERY_LIMITS, maxDepth: 2, introspection: true };
     const introspection = '__schema { types { fields { type { ofType { name } } } } }';
     expect(() => enforceQueryLimits(schema, parse(`{ ${introspection} }`), undefined, {}, limits)).not.toThrow();
-    expect(() => enforceQueryLimits(schema, parse(`{ page(first: 1) ${introspection} }`), undefined, {}, limits)).toThrow('Query depth 6 exceeds the limit of 2');
+    expect(() => enforceQueryLimits(schema, parse(`{ page(first: 1) ${introspection} }`), undefined, {}, limits)).toThrow(
+      'Query depth 6 exceeds the limit of 2',
+    );
   });
 });

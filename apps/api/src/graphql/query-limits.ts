@@ -161,9 +161,7 @@ export function enforceQueryLimits(
   if (!operation) return 0;
 
   const fragments = new Map(
-    document.definitions
-      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
-      .map((f) => [f.name.value, f]),
+    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
   );
   const facts = analyse(operation.selectionSet, fragments, new Map(), new Set());
   const depth = facts.depth + 1;

@@ -46,8 +46,13 @@ describe('WebSocketOperations', () => {
       'OPERATION_NOT_ALLOWED_OVER_WEBSOCKET',
     );
     const [hidden] = errorsOf(operations().prepare({ query: 'subscription { event { n } }' }));
-    expect(hidden).toMatchObject({ message: 'Cannot query field "event" on type "Subscription".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
-    expect(errorsOf(operations({ hideSuggestions: false }).prepare({ query: 'subscription { event { n } }' }))[0].message).toMatch(/Did you mean/);
+    expect(hidden).toMatchObject({
+      message: 'Cannot query field "event" on type "Subscription".',
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
+    expect(errorsOf(operations({ hideSuggestions: false }).prepare({ query: 'subscription { event { n } }' }))[0].message).toMatch(
+      /Did you mean/,
+    );
   });
 
   it('applies the document caps and query limits, without the HTTP status in extensions', () => {
@@ -60,7 +65,12 @@ describe('WebSocketOperations', () => {
   });
 
   it('refuses everything until it has the schema', () => {
-    const ops = new WebSocketOperations({ document: DEFAULT_DOCUMENT_LIMITS.authenticated, limits: DEFAULT_QUERY_LIMITS, introspection: false, hideSuggestions: true });
+    const ops = new WebSocketOperations({
+      document: DEFAULT_DOCUMENT_LIMITS.authenticated,
+      limits: DEFAULT_QUERY_LIMITS,
+      introspection: false,
+      hideSuggestions: true,
+    });
     expect(errorsOf(ops.prepare({ query: 'subscription { events { n } }' }))[0].extensions?.code).toBe('SERVICE_UNAVAILABLE');
   });
 });

@@ -1,6 +1,18 @@
 import type { Command } from 'commander';
 import { isValidKeyEpoch, isValidToken } from '@app/sdk';
-import { addApiOptions, allPages, apiAction, call, clientOf, fields, print, printList, wholeNumber, type ApiOptions, type Page } from '../member-api.js';
+import {
+  addApiOptions,
+  allPages,
+  apiAction,
+  call,
+  clientOf,
+  fields,
+  print,
+  printList,
+  wholeNumber,
+  type ApiOptions,
+  type Page,
+} from '../member-api.js';
 import { CliFailure, indicatorTypeArgument } from './hash.command.js';
 
 const MEMBER_FIELDS = 'id clientId name role status indicatorsPerHour suspendedAt suspendedReason createdAt';
@@ -71,7 +83,9 @@ export function registerAdmin(program: Command): void {
   adminOptions(admin.command('members').description('every member, oldest first')).action(
     apiAction('admin members', async (options: ApiOptions) => {
       const client = clientOf(options);
-      const members = await allPages<Member>(async (after) => (await call<{ members: Page<Member> }>(client, MEMBERS, { first: 100, after })).members);
+      const members = await allPages<Member>(
+        async (after) => (await call<{ members: Page<Member> }>(client, MEMBERS, { first: 100, after })).members,
+      );
       printList(options, members, memberRow, 'member');
     }),
   );
@@ -83,10 +97,19 @@ export function registerAdmin(program: Command): void {
       .argument('<invitation-id>', 'the invitation id `invite` printed'),
   ).action(
     apiAction('admin withdraw-invitation', async (id: string, options: ApiOptions) => {
-      const data = await call<{ withdrawInvitation: { id: string; organizationName: string; clientId: string; withdrawnAt: string } }>(clientOf(options), WITHDRAW, { id });
+      const data = await call<{ withdrawInvitation: { id: string; organizationName: string; clientId: string; withdrawnAt: string } }>(
+        clientOf(options),
+        WITHDRAW,
+        { id },
+      );
       const invitation = data.withdrawInvitation;
       print(options, invitation, () =>
-        fields([['invitation id', invitation.id], ['organization', invitation.organizationName], ['client id', invitation.clientId], ['withdrawn at', invitation.withdrawnAt]]),
+        fields([
+          ['invitation id', invitation.id],
+          ['organization', invitation.organizationName],
+          ['client id', invitation.clientId],
+          ['withdrawn at', invitation.withdrawnAt],
+        ]),
       );
     }),
   );
@@ -94,7 +117,7 @@ export function registerAdmin(program: Command): void {
   adminOptions(
     admin
       .command('suspend')
-      .description("suspend an active member; its tokens are refused at once")
+      .description('suspend an active member; its tokens are refused at once')
       .argument('<member-id>', 'the member id (`admin members`)')
       .requiredOption('--reason <text>', 'why (1-1000 characters); recorded on the member and in the audit log'),
   ).action(
@@ -104,7 +127,9 @@ export function registerAdmin(program: Command): void {
     }),
   );
 
-  adminOptions(admin.command('reinstate').description('make a suspended member active again').argument('<member-id>', 'the member id')).action(
+  adminOptions(
+    admin.command('reinstate').description('make a suspended member active again').argument('<member-id>', 'the member id'),
+  ).action(
     apiAction('admin reinstate', async (id: string, options: ApiOptions) => {
       const member = (await call<{ reinstateMember: Member }>(clientOf(options), REINSTATE, { id })).reinstateMember;
       print(options, member, () => memberFields(member));
@@ -147,7 +172,14 @@ export function registerAdmin(program: Command): void {
     apiAction('admin suppressions add', async (type: string, epoch: string, token: string, options: ApiOptions & { reason: string }) => {
       const input = { ...suppressionTarget(type, epoch, token), reason: options.reason };
       const item = (await call<{ suppressToken: Suppressed }>(clientOf(options), SUPPRESS, { input })).suppressToken;
-      print(options, item, () => fields([['type', item.type], ['key epoch', item.keyEpoch], ['token', item.token], ['reason', item.reason]]));
+      print(options, item, () =>
+        fields([
+          ['type', item.type],
+          ['key epoch', item.keyEpoch],
+          ['token', item.token],
+          ['reason', item.reason],
+        ]),
+      );
     }),
   );
   adminOptions(

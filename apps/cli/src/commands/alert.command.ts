@@ -60,7 +60,9 @@ function describeAlert(a: ShownAlert): string[] {
 export function registerAlert(program: Command): void {
   const alert = program.command('alert').description('show one alert, or acknowledge it with a verdict');
 
-  addApiOptions(alert.command('show').description('show one of your alerts').argument('<id>', 'the alert id (from `alerts --json`)')).action(
+  addApiOptions(
+    alert.command('show').description('show one of your alerts').argument('<id>', 'the alert id (from `alerts --json`)'),
+  ).action(
     apiAction('alert show', async (id: string, options: ApiOptions) => {
       const data = await call<{ alert: ShownAlert }>(clientOf(options), SHOW, { id });
       print(options, data.alert, () => describeAlert(data.alert));
@@ -78,7 +80,11 @@ export function registerAlert(program: Command): void {
     apiAction('alert acknowledge', async (id: string, options: ApiOptions & { verdict: string; note?: string }) => {
       const verdict = options.verdict.trim().toUpperCase();
       if (!(VERDICTS as readonly string[]).includes(verdict)) throw new CliFailure(`--verdict must be one of ${VERDICTS.join(', ')}`);
-      const data = await call<{ acknowledgeAlert: ShownAlert }>(clientOf(options), ACKNOWLEDGE, { id, verdict, note: options.note ?? null });
+      const data = await call<{ acknowledgeAlert: ShownAlert }>(clientOf(options), ACKNOWLEDGE, {
+        id,
+        verdict,
+        note: options.note ?? null,
+      });
       print(options, data.acknowledgeAlert, () => describeAlert(data.acknowledgeAlert));
     }),
   );

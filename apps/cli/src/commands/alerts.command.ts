@@ -52,7 +52,7 @@ function row(a: Alert): string {
 export function registerAlerts(program: Command): void {
   program
     .command('alerts')
-    .description("list your alerts, newest first (only your own token, reference and counts about others)")
+    .description('list your alerts, newest first (only your own token, reference and counts about others)')
     .addOption(new Option('--credentials <path>', 'your credentials JSON').env('SIGFED_CREDENTIALS'))
     .option('--server <url>', "server address (default: the credentials' issuer)")
     .option('--status <status>', 'OPEN or CLOSED')

@@ -83,8 +83,7 @@ export async function createFirstAdminIfNone(config: AppConfig, log: (line: stri
     );
     // Once, in plain text beside the JSON logs, so the operator does not have to dig for it.
     process.stderr.write(
-      `\nFirst admin credential: ${file}\n` +
-        `  next: npm run cli -- invite --credentials ${file} --org "<lab>" --email <address>\n\n`,
+      `\nFirst admin credential: ${file}\n` + `  next: npm run cli -- invite --credentials ${file} --org "<lab>" --email <address>\n\n`,
     );
   }
 }

@@ -37,7 +37,9 @@ export async function reportFailures(name: string, action: () => Promise<void> |
 export function addFederationKeyOptions(command: Command): Command {
   return command
     .addOption(
-      new Option('--key <hex|base64>', 'federation key (shows in shell history and ps: prefer --key-file or the variable)').env('SIGFED_FEDERATION_KEY'),
+      new Option('--key <hex|base64>', 'federation key (shows in shell history and ps: prefer --key-file or the variable)').env(
+        'SIGFED_FEDERATION_KEY',
+      ),
     )
     .option('--key-file <path>', 'read the federation key (hex or base64 text) from this file');
 }
@@ -62,7 +64,8 @@ export function resolveFederationKey(command: Command): Uint8Array {
 /** Reads an indicator type the way members type it: any case, surrounding spaces ignored. */
 export function indicatorTypeArgument(text: string): IndicatorType {
   const type = text.trim().toUpperCase();
-  if (!isIndicatorType(type)) throw new CliFailure(`unknown indicator type ${JSON.stringify(text)} (expected ${INDICATOR_TYPES.join(', ')})`);
+  if (!isIndicatorType(type))
+    throw new CliFailure(`unknown indicator type ${JSON.stringify(text)} (expected ${INDICATOR_TYPES.join(', ')})`);
   return type;
 }
 
@@ -91,12 +94,16 @@ interface HashOptions extends TwoKeyOptions {
 export function registerHash(program: Command): void {
   const command = program
     .command('hash')
-    .description('derive the tokens of one raw indicator value (HMAC epochs: locally, nothing is sent; TWO_KEY epochs: with the server, which sees only blinded values)')
+    .description(
+      'derive the tokens of one raw indicator value (HMAC epochs: locally, nothing is sent; TWO_KEY epochs: with the server, which sees only blinded values)',
+    )
     .argument('<type>', `indicator type: ${INDICATOR_TYPES.join(', ')}`)
     .argument('<value>', 'raw value; payment cards as PAN, PAN|MM/YY or BIN|LAST4|MM/YY (put -- before a value starting with -)')
     .option('--show-canonical', 'also print the canonical strings (they reveal the raw value)')
     .option('--epoch <label>', "the key epoch's tokens (needs --credentials); without it, HMAC tokens computed locally")
-    .addOption(new Option('--credentials <path>', 'credentials JSON from onboarding, to ask the server about --epoch').env('SIGFED_CREDENTIALS'))
+    .addOption(
+      new Option('--credentials <path>', 'credentials JSON from onboarding, to ask the server about --epoch').env('SIGFED_CREDENTIALS'),
+    )
     .option('--server <url>', "server address (default: the credentials' issuer)");
   addTwoKeyOptions(addFederationKeyOptions(command)).action((typeText: string, value: string, options: HashOptions, self: Command) =>
     reportFailures('hash', async () => {
@@ -114,7 +121,9 @@ export function registerHash(program: Command): void {
       }
       if (options.epoch !== undefined) {
         if (options.credentials === undefined) {
-          throw new CliFailure('--epoch needs --credentials <path> (or SIGFED_CREDENTIALS): the server says whether the epoch is HMAC or TWO_KEY, and evaluates TWO_KEY tokens');
+          throw new CliFailure(
+            '--epoch needs --credentials <path> (or SIGFED_CREDENTIALS): the server says whether the epoch is HMAC or TWO_KEY, and evaluates TWO_KEY tokens',
+          );
         }
         const credentials = loadCredentials(options.credentials);
         const client = SigfedClient.fromCredentials(credentials, { baseUrl: options.server });

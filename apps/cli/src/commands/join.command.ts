@@ -48,11 +48,9 @@ export function registerJoin(program: Command): void {
         const { serverInfo } = await post<{ serverInfo: { issuer: string } }>(server, '{ serverInfo { issuer } }', {});
         const written = await writeCredentialFile(options.out, async () => {
           const { publicJwk, privateJwk } = await newMemberKeyPair(alg);
-          const { acceptInvitation } = await post<{ acceptInvitation: { clientId: string; name: string } }>(
-            server,
-            ACCEPT_INVITATION,
-            { input: { invitationToken: options.invitation, publicJwk } },
-          );
+          const { acceptInvitation } = await post<{ acceptInvitation: { clientId: string; name: string } }>(server, ACCEPT_INVITATION, {
+            input: { invitationToken: options.invitation, publicJwk },
+          });
           return { clientId: acceptInvitation.clientId, privateJwk, issuer: serverInfo.issuer };
         });
         console.log(`joined as ${written?.clientId}; credentials written to ${options.out} (keep it secret)`);

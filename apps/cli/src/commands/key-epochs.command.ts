@@ -70,9 +70,20 @@ export function retireKeyEpoch(config: AppConfig, label: string): Promise<KeyEpo
 /** The table `list-key-epochs` prints. */
 export function keyEpochTable(listing: KeyEpochListing): string {
   const header = ['EPOCH', 'SCHEME', 'STATUS', 'NOT BEFORE', 'NOT AFTER', 'PUBLIC KEY'];
-  const rows = listing.epochs.map((e) => [e.label, e.scheme, e.status, e.notBefore.toISOString(), e.notAfter.toISOString(), e.publicKey ?? '-']);
+  const rows = listing.epochs.map((e) => [
+    e.label,
+    e.scheme,
+    e.status,
+    e.notBefore.toISOString(),
+    e.notAfter.toISOString(),
+    e.publicKey ?? '-',
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   const lines = [line(header), ...rows.map(line)];
   if (listing.epochs.length === 0) lines.push('(no key epochs: submitIndicators accepts any epoch label)');
   if (listing.labelsWithoutEpoch.length > 0) {
@@ -93,13 +104,21 @@ export function registerCreateKeyEpoch(program: Command): void {
     .requiredOption('--epoch <label>', 'the epoch label tokens will carry, e.g. 2027-q1')
     .requiredOption('--not-before <time>', 'when it becomes ACTIVE (ISO 8601)')
     .requiredOption('--not-after <time>', 'when it stops being ACTIVE (ISO 8601)')
-    .addOption(new Option('--scheme <scheme>', 'TWO_KEY (default) or HMAC (for labels of existing data)').choices(['TWO_KEY', 'HMAC']).default('TWO_KEY'))
+    .addOption(
+      new Option('--scheme <scheme>', 'TWO_KEY (default) or HMAC (for labels of existing data)')
+        .choices(['TWO_KEY', 'HMAC'])
+        .default('TWO_KEY'),
+    )
     .action(async (options: CreateKeyEpochOptions) => {
       const epoch = await createKeyEpoch(loadConfig(), options);
-      console.log(`created ${epoch.scheme} key epoch ${epoch.label} (${epoch.status}, ${epoch.notBefore.toISOString()} to ${epoch.notAfter.toISOString()})`);
+      console.log(
+        `created ${epoch.scheme} key epoch ${epoch.label} (${epoch.status}, ${epoch.notBefore.toISOString()} to ${epoch.notAfter.toISOString()})`,
+      );
       if (epoch.publicKey) {
         console.log(`public key ${epoch.publicKey}`);
-        process.stderr.write('Publish this key to members through a channel other than the API; they pin it (oprfPublicKeys) and compare it with oprfKeys.\n');
+        process.stderr.write(
+          'Publish this key to members through a channel other than the API; they pin it (oprfPublicKeys) and compare it with oprfKeys.\n',
+        );
       }
     });
 }

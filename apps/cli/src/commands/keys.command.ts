@@ -18,8 +18,19 @@ export interface ShownKey {
   revokedAt: string | null;
 }
 
-const keyRow = (k: ShownKey) => [k.kid, k.alg.padEnd(5), k.status.padEnd(7), `created ${k.createdAt}`, k.lastUsedAt ? `last used ${k.lastUsedAt}` : 'never used'].join('  ');
-const keyFields = (k: ShownKey) => fields([['kid', k.kid], ['alg', k.alg], ['status', k.status], ['created', k.createdAt], ['last used', k.lastUsedAt], ['revoked', k.revokedAt]]);
+const keyRow = (k: ShownKey) =>
+  [k.kid, k.alg.padEnd(5), k.status.padEnd(7), `created ${k.createdAt}`, k.lastUsedAt ? `last used ${k.lastUsedAt}` : 'never used'].join(
+    '  ',
+  );
+const keyFields = (k: ShownKey) =>
+  fields([
+    ['kid', k.kid],
+    ['alg', k.alg],
+    ['status', k.status],
+    ['created', k.createdAt],
+    ['last used', k.lastUsedAt],
+    ['revoked', k.revokedAt],
+  ]);
 
 function readPublicJwk(path: string): Record<string, unknown> {
   let value: unknown;

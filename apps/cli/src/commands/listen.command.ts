@@ -94,7 +94,10 @@ function subscribeOnce(client: SigfedClient, onEvent: (event: AlertEvent) => voi
           if (error && typeof error === 'object' && 'code' in error && typeof (error as { code: unknown }).code === 'number') return; // `closed` reports it
           ended = true;
           void ws.dispose();
-          resolve({ error: error instanceof Error ? error : new Error(Array.isArray(error) ? error.map((e) => e.message).join('; ') : String(error)) });
+          resolve({
+            error:
+              error instanceof Error ? error : new Error(Array.isArray(error) ? error.map((e) => e.message).join('; ') : String(error)),
+          });
         },
         complete: () => undefined,
       },
@@ -127,7 +130,8 @@ export function registerListen(program: Command): void {
       } catch {
         throw new CliFailure('--forward-to must be an http:// or https:// URL');
       }
-      if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new CliFailure('--forward-to must be an http:// or https:// URL');
+      if (target.protocol !== 'http:' && target.protocol !== 'https:')
+        throw new CliFailure('--forward-to must be an http:// or https:// URL');
       const secret = options.secret ?? newLocalSecret();
       let webhook: Webhook;
       try {
@@ -147,8 +151,14 @@ export function registerListen(program: Command): void {
         } catch (error) {
           outcome = `failed: ${(error as Error).message}`;
         }
-        if (options.json) process.stdout.write(`${JSON.stringify({ event: event.type, alertId: event.alert.id, version: event.alert.version, webhookId: headers['webhook-id'], status: outcome })}\n`);
-        else process.stdout.write(`${new Date().toISOString()}  ${event.type.padEnd(14)}  ${event.alert.id}  --> POST ${target.href} [${outcome}]\n`);
+        if (options.json)
+          process.stdout.write(
+            `${JSON.stringify({ event: event.type, alertId: event.alert.id, version: event.alert.version, webhookId: headers['webhook-id'], status: outcome })}\n`,
+          );
+        else
+          process.stdout.write(
+            `${new Date().toISOString()}  ${event.type.padEnd(14)}  ${event.alert.id}  --> POST ${target.href} [${outcome}]\n`,
+          );
       };
       // One at a time and in order, as a receiver would get them from the server.
       let queue = Promise.resolve();
@@ -174,7 +184,10 @@ export function registerListen(program: Command): void {
           continue;
         }
         if ('code' in ended && ended.code === 4403) {
-          throw new CliFailure(`the server ended the subscription: ${ended.reason || 'forbidden'} (4403: suspended, or the key was revoked)`, EXIT_REFUSED);
+          throw new CliFailure(
+            `the server ended the subscription: ${ended.reason || 'forbidden'} (4403: suspended, or the key was revoked)`,
+            EXIT_REFUSED,
+          );
         }
         const why = 'code' in ended ? `closed ${ended.code}${ended.reason ? ` ${ended.reason}` : ''}` : ended.error.message;
         process.stderr.write(`listen: connection lost (${why}); reconnecting in ${backoff / 1000} s\n`);

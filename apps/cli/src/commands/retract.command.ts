@@ -20,7 +20,8 @@ interface RetractOptions extends ApiOptions {
 function tokensToRetract(options: RetractOptions, self: Command): Map<IndicatorType, string[]> {
   const byType = new Map<IndicatorType, string[]>();
   const add = (type: IndicatorType, token: string) => byType.set(type, [...(byType.get(type) ?? []), token]);
-  if ((options.file === undefined) === (options.tokens === undefined)) throw new CliFailure('give either --file <csv> or --tokens <file> (with --type)');
+  if ((options.file === undefined) === (options.tokens === undefined))
+    throw new CliFailure('give either --file <csv> or --tokens <file> (with --type)');
   if (options.file !== undefined) {
     let csv;
     try {
@@ -37,7 +38,9 @@ function tokensToRetract(options: RetractOptions, self: Command): Map<IndicatorT
   }
   if (options.type === undefined) throw new CliFailure('--tokens needs --type <type>');
   const type = indicatorTypeArgument(options.type);
-  const lines = readFileSync(options.tokens === '-' ? 0 : options.tokens!, 'utf8').split('\n').map((line) => line.trim());
+  const lines = readFileSync(options.tokens === '-' ? 0 : options.tokens!, 'utf8')
+    .split('\n')
+    .map((line) => line.trim());
   lines.forEach((token, i) => {
     if (token === '') return;
     if (!isValidToken(token)) throw new CliFailure(`${options.tokens} line ${i + 1}: not a token (64 lowercase hex characters)`);
@@ -63,7 +66,8 @@ export function registerRetract(program: Command): void {
   );
   addFederationKeyOptions(command).action(
     apiAction('retract', async (options: RetractOptions, self: Command) => {
-      if (!isValidKeyEpoch(options.epoch)) throw new CliFailure(`--epoch ${JSON.stringify(options.epoch)} must match ^[a-z0-9][a-z0-9._-]{0,31}$`);
+      if (!isValidKeyEpoch(options.epoch))
+        throw new CliFailure(`--epoch ${JSON.stringify(options.epoch)} must match ^[a-z0-9][a-z0-9._-]{0,31}$`);
       const byType = tokensToRetract(options, self);
       const client = clientOf(options);
       let tokens = 0;
@@ -76,7 +80,12 @@ export function registerRetract(program: Command): void {
           retracted += (await call<{ retractIndicators: { retracted: number } }>(client, RETRACT, { input })).retractIndicators.retracted;
         }
       }
-      print(options, { tokens, retracted }, () => fields([['tokens', tokens], ['retracted', retracted]]));
+      print(options, { tokens, retracted }, () =>
+        fields([
+          ['tokens', tokens],
+          ['retracted', retracted],
+        ]),
+      );
     }),
   );
 }

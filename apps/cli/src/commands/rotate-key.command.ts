@@ -62,21 +62,26 @@ export function registerRotateKey(program: Command): void {
       try {
         await writeNewFile(staged, next);
         const me = (await call<{ me: { keys: ShownKey[] } }>(SigfedClient.fromCredentials(next, { baseUrl: options.server }), ME)).me;
-        if (!me.keys.some((k) => k.kid === added.kid && k.status === 'ACTIVE')) throw new CliFailure(`the new key ${added.kid} is not active on the server`);
+        if (!me.keys.some((k) => k.kid === added.kid && k.status === 'ACTIVE'))
+          throw new CliFailure(`the new key ${added.kid} is not active on the server`);
         await copyFile(path, backup, constants.COPYFILE_EXCL);
       } catch (error) {
         // The old file stays in force: take the new key back so no unused key lingers.
         await rm(staged, { force: true });
         await call(oldClient, REVOKE, { kid: added.kid }).catch(() => undefined);
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new CliFailure(`${backup} exists (left by an earlier rotation?); move it away and run again`);
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+          throw new CliFailure(`${backup} exists (left by an earlier rotation?); move it away and run again`);
         throw error;
       }
       await rename(staged, path);
 
       let revoked: ShownKey;
       try {
-        revoked = (await call<{ revokeMemberKey: ShownKey }>(SigfedClient.fromCredentials(next, { baseUrl: options.server }), REVOKE, { kid: oldKid }))
-          .revokeMemberKey;
+        revoked = (
+          await call<{ revokeMemberKey: ShownKey }>(SigfedClient.fromCredentials(next, { baseUrl: options.server }), REVOKE, {
+            kid: oldKid,
+          })
+        ).revokeMemberKey;
       } catch (error) {
         throw new CliFailure(
           `${path} now holds the new key ${added.kid}, but revoking the old key ${oldKid} failed: ${(error as Error).message}\n` +
@@ -86,7 +91,13 @@ export function registerRotateKey(program: Command): void {
       }
       await rm(backup, { force: true });
       const result = { credentials: path, newKey: added, oldKey: revoked };
-      print(options, result, () => fields([['credentials', path], ['new key', `${added.kid} (${added.alg}, ${added.status})`], ['old key', `${revoked.kid} (${revoked.status})`]]));
+      print(options, result, () =>
+        fields([
+          ['credentials', path],
+          ['new key', `${added.kid} (${added.alg}, ${added.status})`],
+          ['old key', `${revoked.kid} (${revoked.status})`],
+        ]),
+      );
     }),
   );
 }

@@ -60,6 +60,4 @@ export function registerServe(program: Command): void {
 }
 
 /** Steps other modules add to `serve` after migrations, e.g. creating the first admin. */
-export const beforeServeHooks: Array<
-  (config: ReturnType<typeof loadConfig>, log: (line: string) => void) => Promise<void>
-> = [];
+export const beforeServeHooks: Array<(config: ReturnType<typeof loadConfig>, log: (line: string) => void) => Promise<void>> = [];

@@ -29,7 +29,8 @@ interface SubmitOptions extends TwoKeyOptions {
 
 function batchSize(text: string): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < 1 || value > MAX_BATCH_SIZE) throw new InvalidArgumentError(`a whole number from 1 to ${MAX_BATCH_SIZE}`);
+  if (!/^\d+$/.test(text) || value < 1 || value > MAX_BATCH_SIZE)
+    throw new InvalidArgumentError(`a whole number from 1 to ${MAX_BATCH_SIZE}`);
   return value;
 }
 
@@ -80,17 +81,27 @@ export function registerSubmit(program: Command): void {
   const command = program
     .command('submit')
     .description('hash the indicators of a CSV file locally and submit the tokens')
-    .requiredOption('--file <path>', 'CSV file with a header row: type,value[,observed_at,expires_at,confidence,external_ref,disclose_identity] (- reads stdin)')
+    .requiredOption(
+      '--file <path>',
+      'CSV file with a header row: type,value[,observed_at,expires_at,confidence,external_ref,disclose_identity] (- reads stdin)',
+    )
     .requiredOption('--epoch <label>', 'key epoch the federation key belongs to, e.g. 2026-q4')
-    .addOption(new Option('--credentials <path>', 'credentials JSON from onboarding ({ clientId, privateJwk, issuer })').env('SIGFED_CREDENTIALS'))
+    .addOption(
+      new Option('--credentials <path>', 'credentials JSON from onboarding ({ clientId, privateJwk, issuer })').env('SIGFED_CREDENTIALS'),
+    )
     .option('--server <url>', "server address (default: the credentials' issuer)")
     .option('--batch-size <n>', `tokens per request, 1 to ${MAX_BATCH_SIZE}`, batchSize, DEFAULT_BATCH_SIZE)
-    .option('--idempotency-prefix <prefix>', 'reuse the prefix a failed run printed, to resume it without storing anything twice', idempotencyPrefix)
+    .option(
+      '--idempotency-prefix <prefix>',
+      'reuse the prefix a failed run printed, to resume it without storing anything twice',
+      idempotencyPrefix,
+    )
     .option('--dry-run', 'hash and check everything, send nothing (no credentials needed)')
     .option('--strict', 'submit nothing if any row is refused');
   addTwoKeyOptions(addFederationKeyOptions(command)).action((options: SubmitOptions, self: Command) =>
     reportFailures('submit', async () => {
-      if (!isValidKeyEpoch(options.epoch)) throw new CliFailure(`--epoch ${JSON.stringify(options.epoch)} must match ^[a-z0-9][a-z0-9._-]{0,31}$`);
+      if (!isValidKeyEpoch(options.epoch))
+        throw new CliFailure(`--epoch ${JSON.stringify(options.epoch)} must match ^[a-z0-9][a-z0-9._-]{0,31}$`);
       const key = resolveFederationKey(self);
       if (!options.dryRun && options.credentials === undefined) {
         throw new CliFailure('--credentials <path> (or SIGFED_CREDENTIALS) is required unless --dry-run');
@@ -117,7 +128,13 @@ export function registerSubmit(program: Command): void {
         ['tokens derived', tokens],
       ];
       const notSent = (why: string) => {
-        printSummary([...counts, ['batches', `${plannedBatches} (not sent)`], ['accepted', '-'], ['duplicates', '-'], ['submission ids', '-']]);
+        printSummary([
+          ...counts,
+          ['batches', `${plannedBatches} (not sent)`],
+          ['accepted', '-'],
+          ['duplicates', '-'],
+          ['submission ids', '-'],
+        ]);
         process.stderr.write(`${why}\n`);
       };
 

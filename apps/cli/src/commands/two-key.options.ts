@@ -36,7 +36,10 @@ function pinArgument(text: string, previous: Record<string, string> = {}): Recor
 export function addTwoKeyOptions(command: Command): Command {
   return command
     .addOption(
-      new Option('--oprf-public-key <epoch=key>', "pin a TWO_KEY epoch's public key (repeatable; adds to oprfPublicKeys of the credentials file)").argParser(pinArgument),
+      new Option(
+        '--oprf-public-key <epoch=key>',
+        "pin a TWO_KEY epoch's public key (repeatable; adds to oprfPublicKeys of the credentials file)",
+      ).argParser(pinArgument),
     )
     .option('--oprf-cache <file>', 'token cache of TWO_KEY epochs (default: <credentials>.oprf-cache)');
 }
@@ -46,7 +49,12 @@ export function addTwoKeyOptions(command: Command): Command {
  * wins for its epoch), and the token cache file, opened (created 0600) only when an epoch
  * turns out to be TWO_KEY.
  */
-export function twoKeyTokens(client: SigfedClient, credentials: SigfedCredentials, credentialsPath: string, options: TwoKeyOptions): TwoKeyTokens {
+export function twoKeyTokens(
+  client: SigfedClient,
+  credentials: SigfedCredentials,
+  credentialsPath: string,
+  options: TwoKeyOptions,
+): TwoKeyTokens {
   const oprfPublicKeys = { ...credentials.oprfPublicKeys, ...options.oprfPublicKey };
   let cache: FileTokenCache | undefined;
   const path = options.oprfCache ?? `${credentialsPath}.oprf-cache`;

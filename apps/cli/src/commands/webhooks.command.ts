@@ -1,8 +1,21 @@
 import type { Command } from 'commander';
-import { addApiOptions, allPages, apiAction, call, clientOf, fields, print, printList, wholeNumber, type ApiOptions, type Page } from '../member-api.js';
+import {
+  addApiOptions,
+  allPages,
+  apiAction,
+  call,
+  clientOf,
+  fields,
+  print,
+  printList,
+  wholeNumber,
+  type ApiOptions,
+  type Page,
+} from '../member-api.js';
 import { CliFailure } from './hash.command.js';
 
-const ENDPOINT_FIELDS = 'id url description eventTypes status asymmetricSignature failingSince disabledAt disabledReason previousSecretExpiresAt createdAt updatedAt';
+const ENDPOINT_FIELDS =
+  'id url description eventTypes status asymmetricSignature failingSince disabledAt disabledReason previousSecretExpiresAt createdAt updatedAt';
 const DELIVERY_FIELDS = 'id endpointId eventId eventType status attemptCount createdAt lastAttemptAt nextAttemptAt completedAt';
 const LIST = `query Endpoints { webhookEndpoints { ${ENDPOINT_FIELDS} } }`;
 const CREATE = `mutation CreateEndpoint($input: CreateWebhookEndpointInput!) {
@@ -19,7 +32,15 @@ const DELIVERIES = `query Deliveries($endpointId: ID!, $filter: WebhookDeliveryF
 }`;
 
 /** Every event type an endpoint can ask for (libs/webhooks/src/webhook-events.ts). */
-const EVENT_TYPES = ['alert.created', 'alert.updated', 'alert.closed', 'member.key_revoked', 'member.probing_throttled', 'webhook.endpoint_disabled', 'webhook.test'];
+const EVENT_TYPES = [
+  'alert.created',
+  'alert.updated',
+  'alert.closed',
+  'member.key_revoked',
+  'member.probing_throttled',
+  'webhook.endpoint_disabled',
+  'webhook.test',
+];
 const DELIVERY_STATUSES = ['PENDING', 'SUCCEEDED', 'FAILED'];
 
 interface Endpoint {
@@ -63,12 +84,23 @@ const endpointFields = (e: Endpoint) =>
 const deliveryRow = (d: Delivery) =>
   [d.id, d.status.padEnd(9), d.eventType.padEnd(25), d.eventId, `${d.attemptCount} attempt(s)`, d.createdAt].join('  ');
 const deliveryFields = (d: Delivery) =>
-  fields([['delivery id', d.id], ['event id', d.eventId], ['event type', d.eventType], ['status', d.status], ['attempts', d.attemptCount], ['next attempt', d.nextAttemptAt]]);
+  fields([
+    ['delivery id', d.id],
+    ['event id', d.eventId],
+    ['event type', d.eventType],
+    ['status', d.status],
+    ['attempts', d.attemptCount],
+    ['next attempt', d.nextAttemptAt],
+  ]);
 
 function eventTypes(text: string): string[] {
-  const types = text.split(',').map((t) => t.trim()).filter(Boolean);
+  const types = text
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   const unknown = types.find((t) => !EVENT_TYPES.includes(t));
-  if (unknown !== undefined || types.length === 0) throw new CliFailure(`--events takes a comma-separated list of: ${EVENT_TYPES.join(', ')}`);
+  if (unknown !== undefined || types.length === 0)
+    throw new CliFailure(`--events takes a comma-separated list of: ${EVENT_TYPES.join(', ')}`);
   return types;
 }
 
@@ -79,7 +111,9 @@ function printWithSecret(options: ApiOptions, result: WithSecret): void {
 
 /** `webhooks create|list|test|rotate-secret|deliveries|redeliver`. */
 export function registerWebhooks(program: Command): void {
-  const webhooks = program.command('webhooks').description('your webhook endpoints: create, list, test, rotate-secret, deliveries, redeliver');
+  const webhooks = program
+    .command('webhooks')
+    .description('your webhook endpoints: create, list, test, rotate-secret, deliveries, redeliver');
 
   addApiOptions(
     webhooks
@@ -90,10 +124,21 @@ export function registerWebhooks(program: Command): void {
       .option('--description <text>', 'your own label')
       .option('--asymmetric', 'also sign with the server Ed25519 key (v1a)'),
   ).action(
-    apiAction('webhooks create', async (options: ApiOptions & { url: string; events: string; description?: string; asymmetric?: boolean }) => {
-      const input = { url: options.url, eventTypes: eventTypes(options.events), description: options.description, asymmetricSignature: options.asymmetric ?? false };
-      printWithSecret(options, (await call<{ createWebhookEndpoint: WithSecret }>(clientOf(options), CREATE, { input })).createWebhookEndpoint);
-    }),
+    apiAction(
+      'webhooks create',
+      async (options: ApiOptions & { url: string; events: string; description?: string; asymmetric?: boolean }) => {
+        const input = {
+          url: options.url,
+          eventTypes: eventTypes(options.events),
+          description: options.description,
+          asymmetricSignature: options.asymmetric ?? false,
+        };
+        printWithSecret(
+          options,
+          (await call<{ createWebhookEndpoint: WithSecret }>(clientOf(options), CREATE, { input })).createWebhookEndpoint,
+        );
+      },
+    ),
   );
 
   addApiOptions(webhooks.command('list').description('your endpoints, oldest first')).action(
@@ -103,7 +148,9 @@ export function registerWebhooks(program: Command): void {
     }),
   );
 
-  addApiOptions(webhooks.command('test').description('send a webhook.test event to an endpoint').argument('<endpoint-id>', 'the endpoint id')).action(
+  addApiOptions(
+    webhooks.command('test').description('send a webhook.test event to an endpoint').argument('<endpoint-id>', 'the endpoint id'),
+  ).action(
     apiAction('webhooks test', async (id: string, options: ApiOptions) => {
       const delivery = (await call<{ sendTestWebhook: Delivery }>(clientOf(options), TEST, { id })).sendTestWebhook;
       print(options, delivery, () => deliveryFields(delivery));
@@ -131,13 +178,20 @@ export function registerWebhooks(program: Command): void {
   ).action(
     apiAction('webhooks deliveries', async (endpointId: string, options: ApiOptions & { status?: string; limit: string }) => {
       const limit = wholeNumber(options.limit, '--limit', 1, 10_000);
-      if (options.status !== undefined && !DELIVERY_STATUSES.includes(options.status)) throw new CliFailure(`--status must be one of ${DELIVERY_STATUSES.join(', ')}`);
+      if (options.status !== undefined && !DELIVERY_STATUSES.includes(options.status))
+        throw new CliFailure(`--status must be one of ${DELIVERY_STATUSES.join(', ')}`);
       const client = clientOf(options);
       const filter = options.status ? { status: options.status } : null;
       const items = await allPages<Delivery>(
         async (after) =>
-          (await call<{ webhookDeliveries: Page<Delivery> }>(client, DELIVERIES, { endpointId, filter, first: Math.min(limit, 100), after }))
-            .webhookDeliveries,
+          (
+            await call<{ webhookDeliveries: Page<Delivery> }>(client, DELIVERIES, {
+              endpointId,
+              filter,
+              first: Math.min(limit, 100),
+              after,
+            })
+          ).webhookDeliveries,
         limit,
       );
       printList(options, items, deliveryRow, 'delivery');

@@ -3,13 +3,7 @@ import type { MetricsService } from '@app/observability';
 import type { JobHandlers, QueueName } from '@app/queue';
 
 /** Runs the registered handler of a job, counting and timing it; errors propagate so BullMQ retries. */
-export async function routeJob(
-  queue: QueueName,
-  job: Job,
-  data: unknown,
-  handlers: JobHandlers,
-  metrics: MetricsService,
-): Promise<void> {
+export async function routeJob(queue: QueueName, job: Job, data: unknown, handlers: JobHandlers, metrics: MetricsService): Promise<void> {
   const end = metrics.jobDuration.startTimer({ queue });
   try {
     await handlers.get(queue, job.name)(data, job);

@@ -16,7 +16,7 @@ export class AlertFilter {
   @IsEnum(IndicatorType)
   type?: IndicatorType;
 
-  @Field({ nullable: true, description: 'Only alerts created or changed at or after the start of this time\'s hour, UTC (for polling).' })
+  @Field({ nullable: true, description: "Only alerts created or changed at or after the start of this time's hour, UTC (for polling)." })
   @IsOptional()
   since?: Date;
 }
@@ -48,4 +48,3 @@ export class AcknowledgeAlertArgs {
   @PlainText()
   note?: string | null;
 }
-

@@ -15,8 +15,7 @@ export class VerdictCounts {
 }
 
 @ObjectType({
-  description:
-    'A match as one member sees it: its own token and reference, and only counts (and disclosed names) about the other holders.',
+  description: 'A match as one member sees it: its own token and reference, and only counts (and disclosed names) about the other holders.',
 })
 export class Alert {
   @Field(() => ID, { description: 'Alert id, visible only to its member.' })

@@ -56,10 +56,9 @@ export class GraphQLExceptionFilter implements GqlExceptionFilter {
       if (code) return new GraphQLError(exception.message, { extensions: { code } });
     }
     this.logger.error(exception instanceof Error ? exception.stack : String(exception));
-    return new GraphQLError(
-      this.exposeInternals && exception instanceof Error ? exception.message : 'Internal server error',
-      { extensions: { code: 'INTERNAL_SERVER_ERROR' } },
-    );
+    return new GraphQLError(this.exposeInternals && exception instanceof Error ? exception.message : 'Internal server error', {
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
   }
 
   /**

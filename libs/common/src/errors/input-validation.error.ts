@@ -28,9 +28,7 @@ export class InputValidationError extends DomainError<'INVALID_INPUT'> {
   /** The same problems with every field path under `prefix` (the argument name). */
   under(prefix: string | undefined): InputValidationError {
     if (!prefix) return this;
-    return new InputValidationError(
-      this.problems.map((p) => ({ ...p, field: p.field ? `${prefix}.${p.field}` : prefix })),
-    );
+    return new InputValidationError(this.problems.map((p) => ({ ...p, field: p.field ? `${prefix}.${p.field}` : prefix })));
   }
 
   /** Flattens class-validator's tree into field paths such as `indicators.3.token`. */

@@ -17,7 +17,8 @@ describe('JSONObjectScalar', () => {
   });
 
   it('refuses deeper values, however deep, without overflowing the stack', () => {
-    for (const depth of [33, 200_000]) expect(() => scalar.parseValue(nested(depth))).toThrow('JSONObject must not nest deeper than 32 levels');
+    for (const depth of [33, 200_000])
+      expect(() => scalar.parseValue(nested(depth))).toThrow('JSONObject must not nest deeper than 32 levels');
     const literal = parseValue(`${'{ a: '.repeat(40)}1${' }'.repeat(40)}`);
     expect(() => scalar.parseLiteral(literal)).toThrow('JSONObject must not nest deeper than 32 levels');
   });

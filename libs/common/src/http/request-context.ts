@@ -17,6 +17,4 @@ export function requestIdOf(req: Request | undefined): string | undefined {
 }
 
 /** Parameter decorator: the current request's id, for audit entries and logs. */
-export const RequestId = createParamDecorator((_data: unknown, context: ExecutionContext) =>
-  requestIdOf(requestOf(context)),
-);
+export const RequestId = createParamDecorator((_data: unknown, context: ExecutionContext) => requestIdOf(requestOf(context)));

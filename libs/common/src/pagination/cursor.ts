@@ -14,9 +14,7 @@ export function encodeCursor(list: string, key: readonly CursorKey[]): string {
 
 /** The BAD_USER_INPUT error for a cursor this list did not issue; `field` is the argument's name. */
 export function invalidCursor(field = 'after'): InputValidationError {
-  return new InputValidationError([
-    { field, rule: 'cursor', message: `${field} must be a cursor that this list returned` },
-  ]);
+  return new InputValidationError([{ field, rule: 'cursor', message: `${field} must be a cursor that this list returned` }]);
 }
 
 /**

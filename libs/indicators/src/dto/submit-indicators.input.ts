@@ -22,22 +22,28 @@ export class IndicatorInput {
   @Field({ nullable: true, description: 'When the member saw it; defaults to now; at most 5 minutes in the future.' })
   observedAt?: Date;
 
-  @Field({ nullable: true, description: 'When it stops counting; defaults to the type\'s lifetime (docs/operations.md).' })
+  @Field({ nullable: true, description: "When it stops counting; defaults to the type's lifetime (docs/operations.md)." })
   expiresAt?: Date;
 
   @Field(() => Int, { nullable: true, description: 'Confidence 0-100 that the value is abusive; default 50.' })
   confidence?: number;
 
-  @Field({ nullable: true, description: "The member's own reference (e.g. a case id), at most 256 characters. Only this member ever sees it." })
+  @Field({
+    nullable: true,
+    description: "The member's own reference (e.g. a case id), at most 256 characters. Only this member ever sees it.",
+  })
   externalRef?: string;
 
-  @Field({ nullable: true, description: 'Let other holders of a match see this member\'s name; default false.' })
+  @Field({ nullable: true, description: "Let other holders of a match see this member's name; default false." })
   discloseIdentity?: boolean;
 }
 
 @InputType({ description: 'A batch of hashed indicators.' })
 export class SubmitIndicatorsInput {
-  @Field({ description: 'Client-chosen key (8-128 of A-Z a-z 0-9 . _ : -); a retry with the same key returns the first result and stores nothing twice.' })
+  @Field({
+    description:
+      'Client-chosen key (8-128 of A-Z a-z 0-9 . _ : -); a retry with the same key returns the first result and stores nothing twice.',
+  })
   @Matches(/^[A-Za-z0-9._:-]{8,128}$/, { message: 'idempotencyKey must be 8-128 characters of A-Z a-z 0-9 . _ : -' })
   idempotencyKey: string;
 

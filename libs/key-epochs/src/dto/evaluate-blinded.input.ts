@@ -14,7 +14,8 @@ export class EvaluateBlindedInput {
   type: IndicatorType;
 
   @Field(() => [String], {
-    description: 'Unpadded base64url of each blinded element (RFC 9497 SerializeElement, 32 bytes); 1 to OPRF_MAX_ELEMENTS_PER_CALL (default 256).',
+    description:
+      'Unpadded base64url of each blinded element (RFC 9497 SerializeElement, 32 bytes); 1 to OPRF_MAX_ELEMENTS_PER_CALL (default 256).',
   })
   @IsArray()
   @IsString({ each: true })

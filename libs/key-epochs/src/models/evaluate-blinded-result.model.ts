@@ -8,6 +8,8 @@ export class EvaluateBlindedResult {
   @Field(() => [String], { description: 'Unpadded base64url evaluated elements (32 bytes each), in the order of blindedElements.' })
   evaluatedElements: string[];
 
-  @Field({ description: 'Unpadded base64url of the batched DLEQ proof c||s (64 bytes) over every pair; verify it against the pinned public key.' })
+  @Field({
+    description: 'Unpadded base64url of the batched DLEQ proof c||s (64 bytes) over every pair; verify it against the pinned public key.',
+  })
   proof: string;
 }

@@ -23,10 +23,22 @@ describe('publicJwkProblem', () => {
 
   it.each([
     ['a private Ed25519 key', async () => (await ed()).priv, /private key material \(d\)/],
-    ['an RSA private key', () => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), /private key material \(d, p, q, dp, dq, qi\)/],
-    ['an RSA public key', () => generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' }), /RSA keys are not supported/],
+    [
+      'an RSA private key',
+      () => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }),
+      /private key material \(d, p, q, dp, dq, qi\)/,
+    ],
+    [
+      'an RSA public key',
+      () => generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' }),
+      /RSA keys are not supported/,
+    ],
     ['a symmetric key', () => ({ kty: 'oct', k: 'AAAA' }), /private key material \(k\)/],
-    ['secp256k1', () => generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey.export({ format: 'jwk' }), /curve secp256k1 is not supported/],
+    [
+      'secp256k1',
+      () => generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey.export({ format: 'jwk' }),
+      /curve secp256k1 is not supported/,
+    ],
     ['Ed448', () => generateKeyPairSync('ed448').publicKey.export({ format: 'jwk' }), /curve Ed448 is not supported/],
     ['no key type', () => ({ x: 'y' }), /key type missing/],
     ['an array', () => [1, 2], /must be a JSON Web Key object/],

@@ -18,8 +18,7 @@ export interface NormalizedPublicJwk {
   publicJwk: JsonObject;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function coordinate(value: unknown): boolean {
   return typeof value === 'string' && COORDINATE.test(value) && Buffer.from(value, 'base64url').length === 32;
@@ -55,10 +54,7 @@ export function publicJwkProblem(value: unknown): string | undefined {
     return `key type ${typeof kty === 'string' ? kty : 'missing'} is not supported: ${SUPPORTED}`;
   }
   if (value.use !== undefined && value.use !== 'sig') return 'use must be "sig": this key signs client assertions';
-  if (
-    value.key_ops !== undefined &&
-    !(Array.isArray(value.key_ops) && value.key_ops.every((op) => op === 'verify'))
-  ) {
+  if (value.key_ops !== undefined && !(Array.isArray(value.key_ops) && value.key_ops.every((op) => op === 'verify'))) {
     return 'key_ops may only contain "verify"';
   }
   try {

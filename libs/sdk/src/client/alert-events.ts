@@ -24,11 +24,33 @@ export interface AlertEvent {
 export const ALERT_EVENTS = /* GraphQL */ `
   subscription AlertEvents($after: ID) {
     alertEvents(after: $after) {
-      id type version occurredAt
+      id
+      type
+      version
+      occurredAt
       alert {
-        id status version type keyEpoch token externalRef otherHolderCount firstSeenAt lastSeenAt
-        disclosedHolders verdictCounts { confirmedAbuse falsePositive underReview }
-        verdict verdictNote acknowledgedAt createdAt updatedAt closedAt
+        id
+        status
+        version
+        type
+        keyEpoch
+        token
+        externalRef
+        otherHolderCount
+        firstSeenAt
+        lastSeenAt
+        disclosedHolders
+        verdictCounts {
+          confirmedAbuse
+          falsePositive
+          underReview
+        }
+        verdict
+        verdictNote
+        acknowledgedAt
+        createdAt
+        updatedAt
+        closedAt
       }
     }
   }
@@ -218,7 +240,11 @@ export class AlertEventStream implements AsyncIterable<AlertEvent> {
     if (close.code === CLOSE_UNAUTHORIZED) {
       // The token expired: a fresh one, at once (backing off when fresh ones are refused too).
       this.dropToken();
-      return { closeCode: close.code, reason: close.reason || 'access token expired', failed: Date.now() - this.connectedAt < SHORTEST_SESSION_MS };
+      return {
+        closeCode: close.code,
+        reason: close.reason || 'access token expired',
+        failed: Date.now() - this.connectedAt < SHORTEST_SESSION_MS,
+      };
     }
     if (close.code === CLOSE_FORBIDDEN) throw new SigfedStreamError(close.reason || 'forbidden', 'FORBIDDEN', close.code);
     if (CLOSE_FINAL.has(close.code)) throw new SigfedStreamError(close.reason || `closed with ${close.code}`, 'REFUSED', close.code);

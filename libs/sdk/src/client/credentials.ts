@@ -31,7 +31,10 @@ export function parseCredentials(json: string): SigfedCredentials {
   } catch {
     throw new TypeError('the credentials file is not JSON');
   }
-  const { clientId, privateJwk, issuer, oprfPublicKeys } = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const { clientId, privateJwk, issuer, oprfPublicKeys } = (typeof value === 'object' && value !== null ? value : {}) as Record<
+    string,
+    unknown
+  >;
   if (typeof clientId !== 'string' || clientId === '') throw new TypeError('the credentials file has no "clientId"');
   if (typeof privateJwk !== 'object' || privateJwk === null || Array.isArray(privateJwk)) {
     throw new TypeError('the credentials file has no "privateJwk" object');
@@ -51,7 +54,8 @@ function parsePinnedKeys(value: unknown): Record<string, string> {
   }
   const keys: Record<string, string> = {};
   for (const [epoch, key] of Object.entries(value)) {
-    if (!isValidKeyEpoch(epoch)) throw new TypeError(`"oprfPublicKeys" in the credentials file: ${JSON.stringify(epoch)} is not a key epoch label`);
+    if (!isValidKeyEpoch(epoch))
+      throw new TypeError(`"oprfPublicKeys" in the credentials file: ${JSON.stringify(epoch)} is not a key epoch label`);
     try {
       parseOprfPublicKey(key as string);
     } catch (error) {

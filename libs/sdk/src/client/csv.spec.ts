@@ -69,12 +69,17 @@ describe('parseCsv', () => {
     const record = fc.array(field, { minLength: 1, maxLength: 5 });
     const quote = (value: string) => `"${value.replace(/"/g, '""')}"`;
     fc.assert(
-      fc.property(fc.array(record, { minLength: 1, maxLength: 8 }), fc.constantFrom('\n', '\r\n'), fc.boolean(), (records, eol, quoteAll) => {
-        const text = records
-          .map((fields) => fields.map((value) => (quoteAll || /[",\r\n]/.test(value) || value === '' ? quote(value) : value)).join(','))
-          .join(eol);
-        expect(parse(text).map((r) => r.fields)).toEqual(records);
-      }),
+      fc.property(
+        fc.array(record, { minLength: 1, maxLength: 8 }),
+        fc.constantFrom('\n', '\r\n'),
+        fc.boolean(),
+        (records, eol, quoteAll) => {
+          const text = records
+            .map((fields) => fields.map((value) => (quoteAll || /[",\r\n]/.test(value) || value === '' ? quote(value) : value)).join(','))
+            .join(eol);
+          expect(parse(text).map((r) => r.fields)).toEqual(records);
+        },
+      ),
     );
   });
 });

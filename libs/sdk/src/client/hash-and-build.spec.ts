@@ -87,7 +87,12 @@ describe('hashAndBuild', () => {
       [14, 'row.disclose-identity'],
       [15, 'input.not-string'],
     ]);
-    expect(refused[0]).toEqual({ index: 0, line: 2, rule: 'ip.ipv4-leading-zero', message: expect.stringMatching(/^IP_RANGE refused by rule ip\.ipv4-leading-zero: /) });
+    expect(refused[0]).toEqual({
+      index: 0,
+      line: 2,
+      rule: 'ip.ipv4-leading-zero',
+      message: expect.stringMatching(/^IP_RANGE refused by rule ip\.ipv4-leading-zero: /),
+    });
     expect(refused[1].message).toMatch(/^row refused by rule row\.type: unknown indicator type "EMAIL" \(expected PAYMENT_FINGERPRINT, /);
     expect(refused[3].message).toBe('ACCOUNT_SIGNAL refused by rule row.confidence: confidence must be an integer from 0 to 100, got 101');
   });
@@ -100,7 +105,8 @@ describe('hashAndBuild', () => {
 
 describe('readIndicatorCsv', () => {
   it('maps header columns in any order and case, skips empty optional cells, and keeps line numbers', () => {
-    const csv = 'Value,TYPE,confidence,external_ref\r\n"203.0.113.9",IP_RANGE,,\r\n"Write ""this"",\nthen that",PROMPT_TEMPLATE, 70 , ref 1 \r\n';
+    const csv =
+      'Value,TYPE,confidence,external_ref\r\n"203.0.113.9",IP_RANGE,,\r\n"Write ""this"",\nthen that",PROMPT_TEMPLATE, 70 , ref 1 \r\n';
     const { rows, refused, rowsRead } = readIndicatorCsv(csv);
     expect(refused).toEqual([]);
     expect(rowsRead).toBe(2);
@@ -115,7 +121,12 @@ describe('readIndicatorCsv', () => {
     expect(rowsRead).toBe(2);
     expect(rows).toHaveLength(1);
     expect(refused).toEqual([
-      { index: 0, line: 2, rule: 'csv.field-count', message: 'row refused by rule csv.field-count: expected 2 fields as in the header, got 3' },
+      {
+        index: 0,
+        line: 2,
+        rule: 'csv.field-count',
+        message: 'row refused by rule csv.field-count: expected 2 fields as in the header, got 3',
+      },
     ]);
   });
 

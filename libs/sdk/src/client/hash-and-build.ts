@@ -24,13 +24,7 @@ export interface RawIndicatorRow {
 
 /** Rules a row's fields other than the value can break. */
 export type RowRule =
-  | 'csv.field-count'
-  | 'row.type'
-  | 'row.observed-at'
-  | 'row.expires-at'
-  | 'row.confidence'
-  | 'row.external-ref'
-  | 'row.disclose-identity';
+  'csv.field-count' | 'row.type' | 'row.observed-at' | 'row.expires-at' | 'row.confidence' | 'row.external-ref' | 'row.disclose-identity';
 
 /** Why one row produced no indicators. */
 export interface RowRefusal {
@@ -93,7 +87,10 @@ export function hashAndBuild(
     const type = normalizeType(row.type);
     try {
       if (type === undefined) {
-        throw new RowError('row.type', `unknown indicator type ${JSON.stringify(String(row.type))} (expected ${INDICATOR_TYPES.join(', ')})`);
+        throw new RowError(
+          'row.type',
+          `unknown indicator type ${JSON.stringify(String(row.type))} (expected ${INDICATOR_TYPES.join(', ')})`,
+        );
       }
       const metadata = rowMetadata(row, now);
       for (const { token } of hashIndicator(key, type, row.value)) {
@@ -104,7 +101,12 @@ export function hashAndBuild(
       if (error instanceof CanonicalizationError) {
         refused.push({ index: at, line: row.line, rule: error.rule, message: error.message });
       } else if (error instanceof RowError) {
-        refused.push({ index: at, line: row.line, rule: error.rule, message: `${type ?? 'row'} refused by rule ${error.rule}: ${error.message}` });
+        refused.push({
+          index: at,
+          line: row.line,
+          rule: error.rule,
+          message: `${type ?? 'row'} refused by rule ${error.rule}: ${error.message}`,
+        });
       } else {
         throw error;
       }
@@ -124,7 +126,8 @@ function rowMetadata(row: RawIndicatorRow, now: number): Metadata {
   const metadata: { -readonly [K in keyof Metadata]: Metadata[K] } = {};
   if (row.observedAt !== undefined) {
     const at = instant(row.observedAt, 'row.observed-at', 'observedAt');
-    if (at.getTime() > now + FUTURE_SKEW_MS) throw new RowError('row.observed-at', 'observedAt must not be more than 5 minutes in the future');
+    if (at.getTime() > now + FUTURE_SKEW_MS)
+      throw new RowError('row.observed-at', 'observedAt must not be more than 5 minutes in the future');
     metadata.observedAt = at.toISOString();
   }
   if (row.expiresAt !== undefined) {
@@ -151,7 +154,11 @@ function instant(value: string | Date, rule: RowRule, field: string): Date {
   }
   const text = String(value).trim();
   const match = ISO_INSTANT.exec(text);
-  const bad = () => new RowError(rule, `${field} must be an ISO 8601 date (2026-11-30) or date and time with a zone (2026-11-30T12:00:00Z), got ${JSON.stringify(text)}`);
+  const bad = () =>
+    new RowError(
+      rule,
+      `${field} must be an ISO 8601 date (2026-11-30) or date and time with a zone (2026-11-30T12:00:00Z), got ${JSON.stringify(text)}`,
+    );
   if (match === null) throw bad();
   const [, y, mo, d, h = '0', mi = '0', s = '0', , oh = '0', om = '0'] = match;
   // Date.parse rolls 2026-02-30 over to March 2 instead of refusing it.

@@ -2,7 +2,15 @@ import { CsvSyntaxError, parseCsv } from './csv.js';
 import type { RawIndicatorRow, RowRefusal } from './hash-and-build.js';
 
 /** Columns of an indicator CSV file; `type` and `value` are required, the others optional. */
-export const INDICATOR_CSV_COLUMNS = ['type', 'value', 'observed_at', 'expires_at', 'confidence', 'external_ref', 'disclose_identity'] as const;
+export const INDICATOR_CSV_COLUMNS = [
+  'type',
+  'value',
+  'observed_at',
+  'expires_at',
+  'confidence',
+  'external_ref',
+  'disclose_identity',
+] as const;
 
 type Column = (typeof INDICATOR_CSV_COLUMNS)[number];
 
@@ -36,7 +44,10 @@ export function readIndicatorCsv(text: string): IndicatorCsv {
   const columns = header.fields.map((name) => name.trim().toLowerCase());
   for (const [position, name] of columns.entries()) {
     if (!(INDICATOR_CSV_COLUMNS as readonly string[]).includes(name)) {
-      throw new CsvSyntaxError(header.line, `unknown column ${JSON.stringify(header.fields[position])} (columns: ${INDICATOR_CSV_COLUMNS.join(', ')})`);
+      throw new CsvSyntaxError(
+        header.line,
+        `unknown column ${JSON.stringify(header.fields[position])} (columns: ${INDICATOR_CSV_COLUMNS.join(', ')})`,
+      );
     }
     if (columns.indexOf(name) !== position) throw new CsvSyntaxError(header.line, `column ${JSON.stringify(name)} appears twice`);
   }

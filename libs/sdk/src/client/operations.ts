@@ -32,7 +32,11 @@ export interface SubmissionResult {
 /** Stored by `submitIndicators`. */
 export const SUBMIT_INDICATORS = /* GraphQL */ `
   mutation Submit($input: SubmitIndicatorsInput!) {
-    submitIndicators(input: $input) { submissionId accepted duplicates }
+    submitIndicators(input: $input) {
+      submissionId
+      accepted
+      duplicates
+    }
   }
 `;
 
@@ -46,7 +50,9 @@ export interface RetractIndicatorsInput {
 /** Removes a member's own records. */
 export const RETRACT_INDICATORS = /* GraphQL */ `
   mutation Retract($input: RetractIndicatorsInput!) {
-    retractIndicators(input: $input) { retracted }
+    retractIndicators(input: $input) {
+      retracted
+    }
   }
 `;
 
@@ -96,12 +102,34 @@ export const ALERTS = /* GraphQL */ `
       edges {
         cursor
         node {
-          id status version type keyEpoch token externalRef otherHolderCount firstSeenAt lastSeenAt
-          disclosedHolders verdictCounts { confirmedAbuse falsePositive underReview }
-          verdict verdictNote acknowledgedAt createdAt updatedAt closedAt
+          id
+          status
+          version
+          type
+          keyEpoch
+          token
+          externalRef
+          otherHolderCount
+          firstSeenAt
+          lastSeenAt
+          disclosedHolders
+          verdictCounts {
+            confirmedAbuse
+            falsePositive
+            underReview
+          }
+          verdict
+          verdictNote
+          acknowledgedAt
+          createdAt
+          updatedAt
+          closedAt
         }
       }
-      pageInfo { hasNextPage endCursor }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
     }
   }
 `;
@@ -116,7 +144,12 @@ export interface ServerInfo {
 
 /** Reads `serverInfo`, without a token. */
 export const SERVER_INFO = /* GraphQL */ `
-  query ServerInfo { serverInfo { issuer time } }
+  query ServerInfo {
+    serverInfo {
+      issuer
+      time
+    }
+  }
 `;
 
 /** Where an epoch's key is in its life (`oprfKeys`). */
@@ -138,7 +171,17 @@ export interface OprfKey {
 
 /** Lists the TWO_KEY epochs and their public keys. */
 export const OPRF_KEYS = /* GraphQL */ `
-  query OprfKeys { oprfKeys { keyEpoch suite mode publicKey notBefore notAfter status } }
+  query OprfKeys {
+    oprfKeys {
+      keyEpoch
+      suite
+      mode
+      publicKey
+      notBefore
+      notAfter
+      status
+    }
+  }
 `;
 
 /** One batch of blinded HMACs for the server's half of the POPRF. */
@@ -159,6 +202,10 @@ export interface EvaluateBlindedResult {
 /** Evaluates blinded elements under a TWO_KEY epoch's key. */
 export const EVALUATE_BLINDED = /* GraphQL */ `
   mutation EvaluateBlinded($input: EvaluateBlindedInput!) {
-    evaluateBlinded(input: $input) { keyEpoch evaluatedElements proof }
+    evaluateBlinded(input: $input) {
+      keyEpoch
+      evaluatedElements
+      proof
+    }
   }
 `;

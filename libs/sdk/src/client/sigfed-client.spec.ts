@@ -1,16 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  calculateJwkThumbprint,
-  decodeJwt,
-  decodeProtectedHeader,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  jwtVerify,
-  type JWK,
-} from 'jose';
+import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK } from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TEST_FEDERATION_KEY_HEX } from '../federation-key.js';
 import { SigfedApiError, SigfedNetworkError, SigfedSubmitError } from './errors.js';
@@ -32,7 +23,13 @@ interface Member {
 async function newMember(alg: Algorithm = 'EdDSA'): Promise<Member> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
   const publicJwk = await exportJWK(publicKey);
-  return { clientId: `member-${randomUUID()}`, privateJwk: await exportJWK(privateKey), publicJwk, kid: await calculateJwkThumbprint(publicJwk), alg };
+  return {
+    clientId: `member-${randomUUID()}`,
+    privateJwk: await exportJWK(privateKey),
+    publicJwk,
+    kid: await calculateJwkThumbprint(publicJwk),
+    alg,
+  };
 }
 
 interface GraphQLRequest {
@@ -64,7 +61,10 @@ class FakeSigfed {
   expiresIn = 300;
   intercept?: (request: GraphQLRequest, index: number) => Reply | undefined;
   private readonly jtis = new Set<string>();
-  private readonly submissions = new Map<string, { hash: string; result: { submissionId: string; accepted: number; duplicates: number } }>();
+  private readonly submissions = new Map<
+    string,
+    { hash: string; result: { submissionId: string; accepted: number; duplicates: number } }
+  >();
   private readonly stored = new Set<string>();
   private server?: Server;
 
@@ -153,7 +153,8 @@ class FakeSigfed {
   }
 
   private answer(request: GraphQLRequest): Answer {
-    if (request.query.includes('serverInfo')) return { json: { data: { serverInfo: { issuer: this.issuer, time: new Date().toISOString() } } } };
+    if (request.query.includes('serverInfo'))
+      return { json: { data: { serverInfo: { issuer: this.issuer, time: new Date().toISOString() } } } };
     const token = request.authorization?.replace(/^Bearer /, '');
     if (!token || !this.validTokens.has(token)) {
       return { json: { errors: [{ message: 'Unauthorized', extensions: { code: 'UNAUTHENTICATED' } }], data: null } };
@@ -368,7 +369,11 @@ describe('SigfedClient.submitIndicators', () => {
   it('splits into batches, each with the idempotency key <prefix>:<index>, and adds up the results', async () => {
     const progress: unknown[] = [];
     const items = indicators(2500);
-    const totals = await client().submitIndicators(items, { batchSize: 1000, idempotencyKeyPrefix: 'nightly-2026-12-01', onProgress: (p) => progress.push(p) });
+    const totals = await client().submitIndicators(items, {
+      batchSize: 1000,
+      idempotencyKeyPrefix: 'nightly-2026-12-01',
+      onProgress: (p) => progress.push(p),
+    });
 
     const sent = fake.submitRequests();
     expect(sent.map((r) => (r.variables.input as { idempotencyKey: string }).idempotencyKey)).toEqual([
@@ -381,7 +386,13 @@ describe('SigfedClient.submitIndicators', () => {
     // Values travel as variables; the document is the fixed one.
     expect(sent[0].query).toContain('mutation Submit($input: SubmitIndicatorsInput!)');
     expect(sent[0].query).not.toContain(items[0].token);
-    expect(totals).toEqual({ batches: 3, accepted: 2500, duplicates: 0, submissionIds: expect.any(Array), idempotencyKeyPrefix: 'nightly-2026-12-01' });
+    expect(totals).toEqual({
+      batches: 3,
+      accepted: 2500,
+      duplicates: 0,
+      submissionIds: expect.any(Array),
+      idempotencyKeyPrefix: 'nightly-2026-12-01',
+    });
     expect(new Set(totals.submissionIds).size).toBe(3);
     expect(progress).toEqual([
       { batch: 1, batches: 3, sent: 1000, total: 2500, accepted: 1000, duplicates: 0 },
@@ -401,7 +412,8 @@ describe('SigfedClient.submitIndicators', () => {
   });
 
   it('retries a batch answered 503 with Retry-After, after the asked delay and with the same key and bytes', async () => {
-    fake.intercept = (request, index) => (index === 1 ? { status: 503, headers: { 'retry-after': '1' }, json: { errors: [{ message: 'Service Unavailable' }] } } : undefined);
+    fake.intercept = (request, index) =>
+      index === 1 ? { status: 503, headers: { 'retry-after': '1' }, json: { errors: [{ message: 'Service Unavailable' }] } } : undefined;
     const started = Date.now();
     const totals = await client().submitIndicators(indicators(3), { batchSize: 2 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
@@ -425,7 +437,10 @@ describe('SigfedClient.submitIndicators', () => {
   it.each([400, 200])('never retries BAD_USER_INPUT (HTTP %i) and reports what the earlier batches stored', async (status) => {
     fake.intercept = (request, index) =>
       index === 1
-        ? { status, json: { errors: [{ message: 'indicators.0.expiresAt must be in the future', extensions: { code: 'BAD_USER_INPUT' } }] } }
+        ? {
+            status,
+            json: { errors: [{ message: 'indicators.0.expiresAt must be in the future', extensions: { code: 'BAD_USER_INPUT' } }] },
+          }
         : undefined;
     const failure = client().submitIndicators(indicators(4), { batchSize: 2, idempotencyKeyPrefix: 'import-0001' });
     await expect(failure).rejects.toThrow(SigfedSubmitError);
@@ -441,7 +456,9 @@ describe('SigfedClient.submitIndicators', () => {
     let outage = true;
     fake.intercept = (request, index) => (outage && index >= 1 ? { status: 502, json: 'Bad Gateway' } : undefined);
     const items = indicators(6);
-    const error = (await client().submitIndicators(items, { batchSize: 2 }).catch((e: unknown) => e)) as SigfedSubmitError;
+    const error = (await client()
+      .submitIndicators(items, { batchSize: 2 })
+      .catch((e: unknown) => e)) as SigfedSubmitError;
     expect(error).toBeInstanceOf(SigfedSubmitError);
     expect(error.cause).toMatchObject({ status: 502 });
     expect(fake.submitRequests()).toHaveLength(1 + FAST_RETRY.attempts);
@@ -464,7 +481,9 @@ describe('SigfedClient.submitIndicators', () => {
   });
 
   it('submits what hashAndBuild produced from raw rows', async () => {
-    const { indicators: built } = hashAndBuild(TEST_FEDERATION_KEY_HEX, '2026-q4', [{ type: 'IP_RANGE', value: '203.0.112.0/23', confidence: 90 }]);
+    const { indicators: built } = hashAndBuild(TEST_FEDERATION_KEY_HEX, '2026-q4', [
+      { type: 'IP_RANGE', value: '203.0.112.0/23', confidence: 90 },
+    ]);
     await client().submitIndicators(built);
     const [sent] = fake.submitRequests();
     expect((sent.variables.input as { indicators: unknown[] }).indicators).toEqual([
@@ -509,7 +528,8 @@ describe('SigfedClient.alerts', () => {
   it('pages through the connection with first/after and the filter as variables', async () => {
     fake.alerts.push(...Array.from({ length: 5 }, (_, i) => alert(i)));
     const seen: string[] = [];
-    for await (const a of client().alerts({ pageSize: 2, filter: { status: 'OPEN', since: new Date('2026-11-01T00:00:00Z') } })) seen.push(a.id);
+    for await (const a of client().alerts({ pageSize: 2, filter: { status: 'OPEN', since: new Date('2026-11-01T00:00:00Z') } }))
+      seen.push(a.id);
     expect(seen).toEqual(['alert-0', 'alert-1', 'alert-2', 'alert-3', 'alert-4']);
     expect(fake.graphqlRequests.map((r) => [r.variables.first, r.variables.after])).toEqual([
       [2, null],

@@ -189,7 +189,11 @@ export class SigfedClient {
         });
         result = data.submitIndicators;
       } catch (error) {
-        throw new SigfedSubmitError(batch, { batches: batch, accepted, duplicates, submissionIds: [...submissionIds], idempotencyKeyPrefix: prefix }, error);
+        throw new SigfedSubmitError(
+          batch,
+          { batches: batch, accepted, duplicates, submissionIds: [...submissionIds], idempotencyKeyPrefix: prefix },
+          error,
+        );
       }
       accepted += result.accepted;
       duplicates += result.duplicates;
@@ -254,7 +258,8 @@ export class SigfedClient {
       if (!data.alerts.pageInfo.hasNextPage) return;
       after = data.alerts.pageInfo.endCursor;
       // Without a cursor the next request would start over and loop forever.
-      if (after === null || after === undefined) throw new SigfedApiError('the server reported another page of alerts without an endCursor');
+      if (after === null || after === undefined)
+        throw new SigfedApiError('the server reported another page of alerts without an endCursor');
     }
   }
 

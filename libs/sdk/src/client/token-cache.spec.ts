@@ -25,7 +25,9 @@ describe('FileTokenCache', () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
     cache.put('2027-q1', KEY_A, 'IP_RANGE', [[H1, T1]]);
     cache.put('2027-q1', KEY_A, 'IP_RANGE', [[H2, T2]]);
-    expect(readFileSync(path, 'utf8')).toBe(`${TOKEN_CACHE_HEADER}\nkey 2027-q1 ${KEY_A}\ntok 2027-q1 IP_RANGE ${H1} ${T1}\ntok 2027-q1 IP_RANGE ${H2} ${T2}\n`);
+    expect(readFileSync(path, 'utf8')).toBe(
+      `${TOKEN_CACHE_HEADER}\nkey 2027-q1 ${KEY_A}\ntok 2027-q1 IP_RANGE ${H1} ${T1}\ntok 2027-q1 IP_RANGE ${H2} ${T2}\n`,
+    );
     const again = FileTokenCache.open(path);
     expect(again.get('2027-q1', KEY_A, 'IP_RANGE', H2)).toBe(T2);
     expect(again.size).toBe(2);

@@ -62,14 +62,17 @@ export class FileTokenCache extends MemoryTokenCache {
       closeSync(fd);
       return cache;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new TokenCacheError(`cannot create the token cache ${path}: ${(error as Error).message}`);
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new TokenCacheError(`cannot create the token cache ${path}: ${(error as Error).message}`);
     }
     fd = openSync(path, 'r');
     try {
       const stat = fstatSync(fd);
       if (!stat.isFile()) throw new TokenCacheError(`the token cache ${path} is not a regular file`);
       if ((stat.mode & 0o077) !== 0) {
-        throw new TokenCacheError(`the token cache ${path} is readable or writable by other users (mode ${(stat.mode & 0o777).toString(8)}); run chmod 600 ${path}`);
+        throw new TokenCacheError(
+          `the token cache ${path} is readable or writable by other users (mode ${(stat.mode & 0o777).toString(8)}); run chmod 600 ${path}`,
+        );
       }
       if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) {
         throw new TokenCacheError(`the token cache ${path} belongs to another user (uid ${stat.uid})`);
@@ -97,7 +100,8 @@ export class FileTokenCache extends MemoryTokenCache {
     // The last piece is empty after a final newline; otherwise it is a line a crash cut short
     // mid-append, and what it held is simply evaluated again.
     lines.pop();
-    if (lines[0] !== TOKEN_CACHE_HEADER) throw new TokenCacheError(`${this.path} is not a Sigfed token cache (its first line is not "${TOKEN_CACHE_HEADER}")`);
+    if (lines[0] !== TOKEN_CACHE_HEADER)
+      throw new TokenCacheError(`${this.path} is not a Sigfed token cache (its first line is not "${TOKEN_CACHE_HEADER}")`);
     for (let i = 1; i < lines.length; i++) {
       const fields = lines[i].split(' ');
       const bad = () => new TokenCacheError(`${this.path} line ${i + 1} is malformed`);

@@ -22,7 +22,9 @@ const DEFAULT_EXPIRES_IN_SECONDS = 60;
 export function assertionAlgorithm(jwk: JWK): AssertionAlgorithm {
   if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') return 'EdDSA';
   if (jwk.kty === 'EC' && jwk.crv === 'P-256') return 'ES256';
-  throw new TypeError(`unsupported member key: kty ${JSON.stringify(jwk.kty)} crv ${JSON.stringify(jwk.crv)} (expected OKP/Ed25519 or EC/P-256)`);
+  throw new TypeError(
+    `unsupported member key: kty ${JSON.stringify(jwk.kty)} crv ${JSON.stringify(jwk.crv)} (expected OKP/Ed25519 or EC/P-256)`,
+  );
 }
 
 /** The public half of a member key: exactly the members RFC 7638 hashes for the thumbprint. */
@@ -137,7 +139,12 @@ function tokenError(status: number, statusText: string, json: unknown, retryAfte
   const { error, error_description: description } = (json ?? {}) as Record<string, unknown>;
   if (typeof error === 'string') {
     const detail = typeof description === 'string' ? `: ${description}` : '';
-    return new SigfedApiError(`token request refused (${error})${detail}`, [{ message: typeof description === 'string' ? description : error, extensions: { code: error } }], status, retryAfterMs);
+    return new SigfedApiError(
+      `token request refused (${error})${detail}`,
+      [{ message: typeof description === 'string' ? description : error, extensions: { code: error } }],
+      status,
+      retryAfterMs,
+    );
   }
   return new SigfedApiError(`token endpoint answered HTTP ${status} ${statusText}`.trim(), [], status, retryAfterMs);
 }

@@ -72,7 +72,9 @@ export class TwoKeyTokens {
       return 'HMAC';
     }
     if (listed.suite !== TWO_KEY_SUITE || listed.mode !== TWO_KEY_MODE) {
-      throw new SigfedApiError(`key epoch ${keyEpoch} uses ${listed.suite} ${listed.mode}; this SDK speaks ${TWO_KEY_SUITE} ${TWO_KEY_MODE} only`);
+      throw new SigfedApiError(
+        `key epoch ${keyEpoch} uses ${listed.suite} ${listed.mode}; this SDK speaks ${TWO_KEY_SUITE} ${TWO_KEY_MODE} only`,
+      );
     }
     if (pinned === undefined) throw new OprfKeyNotPinnedError(keyEpoch, listed.publicKey);
     if (pinned !== listed.publicKey) throw new OprfKeyMismatchError(keyEpoch, pinned, listed.publicKey);
@@ -100,12 +102,18 @@ export class TwoKeyTokens {
     let previous: Promise<void> = Promise.resolve();
     for (let start = 0; start < missing.length; start += this.batchSize) {
       const chunk = missing.slice(start, start + this.batchSize);
-      const blinded = blindTokens(publicKey, type, keyEpoch, chunk.map((hmac) => Buffer.from(hmac, 'hex')));
+      const blinded = blindTokens(
+        publicKey,
+        type,
+        keyEpoch,
+        chunk.map((hmac) => Buffer.from(hmac, 'hex')),
+      );
       const answered = this.client.evaluateBlinded({ keyEpoch, type, blindedElements: blinded.blindedElements });
       const finalized = previous.then(async () => {
         const answer = await answered;
         this.stats.calls++;
-        if (answer.keyEpoch !== keyEpoch) throw new SigfedApiError(`evaluateBlinded answered for epoch ${answer.keyEpoch}, asked for ${keyEpoch}`);
+        if (answer.keyEpoch !== keyEpoch)
+          throw new SigfedApiError(`evaluateBlinded answered for epoch ${answer.keyEpoch}, asked for ${keyEpoch}`);
         const tokens = blinded.finalize(answer);
         this.stats.evaluated += chunk.length;
         const entries = chunk.map((hmac, i) => [hmac, tokens[i]] as const);
@@ -138,7 +146,11 @@ export class TwoKeyTokens {
     const result = [...indicators];
     for (const { keyEpoch, type, at } of groups.values()) {
       if ((await this.scheme(keyEpoch)) === 'HMAC') continue;
-      const tokens = await this.tokens(keyEpoch, type, at.map((i) => Buffer.from(indicators[i].token, 'hex')));
+      const tokens = await this.tokens(
+        keyEpoch,
+        type,
+        at.map((i) => Buffer.from(indicators[i].token, 'hex')),
+      );
       at.forEach((i, j) => (result[i] = { ...indicators[i], token: tokens[j] }));
     }
     return result;
@@ -181,7 +193,11 @@ export class TokenDeriver {
     if (!isValidKeyEpoch(keyEpoch)) throw new RangeError(`key epoch ${JSON.stringify(keyEpoch)} must match ^[a-z0-9][a-z0-9._-]{0,31}$`);
     const hashed = hashIndicator(this.key, type, value);
     if ((await this.scheme(keyEpoch)) === 'HMAC') return hashed;
-    const tokens = await this.twoKey!.tokens(keyEpoch, type, hashed.map(({ canonical }) => deriveHmac(this.key, canonical)));
+    const tokens = await this.twoKey!.tokens(
+      keyEpoch,
+      type,
+      hashed.map(({ canonical }) => deriveHmac(this.key, canonical)),
+    );
     return hashed.map((form, i) => ({ ...form, token: tokens[i] }));
   }
 

@@ -11,7 +11,11 @@ function delivery(body: string, at = new Date(), signWith = secret) {
   const id = `msg_${randomBytes(8).toString('hex')}`;
   return {
     body,
-    headers: { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(signWith).sign(id, at, body) },
+    headers: {
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': new Webhook(signWith).sign(id, at, body),
+    },
   };
 }
 
@@ -32,7 +36,9 @@ describe('verifyWebhook', () => {
 
   it('refuses a tampered body, a wrong secret, a stale timestamp and missing headers', () => {
     const { body, headers } = delivery(JSON.stringify(event));
-    expect(() => verifyWebhook(body.replace('"otherHolderCount":2', '"otherHolderCount":3'), headers, secret)).toThrow(WebhookVerificationError);
+    expect(() => verifyWebhook(body.replace('"otherHolderCount":2', '"otherHolderCount":3'), headers, secret)).toThrow(
+      WebhookVerificationError,
+    );
     expect(() => verifyWebhook(body, headers, `whsec_${randomBytes(32).toString('base64')}`)).toThrow(WebhookVerificationError);
     const old = delivery(JSON.stringify(event), new Date(Date.now() - 10 * 60_000));
     expect(() => verifyWebhook(old.body, old.headers, secret)).toThrow('Message timestamp too old');

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { AddressPolicy, DestinationRefused, type Resolver } from './address-policy.js';
 
 const strict = new AddressPolicy({ allowHttp: false, allowedCidrs: [] });
-const answers = (...addresses: string[]): Resolver => async () => addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+const answers =
+  (...addresses: string[]): Resolver =>
+  async () =>
+    addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
 
 describe('AddressPolicy.checkAddress', () => {
   it.each([
@@ -37,9 +40,12 @@ describe('AddressPolicy.checkAddress', () => {
     expect(strict.checkAddress(address)).toContain(words);
   });
 
-  it.each(['93.184.215.14', '8.8.8.8', '2606:4700:4700::1111', '::ffff:8.8.8.8', '64:ff9b::808:808', '2002:808:808::1'])('allows public %s', (address) => {
-    expect(strict.checkAddress(address)).toBeUndefined();
-  });
+  it.each(['93.184.215.14', '8.8.8.8', '2606:4700:4700::1111', '::ffff:8.8.8.8', '64:ff9b::808:808', '2002:808:808::1'])(
+    'allows public %s',
+    (address) => {
+      expect(strict.checkAddress(address)).toBeUndefined();
+    },
+  );
 
   it('allows what the operator allowlisted, and only that', () => {
     const policy = new AddressPolicy({ allowHttp: false, allowedCidrs: ['10.1.0.0/16', '127.0.0.1/32', '::1/128'] });
@@ -74,14 +80,18 @@ describe('AddressPolicy.resolve', () => {
   });
 
   it('refuses a name when any of its addresses is refused', async () => {
-    await expect(strict.resolve(new URL('https://mixed.example/'), answers('8.8.8.8', '10.0.0.7'))).rejects.toBeInstanceOf(DestinationRefused);
+    await expect(strict.resolve(new URL('https://mixed.example/'), answers('8.8.8.8', '10.0.0.7'))).rejects.toBeInstanceOf(
+      DestinationRefused,
+    );
   });
 
   it('judges each resolution on its own, so a name that rebinds to an internal address is refused the next time', async () => {
     let calls = 0;
     const rebinding: Resolver = async () => [{ address: calls++ === 0 ? '8.8.8.8' : '127.0.0.1', family: 4 }];
     expect(await strict.resolve(new URL('https://rebind.example/'), rebinding)).toEqual({ address: '8.8.8.8', family: 4 });
-    await expect(strict.resolve(new URL('https://rebind.example/'), rebinding)).rejects.toThrow(/resolves to 127\.0\.0\.1 is a loopback address/);
+    await expect(strict.resolve(new URL('https://rebind.example/'), rebinding)).rejects.toThrow(
+      /resolves to 127\.0\.0\.1 is a loopback address/,
+    );
   });
 
   it('accepts at save time a name that does not resolve yet, but not one that resolves inward', async () => {

@@ -90,7 +90,9 @@ export class AddressPolicy {
       return 'must be an absolute URL';
     }
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && this.options.allowHttp)) {
-      return this.options.allowHttp ? 'must use https or http' : 'must use https (a test setup may allow http with WEBHOOK_ALLOW_HTTP=true)';
+      return this.options.allowHttp
+        ? 'must use https or http'
+        : 'must use https (a test setup may allow http with WEBHOOK_ALLOW_HTTP=true)';
     }
     if (hasUserinfo(text) || url.username || url.password) return 'must not contain credentials (user:password@)';
     if (!url.hostname) return 'must name a host';

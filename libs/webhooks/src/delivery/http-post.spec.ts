@@ -44,11 +44,16 @@ describe('postWebhook', () => {
   });
 
   it('refuses before connecting when the destination is not allowed', async () => {
-    const outcome = await postWebhook('http://internal.test/', '{}', {}, {
-      ...options,
-      policy: new AddressPolicy({ allowHttp: true, allowedCidrs: [] }),
-      resolver: async () => [{ address: '127.0.0.1', family: 4 }],
-    });
+    const outcome = await postWebhook(
+      'http://internal.test/',
+      '{}',
+      {},
+      {
+        ...options,
+        policy: new AddressPolicy({ allowHttp: true, allowedCidrs: [] }),
+        resolver: async () => [{ address: '127.0.0.1', family: 4 }],
+      },
+    );
     expect(outcome.statusCode).toBeUndefined();
     expect(outcome.error).toBe('refused: internal.test resolves to 127.0.0.1 is a loopback address');
   });

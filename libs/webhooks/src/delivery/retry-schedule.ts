@@ -5,7 +5,11 @@ import { MAX_RETRY_AFTER_MS, RETRY_JITTER } from '../webhooks.constants.js';
  * undefined when the schedule is used up. `scheduleMs[0]` is the delay of
  * the first attempt; every later entry is jittered by ±RETRY_JITTER.
  */
-export function nextRetryDelay(scheduleMs: readonly number[], attemptsDone: number, random: () => number = Math.random): number | undefined {
+export function nextRetryDelay(
+  scheduleMs: readonly number[],
+  attemptsDone: number,
+  random: () => number = Math.random,
+): number | undefined {
   if (attemptsDone >= scheduleMs.length) return undefined;
   const base = scheduleMs[attemptsDone];
   return Math.max(0, Math.round(base * (1 + RETRY_JITTER * (2 * random() - 1))));

@@ -18,13 +18,7 @@ export interface SignedHeaders {
  * (HMAC-SHA256, computed by the `standardwebhooks` package) per secret in
  * force (two during a rotation), and a `v1a` (Ed25519) when a key is given.
  */
-export function signWebhook(
-  id: string,
-  timestamp: Date,
-  body: string,
-  secrets: readonly string[],
-  ed25519?: KeyObject,
-): SignedHeaders {
+export function signWebhook(id: string, timestamp: Date, body: string, secrets: readonly string[], ed25519?: KeyObject): SignedHeaders {
   const seconds = Math.floor(timestamp.getTime() / 1000);
   const signatures = secrets.map((secret) => new Webhook(secret).sign(id, timestamp, body));
   if (ed25519) {
