@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: builds (Prisma client + tsc, so process-level tests can run
-// dist/), checks types of everything (tests and specs included) and lints,
-// then runs every Vitest project. Any failing step fails the suite.
+// dist/), checks types of everything (tests and specs included), lints,
+// checks the format (Prettier), then runs the Vitest projects. Any failing
+// step fails the suite.
 // Extra arguments go to Vitest: `npm test -- test/health.test.ts` (then only the build runs first).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,7 @@ const checks = [
     : [
         ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit'],
         ['node_modules/eslint/bin/eslint.js', '.'],
+        ['node_modules/prettier/bin/prettier.cjs', '--check', '.'],
       ]),
 ];
 for (const check of checks) {
