@@ -7,7 +7,8 @@ import type { BenchMember } from './members.js';
 /**
  * What the server processes need for the bench: endpoints on the loopback
  * receiver allowed (issue 5's SSRF rules), and the per-member rate limits
- * and submission quota (issue 7) raised so they do not cap a throughput
+ * and submission quota (issue 7), the submission and evaluation budgets and
+ * the probing throttle (issue 11, 14) raised so they do not cap a throughput
  * test. Their Redis checks still run on every request.
  */
 export const BENCH_SERVER_ENV = {
@@ -16,6 +17,11 @@ export const BENCH_SERVER_ENV = {
   RATE_LIMIT_POINTS: '1000000000',
   SUBMISSION_QUOTA_PER_HOUR: '1000000000',
   SUBMISSION_BUDGET_POINTS: '1000000000',
+  SUBMISSION_QUOTA_PER_HOUR_IP_RANGE: '1000000000',
+  // Ingest sends millions of new tokens from one member: exactly what the probing throttle stops.
+  PROBING_MIN_INDICATORS: '1000000000',
+  OPRF_EVALUATIONS_PER_HOUR: '1000000000',
+  OPRF_EVALUATIONS_PER_HOUR_IP_RANGE: '1000000000',
 };
 
 /** Whether this build has the webhook API (createWebhookEndpoint). */

@@ -150,6 +150,9 @@ export async function runSoak(o: Options, print: (line: string) => void = consol
     OUTBOX_REDELIVER_AFTER_SECONDS: '30',
     // Faults and crashes are under test here, not the per-member submission rate (a retried batch is charged again).
     SUBMISSION_BUDGET_POINTS: '1000000000',
+    // Nor the lookup-oracle defences: the soak's members submit nothing but new tokens.
+    SUBMISSION_QUOTA_PER_HOUR_IP_RANGE: '1000000000',
+    PROBING_MIN_INDICATORS: '1000000000',
   };
   const api = new RoleProcess('api', apiPort, env, runDir);
   const worker = new RoleProcess('worker', await freePort(), env, runDir);

@@ -64,6 +64,9 @@ export class FaultStack {
       OUTBOX_REDELIVER_AFTER_SECONDS: '2',
       // Faults and crashes are under test here, not the per-member submission rate (a retried batch is charged again).
       SUBMISSION_BUDGET_POINTS: '1000000000',
+      // Nor the lookup-oracle defences: the fault runs submit nothing but new tokens.
+      SUBMISSION_QUOTA_PER_HOUR_IP_RANGE: '1000000000',
+      PROBING_MIN_INDICATORS: '1000000000',
       ...overrides,
     };
     const api = new RoleProcess('api', apiPort, env, env.DATA_DIR);
