@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '@app/common';
 
-/** Every file a command in the docs writes with `--out` (or as a key file), as the docs name it. */
+/** Every credentials file a command in the docs writes (`join`, `bootstrap-admin --out`), and every key file, as the docs name them. */
 function filesTheDocsWrite(): string[] {
   const docs = join(projectRoot(), 'docs');
   const texts = [join(projectRoot(), 'README.md'), ...readdirSync(docs).map((name) => join(docs, name))].map((path) =>
@@ -12,7 +12,7 @@ function filesTheDocsWrite(): string[] {
   );
   const names = new Set<string>();
   for (const text of texts) {
-    for (const match of text.matchAll(/--out ([^\s`'")]+)/g)) names.add(match[1]);
+    for (const match of text.matchAll(/(?:join|bootstrap-admin|--invitation)\b[^\n]*?--out ([^\s`'")]+)/g)) names.add(match[1]);
     for (const match of text.matchAll(/> (\S+\.key)\b/g)) names.add(match[1]);
   }
   // Placeholders (<file>) and paths outside the checkout cannot land in it.

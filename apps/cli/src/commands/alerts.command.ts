@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { isIndicatorType, SigfedClient, type Alert, type AlertFilter } from '@app/sdk';
-import { alertObjects, bundleOf, sharedObjects, type StixObject } from '@app/taxii';
+import type { StixObject } from '@app/taxii';
 import { CliFailure, loadCredentials, reportFailures } from './hash.command.js';
 
 interface AlertsOptions {
@@ -17,8 +17,13 @@ interface AlertsOptions {
   out?: string;
 }
 
-/** A STIX 2.1 bundle of the alerts, as the TAXII collection serves them (docs/stix-taxii.md). */
-export function stixBundle(alerts: readonly Alert[]): ReturnType<typeof bundleOf> {
+/**
+ * A STIX 2.1 bundle of the alerts, as the TAXII collection serves them (docs/stix-taxii.md).
+ * The mapping lives with the server's TAXII library, loaded only for `--format stix`, so the
+ * other formats start without the server's libraries.
+ */
+export async function stixBundle(alerts: readonly Alert[]): Promise<object> {
+  const { alertObjects, bundleOf, sharedObjects } = await import('@app/taxii');
   const objects = new Map<string, StixObject>(sharedObjects().map((o) => [o.id, o]));
   for (const a of alerts) {
     const facts = {
@@ -90,7 +95,7 @@ export function registerAlerts(program: Command): void {
         }
         const text =
           format === 'stix'
-            ? `${JSON.stringify(stixBundle(alerts), null, 2)}\n`
+            ? `${JSON.stringify(await stixBundle(alerts), null, 2)}\n`
             : alerts.map((a) => `${format === 'json' ? JSON.stringify(a) : row(a)}\n`).join('');
         if (options.out) writeFileSync(options.out, text);
         else process.stdout.write(text);
