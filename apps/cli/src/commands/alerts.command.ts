@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { isIndicatorType, SigfedClient, type Alert, type AlertFilter } from '@app/sdk';
-import { alertObjects, bundleOf, sharedObjects, type StixObject } from '@app/taxii';
+// The STIX mapping alone: the @app/taxii barrel would load the TAXII server's Nest module, and Nest with it.
+import { alertObjects, bundleOf, sharedObjects, type StixObject } from '../../../../libs/taxii/src/stix/alert-objects.js';
 import { CliFailure, loadCredentials, reportFailures } from './hash.command.js';
 
 interface AlertsOptions {
