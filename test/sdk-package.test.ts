@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,70 +7,13 @@ import { projectRoot } from '@app/common';
 import { IndicatorsService } from '@app/indicators';
 import { hashIndicator, TEST_FEDERATION_KEY_HEX } from '@app/sdk';
 import { TestContext } from './support/context.js';
+import { installSdk, labEnv, packSdk, run, SDK_DIR } from './support/sdk-package.js';
 import { startWorker } from './support/webhooks.js';
 
 const ROOT = projectRoot();
-const SDK = join(ROOT, 'libs', 'sdk');
 // Loopback webhook receivers are allowed the way a private deployment would allow them.
 const POLICY = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32' };
 const SHARED_ACCOUNT = 'mule-account-7731@payments.example';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(program: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { cwd, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${program} ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/**
- * A package-lock.json for a project that depends on the tarball alone, with the SDK's
- * dependencies pinned to the versions (and integrity hashes) the repository installed: npm then
- * installs from its cache, with no registry, as a lab's CI with a warm cache would.
- */
-function scratchLockfile(tarball: string): object {
-  const sdk = JSON.parse(readFileSync(join(SDK, 'package.json'), 'utf8')) as {
-    version: string;
-    license: string;
-    dependencies: Record<string, string>;
-  };
-  const installed = (
-    JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
-      packages: Record<string, { dependencies?: Record<string, string> }>;
-    }
-  ).packages;
-  const packages: Record<string, object> = {
-    '': { name: 'lab-integration', dependencies: { '@sigfed/sdk': `file:${tarball}` } },
-    'node_modules/@sigfed/sdk': { version: sdk.version, resolved: `file:${tarball}`, license: sdk.license, dependencies: sdk.dependencies },
-  };
-  const todo = Object.keys(sdk.dependencies);
-  for (let name = todo.pop(); name !== undefined; name = todo.pop()) {
-    const path = `node_modules/${name}`;
-    if (packages[path]) continue;
-    const entry = installed[path];
-    if (!entry) throw new Error(`${name}, a dependency of the SDK, is not in the repository's package-lock.json`);
-    packages[path] = entry;
-    todo.push(...Object.keys(entry.dependencies ?? {}));
-  }
-  return { name: 'lab-integration', lockfileVersion: 3, requires: true, packages };
-}
 
 // What a lab writes with the installed package: plain Node 20, no TypeScript, no repository.
 const SCRIPT = `
@@ -170,15 +112,13 @@ describe('@sigfed/sdk as a package', () => {
   let ctx: TestContext;
   let worker: INestApplication;
   const scratch = mkdtempSync(join(tmpdir(), 'sigfed-sdk-package-'));
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, npm_config_update_notifier: 'false' };
+  const env = labEnv();
   let tarball: string;
 
   beforeAll(async () => {
     ctx = await TestContext.start(POLICY);
     worker = await startWorker(POLICY);
-    const packed = await run('npm', ['pack', '--offline', '--silent', '--pack-destination', scratch], SDK, env);
-    expect(packed.code, packed.stderr).toBe(0);
-    tarball = packed.stdout.trim().split('\n').pop()!;
+    tarball = await packSdk(scratch);
   }, 120_000);
   afterAll(async () => {
     await worker?.close();
@@ -192,7 +132,7 @@ describe('@sigfed/sdk as a package', () => {
       .trim()
       .split('\n')
       .map((f) => f.replace(/^package\//, ''));
-    const manifest = JSON.parse(readFileSync(join(SDK, 'package.json'), 'utf8')) as Record<string, unknown>;
+    const manifest = JSON.parse(readFileSync(join(SDK_DIR, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(tarball).toBe(`sigfed-sdk-${String(manifest.version)}.tgz`);
     expect(files).toEqual(
       expect.arrayContaining([
@@ -213,20 +153,14 @@ describe('@sigfed/sdk as a package', () => {
       exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' } },
     });
     expect(manifest).not.toHaveProperty('private');
-    expect(readFileSync(join(SDK, 'CHANGELOG.md'), 'utf8')).toContain(`## ${String(manifest.version)} `);
+    expect(readFileSync(join(SDK_DIR, 'CHANGELOG.md'), 'utf8')).toContain(`## ${String(manifest.version)} `);
   });
 
   it(
     'installs from the tarball into an empty project, where plain Node hashes, gets a token, submits, reads alerts and verifies a webhook',
     { timeout: 90_000 },
     async () => {
-      writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'lab-integration', private: true, type: 'module' }));
-      writeFileSync(join(scratch, 'package-lock.json'), JSON.stringify(scratchLockfile(tarball)));
-      let installed = await run('npm', ['install', `./${tarball}`, '--offline', '--no-audit', '--no-fund'], scratch, env);
-      // A machine whose npm cache lacks one of those tarballs (another cache folder) fetches it.
-      if (installed.code !== 0 && installed.stderr.includes('ENOTCACHED')) {
-        installed = await run('npm', ['install', `./${tarball}`, '--prefer-offline', '--no-audit', '--no-fund'], scratch, env);
-      }
+      const installed = await installSdk(scratch, tarball);
       expect(installed.code, installed.stderr).toBe(0);
       expect(readdirSync(join(scratch, 'node_modules', '@sigfed', 'sdk'))).not.toContain('src');
 
@@ -261,7 +195,7 @@ describe('@sigfed/sdk as a package', () => {
   );
 
   it('exports every name the README imports', async () => {
-    const readme = readFileSync(join(SDK, 'README.md'), 'utf8');
+    const readme = readFileSync(join(SDK_DIR, 'README.md'), 'utf8');
     const imported = [...readme.matchAll(/import \{([^}]+)\} from '@sigfed\/sdk'/g)].flatMap((m) =>
       m[1].split(',').map((name) => name.trim()),
     );

@@ -80,9 +80,9 @@ export class RunningProcess {
     return RunningProcess.command(process.execPath, [script, ...args], env);
   }
 
-  /** Any program (`npm`, say), run from the project root. */
-  static command(program: string, args: string[], env: NodeJS.ProcessEnv): RunningProcess {
-    return new RunningProcess(spawn(program, args, { env, cwd: projectRoot() }));
+  /** Any program (`npm`, say), run from the project root unless `cwd` says otherwise. */
+  static command(program: string, args: string[], env: NodeJS.ProcessEnv, cwd = projectRoot()): RunningProcess {
+    return new RunningProcess(spawn(program, args, { env, cwd }));
   }
 
   /** Polls `url` until it answers 200 or the process exits or time runs out. */
