@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { decodeCursor, encodeCursor, InputValidationError, pageSize, toConnection, type ConnectionShape } from '@app/common';
 import { prepared, PrismaService, type SqlClient, type Verdict } from '@app/database';
+import { outboxEventSql } from '@app/outbox';
+import { JobName } from '@app/queue';
 import { AlertError, AlertErrorCode } from './alert.exception.js';
 import type { AcknowledgeAlertArgs, AlertsArgs } from './dto/alerts.args.js';
 import type { Alert } from './models/alert.model.js';
@@ -68,6 +70,10 @@ const MANY = view(
   `SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id WHERE a.id = ANY($2::uuid[]) AND a.member_id = $1::uuid`,
 );
 
+const VERDICT_EVENT = outboxEventSql('$1', '$2');
+/** Asks the worker to tell the match's other holders (AlertVerdictChanged); it announces nothing when the verdict is the one last announced. */
+const ANNOUNCE_VERDICT = `WITH event AS (${VERDICT_EVENT.insert}) SELECT event.id FROM event, ${VERDICT_EVENT.notify}`;
+
 function toAlert(row: AlertRow): Alert {
   const { confirmedAbuse, falsePositive, underReview, ...alert } = row;
   return { ...alert, verdictCounts: { confirmedAbuse, falsePositive, underReview } };
@@ -132,7 +138,11 @@ export class AlertsService {
     return (await db.query<AlertRow>(prepared(MANY, [memberId, valid]))).rows.map(toAlert);
   }
 
-  /** Records the member's verdict and note on its own alert. */
+  /**
+   * Records the member's verdict and note on its own alert. The other holders
+   * see verdict counts, so the same transaction asks the worker to give their
+   * alerts a new version and an `alert.updated` (see CorrelationService.announceVerdict).
+   */
   async acknowledge(memberId: string, args: AcknowledgeAlertArgs): Promise<Alert> {
     if (!UUID.test(args.id)) throw this.notFound();
     return this.prisma.sqlAsMember(memberId, async (db) => {
@@ -142,6 +152,7 @@ export class AlertsService {
         [memberId, args.id, args.verdict as Verdict, args.note ?? null],
       );
       if (!rowCount) throw this.notFound();
+      await db.query(ANNOUNCE_VERDICT, [JobName.events.AlertVerdictChanged, JSON.stringify({ alertId: args.id })]);
       return this.one(db, memberId, args.id);
     });
   }

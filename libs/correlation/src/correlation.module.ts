@@ -10,8 +10,9 @@ import { AlertEventRetention, PRUNE_EVERY_MS } from './alert-event-retention.ser
 import { ExpiryService } from './expiry.service.js';
 
 /**
- * The worker side of matching: correlation after submissions, retractions
- * and suppression changes, the expiry sweep, and pruning the alert events
+ * The worker side of matching: correlation after submissions, retractions,
+ * suppression changes and members' suspension or reinstatement, verdict
+ * announcements, the expiry sweep, and pruning the alert events
  * kept for resumed subscriptions. Imported by the worker only.
  */
 @Module({
@@ -41,6 +42,12 @@ export class CorrelationModule implements OnModuleInit, OnApplicationBootstrap, 
     };
     this.handlers.register(QueueName.Events, events.IndicatorsRemoved, byKeys);
     this.handlers.register(QueueName.Events, events.SuppressionChanged, byKeys);
+    this.handlers.register(QueueName.Events, events.MemberStateChanged, async (data) => {
+      await this.correlation.correlateMember((data as { memberId: string }).memberId);
+    });
+    this.handlers.register(QueueName.Events, events.AlertVerdictChanged, async (data) => {
+      await this.correlation.announceVerdict((data as { alertId: string }).alertId);
+    });
     this.handlers.register(QueueName.Maintenance, maintenance.ExpireIndicators, async () => {
       await this.expiry.sweep();
     });

@@ -54,6 +54,46 @@ export class CorrelationService {
     return this.correlate(keys);
   }
 
+  /**
+   * Re-evaluates every key a member's live records hold, after its
+   * suspension or reinstatement: holder counts read the members' status, so
+   * the same pass that follows a submission closes or reopens the other
+   * holders' alerts, with the same events.
+   */
+  async correlateMember(memberId: string): Promise<AlertEvent[]> {
+    const keys = await this.prisma.$queryRaw<TokenKey[]>`
+      SELECT DISTINCT type, key_epoch AS "keyEpoch", encode(token, 'hex') AS token
+        FROM indicators
+       WHERE member_id = ${memberId}::uuid AND expires_at > now()`;
+    return this.correlate(keys);
+  }
+
+  /**
+   * Tells the other holders of an alert's match that its member's verdict
+   * changed (their verdict counts did): each of their alerts gets a new
+   * version and one `alert.updated`. Announces only while the verdict differs
+   * from the one last announced, under the match's lock, so a replayed or
+   * concurrent event for the same verdict announces nothing a second time.
+   */
+  async announceVerdict(alertId: string): Promise<AlertEvent[]> {
+    return this.prisma.$transaction(async (tx) => {
+      const [match] = await tx.$queryRaw<{ id: string }[]>`
+        SELECT m.id FROM matches m JOIN alerts a ON a.match_id = m.id WHERE a.id = ${alertId}::uuid FOR UPDATE OF m`;
+      if (!match) return [];
+      const announced = await tx.$executeRaw`
+        UPDATE alerts SET announced_verdict = verdict
+         WHERE id = ${alertId}::uuid AND announced_verdict IS DISTINCT FROM verdict`;
+      if (announced === 0) return [];
+      const rows = await tx.$queryRaw<{ id: string; memberId: string; version: number }[]>`
+        UPDATE alerts SET version = version + 1, updated_at = now()
+         WHERE match_id = ${match.id}::uuid AND id <> ${alertId}::uuid
+        RETURNING id, member_id AS "memberId", version`;
+      const events = rows.map((r): AlertEvent => ({ alertId: r.id, memberId: r.memberId, type: 'alert.updated', version: r.version }));
+      await this.announce(tx, events);
+      return events;
+    });
+  }
+
   /** Re-evaluates the given keys; returns the alert changes it made. */
   async correlate(keys: TokenKey[]): Promise<AlertEvent[]> {
     const events: AlertEvent[] = [];
@@ -186,12 +226,15 @@ export class CorrelationService {
          WHERE a.id = u.id`;
       for (const u of updates) events.push({ alertId: u.id, memberId: u.memberId, type: u.type, version: u.version });
     }
-    // In the same transaction: the changes are recorded and announced (webhooks, live subscriptions) if and only if they commit.
-    if (events.length) {
-      await this.record(tx, events);
-      await this.outbox.publish(tx, JobName.events.AlertsChanged, { events, occurredAt: new Date().toISOString() });
-    }
+    await this.announce(tx, events);
     return events;
+  }
+
+  /** In the caller's transaction: the changes are recorded and announced (webhooks, live subscriptions) if and only if they commit. */
+  private async announce(tx: Tx, events: AlertEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.record(tx, events);
+    await this.outbox.publish(tx, JobName.events.AlertsChanged, { events, occurredAt: new Date().toISOString() });
   }
 
   /**

@@ -4,6 +4,8 @@ import { AuditAction, AuditService, memberActor, type AuditActor } from '@app/au
 import { MemberStateCache, type AuthenticatedMember } from '@app/auth';
 import { decodeCursor, encodeCursor, invalidCursor, pageSize, toConnection, type ConnectionShape } from '@app/common';
 import { MemberRole, MemberStatus, PrismaService } from '@app/database';
+import { OutboxService } from '@app/outbox';
+import { JobName } from '@app/queue';
 import { newClientId } from './credentials.js';
 import type { MembersArgs } from './dto/members.args.js';
 import type { ReinstateMemberInput } from './dto/reinstate-member.input.js';
@@ -31,6 +33,7 @@ export class MembersService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly audit: AuditService,
+    private readonly outbox: OutboxService,
     // Absent outside the API (the CLI): there, no API process caches member state to tell.
     @Optional() private readonly states?: MemberStateCache,
   ) {}
@@ -80,7 +83,11 @@ export class MembersService {
     });
   }
 
-  /** Suspends an ACTIVE member; its access tokens are refused from the next request on. */
+  /**
+   * Suspends an ACTIVE member; its access tokens are refused from the next
+   * request on, and its records stop counting: the worker re-evaluates every
+   * match they take part in (MemberStateChanged, in the same transaction).
+   */
   async suspend(admin: AuthenticatedMember, input: SuspendMemberInput, requestId?: string): Promise<Member> {
     if (input.id === admin.id) {
       throw new MembersError(MembersErrorCode.CANNOT_SUSPEND_SELF, 'An admin cannot suspend itself');
@@ -102,6 +109,7 @@ export class MembersService {
         requestId,
         details: { clientId: row.clientId, reason: input.reason },
       });
+      await this.outbox.publish(tx, JobName.events.MemberStateChanged, { memberId: row.id });
       return toMember(row);
     });
     // Committed: every API process refuses the member's tokens from the next request on.
@@ -109,7 +117,7 @@ export class MembersService {
     return suspended;
   }
 
-  /** Makes a SUSPENDED member ACTIVE again. */
+  /** Makes a SUSPENDED member ACTIVE again; its records count again from the worker's re-evaluation on. */
   async reinstate(admin: AuthenticatedMember, input: ReinstateMemberInput, requestId?: string): Promise<Member> {
     const reinstated = await this.prisma.$transaction(async (tx) => {
       const changed = await tx.member.updateMany({
@@ -131,6 +139,7 @@ export class MembersService {
         requestId,
         details: { clientId: row.clientId },
       });
+      await this.outbox.publish(tx, JobName.events.MemberStateChanged, { memberId: row.id });
       return toMember(row);
     });
     await this.states?.changed(input.id);

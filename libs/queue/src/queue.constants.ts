@@ -29,6 +29,10 @@ export const JobName = {
     IndicatorsRemoved: 'indicators.removed',
     /** The suppression list changed: re-evaluate the listed keys. */
     SuppressionChanged: 'suppression.changed',
+    /** A member was suspended or reinstated: re-evaluate every key its records hold. */
+    MemberStateChanged: 'member.state_changed',
+    /** A member gave or changed a verdict: the other holders of that match see new counts. */
+    AlertVerdictChanged: 'alert.verdict_changed',
     /** Correlation changed members' alerts: webhook deliveries and live subscriptions. */
     AlertsChanged: 'alerts.changed',
     /** A member key was revoked: `member.key_revoked` webhooks to its member. */
