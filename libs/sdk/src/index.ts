@@ -91,6 +91,7 @@ export { hashAndBuild, type BuiltIndicators, type RawIndicatorRow, type RowRefus
 export type { FetchLike } from './client/http.js';
 export { INDICATOR_CSV_COLUMNS, readIndicatorCsv, type IndicatorCsv } from './client/indicator-csv.js';
 export {
+  ALERT_FIELDS,
   ALERTS,
   EVALUATE_BLINDED,
   OPRF_KEYS,

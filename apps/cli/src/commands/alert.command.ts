@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
+import { ALERT_FIELDS } from '@app/sdk';
 import { addApiOptions, apiAction, call, clientOf, fields, print, type ApiOptions } from '../member-api.js';
 import { CliFailure } from './hash.command.js';
 
-const ALERT_FIELDS = `id type token keyEpoch status version otherHolderCount disclosedHolders externalRef
-  firstSeenAt lastSeenAt createdAt updatedAt closedAt acknowledgedAt verdict verdictNote
-  verdictCounts { confirmedAbuse falsePositive underReview }`;
 const SHOW = `query Alert($id: ID!) { alert(id: $id) { ${ALERT_FIELDS} } }`;
 const ACKNOWLEDGE = `mutation Acknowledge($id: ID!, $verdict: Verdict!, $note: String) {
   acknowledgeAlert(id: $id, verdict: $verdict, note: $note) { ${ALERT_FIELDS} }

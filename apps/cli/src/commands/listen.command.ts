@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { createClient } from 'graphql-ws';
 import { Webhook } from 'standardwebhooks';
-import { SigfedClient, type SigfedCredentials } from '@app/sdk';
+import { ALERT_FIELDS, SigfedClient, type SigfedCredentials } from '@app/sdk';
 import { addApiOptions, apiAction, type ApiOptions } from '../member-api.js';
 import { CliFailure, EXIT_REFUSED } from './hash.command.js';
 import { loadCredentials } from './hash.command.js';
@@ -12,9 +12,6 @@ import { loadCredentials } from './hash.command.js';
 // Node 20 has no WebSocket client of its own; `ws` is the one the server's graphql-ws uses.
 const WebSocketImpl = createRequire(import.meta.url)('ws') as unknown;
 
-const ALERT_FIELDS = `id type token keyEpoch status version otherHolderCount disclosedHolders externalRef
-  firstSeenAt lastSeenAt createdAt updatedAt closedAt acknowledgedAt verdict verdictNote
-  verdictCounts { confirmedAbuse falsePositive underReview }`;
 const SUBSCRIPTION = `subscription Listen { alertEvents { type occurredAt alert { ${ALERT_FIELDS} } } }`;
 const USER_AGENT = 'sigfed-cli-listen/1 (+https://www.standardwebhooks.com/)';
 const MAX_BACKOFF_MS = 30_000;

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws/client';
 import type { GraphQLErrorItem } from './errors.js';
-import type { Alert } from './operations.js';
+import { ALERT_FIELDS, type Alert } from './operations.js';
 import { isTransient } from './retry.js';
 
 /** The alert event types, the same names webhooks use. */
@@ -29,28 +29,7 @@ export const ALERT_EVENTS = /* GraphQL */ `
       version
       occurredAt
       alert {
-        id
-        status
-        version
-        type
-        keyEpoch
-        token
-        externalRef
-        otherHolderCount
-        firstSeenAt
-        lastSeenAt
-        disclosedHolders
-        verdictCounts {
-          confirmedAbuse
-          falsePositive
-          underReview
-        }
-        verdict
-        verdictNote
-        acknowledgedAt
-        createdAt
-        updatedAt
-        closedAt
+        ${ALERT_FIELDS}
       }
     }
   }

@@ -95,6 +95,10 @@ export interface Connection<T> {
   readonly pageInfo: { readonly hasNextPage: boolean; readonly endCursor: string | null };
 }
 
+/** Every field of an Alert, as the SDK's Alert type has them: the selection set of each operation that returns alerts. */
+export const ALERT_FIELDS = `id status version type keyEpoch token externalRef otherHolderCount firstSeenAt lastSeenAt disclosedHolders
+  verdictCounts { confirmedAbuse falsePositive underReview } verdict verdictNote acknowledgedAt createdAt updatedAt closedAt`;
+
 /** Pages through the member's alerts. */
 export const ALERTS = /* GraphQL */ `
   query Alerts($first: Int, $after: String, $filter: AlertFilter) {
@@ -102,28 +106,7 @@ export const ALERTS = /* GraphQL */ `
       edges {
         cursor
         node {
-          id
-          status
-          version
-          type
-          keyEpoch
-          token
-          externalRef
-          otherHolderCount
-          firstSeenAt
-          lastSeenAt
-          disclosedHolders
-          verdictCounts {
-            confirmedAbuse
-            falsePositive
-            underReview
-          }
-          verdict
-          verdictNote
-          acknowledgedAt
-          createdAt
-          updatedAt
-          closedAt
+          ${ALERT_FIELDS}
         }
       }
       pageInfo {
