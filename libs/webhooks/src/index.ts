@@ -7,7 +7,7 @@ export { newWebhookSecret, signWebhook, type SignedHeaders } from './delivery/si
 export { CreateWebhookEndpointInput, UpdateWebhookEndpointInput } from './dto/webhook-endpoint.input.js';
 export { WebhookDelivery, WebhookDeliveryAttempt, WebhookDeliveryConnection } from './models/webhook-delivery.model.js';
 export { WebhookEndpoint, WebhookEndpointWithSecret, WebhookSigningKey } from './models/webhook-endpoint.model.js';
-export { judgeAttempt, WebhookDeliveryService, type AttemptVerdict, type DeliverJob } from './webhook-delivery.service.js';
+export { WebhookDeliveryService, type DeliverJob } from './webhook-delivery.service.js';
 export { WebhookDeliveriesService } from './webhook-deliveries.service.js';
 export {
   deliveryJobId,

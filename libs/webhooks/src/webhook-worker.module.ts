@@ -7,7 +7,10 @@ import { OutboxModule } from '@app/outbox';
 import { JobHandlers, JobName, QueueName } from '@app/queue';
 import { SecretsModule } from '@app/secrets';
 import { addressPolicyProvider } from './address-policy.provider.js';
+import { AttemptRecorder } from './delivery/attempt-verdict.js';
+import { DeliveryRows } from './delivery/delivery-rows.js';
 import { EndpointSlots } from './delivery/endpoint-slots.js';
+import { SlotProtocol } from './delivery/slot-protocol.js';
 import { WebhookDeliveryService, type DeliverJob } from './webhook-delivery.service.js';
 import { WebhookDispatchService, type AlertsChangedPayload, type ProbingThrottledPayload } from './webhook-dispatch.service.js';
 import { WebhookKeysService } from './webhook-keys.service.js';
@@ -25,6 +28,9 @@ import { WebhookKeysService } from './webhook-keys.service.js';
     addressPolicyProvider,
     WebhookKeysService,
     EndpointSlots,
+    SlotProtocol,
+    DeliveryRows,
+    AttemptRecorder,
     AlertEventsPublisher,
     WebhookDispatchService,
     WebhookDeliveryService,

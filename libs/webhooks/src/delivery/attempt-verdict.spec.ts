@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeAttempt, slotWaitFallbackMs } from './webhook-delivery.service.js';
+import { judgeAttempt } from './attempt-verdict.js';
 
 const schedule = [0, 1_000, 1_000];
 const now = 1_000_000;
@@ -40,15 +40,5 @@ describe('judgeAttempt', () => {
     });
     const ignored = judgeAttempt({ statusCode: 500, retryAfter: '30', latencyMs: 1 }, 1, schedule, now);
     expect(ignored.kind === 'retry' && ignored.at - now).toBeLessThanOrEqual(1_200);
-  });
-});
-
-describe('slotWaitFallbackMs', () => {
-  it('looks again after about as long as it has waited, between 1 and 30 s, jittered by at most 20 %', () => {
-    expect(slotWaitFallbackMs(0, () => 0.5)).toBe(1_000);
-    expect(slotWaitFallbackMs(4_000, () => 0.5)).toBe(4_000);
-    expect(slotWaitFallbackMs(4_000, () => 0)).toBe(3_200);
-    expect(slotWaitFallbackMs(4_000, () => 0.9999999)).toBe(4_800);
-    expect(slotWaitFallbackMs(3_600_000, () => 0.5)).toBe(30_000);
   });
 });
