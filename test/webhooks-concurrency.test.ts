@@ -1,6 +1,9 @@
+import { getQueueToken } from '@nestjs/bullmq';
 import type { INestApplication } from '@nestjs/common';
+import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
+import { QueueName } from '@app/queue';
 import { EndpointSlots } from '../libs/webhooks/src/delivery/endpoint-slots.js';
 import { TestContext } from './support/context.js';
 import { until } from './support/wait.js';
@@ -41,8 +44,10 @@ describe('per-endpoint concurrency', () => {
       expect(sent.errors).toBeUndefined();
     }
     await until(() => receiver.requests.length >= 2, 'two deliveries in flight');
-    // Both workers have idle delivery slots, yet the endpoint gets no third request while two hang.
-    await sleep(2_500);
+    // Both workers have idle delivery slots, yet the endpoint gets no third request while two hang: the other
+    // four wait out of the workers, in `delayed`, until a release wakes them.
+    const queue = workers[0].get<Queue>(getQueueToken(QueueName.Webhooks));
+    await until(async () => (await queue.getDelayedCount()) >= 4, 'four deliveries waiting for a slot');
     expect(receiver.requests).toHaveLength(2);
 
     receiver.fallback = { status: 204 };
