@@ -1,23 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { projectRoot } from '@app/common';
+import { freePort, projectRoot } from '@app/common';
 import { databaseName } from '@app/database';
 import { SERVER_NODE_FLAGS, serverProcessEnv } from '../apps/cli/src/commands/serve.flags.js';
 import { sleep } from './stats.js';
-
-/** A TCP port that was free a moment ago on loopback. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resident memory of a process from /proc: now (VmRSS) and its high-water mark since start (VmHWM). */
 export function memoryOf(pid: number): { rssBytes: number; hwmBytes: number } {

@@ -11,7 +11,8 @@ import type { FetchLike } from '@app/sdk';
 import { checkInvariants, describeProblems, type InvariantReport } from './invariants.js';
 import { SubmissionLoad, type LoadStats } from './load.js';
 import { createEndpoint, createMembers } from './members.js';
-import { freePort, RoleProcess, rssOf } from './processes.js';
+import { freePort } from '@app/common';
+import { RoleProcess, rssOf } from './processes.js';
 import { Receivers } from './receivers.js';
 
 /**

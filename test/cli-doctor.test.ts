@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { migrationsDir } from '@app/common';
+import { freePort, migrationsDir } from '@app/common';
 import { readMigrations } from '@app/database';
-import { childEnv, distEntry, freePort, runNode } from './support/processes.js';
+import { childEnv, distEntry, runNode } from './support/processes.js';
 
 const CLI = distEntry('apps/cli/src/main.js');
 

@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IndicatorType, PrismaService } from '@app/database';
 import { IndicatorsService } from '@app/indicators';
 import { TestContext } from './support/context.js';
-import { childEnv, distEntry, freePort, RunningProcess } from './support/processes.js';
+import { childEnv, distEntry, RunningProcess } from './support/processes.js';
 import { outboxDrained } from './support/wait.js';
+import { freePort } from '@app/common';
 
 const tok = (label: string) => createHash('sha256').update(label).digest('hex');
 

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { adminDatabaseUrl, databaseUrlFor, dropDatabase } from './support/databases.js';
-import { childEnv, distEntry, freePort, RunningProcess, runNode } from './support/processes.js';
-import { migrationsDir } from '@app/common';
+import { childEnv, distEntry, RunningProcess, runNode } from './support/processes.js';
+import { freePort, migrationsDir } from '@app/common';
 import { connectPg, readMigrations } from '@app/database';
 
 const API = distEntry('apps/api/src/main.js');

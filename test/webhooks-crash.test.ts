@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestContext } from './support/context.js';
-import { childEnv, distEntry, freePort, RunningProcess } from './support/processes.js';
+import { childEnv, distEntry, RunningProcess } from './support/processes.js';
 import { until } from './support/wait.js';
 import { newWebhookEndpoint, shareToken, testToken, WebhookReceiver } from './support/webhooks.js';
+import { freePort } from '@app/common';
 
 /**
  * Crash safety, process by process: the compiled worker (dist/, built by

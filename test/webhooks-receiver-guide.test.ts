@@ -3,9 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '@app/common';
+import { freePort, projectRoot } from '@app/common';
 import { TestContext } from './support/context.js';
-import { freePort } from './support/processes.js';
 import { until } from './support/wait.js';
 import { newWebhookEndpoint, shareToken, startWorker, testToken } from './support/webhooks.js';
 

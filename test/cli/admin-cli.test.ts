@@ -11,7 +11,8 @@ import type { MemberCredential } from '../../apps/cli/src/credential-file.js';
 import { TestContext } from '../support/context.js';
 import { databaseUrlFor, dropDatabase } from '../support/databases.js';
 import { decodeParts, signAssertion, type TestKeyPair } from '../support/oauth.js';
-import { childEnv, distEntry, freePort, RunningProcess } from '../support/processes.js';
+import { childEnv, distEntry, RunningProcess } from '../support/processes.js';
+import { freePort } from '@app/common';
 
 /** Issuer shared by the API processes of this file, as behind one load balancer. */
 const ISSUER = 'https://sigfed.test';

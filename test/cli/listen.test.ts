@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '@app/common';
+import { freePort, projectRoot } from '@app/common';
 import { TestContext, type TestMember } from '../support/context.js';
-import { childEnv, distEntry, freePort, RunningProcess } from '../support/processes.js';
+import { childEnv, distEntry, RunningProcess } from '../support/processes.js';
 import { until } from '../support/wait.js';
 import { shareToken, startWorker, testToken, WebhookReceiver } from '../support/webhooks.js';
 

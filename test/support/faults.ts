@@ -3,7 +3,8 @@ import pg from 'pg';
 import { SUBMIT_INDICATORS, type FetchLike, type IndicatorInput, type SubmissionResult } from '@app/sdk';
 import { checkInvariants, describeProblems, type Acknowledged, type InvariantReport } from '../../reliability/invariants.js';
 import { createEndpoint, createMembers, type RunMember } from '../../reliability/members.js';
-import { freePort, RoleProcess, waitFor } from '../../reliability/processes.js';
+import { freePort } from '@app/common';
+import { RoleProcess, waitFor } from '../../reliability/processes.js';
 import { Receivers, type ReceiverPath } from '../../reliability/receivers.js';
 
 /**

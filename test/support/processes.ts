@@ -1,19 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { projectRoot } from '@app/common';
-
-/** A TCP port that was free a moment ago on loopback. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort, projectRoot } from '@app/common';
 
 /** A compiled entry point (npm test builds dist/ before running Vitest). */
 export function distEntry(relative: string): string {
