@@ -1,2 +1,3 @@
-export { APP_CONFIG, ConfigError, DATABASE_ROLE_NAMES, loadConfig, redactUrl, urlForUser, type AppConfig } from './config.js';
+export { APP_CONFIG, ConfigError, loadConfig, redactUrl, type AppConfig } from './config.js';
 export { ConfigModule } from './config.module.js';
+export { DATABASE_ROLE_NAMES, environmentVariableNames, urlForUser } from './env.js';
