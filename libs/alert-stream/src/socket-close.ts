@@ -14,6 +14,6 @@ export const TOKEN_EXPIRED: SocketRefusal = { code: CLOSE_UNAUTHORIZED, reason: 
 
 /** The close a failed token or member check calls for: 4403 for a suspended member or revoked key, else 4401. */
 export function refusalOf(error: AuthError): SocketRefusal {
-  const forbidden = error.code === AuthErrorCode.MEMBER_NOT_ACTIVE || error.code === AuthErrorCode.KEY_REVOKED;
+  const forbidden = error.code === AuthErrorCode.MemberNotActive || error.code === AuthErrorCode.KeyRevoked;
   return { code: forbidden ? CLOSE_FORBIDDEN : CLOSE_UNAUTHORIZED, reason: error.message };
 }

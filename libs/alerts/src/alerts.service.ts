@@ -3,7 +3,7 @@ import { decodeCursor, encodeCursor, InputValidationError, pageSize, toConnectio
 import { prepared, PrismaService, type SqlClient, type Verdict } from '@app/database';
 import { outboxEventSql } from '@app/outbox';
 import { JobName } from '@app/queue';
-import { AlertError, AlertErrorCode } from './alert.exception.js';
+import { AlertError, AlertErrorCode } from './alert.error.js';
 import type { AcknowledgeAlertArgs, AlertsArgs } from './dto/alerts.args.js';
 import type { Alert } from './models/alert.model.js';
 

@@ -1,6 +1,6 @@
 import './graphql-enums.js';
 
-export { AlertError, AlertErrorCode } from './alert.exception.js';
+export { AlertError, AlertErrorCode } from './alert.error.js';
 export { AlertsModule } from './alerts.module.js';
 export { AlertsService } from './alerts.service.js';
 export { toHour } from './coarse-time.js';

@@ -14,7 +14,7 @@ import { Prisma, PrismaService } from '@app/database';
 import { OutboxService } from '@app/outbox';
 import { JobName } from '@app/queue';
 import { KEY_EPOCH_PATTERN } from '@app/sdk';
-import { AlertError, AlertErrorCode } from './alert.exception.js';
+import { AlertError, AlertErrorCode } from './alert.error.js';
 import type { SuppressTokenInput, UnsuppressTokenInput } from './dto/suppression.input.js';
 import type { SuppressedToken } from './models/suppressed-token.model.js';
 

@@ -110,9 +110,9 @@ export class AccessTokenService {
   /** `verify`'s second half: the member and key behind verified claims, as stored now. */
   async admit(claims: VerifiedClaims, epoch?: string | null): Promise<AuthenticatedMember> {
     const state = await this.states.lookup(claims.sub, claims.key_id, epoch);
-    if (!state) throw new AuthError(AuthErrorCode.TOKEN_INVALID);
-    if (state.memberStatus !== MemberStatus.ACTIVE) throw new AuthError(AuthErrorCode.MEMBER_NOT_ACTIVE);
-    if (state.keyStatus !== KeyStatus.ACTIVE) throw new AuthError(AuthErrorCode.KEY_REVOKED);
+    if (!state) throw new AuthError(AuthErrorCode.TokenInvalid);
+    if (state.memberStatus !== MemberStatus.ACTIVE) throw new AuthError(AuthErrorCode.MemberNotActive);
+    if (state.keyStatus !== KeyStatus.ACTIVE) throw new AuthError(AuthErrorCode.KeyRevoked);
     return { id: claims.sub, clientId: claims.client_id, role: state.role, keyId: claims.key_id, tokenId: claims.jti };
   }
 
@@ -122,7 +122,7 @@ export class AccessTokenService {
     const known = this.verified.get(token);
     if (known && now < known.until) return known.claims;
     if (known) this.verified.delete(token);
-    if (token.length > MAX_JWT_LENGTH || !JWS_COMPACT.test(token)) throw new AuthError(AuthErrorCode.TOKEN_INVALID);
+    if (token.length > MAX_JWT_LENGTH || !JWS_COMPACT.test(token)) throw new AuthError(AuthErrorCode.TokenInvalid);
     const issuer = this.config.http.publicBaseUrl;
     let payload: JWTPayload;
     try {
@@ -143,11 +143,11 @@ export class AccessTokenService {
         },
       ));
     } catch (error) {
-      if (error instanceof errors.JWTExpired) throw new AuthError(AuthErrorCode.TOKEN_EXPIRED);
-      if (error instanceof errors.JOSEError) throw new AuthError(AuthErrorCode.TOKEN_INVALID);
+      if (error instanceof errors.JWTExpired) throw new AuthError(AuthErrorCode.TokenExpired);
+      if (error instanceof errors.JOSEError) throw new AuthError(AuthErrorCode.TokenInvalid);
       throw error;
     }
-    if (!isClaims(payload)) throw new AuthError(AuthErrorCode.TOKEN_INVALID);
+    if (!isClaims(payload)) throw new AuthError(AuthErrorCode.TokenInvalid);
     // Trusted until it expires (without the clock tolerance) or for VERIFIED_MAX_AGE_MS.
     const until = Math.min((payload.exp as number) * 1000, now + VERIFIED_MAX_AGE_MS);
     if (this.verified.size >= VERIFIED_MAX_ENTRIES) this.verified.delete(this.verified.keys().next().value as string);

@@ -53,7 +53,7 @@ export class AuditCheckpointService {
     const report = await checkNewestCheckpoint(this.prisma, await verifyAuditChain(this.prisma));
     if (!report.ok) {
       throw new AuditCheckpointError(
-        AuditCheckpointErrorCode.CHAIN_BROKEN,
+        AuditCheckpointErrorCode.ChainBroken,
         `audit chain broken at entry ${report.brokenId}: ${report.reason}; no checkpoint signed`,
         {
           brokenId: report.brokenId,

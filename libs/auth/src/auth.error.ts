@@ -2,17 +2,17 @@ import { assertUnreachable, DomainError, type GraphQLErrorCode } from '@app/comm
 
 export enum AuthErrorCode {
   /** No `Authorization: Bearer` header on an operation that needs one. */
-  TOKEN_MISSING = 'TOKEN_MISSING',
+  TokenMissing = 'TOKEN_MISSING',
   /** The token is malformed, forged, altered, of the wrong type or issuer, or signed by an unknown key. */
-  TOKEN_INVALID = 'TOKEN_INVALID',
+  TokenInvalid = 'TOKEN_INVALID',
   /** The token's lifetime is over; get a new one from POST /oauth/token. */
-  TOKEN_EXPIRED = 'TOKEN_EXPIRED',
+  TokenExpired = 'TOKEN_EXPIRED',
   /** The member the token was issued to is no longer active (suspended). */
-  MEMBER_NOT_ACTIVE = 'MEMBER_NOT_ACTIVE',
+  MemberNotActive = 'MEMBER_NOT_ACTIVE',
   /** The member key the token was obtained with has been revoked. */
-  KEY_REVOKED = 'KEY_REVOKED',
+  KeyRevoked = 'KEY_REVOKED',
   /** The member is authenticated but lacks the role the operation needs. */
-  ROLE_REQUIRED = 'ROLE_REQUIRED',
+  RoleRequired = 'ROLE_REQUIRED',
 }
 
 const MESSAGES: Record<AuthErrorCode, string> = {
@@ -32,13 +32,13 @@ export class AuthError extends DomainError<AuthErrorCode> {
 
   get graphqlCode(): GraphQLErrorCode {
     switch (this.code) {
-      case AuthErrorCode.TOKEN_MISSING:
-      case AuthErrorCode.TOKEN_INVALID:
-      case AuthErrorCode.TOKEN_EXPIRED:
-      case AuthErrorCode.MEMBER_NOT_ACTIVE:
-      case AuthErrorCode.KEY_REVOKED:
+      case AuthErrorCode.TokenMissing:
+      case AuthErrorCode.TokenInvalid:
+      case AuthErrorCode.TokenExpired:
+      case AuthErrorCode.MemberNotActive:
+      case AuthErrorCode.KeyRevoked:
         return 'UNAUTHENTICATED';
-      case AuthErrorCode.ROLE_REQUIRED:
+      case AuthErrorCode.RoleRequired:
         return 'FORBIDDEN';
       default:
         return assertUnreachable(this.code);

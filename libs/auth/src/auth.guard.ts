@@ -45,7 +45,7 @@ export class AuthGuard implements CanActivate {
     try {
       const member = await this.authenticate(requestOf(context));
       const roles = this.reflector.getAllAndOverride<AccessRole[] | undefined>(REQUIRED_ROLES, targets);
-      if (roles && !roles.includes(member.role)) throw new AuthError(AuthErrorCode.ROLE_REQUIRED);
+      if (roles && !roles.includes(member.role)) throw new AuthError(AuthErrorCode.RoleRequired);
       return true;
     } catch (error) {
       // Plain HTTP routes answer with a status code rather than a GraphQL error.
@@ -69,9 +69,9 @@ export class AuthGuard implements CanActivate {
 
   private async verify(req: Request): Promise<AuthenticatedMember> {
     const header = req.headers.authorization;
-    if (!header) throw new AuthError(AuthErrorCode.TOKEN_MISSING);
+    if (!header) throw new AuthError(AuthErrorCode.TokenMissing);
     const match = BEARER.exec(header);
-    if (!match) throw new AuthError(AuthErrorCode.TOKEN_INVALID);
+    if (!match) throw new AuthError(AuthErrorCode.TokenInvalid);
     const claims = await this.tokens.claimsOf(match[1]);
     // The member's change counter comes back with the rate-limit charge (one Redis round trip for both),
     // so the member/key check needs no database query while nothing changed (MemberStateCache).

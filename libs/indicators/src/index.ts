@@ -2,7 +2,7 @@ import './graphql-enums.js';
 export { RetractIndicatorsInput } from './dto/retract-indicators.input.js';
 export { IndicatorInput, SubmitIndicatorsInput } from './dto/submit-indicators.input.js';
 export { IndicatorTokenScalar } from './indicator-token.scalar.js';
-export { IndicatorError, IndicatorErrorCode } from './indicator.exception.js';
+export { IndicatorError, IndicatorErrorCode } from './indicator.error.js';
 export { IndicatorsModule } from './indicators.module.js';
 export { IndicatorsService } from './indicators.service.js';
 export { ProbingThrottle } from './models/probing-throttle.model.js';

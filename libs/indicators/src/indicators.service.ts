@@ -7,7 +7,7 @@ import { JobName } from '@app/queue';
 import { RateLimitError, RateLimitErrorCode, RateLimitService } from '@app/rate-limit';
 import type { RetractIndicatorsInput } from './dto/retract-indicators.input.js';
 import type { SubmitIndicatorsInput } from './dto/submit-indicators.input.js';
-import { IndicatorError, IndicatorErrorCode } from './indicator.exception.js';
+import { IndicatorError, IndicatorErrorCode } from './indicator.error.js';
 import type { RetractionResult, SubmissionResult } from './models/submission-result.model.js';
 import { ProbingThrottleService } from './probing-throttle.service.js';
 import { SubmissionQuotas, type QuotaCharge } from './submission-quotas.js';

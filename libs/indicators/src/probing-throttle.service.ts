@@ -7,7 +7,7 @@ import { OutboxService } from '@app/outbox';
 import { JobName } from '@app/queue';
 import { RateLimitService } from '@app/rate-limit';
 import type { LiftProbingThrottleArgs } from './dto/lift-probing-throttle.args.js';
-import { IndicatorError, IndicatorErrorCode } from './indicator.exception.js';
+import { IndicatorError, IndicatorErrorCode } from './indicator.error.js';
 import type { ProbingThrottle } from './models/probing-throttle.model.js';
 
 /** A member's probing counters over the current window. */

@@ -17,11 +17,11 @@ export class InvitationsResolver {
     description: 'Invites an organization; returns the one-time invitation token, shown only this once (admins only).',
   })
   createInvitation(
-    @CurrentMember() caller: AuthenticatedMember,
+    @CurrentMember() member: AuthenticatedMember,
     @Args('input') input: CreateInvitationInput,
     @RequestId() requestId?: string,
   ): Promise<CreateInvitationPayload> {
-    return this.invitations.create(caller, input, requestId);
+    return this.invitations.create(member, input, requestId);
   }
 
   @Roles('ADMIN')
@@ -29,11 +29,11 @@ export class InvitationsResolver {
     description: 'Withdraws an invitation that was not accepted yet; its token is refused from then on (admins only).',
   })
   withdrawInvitation(
-    @CurrentMember() caller: AuthenticatedMember,
+    @CurrentMember() member: AuthenticatedMember,
     @Args() { invitationId }: WithdrawInvitationInput,
     @RequestId() requestId?: string,
   ): Promise<Invitation> {
-    return this.invitations.withdraw(caller, invitationId, requestId);
+    return this.invitations.withdraw(member, invitationId, requestId);
   }
 
   @Public()

@@ -7,7 +7,7 @@ import type { AcceptInvitationInput } from './dto/accept-invitation.input.js';
 import type { CreateInvitationInput } from './dto/create-invitation.input.js';
 import { normalizePublicJwk } from './keys/public-jwk.js';
 import { MEMBER_SELECT, toMember } from './member.mapper.js';
-import { MembersError, MembersErrorCode } from './members.error.js';
+import { MemberError, MemberErrorCode } from './member.error.js';
 import type { CreateInvitationPayload, Invitation } from './models/invitation.model.js';
 import type { Member } from './models/member.model.js';
 
@@ -92,13 +92,13 @@ export class InvitationsService {
     return this.prisma.$transaction(async (tx) => {
       const invitation = await tx.invitation.findUnique({ where: { tokenHash } });
       if (!invitation || invitation.revokedAt) {
-        throw new MembersError(MembersErrorCode.INVITATION_INVALID, 'This invitation token is not valid');
+        throw new MemberError(MemberErrorCode.InvitationInvalid, 'This invitation token is not valid');
       }
       if (invitation.acceptedAt) {
-        throw new MembersError(MembersErrorCode.INVITATION_USED, 'This invitation has been accepted already');
+        throw new MemberError(MemberErrorCode.InvitationUsed, 'This invitation has been accepted already');
       }
       if (invitation.expiresAt.getTime() <= Date.now()) {
-        throw new MembersError(MembersErrorCode.INVITATION_EXPIRED, 'This invitation has expired; ask the operator for a new one');
+        throw new MemberError(MemberErrorCode.InvitationExpired, 'This invitation has expired; ask the operator for a new one');
       }
       // Conditional update: of two simultaneous acceptances, exactly one wins.
       const claimed = await tx.invitation.updateMany({
@@ -106,10 +106,10 @@ export class InvitationsService {
         data: { acceptedAt: new Date() },
       });
       if (claimed.count !== 1) {
-        throw new MembersError(MembersErrorCode.INVITATION_USED, 'This invitation has been accepted already');
+        throw new MemberError(MemberErrorCode.InvitationUsed, 'This invitation has been accepted already');
       }
       if (await tx.memberKey.findUnique({ where: { kid: key.kid }, select: { kid: true } })) {
-        throw new MembersError(MembersErrorCode.KEY_ALREADY_REGISTERED, 'This public key is registered already');
+        throw new MemberError(MemberErrorCode.KeyAlreadyRegistered, 'This public key is registered already');
       }
       await tx.memberKey.create({
         data: { memberId: invitation.memberId, kid: key.kid, alg: key.alg, publicJwk: key.publicJwk },
@@ -146,11 +146,11 @@ export class InvitationsService {
         where: { id: invitationId },
         include: { member: { select: { clientId: true } } },
       });
-      if (!invitation) throw new MembersError(MembersErrorCode.INVITATION_NOT_FOUND, `No invitation has id ${invitationId}`);
+      if (!invitation) throw new MemberError(MemberErrorCode.InvitationNotFound, `No invitation has id ${invitationId}`);
       if (claimed.count !== 1) {
         if (invitation.acceptedAt)
-          throw new MembersError(MembersErrorCode.INVITATION_USED, 'This invitation has been accepted already; suspend the member instead');
-        throw new MembersError(MembersErrorCode.INVITATION_WITHDRAWN, 'This invitation was withdrawn already');
+          throw new MemberError(MemberErrorCode.InvitationUsed, 'This invitation has been accepted already; suspend the member instead');
+        throw new MemberError(MemberErrorCode.InvitationWithdrawn, 'This invitation was withdrawn already');
       }
       await this.audit.record(tx, {
         actor: memberActor(admin),

@@ -12,11 +12,11 @@ export class MemberKeysResolver {
 
   @Mutation(() => MemberKey, { description: 'Registers another public key for the calling member (key rotation).' })
   addMemberKey(
-    @CurrentMember() caller: AuthenticatedMember,
+    @CurrentMember() member: AuthenticatedMember,
     @Args() input: AddMemberKeyInput,
     @RequestId() requestId?: string,
   ): Promise<MemberKey> {
-    return this.keys.add(caller, input, requestId);
+    return this.keys.add(member, input, requestId);
   }
 
   @Mutation(() => MemberKey, {
@@ -24,10 +24,10 @@ export class MemberKeysResolver {
       'Revokes a key (your own; admins: any member’s). Tokens obtained with it are refused at once. A member’s last active key cannot be revoked.',
   })
   revokeMemberKey(
-    @CurrentMember() caller: AuthenticatedMember,
+    @CurrentMember() member: AuthenticatedMember,
     @Args() input: RevokeMemberKeyInput,
     @RequestId() requestId?: string,
   ): Promise<MemberKey> {
-    return this.keys.revoke(caller, input, requestId);
+    return this.keys.revoke(member, input, requestId);
   }
 }

@@ -8,7 +8,7 @@ import type { AddMemberKeyInput } from './dto/add-member-key.input.js';
 import type { RevokeMemberKeyInput } from './dto/revoke-member-key.input.js';
 import { normalizePublicJwk } from './keys/public-jwk.js';
 import { KEY_SELECT, toMemberKey } from './member.mapper.js';
-import { MembersError, MembersErrorCode } from './members.error.js';
+import { MemberError, MemberErrorCode } from './member.error.js';
 import type { MemberKey } from './models/member.model.js';
 
 /** Most ACTIVE keys one member may hold (rotation needs two; a few spare). */
@@ -31,30 +31,27 @@ export class MemberKeysService {
   ) {}
 
   /** Registers another public key for the calling member. */
-  async add(caller: AuthenticatedMember, input: AddMemberKeyInput, requestId?: string): Promise<MemberKey> {
+  async add(member: AuthenticatedMember, input: AddMemberKeyInput, requestId?: string): Promise<MemberKey> {
     const key = await normalizePublicJwk(input.publicJwk);
     return this.prisma.$transaction(async (tx) => {
-      await lockMember(tx, caller.id);
-      const active = await tx.memberKey.count({ where: { memberId: caller.id, status: KeyStatus.ACTIVE } });
+      await lockMember(tx, member.id);
+      const active = await tx.memberKey.count({ where: { memberId: member.id, status: KeyStatus.ACTIVE } });
       if (active >= MAX_ACTIVE_KEYS) {
-        throw new MembersError(
-          MembersErrorCode.TOO_MANY_KEYS,
-          `A member may hold at most ${MAX_ACTIVE_KEYS} active keys; revoke one first`,
-        );
+        throw new MemberError(MemberErrorCode.TooManyKeys, `A member may hold at most ${MAX_ACTIVE_KEYS} active keys; revoke one first`);
       }
       if (await tx.memberKey.findUnique({ where: { kid: key.kid }, select: { kid: true } })) {
-        throw new MembersError(MembersErrorCode.KEY_ALREADY_REGISTERED, 'This public key is registered already');
+        throw new MemberError(MemberErrorCode.KeyAlreadyRegistered, 'This public key is registered already');
       }
       const row = await tx.memberKey.create({
-        data: { memberId: caller.id, kid: key.kid, alg: key.alg, publicJwk: key.publicJwk },
+        data: { memberId: member.id, kid: key.kid, alg: key.alg, publicJwk: key.publicJwk },
         select: KEY_SELECT,
       });
       await this.audit.record(tx, {
-        actor: memberActor(caller),
+        actor: memberActor(member),
         action: AuditAction.MemberKeyAdded,
         target: { type: 'member_key', id: key.kid },
         requestId,
-        details: { memberId: caller.id, alg: key.alg },
+        details: { memberId: member.id, alg: key.alg },
       });
       return toMemberKey(row);
     });
@@ -65,23 +62,23 @@ export class MemberKeysService {
    * admin (others' keys are NOT_FOUND to members). The last active key of a
    * member cannot be revoked: suspend the member instead.
    */
-  async revoke(caller: AuthenticatedMember, input: RevokeMemberKeyInput, requestId?: string): Promise<MemberKey> {
-    const notFound = () => new MembersError(MembersErrorCode.KEY_NOT_FOUND, 'No such key');
+  async revoke(member: AuthenticatedMember, input: RevokeMemberKeyInput, requestId?: string): Promise<MemberKey> {
+    const notFound = () => new MemberError(MemberErrorCode.KeyNotFound, 'No such key');
     let memberId = '';
     const revoked = await this.prisma.$transaction(async (tx) => {
       const owner = await tx.memberKey.findUnique({ where: { kid: input.kid }, select: { memberId: true } });
-      if (!owner || (caller.role !== MemberRole.ADMIN && owner.memberId !== caller.id)) throw notFound();
+      if (!owner || (member.role !== MemberRole.ADMIN && owner.memberId !== member.id)) throw notFound();
       memberId = owner.memberId;
       await lockMember(tx, owner.memberId);
       const key = await tx.memberKey.findUnique({ where: { kid: input.kid }, select: { status: true } });
       if (!key) throw notFound();
       if (key.status === KeyStatus.REVOKED) {
-        throw new MembersError(MembersErrorCode.KEY_ALREADY_REVOKED, 'This key is revoked already');
+        throw new MemberError(MemberErrorCode.KeyAlreadyRevoked, 'This key is revoked already');
       }
       const active = await tx.memberKey.count({ where: { memberId: owner.memberId, status: KeyStatus.ACTIVE } });
       if (active <= 1) {
-        throw new MembersError(
-          MembersErrorCode.LAST_ACTIVE_KEY,
+        throw new MemberError(
+          MemberErrorCode.LastActiveKey,
           'This is the member’s last active key: add a new key first (an admin suspends the member instead)',
         );
       }
@@ -93,11 +90,11 @@ export class MemberKeysService {
       // Announced with the change: the member's endpoints get `member.key_revoked` (libs/webhooks).
       await this.outbox.publish(tx, JobName.events.MemberKeyRevoked, { memberId: owner.memberId, kid: input.kid });
       await this.audit.record(tx, {
-        actor: memberActor(caller),
+        actor: memberActor(member),
         action: AuditAction.MemberKeyRevoked,
         target: { type: 'member_key', id: input.kid },
         requestId,
-        details: { memberId: owner.memberId, byAdmin: owner.memberId !== caller.id },
+        details: { memberId: owner.memberId, byAdmin: owner.memberId !== member.id },
       });
       return toMemberKey(row);
     });

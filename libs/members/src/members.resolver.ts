@@ -13,8 +13,8 @@ export class MembersResolver {
   constructor(private readonly service: MembersService) {}
 
   @Query(() => Member, { description: 'The calling member, with its keys.' })
-  me(@CurrentMember() caller: AuthenticatedMember): Promise<Member> {
-    return this.service.me(caller);
+  me(@CurrentMember() member: AuthenticatedMember): Promise<Member> {
+    return this.service.me(member);
   }
 
   @Roles('ADMIN')
@@ -26,21 +26,21 @@ export class MembersResolver {
   @Roles('ADMIN')
   @Mutation(() => Member, { description: 'Suspends an active member; its tokens are refused at once (admins only).' })
   suspendMember(
-    @CurrentMember() caller: AuthenticatedMember,
+    @CurrentMember() member: AuthenticatedMember,
     @Args() input: SuspendMemberInput,
     @RequestId() requestId?: string,
   ): Promise<Member> {
-    return this.service.suspend(caller, input, requestId);
+    return this.service.suspend(member, input, requestId);
   }
 
   @Roles('ADMIN')
   @Mutation(() => Member, { description: 'Makes a suspended member active again (admins only).' })
   reinstateMember(
-    @CurrentMember() caller: AuthenticatedMember,
+    @CurrentMember() member: AuthenticatedMember,
     @Args() input: ReinstateMemberInput,
     @RequestId() requestId?: string,
   ): Promise<Member> {
-    return this.service.reinstate(caller, input, requestId);
+    return this.service.reinstate(member, input, requestId);
   }
 
   @Roles('ADMIN')
@@ -48,10 +48,10 @@ export class MembersResolver {
     description: "Sets a member's submission quota in indicators per hour; null restores the default (admins only).",
   })
   setSubmissionQuota(
-    @CurrentMember() caller: AuthenticatedMember,
+    @CurrentMember() member: AuthenticatedMember,
     @Args() args: SetSubmissionQuotaArgs,
     @RequestId() requestId?: string,
   ): Promise<Member> {
-    return this.service.setSubmissionQuota(caller, args, requestId);
+    return this.service.setSubmissionQuota(member, args, requestId);
   }
 }

@@ -13,7 +13,7 @@ import type { SetSubmissionQuotaArgs } from './dto/set-submission-quota.args.js'
 import type { SuspendMemberInput } from './dto/suspend-member.input.js';
 import { normalizePublicJwk } from './keys/public-jwk.js';
 import { MEMBER_SELECT, toMember } from './member.mapper.js';
-import { MembersError, MembersErrorCode } from './members.error.js';
+import { MemberError, MemberErrorCode } from './member.error.js';
 import type { Member } from './models/member.model.js';
 
 /** Serializes admin bootstrapping so two first starts cannot both create "the first" admin. */
@@ -39,9 +39,9 @@ export class MembersService {
   ) {}
 
   /** The calling member itself. */
-  async me(caller: AuthenticatedMember): Promise<Member> {
-    const row = await this.prisma.member.findUnique({ where: { id: caller.id }, select: MEMBER_SELECT });
-    if (!row) throw new MembersError(MembersErrorCode.MEMBER_NOT_FOUND, 'Member not found');
+  async me(member: AuthenticatedMember): Promise<Member> {
+    const row = await this.prisma.member.findUnique({ where: { id: member.id }, select: MEMBER_SELECT });
+    if (!row) throw new MemberError(MemberErrorCode.MemberNotFound, 'Member not found');
     return toMember(row);
   }
 
@@ -71,7 +71,7 @@ export class MembersService {
         where: { id: args.memberId },
         data: { indicatorsPerHour: args.indicatorsPerHour ?? null },
       });
-      if (found.count === 0) throw new MembersError(MembersErrorCode.MEMBER_NOT_FOUND, 'Member not found');
+      if (found.count === 0) throw new MemberError(MemberErrorCode.MemberNotFound, 'Member not found');
       await this.audit.record(tx, {
         actor: memberActor(admin),
         action: AuditAction.SubmissionQuotaSet,
@@ -90,7 +90,7 @@ export class MembersService {
    */
   async suspend(admin: AuthenticatedMember, input: SuspendMemberInput, requestId?: string): Promise<Member> {
     if (input.id === admin.id) {
-      throw new MembersError(MembersErrorCode.CANNOT_SUSPEND_SELF, 'An admin cannot suspend itself');
+      throw new MemberError(MemberErrorCode.CannotSuspendSelf, 'An admin cannot suspend itself');
     }
     const suspended = await this.prisma.$transaction(async (tx) => {
       const changed = await tx.member.updateMany({
@@ -98,9 +98,9 @@ export class MembersService {
         data: { status: MemberStatus.SUSPENDED, suspendedAt: new Date(), suspendedReason: input.reason },
       });
       const row = await tx.member.findUnique({ where: { id: input.id }, select: MEMBER_SELECT });
-      if (!row) throw new MembersError(MembersErrorCode.MEMBER_NOT_FOUND, 'Member not found');
+      if (!row) throw new MemberError(MemberErrorCode.MemberNotFound, 'Member not found');
       if (changed.count === 0) {
-        throw new MembersError(MembersErrorCode.MEMBER_NOT_ACTIVE, `Only ACTIVE members can be suspended; this one is ${row.status}`);
+        throw new MemberError(MemberErrorCode.MemberNotActive, `Only ACTIVE members can be suspended; this one is ${row.status}`);
       }
       await this.audit.record(tx, {
         actor: memberActor(admin),
@@ -125,12 +125,9 @@ export class MembersService {
         data: { status: MemberStatus.ACTIVE, suspendedAt: null, suspendedReason: null },
       });
       const row = await tx.member.findUnique({ where: { id: input.id }, select: MEMBER_SELECT });
-      if (!row) throw new MembersError(MembersErrorCode.MEMBER_NOT_FOUND, 'Member not found');
+      if (!row) throw new MemberError(MemberErrorCode.MemberNotFound, 'Member not found');
       if (changed.count === 0) {
-        throw new MembersError(
-          MembersErrorCode.MEMBER_NOT_SUSPENDED,
-          `Only SUSPENDED members can be reinstated; this one is ${row.status}`,
-        );
+        throw new MemberError(MemberErrorCode.MemberNotSuspended, `Only SUSPENDED members can be reinstated; this one is ${row.status}`);
       }
       await this.audit.record(tx, {
         actor: memberActor(admin),
@@ -165,7 +162,7 @@ export class MembersService {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${BOOTSTRAP_LOCK}::bigint)`;
       const admins = await tx.member.count({ where: { role: MemberRole.ADMIN } });
       if (admins > 0 && !options.additional) {
-        throw new MembersError(MembersErrorCode.ADMIN_EXISTS, 'An admin member exists already; pass --add to create another');
+        throw new MemberError(MemberErrorCode.AdminExists, 'An admin member exists already; pass --add to create another');
       }
       const row = await tx.member.create({
         data: {

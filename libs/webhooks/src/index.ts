@@ -19,6 +19,6 @@ export { WebhookEndpointsService } from './webhook-endpoints.service.js';
 export { ALWAYS_DELIVERED, endpointWants, WEBHOOK_EVENT_TYPES, WebhookEventType } from './webhook-events.js';
 export { WebhookKeysService } from './webhook-keys.service.js';
 export { stableEventId } from './webhook-views.js';
-export { WebhookError, WebhookErrorCode } from './webhook.exception.js';
+export { WebhookError, WebhookErrorCode } from './webhook.error.js';
 export { WebhookWorkerModule } from './webhook-worker.module.js';
 export { WebhooksModule } from './webhooks.module.js';

@@ -10,7 +10,7 @@ import type { WebhookDeliveriesArgs } from './dto/webhook-deliveries.args.js';
 import type { WebhookDelivery, WebhookDeliveryAttempt } from './models/webhook-delivery.model.js';
 import { endpointNotFound } from './webhook-endpoints.service.js';
 import { WebhookEventType } from './webhook-events.js';
-import { WebhookError, WebhookErrorCode } from './webhook.exception.js';
+import { WebhookError, WebhookErrorCode } from './webhook.error.js';
 import { freshEventId, toEndpointView, webhookBody } from './webhook-views.js';
 import { ATTEMPTS_SHOWN } from './webhooks.constants.js';
 

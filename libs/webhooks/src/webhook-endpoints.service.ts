@@ -9,7 +9,7 @@ import { AddressPolicy, hasUserinfo } from './delivery/address-policy.js';
 import { newWebhookSecret } from './delivery/signing.js';
 import type { CreateWebhookEndpointInput, UpdateWebhookEndpointInput } from './dto/webhook-endpoint.input.js';
 import type { WebhookEndpoint, WebhookEndpointWithSecret, WebhookSigningKey } from './models/webhook-endpoint.model.js';
-import { WebhookError, WebhookErrorCode } from './webhook.exception.js';
+import { WebhookError, WebhookErrorCode } from './webhook.error.js';
 import { WebhookKeysService } from './webhook-keys.service.js';
 import { toEndpointView } from './webhook-views.js';
 import { MAX_ENDPOINTS_PER_MEMBER } from './webhooks.constants.js';

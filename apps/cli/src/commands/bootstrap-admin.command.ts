@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { CLI_ACTOR, SYSTEM_ACTOR, type AuditActor } from '@app/audit';
 import { StartupError } from '@app/common';
 import { loadConfig, type AppConfig } from '@app/config';
-import { MembersError, MembersErrorCode, MembersService } from '@app/members';
+import { MemberError, MemberErrorCode, MembersService } from '@app/members';
 import { prepareDependencies } from '@app/runtime';
 import { withCliContext } from '../cli-context.js';
 import { writeCredentialFile, type MemberCredential } from '../credential-file.js';
@@ -36,7 +36,7 @@ export async function bootstrapAdmin(config: AppConfig, options: BootstrapAdminO
         });
         return { clientId: member.clientId, privateJwk, issuer: config.http.publicBaseUrl };
       } catch (error) {
-        if (error instanceof MembersError && error.code === MembersErrorCode.ADMIN_EXISTS) throw adminExists(config);
+        if (error instanceof MemberError && error.code === MemberErrorCode.AdminExists) throw adminExists(config);
         throw error;
       }
     });
@@ -71,7 +71,7 @@ export async function createFirstAdminIfNone(config: AppConfig, log: (line: stri
         return { clientId: member.clientId, privateJwk, issuer: config.http.publicBaseUrl };
       } catch (error) {
         // Another process created the first admin at the same moment.
-        if (error instanceof MembersError && error.code === MembersErrorCode.ADMIN_EXISTS) return undefined;
+        if (error instanceof MemberError && error.code === MemberErrorCode.AdminExists) return undefined;
         throw error;
       }
     });
