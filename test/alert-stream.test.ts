@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SigningKeyService } from '@app/auth';
 import type { IndicatorType } from '@app/database';
 import { IndicatorsService } from '@app/indicators';
-import { TestContext, type TestMember } from './support/context.js';
+import { TestContext, type TestMember, testToken } from './support/context.js';
 import { Subscriber } from './support/subscriber.js';
 import { until } from './support/wait.js';
-import { shareToken, startWorker, testToken } from './support/webhooks.js';
+import { startWorker } from './support/webhooks.js';
 
 describe('alertEvents subscription', () => {
   let api: TestContext;
@@ -47,8 +47,8 @@ describe('alertEvents subscription', () => {
     ];
     const shared = testToken('stream-ab');
     const other = testToken('stream-cd');
-    await shareToken(api, [a, b], shared);
-    await shareToken(api, [c, d], other);
+    await api.shareToken([a, b], shared);
+    await api.shareToken([c, d], other);
 
     await until(
       () => onA.events.length === 1 && onA2.events.length === 1 && onB.events.length === 1 && onC.events.length === 1,

@@ -2,8 +2,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertsService } from '@app/alerts';
 import { connectPg } from '@app/database';
-import { TestContext, type TestMember } from './support/context.js';
-import { testToken } from './support/webhooks.js';
+import { TestContext, type TestMember, testToken } from './support/context.js';
 
 const ALERT_FIELDS = 'id firstSeenAt lastSeenAt createdAt updatedAt closedAt acknowledgedAt';
 

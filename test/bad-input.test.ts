@@ -3,9 +3,8 @@ import fc from 'fast-check';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectPg } from '@app/database';
-import { TestContext, type TestMember } from './support/context.js';
+import { TestContext, type TestMember, testToken } from './support/context.js';
 import { newKeyPair } from './support/oauth.js';
-import { testToken } from './support/webhooks.js';
 
 /**
  * Property-based tests of the GraphQL input surface. Arguments are generated

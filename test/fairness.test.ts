@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestContext, type TestMember } from './support/context.js';
-import { newWebhookEndpoint, startWorker, WebhookReceiver } from './support/webhooks.js';
+import { startWorker, WebhookReceiver } from './support/webhooks.js';
 
 // Only the address policy differs from the defaults: the receivers are on loopback.
 const POLICY = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32' };
@@ -44,7 +44,7 @@ describe('fair sharing of webhook delivery capacity', () => {
       testPerWindow: 30,
     });
     const quiet = await ctx.newMember();
-    const target = await newWebhookEndpoint(ctx, quiet, { url: fast.url('/quiet') });
+    const target = await ctx.newEndpoint(quiet, { url: fast.url('/quiet') });
     const deliverOnce = async (): Promise<number> => {
       const before = fast.requests.length;
       const started = Date.now();
@@ -63,7 +63,7 @@ describe('fair sharing of webhook delivery capacity', () => {
 
     const flooder = await ctx.newMember();
     const endpoints: { id: string; token: string }[] = [];
-    for (let i = 0; i < 18; i++) endpoints.push(await newWebhookEndpoint(ctx, flooder, { url: hang.url(`/flood${i}`) }));
+    for (let i = 0; i < 18; i++) endpoints.push(await ctx.newEndpoint(flooder, { url: hang.url(`/flood${i}`) }));
     const answers = await Promise.all(
       Array.from({ length: 180 }, (_, i) => ctx.gql(SEND_TEST, { id: endpoints[i % 18].id }, endpoints[i % 18].token)),
     );

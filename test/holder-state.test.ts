@@ -2,9 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CorrelationService } from '@app/correlation';
 import type { PrismaService } from '@app/database';
-import { ownerDb, TestContext, type TestMember } from './support/context.js';
+import { ownerDb, TestContext, type TestMember, testToken } from './support/context.js';
 import { outboxDrained } from './support/wait.js';
-import { newWebhookEndpoint, shareToken, startWorker, testToken, WebhookReceiver } from './support/webhooks.js';
+import { startWorker, WebhookReceiver } from './support/webhooks.js';
 
 const POLICY = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32' };
 
@@ -55,7 +55,7 @@ describe('alerts follow every holder state', () => {
     b = await ctx.newMember({ name: 'Lab B' });
     c = await ctx.newMember({ name: 'Lab C' });
     d = await ctx.newMember({ name: 'Lab D' });
-    endpointA = (await newWebhookEndpoint(ctx, a, { url: receiver.url() })).id;
+    endpointA = (await ctx.newEndpoint(a, { url: receiver.url() })).id;
   });
   afterAll(async () => {
     await worker?.close();
@@ -66,7 +66,7 @@ describe('alerts follow every holder state', () => {
 
   it('suspending the only other holder closes the alert, with a new version and one event', async () => {
     const token = testToken('suspended-holder');
-    await shareToken(ctx, [a, b], token);
+    await ctx.shareToken([a, b], token);
     await outboxDrained(db);
     const opened = await alertOf(a, token);
     expect(opened).toMatchObject({ status: 'OPEN', otherHolders: 1, version: 1 });
@@ -85,7 +85,7 @@ describe('alerts follow every holder state', () => {
 
   it('reinstating the member reopens the alert without resubmission, with a new version and one event', async () => {
     const token = testToken('reinstated-holder');
-    await shareToken(ctx, [a, d], token);
+    await ctx.shareToken([a, d], token);
     await outboxDrained(db);
     const opened = await alertOf(a, token);
     await suspend(d);
@@ -100,7 +100,7 @@ describe('alerts follow every holder state', () => {
 
   it("a verdict by another holder bumps A's alert version and sends A exactly one alert.updated", async () => {
     const token = testToken('verdict');
-    await shareToken(ctx, [a, c], token);
+    await ctx.shareToken([a, c], token);
     await outboxDrained(db);
     const mine = await alertOf(a, token);
     const theirs = await alertOf(c, token);

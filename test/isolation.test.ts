@@ -5,11 +5,11 @@ import { ristretto255 } from '@noble/curves/ed25519.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectPg } from '@app/database';
 import { createKeyEpoch } from '../apps/cli/src/commands/key-epochs.command.js';
-import { TestContext, type GqlResponse, type TestMember } from './support/context.js';
+import { type GqlResponse, TestContext, type TestMember, testToken } from './support/context.js';
 import { newKeyPair, signAssertion, type TestKeyPair } from './support/oauth.js';
 import { until } from './support/wait.js';
 import { Subscriber } from './support/subscriber.js';
-import { newWebhookEndpoint, startWorker, testToken, WebhookReceiver } from './support/webhooks.js';
+import { startWorker, WebhookReceiver } from './support/webhooks.js';
 
 /**
  * Isolation walk: every query, mutation and subscription the running server
@@ -688,7 +688,7 @@ describe('isolation: every operation, as member A against member B', () => {
       tokenB,
     );
     const bHook = { id: created.data!.createWebhookEndpoint.endpoint.id, secret: created.data!.createWebhookEndpoint.secret };
-    const aHook = await newWebhookEndpoint(ctx, a, { url: receiver.url('/a'), description: 'A pipeline' });
+    const aHook = await ctx.newEndpoint(a, { url: receiver.url('/a'), description: 'A pipeline' });
 
     // Submissions. B never discloses its name; C does.
     const tokens = {

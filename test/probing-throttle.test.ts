@@ -4,7 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestContext, type TestMember } from './support/context.js';
 import { until } from './support/wait.js';
-import { newWebhookEndpoint, startWorker, WebhookReceiver } from './support/webhooks.js';
+import { startWorker, WebhookReceiver } from './support/webhooks.js';
 
 const SUBMIT = 'mutation($input: SubmitIndicatorsInput!) { submitIndicators(input: $input) { accepted duplicates } }';
 const ACTIVITY = '{ memberActivity(windowHours: 1) { memberId indicators probing throttled throttledSince throttleReason } }';
@@ -106,7 +106,7 @@ describe('probing throttle', () => {
     receiver = await WebhookReceiver.start();
     admin = await ctx.newAdmin({ name: 'Operator' });
     adminToken = await admin.token();
-    adminHook = await newWebhookEndpoint(ctx, admin, { url: receiver.url('/admin'), eventTypes: ['alert.created'] });
+    adminHook = await ctx.newEndpoint(admin, { url: receiver.url('/admin'), eventTypes: ['alert.created'] });
   });
   afterAll(async () => {
     await receiver?.close();
@@ -123,7 +123,7 @@ describe('probing throttle', () => {
   it('throttles a member at submit time once it crosses the probing thresholds, audits it and tells the admins', async () => {
     const prober = await ctx.newMember({ name: 'Prober' });
     const token = await prober.token();
-    await newWebhookEndpoint(ctx, prober, { url: receiver.url('/prober'), eventTypes: ['alert.created'] });
+    await ctx.newEndpoint(prober, { url: receiver.url('/prober'), eventTypes: ['alert.created'] });
     const salt = randomUUID();
     for (let from = 0; from < 200; from += 50) expect((await submit(ctx, token, ranges(from, 50, salt))).errors).toBeUndefined();
 

@@ -2,10 +2,10 @@ import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertEventRetention } from '@app/correlation';
 import { SigfedClient, SigfedStreamError, type AlertEvent, type AlertEventStream, type ReconnectInfo } from '@app/sdk';
-import { TestContext, type TestMember } from './support/context.js';
+import { TestContext, type TestMember, testToken } from './support/context.js';
 import { WsConnection } from './support/subscriber.js';
 import { outboxDrained, until } from './support/wait.js';
-import { shareToken, startWorker, testToken } from './support/webhooks.js';
+import { startWorker } from './support/webhooks.js';
 
 /** Access tokens live this long here, so a test sees them expire (the variable's floor is 60 s). */
 const TOKEN_TTL_SECONDS = 3;
@@ -54,7 +54,7 @@ describe('alertEvents across token renewal and reconnects', () => {
   };
   /** The member's events as the server recorded them, oldest first. */
   const recorded = (member: TestMember) => api.db.alertEvent.findMany({ where: { memberId: member.id }, orderBy: { seq: 'asc' } });
-  const newAlert = (members: TestMember[], label: string) => shareToken(api, members, testToken(label));
+  const newAlert = (members: TestMember[], label: string) => api.shareToken(members, testToken(label));
 
   beforeAll(async () => {
     api = await TestContext.start();

@@ -3,8 +3,8 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectPg, PrismaService, type IndicatorType } from '@app/database';
 import { IndicatorsService } from '@app/indicators';
-import { TestContext, type TestMember } from './support/context.js';
-import { startWorker, testToken } from './support/webhooks.js';
+import { TestContext, type TestMember, testToken } from './support/context.js';
+import { startWorker } from './support/webhooks.js';
 import { outboxDrained } from './support/wait.js';
 
 const TAXII = 'application/taxii+json;version=2.1';

@@ -7,7 +7,7 @@ import { QueueName } from '@app/queue';
 import { EndpointSlots } from '../libs/webhooks/src/delivery/endpoint-slots.js';
 import { TestContext } from './support/context.js';
 import { until } from './support/wait.js';
-import { newWebhookEndpoint, startWorker, WebhookReceiver } from './support/webhooks.js';
+import { startWorker, WebhookReceiver } from './support/webhooks.js';
 
 const POLICY = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -37,7 +37,7 @@ describe('per-endpoint concurrency', () => {
 
   it('holds an endpoint to its limit across workers, and hands each freed slot straight to a waiting delivery', async () => {
     const member = await ctx.newMember();
-    const endpoint = await newWebhookEndpoint(ctx, member, { url: receiver.url('/slow') });
+    const endpoint = await ctx.newEndpoint(member, { url: receiver.url('/slow') });
     receiver.fallback = 'hang';
     for (let i = 0; i < 6; i++) {
       const sent = await ctx.gql('mutation($id: ID!) { sendTestWebhook(endpointId: $id) { id } }', { id: endpoint.id }, endpoint.token);

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestContext } from './support/context.js';
+import { TestContext, testToken } from './support/context.js';
 import { childEnv, distEntry, RunningProcess } from './support/processes.js';
 import { until } from './support/wait.js';
-import { newWebhookEndpoint, shareToken, testToken, WebhookReceiver } from './support/webhooks.js';
+import { WebhookReceiver } from './support/webhooks.js';
 import { freePort } from '@app/common';
 
 /**
@@ -85,9 +85,9 @@ describe('webhook delivery survives crashes', () => {
 
   it('delivers the alert after the worker is SIGKILLed during the delivery and restarted', { timeout: 90_000 }, async () => {
     const [a, b] = [await api.newMember(), await api.newMember()];
-    const endpoint = await newWebhookEndpoint(api, a, { url: receiver.url('/killed') });
+    const endpoint = await api.newEndpoint(a, { url: receiver.url('/killed') });
     receiver.reply('hang');
-    await shareToken(api, [a, b], testToken('sigkill'));
+    await api.shareToken([a, b], testToken('sigkill'));
     await until(() => receiver.at('/killed').length === 1, 'first attempt reached the receiver', 30_000);
 
     worker.kill('SIGKILL');
@@ -104,17 +104,17 @@ describe('webhook delivery survives crashes', () => {
 
   it('loses nothing when Redis restarts empty with deliveries pending', { timeout: 90_000 }, async () => {
     const [c, d, e, f] = [await api.newMember(), await api.newMember(), await api.newMember(), await api.newMember()];
-    const waiting = await newWebhookEndpoint(api, c, { url: receiver.url('/retrying') });
-    const later = await newWebhookEndpoint(api, e, { url: receiver.url('/during-outage') });
+    const waiting = await api.newEndpoint(c, { url: receiver.url('/retrying') });
+    const later = await api.newEndpoint(e, { url: receiver.url('/during-outage') });
     receiver.fallback = { status: 500 };
-    await shareToken(api, [c, d], testToken('redis-pending'));
+    await api.shareToken([c, d], testToken('redis-pending'));
     // Its first attempt failed: the retry now waits as a delayed job in Redis.
     await until(() => receiver.at('/retrying').length >= 1, 'first attempt', 30_000);
 
     redis.kill('SIGKILL');
     await new Promise((resolve) => redis.once('exit', resolve));
     // Submitted while Redis is down: the outbox row commits in Postgres, the relay cannot enqueue it yet.
-    await shareToken(api, [e, f], testToken('redis-down'));
+    await api.shareToken([e, f], testToken('redis-down'));
     redis = startRedis(redisPort);
     await redisUp(redisPort);
     receiver.fallback = { status: 204 };

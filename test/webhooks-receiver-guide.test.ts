@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, projectRoot } from '@app/common';
-import { TestContext } from './support/context.js';
+import { TestContext, testToken } from './support/context.js';
 import { until } from './support/wait.js';
-import { newWebhookEndpoint, shareToken, startWorker, testToken } from './support/webhooks.js';
+import { startWorker } from './support/webhooks.js';
 
 /** The receiver exactly as docs/integration-guide.md prints it. */
 function receiverFromGuide(): string {
@@ -40,7 +40,7 @@ describe('the receiver in the integration guide', () => {
 
     const port = await freePort();
     const [a, b] = [await api.newMember(), await api.newMember()];
-    const endpoint = await newWebhookEndpoint(api, a, { url: `http://127.0.0.1:${port}/` });
+    const endpoint = await api.newEndpoint(a, { url: `http://127.0.0.1:${port}/` });
     // Run from the project root so `standardwebhooks` resolves as it would in the reader's project.
     receiver = spawn(process.execPath, ['--input-type=module', '--eval', code], {
       cwd: projectRoot(),
@@ -50,7 +50,7 @@ describe('the receiver in the integration guide', () => {
     receiver.stderr!.on('data', (d) => (stderr += d));
     await until(() => stderr.includes('listening'), 'receiver listening');
 
-    await shareToken(api, [a, b], testToken('guide'));
+    await api.shareToken([a, b], testToken('guide'));
     await until(() => stdout.includes('alert.created'), 'receiver logged the event');
     const logged = stdout
       .trim()

@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestContext, type TestMember } from './support/context.js';
 import { until } from './support/wait.js';
-import { newWebhookEndpoint, startWorker, WebhookReceiver } from './support/webhooks.js';
+import { startWorker, WebhookReceiver } from './support/webhooks.js';
 
 /** Destinations a webhook must never reach by default: one per kind of internal address. */
 const INTERNAL = [
@@ -128,7 +128,7 @@ describe('webhook destinations (SSRF)', () => {
     it('checks the address again when connecting, so a URL that passed when saved cannot reach an internal address later', async () => {
       const member = await api.newMember();
       for (const url of [receiver.url('/by-ip'), `http://localhost:${receiver.port}/by-name`]) {
-        const endpoint = await newWebhookEndpoint(api, member, { url });
+        const endpoint = await api.newEndpoint(member, { url });
         await api.gql(`mutation($id: ID!) { sendTestWebhook(endpointId: $id) { id } }`, { id: endpoint.id }, endpoint.token);
         await until(
           async () => (await api.db.webhookDelivery.count({ where: { endpointId: endpoint.id, status: 'FAILED' } })) === 1,
@@ -163,8 +163,8 @@ describe('webhook destinations (SSRF)', () => {
 
     it('is disabled once it has failed for longer than WEBHOOK_DISABLE_AFTER_SECONDS; its member hears of it and it is audited', async () => {
       const member = await api.newMember();
-      const failing = await newWebhookEndpoint(api, member, { url: receiver.url('/down') });
-      const healthy = await newWebhookEndpoint(api, member, { url: receiver.url('/up'), eventTypes: ['alert.closed'] });
+      const failing = await api.newEndpoint(member, { url: receiver.url('/down') });
+      const healthy = await api.newEndpoint(member, { url: receiver.url('/up'), eventTypes: ['alert.closed'] });
       receiver.fallback = { status: 500 };
       await api.gql(`mutation($id: ID!) { sendTestWebhook(endpointId: $id) { id } }`, { id: failing.id }, failing.token);
       await until(

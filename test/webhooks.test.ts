@@ -2,10 +2,10 @@ import { createPublicKey, verify } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestContext, type TestMember } from './support/context.js';
+import { ENDPOINT_FIELDS, TestContext, type TestMember, testToken } from './support/context.js';
 import { newKeyPair } from './support/oauth.js';
 import { until } from './support/wait.js';
-import { ENDPOINT_FIELDS, newWebhookEndpoint, shareToken, startWorker, testToken, WebhookReceiver } from './support/webhooks.js';
+import { startWorker, WebhookReceiver } from './support/webhooks.js';
 
 /**
  * Webhook delivery end to end: GraphQL on the real API, correlation and
@@ -77,9 +77,9 @@ describe('webhook delivery', () => {
 
   it('delivers a signed alert.created whose data is the alert as its member sees it in GraphQL, to that member only', async () => {
     const [a, b, c] = [await ctx.newMember(), await ctx.newMember(), await ctx.newMember()];
-    const endpointA = await newWebhookEndpoint(ctx, a, { url: receiver.url('/signed-a') });
-    await newWebhookEndpoint(ctx, c, { url: receiver.url('/signed-c') });
-    await shareToken(ctx, [a, b], testToken('signed'));
+    const endpointA = await ctx.newEndpoint(a, { url: receiver.url('/signed-a') });
+    await ctx.newEndpoint(c, { url: receiver.url('/signed-c') });
+    await ctx.shareToken([a, b], testToken('signed'));
 
     await until(() => receiver.at('/signed-a').length > 0, 'alert delivered to A');
     const [request] = receiver.at('/signed-a');
@@ -119,7 +119,7 @@ describe('webhook delivery', () => {
 
   it('signs with both the old and the new secret during a rotation, then with the new one only', async () => {
     const m = await ctx.newMember();
-    const endpoint = await newWebhookEndpoint(ctx, m, { url: receiver.url('/rotate') });
+    const endpoint = await ctx.newEndpoint(m, { url: receiver.url('/rotate') });
     const rotated = await ctx.gql<{ rotateWebhookSecret: { secret: string; endpoint: { previousSecretExpiresAt: string } } }>(
       `mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret endpoint { previousSecretExpiresAt } } }`,
       { id: endpoint.id },
@@ -150,7 +150,7 @@ describe('webhook delivery', () => {
     const r = await WebhookReceiver.start();
     try {
       const m = await ctx.newMember();
-      const endpoint = await newWebhookEndpoint(ctx, m, { url: r.url('/flaky') });
+      const endpoint = await ctx.newEndpoint(m, { url: r.url('/flaky') });
       r.reply({ status: 500, body: 'oops' }, { status: 500 });
       await sendTest(endpoint.token, endpoint.id);
       const done = await finished(endpoint.token, endpoint.id, 'SUCCEEDED');
@@ -170,8 +170,8 @@ describe('webhook delivery', () => {
     const r = await WebhookReceiver.start();
     try {
       const m = await ctx.newMember();
-      const gone = await newWebhookEndpoint(ctx, m, { url: r.url('/gone') });
-      const other = await newWebhookEndpoint(ctx, m, { url: r.url('/other'), eventTypes: ['alert.created'] });
+      const gone = await ctx.newEndpoint(m, { url: r.url('/gone') });
+      const other = await ctx.newEndpoint(m, { url: r.url('/other'), eventTypes: ['alert.created'] });
       r.reply({ status: 410 });
       await sendTest(gone.token, gone.id);
       const failed = await finished(gone.token, gone.id, 'FAILED');
@@ -209,7 +209,7 @@ describe('webhook delivery', () => {
     const r = await WebhookReceiver.start();
     try {
       const m = await ctx.newMember();
-      const endpoint = await newWebhookEndpoint(ctx, m, { url: r.url('/moved') });
+      const endpoint = await ctx.newEndpoint(m, { url: r.url('/moved') });
       r.fallback = { status: 302, headers: { location: r.url('/target') } };
       await sendTest(endpoint.token, endpoint.id);
       const failed = await finished(endpoint.token, endpoint.id, 'FAILED');
@@ -226,7 +226,7 @@ describe('webhook delivery', () => {
     const r = await WebhookReceiver.start();
     try {
       const m = await ctx.newMember();
-      const endpoint = await newWebhookEndpoint(ctx, m, { url: r.url('/busy') });
+      const endpoint = await ctx.newEndpoint(m, { url: r.url('/busy') });
       r.reply({ status: 429, headers: { 'retry-after': '2' } }, { status: 503, headers: { 'retry-after': '1' } });
       await sendTest(endpoint.token, endpoint.id);
       await finished(endpoint.token, endpoint.id, 'SUCCEEDED');
@@ -243,7 +243,7 @@ describe('webhook delivery', () => {
     const r = await WebhookReceiver.start();
     try {
       const m = await ctx.newMember();
-      const endpoint = await newWebhookEndpoint(ctx, m, { url: r.url('/later') });
+      const endpoint = await ctx.newEndpoint(m, { url: r.url('/later') });
       r.fallback = { status: 500 };
       await sendTest(endpoint.token, endpoint.id);
       const failed = await finished(endpoint.token, endpoint.id, 'FAILED');
@@ -275,8 +275,8 @@ describe('webhook delivery', () => {
 
   it('sends member.key_revoked to the member whose key was revoked, and to no one else', async () => {
     const [m, other] = [await ctx.newMember(), await ctx.newMember()];
-    const mine = await newWebhookEndpoint(ctx, m, { url: receiver.url('/keys-mine'), eventTypes: ['member.key_revoked'] });
-    await newWebhookEndpoint(ctx, other, { url: receiver.url('/keys-other'), eventTypes: ['member.key_revoked'] });
+    const mine = await ctx.newEndpoint(m, { url: receiver.url('/keys-mine'), eventTypes: ['member.key_revoked'] });
+    await ctx.newEndpoint(other, { url: receiver.url('/keys-other'), eventTypes: ['member.key_revoked'] });
     const spare = await newKeyPair();
     await ctx.prisma.memberKey.create({
       data: { memberId: m.id, kid: spare.kid, alg: spare.alg, publicJwk: { ...spare.publicJwk, kid: spare.kid } },
@@ -293,7 +293,7 @@ describe('webhook delivery', () => {
 
   it('adds an Ed25519 (v1a) signature that verifies with the published key, for endpoints that ask', async () => {
     const m = await ctx.newMember();
-    const endpoint = await newWebhookEndpoint(ctx, m, { url: receiver.url('/ed25519'), asymmetricSignature: true });
+    const endpoint = await ctx.newEndpoint(m, { url: receiver.url('/ed25519'), asymmetricSignature: true });
     await sendTest(endpoint.token, endpoint.id);
     await until(() => receiver.at('/ed25519').length === 1, 'test event delivered');
     const [request] = receiver.at('/ed25519');
@@ -316,7 +316,7 @@ describe('webhook delivery', () => {
 
   it('keeps endpoints and deliveries private to their member and never shows a secret again', async () => {
     const [owner, stranger] = [await ctx.newMember(), await ctx.newMember()];
-    const endpoint = await newWebhookEndpoint(ctx, owner, { url: receiver.url('/private') });
+    const endpoint = await ctx.newEndpoint(owner, { url: receiver.url('/private') });
     const strangerToken = await stranger.token();
     const probes = [
       ctx.gql(`query($id: ID!) { webhookDeliveries(endpointId: $id) { edges { cursor } } }`, { id: endpoint.id }, strangerToken),

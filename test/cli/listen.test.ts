@@ -6,10 +6,10 @@ import type { INestApplication } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, projectRoot } from '@app/common';
-import { TestContext, type TestMember } from '../support/context.js';
+import { TestContext, type TestMember, testToken } from '../support/context.js';
 import { childEnv, distEntry, RunningProcess } from '../support/processes.js';
 import { until } from '../support/wait.js';
-import { shareToken, startWorker, testToken, WebhookReceiver } from '../support/webhooks.js';
+import { startWorker, WebhookReceiver } from '../support/webhooks.js';
 
 const CLI = distEntry('apps/cli/src/main.js');
 
@@ -63,7 +63,7 @@ describe('sigfed listen --forward-to', () => {
 
   it('POSTs each live event to the local URL, signed with the secret it printed, as the server signs deliveries', async () => {
     const token = testToken('listen-1');
-    await shareToken(ctx, [a, b], token);
+    await ctx.shareToken([a, b], token);
     await until(() => receiver.at('/local').length === 1, 'the forwarded event');
     const [request] = receiver.at('/local');
     expect(request.headers['content-type']).toBe('application/json');
@@ -100,7 +100,7 @@ describe('sigfed listen --forward-to', () => {
     expect(listenB.stderr).toContain(`signing secret is ${ownSecret}`);
 
     const token = testToken('listen-guide');
-    await shareToken(ctx, [a, b], token);
+    await ctx.shareToken([a, b], token);
     await until(() => guideReceiver.stdout.includes('"type":"alert.created"'), 'the guide receiver logged the event');
     const logged = JSON.parse(guideReceiver.stdout.trim().split('\n')[0]) as { type: string; alert: string; version: number };
     expect(logged).toMatchObject({ type: 'alert.created', alert: await alertIdOf(b, token), version: 1 });
@@ -112,7 +112,7 @@ describe('sigfed listen --forward-to', () => {
     await until(() => listen.stderr.includes('token expired; reconnecting'), 'the 4401 at token expiry', 80_000);
     await until(() => listen.stderr.split('listen: connected').length === 3, 'connected again', 20_000);
     const token = testToken('listen-2');
-    await shareToken(ctx, [a, b], token);
+    await ctx.shareToken([a, b], token);
     await until(() => receiver.at('/local').length === 3, 'the event after the reconnect');
     expect(verified()[2]).toMatchObject({ type: 'alert.created', data: { id: await alertIdOf(a, token) } });
   });

@@ -5,11 +5,11 @@ import type { INestApplication } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashIndicator, TEST_FEDERATION_KEY_HEX } from '@app/sdk';
-import { TestContext, type TestMember } from '../support/context.js';
+import { TestContext, type TestMember, testToken } from '../support/context.js';
 import { newKeyPair } from '../support/oauth.js';
 import { childEnv, distEntry, runNode } from '../support/processes.js';
 import { until } from '../support/wait.js';
-import { shareToken, startWorker, testToken, WebhookReceiver } from '../support/webhooks.js';
+import { startWorker, WebhookReceiver } from '../support/webhooks.js';
 
 const CLI = distEntry('apps/cli/src/main.js');
 const POLICY = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32' };

@@ -1,8 +1,10 @@
+import { createHash, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { JWK } from 'jose';
 import { loadConfig, type AppConfig } from '@app/config';
-import { MemberRole, MemberStatus, PrismaService, type Member } from '@app/database';
+import { MemberRole, MemberStatus, PrismaService, type IndicatorType, type Member } from '@app/database';
+import { IndicatorsService } from '@app/indicators';
 import { newClientId } from '@app/members';
 import { MetricsListener } from '@app/observability';
 import { createApiApp } from '../../apps/api/src/bootstrap.js';
@@ -46,6 +48,26 @@ export interface TestMember {
   /** Runs the token endpoint with a fresh assertion; throws unless it answers 200. */
   token(key?: TestKeyPair): Promise<string>;
 }
+
+/** A token value (64 hex) derived from a label, unique to this test run. */
+export function testToken(label: string): string {
+  return createHash('sha256').update(`${label}:${randomUUID()}`).digest('hex');
+}
+
+/** One indicator of a test submission: an ACCOUNT_SIGNAL in epoch 2026-q4 unless told otherwise. */
+export interface TestIndicator {
+  token: string;
+  type?: IndicatorType | `${IndicatorType}`;
+  keyEpoch?: string;
+  expiresAt?: Date;
+  confidence?: number;
+  externalRef?: string;
+  discloseIdentity?: boolean;
+}
+
+/** The fields `ctx.newEndpoint()` selects. */
+export const ENDPOINT_FIELDS =
+  'id url description eventTypes status asymmetricSignature failingSince disabledAt disabledReason previousSecretExpiresAt';
 
 /**
  * A Prisma client as the tables' owner (DATABASE_URL), whom row-level
@@ -146,6 +168,39 @@ export class TestContext {
   /** An ACTIVE admin member. */
   newAdmin(options: Omit<NewMemberOptions, 'role'> = {}): Promise<TestMember> {
     return this.newMember({ ...options, role: MemberRole.ADMIN });
+  }
+
+  /** Stores a submission of `member` through the service, as submitIndicators would (quotas and all). */
+  submit(member: TestMember | string, indicators: TestIndicator[], idempotencyKey: string = randomUUID()) {
+    return this.app.get(IndicatorsService).submit(typeof member === 'string' ? member : member.id, {
+      idempotencyKey,
+      indicators: indicators.map(({ type = 'ACCOUNT_SIGNAL', keyEpoch = '2026-q4', ...rest }) => ({
+        type: type as IndicatorType,
+        keyEpoch,
+        ...rest,
+      })),
+    });
+  }
+
+  /** Makes every given member hold `token` (one submission each), so correlation opens an alert for each; returns it. */
+  async shareToken(members: TestMember[], token: string = testToken('shared')): Promise<string> {
+    for (const member of members) await this.submit(member, [{ token }]);
+    return token;
+  }
+
+  /** Registers a webhook endpoint for `member` over GraphQL; returns it, its secret and the token used. */
+  async newEndpoint(
+    member: TestMember,
+    input: { url: string; eventTypes?: string[]; description?: string; asymmetricSignature?: boolean },
+  ): Promise<{ id: string; secret: string; token: string }> {
+    const token = await member.token();
+    const res = await this.gql<{ createWebhookEndpoint: { endpoint: { id: string }; secret: string } }>(
+      `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret endpoint { ${ENDPOINT_FIELDS} } } }`,
+      { input: { eventTypes: ['alert.created', 'alert.updated', 'alert.closed'], ...input } },
+      token,
+    );
+    if (!res.data) throw new Error(`createWebhookEndpoint failed: ${JSON.stringify(res.errors)}`);
+    return { id: res.data.createWebhookEndpoint.endpoint.id, secret: res.data.createWebhookEndpoint.secret, token };
   }
 
   /** POSTs a client_credentials request with this assertion (plus extra form fields) to /oauth/token. */

@@ -1,13 +1,9 @@
-import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { loadConfig } from '@app/config';
-import type { IndicatorType } from '@app/database';
-import { IndicatorsService } from '@app/indicators';
 import { WorkerModule } from '../../apps/worker/src/worker.module.js';
-import type { TestContext, TestMember } from './context.js';
 
 /** One request a receiver got, with the raw body exactly as it arrived. */
 export interface ReceivedRequest {
@@ -83,22 +79,6 @@ export class WebhookReceiver {
   }
 }
 
-/** A token value (64 hex) derived from a label, unique to this test run. */
-export function testToken(label: string): string {
-  return createHash('sha256').update(`${label}:${randomUUID()}`).digest('hex');
-}
-
-/** Makes every given member hold `token`, so correlation opens an alert for each. */
-export async function shareToken(ctx: TestContext, members: TestMember[], token: string): Promise<void> {
-  const indicators = ctx.app.get(IndicatorsService);
-  for (const member of members) {
-    await indicators.submit(member.id, {
-      idempotencyKey: randomUUID(),
-      indicators: [{ type: 'ACCOUNT_SIGNAL' as IndicatorType, keyEpoch: '2026-q4', token }],
-    });
-  }
-}
-
 /** An in-process worker role against this file's database and Redis, with config overrides. */
 export async function startWorker(overrides: Record<string, string> = {}): Promise<INestApplication> {
   const config = loadConfig({ ...process.env, OUTBOX_POLL_MS: '100', ...overrides });
@@ -107,24 +87,3 @@ export async function startWorker(overrides: Record<string, string> = {}): Promi
   await app.init();
   return app;
 }
-
-const ENDPOINT_FIELDS =
-  'id url description eventTypes status asymmetricSignature failingSince disabledAt disabledReason previousSecretExpiresAt';
-
-/** Registers a webhook endpoint for `member` over GraphQL; returns it and its secret. */
-export async function newWebhookEndpoint(
-  ctx: TestContext,
-  member: TestMember,
-  input: { url: string; eventTypes?: string[]; description?: string; asymmetricSignature?: boolean },
-): Promise<{ id: string; secret: string; token: string }> {
-  const token = await member.token();
-  const res = await ctx.gql<{ createWebhookEndpoint: { endpoint: { id: string }; secret: string } }>(
-    `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret endpoint { ${ENDPOINT_FIELDS} } } }`,
-    { input: { eventTypes: ['alert.created', 'alert.updated', 'alert.closed'], ...input } },
-    token,
-  );
-  if (!res.data) throw new Error(`createWebhookEndpoint failed: ${JSON.stringify(res.errors)}`);
-  return { id: res.data.createWebhookEndpoint.endpoint.id, secret: res.data.createWebhookEndpoint.secret, token };
-}
-
-export { ENDPOINT_FIELDS };
