@@ -24,7 +24,17 @@ export interface AppConfig {
     migrateOnStart: boolean;
     poolSize: number;
   };
-  redis: { url: string; prefix: string };
+  redis: {
+    url: string;
+    /** REDIS_PREFIX as given: BullMQ's prefix (with its hash tag, if any). */
+    prefix: string;
+    /** The prefix of the application's own keys: REDIS_PREFIX without braces, and a colon. */
+    keyPrefix: string;
+    /** Seed nodes of a Redis Cluster (REDIS_CLUSTER_NODES), or undefined for a single Redis. */
+    clusterNodes: { host: string; port: number }[] | undefined;
+  };
+  /** How many processes of each role `serve` runs. */
+  processes: { api: number; worker: number };
   http: {
     host: string;
     port: number;
@@ -117,7 +127,13 @@ export const APP_CONFIG = Symbol('APP_CONFIG');
 
 // Optional variables have no default, so no own key on a fresh instance: name them here.
 const KNOWN = new Set(
-  Object.keys(new EnvironmentVariables()).concat('PUBLIC_BASE_URL', 'SIGFED_MASTER_KEY', 'API_DATABASE_URL', 'WORKER_DATABASE_URL'),
+  Object.keys(new EnvironmentVariables()).concat(
+    'PUBLIC_BASE_URL',
+    'SIGFED_MASTER_KEY',
+    'API_DATABASE_URL',
+    'WORKER_DATABASE_URL',
+    'REDIS_CLUSTER_NODES',
+  ),
 );
 
 /** The Postgres roles the API and worker roles connect as (created by the row-level security migration). */
@@ -157,6 +173,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
         `(${vars.SUBMISSION_COST_PER_ITEM * vars.MAX_INDICATORS_PER_SUBMISSION})`,
     );
   }
+  const clusterNodes = parseClusterNodes(vars.REDIS_CLUSTER_NODES ?? '', problems);
+  if (clusterNodes.length > 0 && !/\{[^}]+\}/.test(vars.REDIS_PREFIX)) {
+    problems.push(
+      `REDIS_PREFIX: must carry a hash tag such as {${vars.REDIS_PREFIX}} when REDIS_CLUSTER_NODES is set (BullMQ keeps a queue's keys in one slot)`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const publicBaseUrl = (vars.PUBLIC_BASE_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, '');
@@ -172,7 +194,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       migrateOnStart: vars.MIGRATE_ON_START,
       poolSize: vars.DATABASE_POOL_SIZE,
     },
-    redis: { url: vars.REDIS_URL, prefix: vars.REDIS_PREFIX },
+    redis: {
+      url: vars.REDIS_URL,
+      prefix: vars.REDIS_PREFIX,
+      keyPrefix: `${vars.REDIS_PREFIX.replace(/[{}]/g, '')}:`,
+      clusterNodes: clusterNodes.length > 0 ? clusterNodes : undefined,
+    },
+    processes: { api: vars.API_PROCESSES, worker: vars.WORKER_PROCESSES },
     http: {
       host: vars.HOST,
       port: vars.PORT,
@@ -287,4 +315,16 @@ export function redactUrl(url: string): string {
   } catch {
     return '<unparseable URL>';
   }
+}
+
+/** `host:port,host:port` (IPv6 hosts in brackets); pushes a problem for each bad port. */
+function parseClusterNodes(text: string, problems: string[]): { host: string; port: number }[] {
+  if (text === '') return [];
+  return text.split(',').map((item) => {
+    const at = item.lastIndexOf(':');
+    const host = item.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+    const port = Number(item.slice(at + 1));
+    if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`REDIS_CLUSTER_NODES: "${item}" has no port in 1-65535`);
+    return { host, port };
+  });
 }

@@ -64,10 +64,25 @@ export class EnvironmentVariables {
   @Matches(/^rediss?:\/\/[^\s]+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
-  @Matches(/^[A-Za-z0-9_:.-]{1,64}$/, {
-    message: 'REDIS_PREFIX must be 1-64 characters of letters, digits, _ : . -',
+  /**
+   * May carry one hash tag, `{...}`: BullMQ's keys then all hash to that tag's
+   * slot (what BullMQ needs on a Redis Cluster); the application's own keys
+   * use the prefix without the braces and hash by their own tags.
+   */
+  @Matches(/^(?=.{1,64}$)[A-Za-z0-9_:.-]*(\{[A-Za-z0-9_:.-]+\})?[A-Za-z0-9_:.-]*$/, {
+    message: 'REDIS_PREFIX must be 1-64 characters of letters, digits, _ : . - with at most one hash tag {...}',
   })
   REDIS_PREFIX = 'sigfed';
+
+  /**
+   * Seed nodes of a Redis Cluster (comma-separated host:port). Set: every
+   * connection is a cluster client, with credentials and TLS from REDIS_URL.
+   */
+  @IsOptional()
+  @Matches(/^(?:(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5})(?:,(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5})*$/, {
+    message: 'REDIS_CLUSTER_NODES must be comma-separated host:port seed nodes',
+  })
+  REDIS_CLUSTER_NODES?: string;
 
   @IsString()
   @MaxLength(255)
@@ -101,6 +116,20 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(64)
   WORKER_CONCURRENCY = 4;
+
+  /** API processes `serve` runs, sharing PORT (node:cluster); process i serves metrics on METRICS_PORT + i. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  API_PROCESSES = 1;
+
+  /** Worker processes `serve` runs; process i answers health checks and metrics on WORKER_PORT + i. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  WORKER_PROCESSES = 1;
 
   @Transform(toInt)
   @IsInt()
