@@ -81,8 +81,8 @@ describe('starting up', () => {
       }),
     );
     try {
-      await server.waitForOk(`http://127.0.0.1:${port}/readyz`);
-      await server.waitForOk(`http://127.0.0.1:${workerPort}/readyz`);
+      await server.waitForOk(`http://127.0.0.1:${port}/readyz`, 60_000);
+      await server.waitForOk(`http://127.0.0.1:${workerPort}/readyz`, 60_000);
       const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -98,7 +98,7 @@ describe('starting up', () => {
     expect(finished.stdout).toContain('applied migration 20261126000000_init');
     // Both roles log their orderly shutdown.
     expect(finished.stdout.match(/shutdown complete/g)?.length).toBe(2);
-  });
+  }, 90_000);
 
   it('`serve` with API_PROCESSES=2: both API processes answer on one port, each has its metrics port, SIGTERM stops all', async () => {
     const [port, workerPort] = [await freePort(), await freePort()];
@@ -163,8 +163,8 @@ describe('starting up', () => {
       }),
     );
     try {
-      await server.waitForOk(`http://127.0.0.1:${port}/readyz`);
-      await server.waitForOk(`http://127.0.0.1:${workerPort}/readyz`);
+      await server.waitForOk(`http://127.0.0.1:${port}/readyz`, 60_000);
+      await server.waitForOk(`http://127.0.0.1:${workerPort}/readyz`, 60_000);
     } finally {
       server.kill('SIGTERM');
     }
@@ -184,7 +184,7 @@ describe('starting up', () => {
     }
     expect(await answers(`http://127.0.0.1:${port}/readyz`)).toBe(false);
     expect(await answers(`http://127.0.0.1:${workerPort}/readyz`)).toBe(false);
-  }, 60_000);
+  }, 90_000);
 
   it('`npm start` does not rebuild when nothing changed since the last build', async () => {
     // The suite built dist/ before it started; nothing has changed since. (--check decides as prestart's build does, building nothing.)
