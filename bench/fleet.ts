@@ -209,6 +209,24 @@ export class Fleet {
     return fleet;
   }
 
+  /**
+   * One more API process like the others (same database, Redis prefix, master
+   * key and issuer), on a port of its own; stopped with the rest.
+   */
+  async addApi(runDir: string, nodeArgs: string[] = []): Promise<RoleProcess> {
+    const index = this.apis.length;
+    const port = await freePort();
+    const api = launch('api', index, port, { ...this.env, PORT: String(port), WORKER_PORT: '0', METRICS_PORT: '0' }, runDir, nodeArgs);
+    this.apis.push(api);
+    await api.waitReady();
+    return api;
+  }
+
+  /** The same processes, with only the first `count` API processes taking requests (a measurement's view). */
+  withApis(count: number): Fleet {
+    return new Fleet(this.apis.slice(0, count), this.workers, this.env);
+  }
+
   /** CPU seconds used so far: by the API processes, the workers, and PostgreSQL for the bench database. */
   cpu(): CpuReading {
     const sum = (ps: RoleProcess[]) => ps.reduce((n, p) => n + p.cpuSeconds(), 0);

@@ -27,7 +27,7 @@ import { AlertRowObserver, alertLatency, baselineLatency } from './latency.js';
 import { onboardMembers } from './members.js';
 import { describeOprf, measureOprf, type OprfBenchResult } from './oprf.js';
 import { measureReads } from './reads.js';
-import { buildRows, MB, renderReport, type BenchReport, type LevelResult } from './report.js';
+import { buildRows, describeApiProcesses, MB, renderReport, type BenchReport, type LevelResult } from './report.js';
 import { fmt, parseSize, sizeLabel } from './stats.js';
 import { INGEST_MIX, LATENCY_MIX, WorkloadPlanner } from './workload.js';
 import { describeTwoKey, measureTwoKey } from './two-key.js';
@@ -109,11 +109,12 @@ function parseArgs(argv: string[]) {
     )
     .option(
       '--phases <list>',
-      'which measurements to run: ingest,latency,reads,oprf,two-key (default: all; oprf alone needs no database)',
+      'which measurements to run: ingest,latency,reads,api-processes,oprf,two-key (default: all; oprf alone needs no database)',
       (v) => {
         const phases = v.split(',').map((x) => x.trim());
         for (const x of phases)
-          if (!['ingest', 'latency', 'reads', 'oprf', 'two-key'].includes(x)) throw new InvalidArgumentError(`unknown phase ${x}`);
+          if (!['ingest', 'latency', 'reads', 'api-processes', 'oprf', 'two-key'].includes(x))
+            throw new InvalidArgumentError(`unknown phase ${x}`);
         return phases;
       },
     )
@@ -434,6 +435,47 @@ async function main(): Promise<void> {
       levels.push(result);
     }
 
+    let apiProcesses: BenchReport['apiProcesses'];
+    if (wants('api-processes')) {
+      const stored = p.levels.at(-1)!;
+      console.log(`\nOne against two API processes (${sizeLabel(stored)} stored; ${options.processes} worker process(es))`);
+      try {
+        if (fleet.apis.length < 2) {
+          const added = await fleet.addApi(runDir, options.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(runDir, 'profiles')}`] : []);
+          console.log(`  started ${added.name} (pid ${added.child.pid})`);
+        }
+        apiProcesses = [];
+        for (const count of [1, 2]) {
+          const view: ServerContext = { ...ctx, fleet: fleet.withApis(count) };
+          const reads = await measureReads(view, READ_CLIENTS, p.readSeconds);
+          const batchSize = BATCH_SIZES[0];
+          const workload = planner.plan({
+            label: `${count} API process(es) ${fmt(batchSize)}/batch`,
+            batchSize,
+            batchesPerMember: p.ingestBatches(stored, batchSize) * 2,
+            mix: INGEST_MIX,
+            preloaded,
+          });
+          await db.query('CHECKPOINT');
+          const ingest = await serverIngest(view, workload);
+          apiProcesses.push({
+            apiProcesses: count,
+            readsQps: reads.server.qps,
+            floorQps: reads.floor?.qps,
+            ingestRate: ingest.rate,
+            ingestRequestRate: ingest.items / ingest.requestsSeconds,
+            cpuUsPerItem: ingest.cpuUsPerItem,
+            correct: ingest.correct,
+          });
+          if (!ingest.correct) failures.push(`api-processes: the ingest with ${count} API process(es) stored or alerted the wrong counts`);
+        }
+        for (const line of describeApiProcesses(apiProcesses)) console.log(line);
+      } catch (error) {
+        failures.push(`api-processes: ${(error as Error).message}`);
+        console.log(`    FAILED: ${(error as Error).message}`);
+      }
+    }
+
     let twoKey: BenchReport['twoKey'];
     if (wants('two-key')) {
       const values = p.mode === 'quick' ? 2_000 : 10_000;
@@ -503,6 +545,7 @@ async function main(): Promise<void> {
       latency,
       costGrowth,
       twoKey,
+      apiProcesses,
       rss,
       oprf,
     } satisfies Omit<BenchReport, 'rows' | 'correct' | 'seconds' | 'failures'>;

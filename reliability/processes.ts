@@ -190,6 +190,118 @@ export class PrivateRedis {
   }
 }
 
+/**
+ * A Redis Cluster of our own: six redis-servers on free loopback ports, in a
+ * temporary directory, joined by `redis-cli --cluster create` into three
+ * masters with one replica each. Nodes time out after a second, so a killed
+ * master's replica takes over within a few seconds.
+ */
+export class PrivateRedisCluster {
+  private readonly children = new Map<number, ChildProcess>();
+
+  private constructor(
+    readonly ports: number[],
+    private readonly dir: string,
+  ) {}
+
+  static async start(nodes = 6): Promise<PrivateRedisCluster> {
+    const ports: number[] = [];
+    // A cluster node also listens on port + 10000 (its bus): both must be free.
+    while (ports.length < nodes) {
+      const port = await freePort();
+      if (port <= 55535 && !ports.includes(port)) ports.push(port);
+    }
+    const cluster = new PrivateRedisCluster(ports, mkdtempSync(join(tmpdir(), 'sigfed-redis-cluster-')));
+    try {
+      for (const port of ports) cluster.spawnNode(port);
+      for (const port of ports) await cluster.waitPing(port);
+      await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'], {
+        timeout: 30_000,
+      });
+      await waitFor(async () => (await cluster.healthy()) === true, 'cluster_state:ok on every node', 20_000);
+    } catch (error) {
+      await cluster.close();
+      throw error;
+    }
+    return cluster;
+  }
+
+  /** REDIS_CLUSTER_NODES for the application. */
+  get seeds(): string {
+    return this.ports.map((p) => `127.0.0.1:${p}`).join(',');
+  }
+
+  /** Ports of the nodes still running. */
+  get alive(): number[] {
+    return this.ports.filter((p) => this.isRunning(p));
+  }
+
+  /** `redis-cli -p port args...`, its output trimmed. */
+  async cli(port: number, ...args: string[]): Promise<string> {
+    const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 5_000 });
+    return stdout.trim();
+  }
+
+  /** Whether every running node reports cluster_state:ok and every slot served by a live master. */
+  async healthy(): Promise<boolean> {
+    for (const port of this.alive) {
+      if (!(await this.cli(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
+    }
+    const master = await this.masterOf(0).catch(() => undefined);
+    return master !== undefined;
+  }
+
+  /** The port of the live master serving `slot`, as a running node sees the cluster. */
+  async masterOf(slot: number): Promise<number> {
+    const lines = (await this.cli(this.alive[0], 'CLUSTER', 'NODES')).split('\n');
+    for (const line of lines) {
+      const [, address, flags, , , , , state, ...ranges] = line.split(' ');
+      if (!flags.split(',').includes('master') || flags.includes('fail') || state !== 'connected') continue;
+      const port = Number(/:(\d+)@/.exec(address)?.[1]);
+      for (const range of ranges) {
+        const [from, to = from] = range.split('-').map(Number);
+        if (slot >= from && slot <= to && this.isRunning(port)) return port;
+      }
+    }
+    throw new Error(`no live master serves slot ${slot}`);
+  }
+
+  /** The slot a key hashes to. */
+  async slotOf(key: string): Promise<number> {
+    return Number(await this.cli(this.alive[0], 'CLUSTER', 'KEYSLOT', key));
+  }
+
+  /** SIGKILL one node (no persistence: what it held is gone unless a replica has it). */
+  async kill(port: number): Promise<void> {
+    const child = this.children.get(port);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Kills every node and removes the directory. */
+  async close(): Promise<void> {
+    for (const port of this.ports) await this.kill(port);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private isRunning(port: number): boolean {
+    const child = this.children.get(port);
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
+  private spawnNode(port: number): void {
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir];
+    args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(this.dir, `nodes-${port}.conf`), '--cluster-node-timeout', '1000');
+    this.children.set(port, spawn('redis-server', args, { stdio: 'ignore' }));
+  }
+
+  private async waitPing(port: number): Promise<void> {
+    await waitFor(async () => (await this.cli(port, 'PING')) === 'PONG', `redis-server on port ${port}`, 15_000);
+  }
+}
+
 const PG_BIN = process.env.SIGFED_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 
 /** Whether this machine has the PostgreSQL server binaries a private cluster needs. */

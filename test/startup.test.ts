@@ -1,4 +1,6 @@
 import { mkdtempSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -79,8 +81,8 @@ describe('starting up', () => {
       }),
     );
     try {
-      await server.waitForOk(`http://127.0.0.1:${port}/readyz`);
-      await server.waitForOk(`http://127.0.0.1:${workerPort}/readyz`);
+      await server.waitForOk(`http://127.0.0.1:${port}/readyz`, 60_000);
+      await server.waitForOk(`http://127.0.0.1:${workerPort}/readyz`, 60_000);
       const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -96,7 +98,50 @@ describe('starting up', () => {
     expect(finished.stdout).toContain('applied migration 20261126000000_init');
     // Both roles log their orderly shutdown.
     expect(finished.stdout.match(/shutdown complete/g)?.length).toBe(2);
-  });
+  }, 90_000);
+
+  it('`serve` with API_PROCESSES=2: both API processes answer on one port, each has its metrics port, SIGTERM stops all', async () => {
+    const [port, workerPort] = [await freePort(), await freePort()];
+    let metricsPort = await freePort();
+    while (!(await portFree(metricsPort + 1))) metricsPort = await freePort();
+    const server = RunningProcess.start(
+      CLI,
+      ['serve'],
+      childEnv({
+        API_PROCESSES: '2',
+        WORKER_PROCESSES: '2',
+        PORT: String(port),
+        WORKER_PORT: String(workerPort),
+        METRICS_PORT: String(metricsPort),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'sigfed-serve-2-')),
+      }),
+    );
+    const servedBy = async (metrics: number) => {
+      const text = await (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text();
+      return [...text.matchAll(/^sigfed_http_requests_total\{[^}]*route="\/graphql"[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    };
+    try {
+      // Four processes starting at once on a small machine: give them longer than one pair needs.
+      await server.waitForOk(`http://127.0.0.1:${port}/readyz`, 120_000);
+      for (const p of [metricsPort, metricsPort + 1]) await server.waitForOk(`http://127.0.0.1:${p}/metrics`, 60_000);
+      for (const p of [workerPort, workerPort + 1]) await server.waitForOk(`http://127.0.0.1:${p}/readyz`, 60_000);
+      // A new connection per request: node:cluster hands connections, not requests, to the processes in turn.
+      for (let i = 0; i < 20; i++) expect(await serverInfoOnNewConnection(port)).toBe(`http://localhost:${port}`);
+      const counts = [await servedBy(metricsPort), await servedBy(metricsPort + 1)];
+      expect(counts[0] + counts[1]).toBe(20);
+      expect(Math.min(...counts)).toBeGreaterThanOrEqual(5);
+    } finally {
+      server.kill('SIGTERM');
+    }
+    const finished = await server.exited;
+    expect(finished.code).toBe(0);
+    expect(finished.stdout).toContain('running 2 API and 2 worker process(es)');
+    // Every one of the four logs its orderly shutdown, and nothing answers any more.
+    expect(finished.stdout.match(/shutdown complete/g)?.length).toBe(4);
+    for (const p of [port, metricsPort, metricsPort + 1, workerPort, workerPort + 1]) expect(await portFree(p)).toBe(true);
+  }, 240_000);
 
   it('`npm start` under a process manager: SIGTERM to npm stops the launcher, API and worker', async () => {
     const name = `${process.env.DATABASE_URL!.split('/').pop()}_npm_start`;
@@ -118,8 +163,8 @@ describe('starting up', () => {
       }),
     );
     try {
-      await server.waitForOk(`http://127.0.0.1:${port}/readyz`);
-      await server.waitForOk(`http://127.0.0.1:${workerPort}/readyz`);
+      await server.waitForOk(`http://127.0.0.1:${port}/readyz`, 60_000);
+      await server.waitForOk(`http://127.0.0.1:${workerPort}/readyz`, 60_000);
     } finally {
       server.kill('SIGTERM');
     }
@@ -139,7 +184,7 @@ describe('starting up', () => {
     }
     expect(await answers(`http://127.0.0.1:${port}/readyz`)).toBe(false);
     expect(await answers(`http://127.0.0.1:${workerPort}/readyz`)).toBe(false);
-  }, 60_000);
+  }, 90_000);
 
   it('`npm start` does not rebuild when nothing changed since the last build', async () => {
     // The suite built dist/ before it started; nothing has changed since. (--check decides as prestart's build does, building nothing.)
@@ -150,3 +195,35 @@ describe('starting up', () => {
     expect(Date.now() - started).toBeLessThan(3_000);
   });
 });
+
+/** Whether nothing listens on the loopback port (we can bind it). */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** `serverInfo.issuer`, asked over a connection of its own (no keep-alive). */
+function serverInfoOnNewConnection(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/graphql',
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', connection: 'close' },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+        res.on('end', () => resolve((JSON.parse(body) as { data: { serverInfo: { issuer: string } } }).data.serverInfo.issuer));
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify({ query: '{ serverInfo { issuer } }' }));
+  });
+}

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { AlertsService, toHour } from '@app/alerts';
 import { AccessTokenService, AuthError, type AuthenticatedMember } from '@app/auth';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { PrismaService } from '@app/database';
+import { createRedisClient, type RedisClient } from '@app/queue';
 import { alertEventLog, EVENT_PAGE } from './alert-event-log.js';
 import { AlertStreamError, AlertStreamErrorCode } from './alert-stream.error.js';
 import { alertEventsChannel, type AlertStreamMessage } from './alert-stream.channel.js';
@@ -15,6 +15,12 @@ import type { AlertEventView } from './models/alert-event.model.js';
 const CHECK_ON_EVENT_MS = 1_000;
 /** A read that failed (the database briefly away) is tried again after this, even if no new event wakes the listener. */
 const READ_RETRY_MS = 1_000;
+/**
+ * After the subscriber connection came back or moved to another cluster node,
+ * every listener reads at once and again after this: messages published
+ * while it was away are lost (pub/sub keeps nothing), the events are not.
+ */
+const RESYNC_AGAIN_MS = 2_000;
 /** An alert event id: alert_events.seq, a positive bigint. */
 const EVENT_ID = /^[1-9][0-9]{0,18}$/;
 const MAX_SEQ = 2n ** 63n - 1n;
@@ -176,7 +182,7 @@ class Listener implements AsyncIterableIterator<AlertEventView> {
 export class AlertStreamService implements OnModuleDestroy {
   private readonly logger = new Logger(AlertStreamService.name);
   private readonly byMember = new Map<string, Set<Listener>>();
-  private subscriber: Redis | undefined;
+  private subscriber: RedisClient | undefined;
   private subscribed: Promise<unknown> | undefined;
 
   constructor(
@@ -268,15 +274,32 @@ export class AlertStreamService implements OnModuleDestroy {
   private listen(): Promise<unknown> {
     if (this.subscribed) return this.subscribed;
     const channel = alertEventsChannel(this.config.redis.prefix);
-    const subscriber = new Redis(this.config.redis.url, { maxRetriesPerRequest: null });
-    subscriber.on('error', (error) => this.logger.warn(`alert stream Redis connection: ${error.message}`));
+    const subscriber = createRedisClient(this.config.redis, { maxRetriesPerRequest: null });
+    subscriber.on('error', (error: Error) => this.logger.warn(`alert stream Redis connection: ${error.message}`));
     subscriber.on('message', (_channel: string, text: string) => this.dispatch(text));
+    // 'ready' again: a reconnect (ioredis subscribes again first); '-node'/'+node': the cluster's subscriber node may have changed.
+    let connected = false;
+    subscriber.on('ready', () => {
+      if (connected) this.resync();
+      connected = true;
+    });
+    subscriber.on('-node', () => this.resync());
+    subscriber.on('+node', () => this.resync());
     this.subscriber = subscriber;
     this.subscribed = subscriber.subscribe(channel).catch((error: unknown) => {
       this.subscribed = undefined;
       throw error;
     });
     return this.subscribed;
+  }
+
+  /** Wakes every listener now and once more shortly, to read what lost messages would have announced. */
+  private resync(): void {
+    const wakeAll = () => {
+      for (const set of this.byMember.values()) for (const listener of set) listener.wake(undefined);
+    };
+    wakeAll();
+    setTimeout(wakeAll, RESYNC_AGAIN_MS).unref();
   }
 
   /** Wakes the listeners of the members a message names, with the highest event number it has for each. */

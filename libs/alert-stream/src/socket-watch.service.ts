@@ -163,7 +163,11 @@ export class SocketWatchService implements OnModuleDestroy {
     const epochs = new Map<string, string | null>();
     for (let i = 0; i < memberIds.length; i += EPOCH_BATCH) {
       const batch = memberIds.slice(i, i + EPOCH_BATCH);
-      const values = await this.redis.mget(batch.map((id) => MemberStateCache.epochKey(id))).catch(() => undefined);
+      const keys = batch.map((id) => MemberStateCache.epochKey(id));
+      // Each member's counter has its own hash tag: a cluster cannot MGET across slots, so it gets one GET per key.
+      const values = await (this.redis.isCluster ? Promise.all(keys.map((key) => this.redis.get(key))) : this.redis.mget(keys)).catch(
+        () => undefined,
+      );
       if (values) batch.forEach((id, j) => epochs.set(id, values[j]));
     }
     return epochs;

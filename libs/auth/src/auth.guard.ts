@@ -99,7 +99,13 @@ export class AuthGuard implements CanActivate {
     const cost = operationCostOf(req);
     if (cost === undefined) return undefined;
     const { points, windowSeconds } = this.config.rateLimit;
-    const budget = await this.rateLimits.charge(`q:${memberId}`, cost, points, windowSeconds * 1_000, MemberStateCache.epochKey(memberId));
+    const budget = await this.rateLimits.charge(
+      `q:{${memberId}}`,
+      cost,
+      points,
+      windowSeconds * 1_000,
+      MemberStateCache.epochKey(memberId),
+    );
     return { cost, budget };
   }
 

@@ -48,9 +48,13 @@ export class MemberStateCache {
     private readonly redis: RedisService,
   ) {}
 
-  /** The Redis key (under the process's prefix) of the member's change counter. */
+  /**
+   * The Redis key (under the process's prefix) of the member's change
+   * counter, hash-tagged by member: the request budget's script reads it
+   * with `q:{memberId}` (one cluster slot).
+   */
   static epochKey(memberId: string): string {
-    return `member-epoch:${memberId}`;
+    return `member-epoch:{${memberId}}`;
   }
 
   /**

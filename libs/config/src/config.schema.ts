@@ -131,11 +131,77 @@ export class RedisSettings {
   @Matches(/^rediss?:\/\/[^\s]+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   url = 'redis://127.0.0.1:6379';
 
+  /**
+   * May carry one hash tag, `{...}`: BullMQ's keys then all hash to that tag's
+   * slot (what BullMQ needs on a Redis Cluster); the application's own keys
+   * use the prefix without the braces and hash by their own tags.
+   */
   @Env('REDIS_PREFIX')
-  @Matches(/^[A-Za-z0-9_:.-]{1,64}$/, {
-    message: 'REDIS_PREFIX must be 1-64 characters of letters, digits, _ : . -',
+  @Matches(/^(?=.{1,64}$)[A-Za-z0-9_:.-]*(\{[A-Za-z0-9_:.-]+\})?[A-Za-z0-9_:.-]*$/, {
+    message: 'REDIS_PREFIX must be 1-64 characters of letters, digits, _ : . - with at most one hash tag {...}',
   })
   prefix = 'sigfed';
+
+  /**
+   * Seed nodes of a Redis Cluster (comma-separated host:port). Set: every
+   * connection is a cluster client, with credentials and TLS from REDIS_URL.
+   */
+  @Env('REDIS_CLUSTER_NODES')
+  @IsOptional()
+  @Matches(/^(?:(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5})(?:,(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5})*$/, {
+    message: 'REDIS_CLUSTER_NODES must be comma-separated host:port seed nodes',
+  })
+  clusterNodeList?: string;
+
+  /** The prefix of the application's own keys: REDIS_PREFIX without braces, and a colon. */
+  keyPrefix = '';
+
+  /** Seed nodes of a Redis Cluster, or undefined for a single Redis. */
+  clusterNodes: { host: string; port: number }[] | undefined;
+
+  finish(): string[] {
+    this.keyPrefix = `${this.prefix.replace(/[{}]/g, '')}:`;
+    const problems: string[] = [];
+    const nodes = parseClusterNodes(this.clusterNodeList ?? '', problems);
+    this.clusterNodes = nodes.length > 0 ? nodes : undefined;
+    if (nodes.length > 0 && !/\{[^}]+\}/.test(this.prefix)) {
+      problems.push(
+        `REDIS_PREFIX: must carry a hash tag such as {${this.prefix}} when REDIS_CLUSTER_NODES is set (BullMQ keeps a queue's keys in one slot)`,
+      );
+    }
+    return problems;
+  }
+}
+
+/** `host:port,host:port` (IPv6 hosts in brackets); pushes a problem for each bad port. */
+function parseClusterNodes(text: string, problems: string[]): { host: string; port: number }[] {
+  if (text === '') return [];
+  return text.split(',').map((item) => {
+    const at = item.lastIndexOf(':');
+    const host = item.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+    const port = Number(item.slice(at + 1));
+    if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`REDIS_CLUSTER_NODES: "${item}" has no port in 1-65535`);
+    return { host, port };
+  });
+}
+
+/** How many processes of each role `serve` runs. */
+export class ProcessSettings {
+  /** API processes `serve` runs, sharing PORT (node:cluster); process i serves metrics on METRICS_PORT + i. */
+  @Env('API_PROCESSES')
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  api = 1;
+
+  /** Worker processes `serve` runs; process i answers health checks and metrics on WORKER_PORT + i. */
+  @Env('WORKER_PROCESSES')
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  worker = 1;
 }
 
 /** The listeners, and the public address clients use. */

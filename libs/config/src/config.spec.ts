@@ -5,7 +5,8 @@ describe('loadConfig', () => {
   it('serves a single machine with no variables set', () => {
     const config = loadConfig({});
     expect(config.database.url).toBe('postgresql://postgres@127.0.0.1:5432/sigfed');
-    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'sigfed' });
+    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'sigfed', keyPrefix: 'sigfed:', clusterNodes: undefined });
+    expect(config.processes).toEqual({ api: 1, worker: 1 });
     expect(config.http.port).toBe(3000);
     expect(config.http.publicBaseUrl).toBe('http://localhost:3000');
     expect(config.env).toBe('development');
@@ -14,6 +15,33 @@ describe('loadConfig', () => {
   it('derives the issuer from PORT and trims a trailing slash from PUBLIC_BASE_URL', () => {
     expect(loadConfig({ PORT: '8080' }).http.publicBaseUrl).toBe('http://localhost:8080');
     expect(loadConfig({ PUBLIC_BASE_URL: 'https://sigfed.example/' }).http.publicBaseUrl).toBe('https://sigfed.example');
+  });
+
+  it('takes a hash tag in REDIS_PREFIX for BullMQ and drops its braces from the application keys', () => {
+    expect(loadConfig({ REDIS_PREFIX: '{sigfed}' }).redis).toMatchObject({ prefix: '{sigfed}', keyPrefix: 'sigfed:' });
+    expect(loadConfig({ REDIS_PREFIX: 'lab-{eu}' }).redis).toMatchObject({ prefix: 'lab-{eu}', keyPrefix: 'lab-eu:' });
+    for (const bad of ['{a}{b}', '{}', 'a{b', 'a}b', 'sig fed']) {
+      expect(() => loadConfig({ REDIS_PREFIX: bad }), bad).toThrow(/REDIS_PREFIX must be 1-64 characters/);
+    }
+  });
+
+  it('reads Redis Cluster seed nodes and requires a hash-tagged prefix with them', () => {
+    const config = loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000,redis-b.internal:7001,[::1]:7002', REDIS_PREFIX: '{sigfed}' });
+    expect(config.redis.clusterNodes).toEqual([
+      { host: '127.0.0.1', port: 7000 },
+      { host: 'redis-b.internal', port: 7001 },
+      { host: '::1', port: 7002 },
+    ]);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000' })).toThrow(/REDIS_PREFIX: must carry a hash tag such as \{sigfed\}/);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1', REDIS_PREFIX: '{s}' })).toThrow(
+      /REDIS_CLUSTER_NODES must be comma-separated/,
+    );
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:70000', REDIS_PREFIX: '{s}' })).toThrow(/no port in 1-65535/);
+  });
+
+  it('bounds the processes per role', () => {
+    expect(loadConfig({ API_PROCESSES: '2', WORKER_PROCESSES: '3' }).processes).toEqual({ api: 2, worker: 3 });
+    expect(() => loadConfig({ API_PROCESSES: '0' })).toThrow(/API_PROCESSES must not be less than 1/);
   });
 
   it('treats empty values as unset', () => {

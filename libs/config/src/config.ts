@@ -11,6 +11,7 @@ import {
   OprfSettings,
   OutboxSettings,
   ProbingSettings,
+  ProcessSettings,
   RateLimitSettings,
   RedisSettings,
   ServerSettings,
@@ -36,6 +37,7 @@ export class ConfigError extends Error {
 const SECTIONS = {
   database: DatabaseSettings,
   redis: RedisSettings,
+  processes: ProcessSettings,
   http: HttpSettings,
   worker: WorkerSettings,
   outbox: OutboxSettings,

@@ -37,7 +37,8 @@ export class MetricsListener implements OnApplicationBootstrap, OnApplicationShu
       server.once('error', (error: NodeJS.ErrnoException) =>
         reject(new StartupError(`cannot serve metrics on ${host}:${port} (METRICS_HOST, METRICS_PORT): ${error.code ?? error.message}`)),
       );
-      server.listen(port, host, () => resolve());
+      // Exclusive: under `serve` with several API processes (node:cluster) each one needs its own listener, not a shared one.
+      server.listen({ port, host, exclusive: true }, () => resolve());
     });
     this.server = server;
     this.logger.log(`metrics on http://${host}:${this.address()!.port}/metrics`);

@@ -1,3 +1,3 @@
 export { RateLimitError, RateLimitErrorCode } from './rate-limit.error.js';
 export { RateLimitModule } from './rate-limit.module.js';
-export { RateLimitService, type Budget } from './rate-limit.service.js';
+export { hashTag, RateLimitService, type Budget } from './rate-limit.service.js';

@@ -82,9 +82,13 @@ export class RateLimitService {
   /**
    * Takes `points` from `key`'s window of `windowMs` holding `limit`, or
    * refuses without taking. `alsoRead` names a key whose value comes back as
-   * `read`, in the same round trip.
+   * `read`, in the same round trip; on a Redis Cluster it must share `key`'s
+   * hash tag (both go to one script), which `charge` checks.
    */
   async charge(key: string, points: number, limit: number, windowMs: number, alsoRead?: string): Promise<Budget> {
+    if (alsoRead !== undefined && hashTag(key) !== hashTag(alsoRead)) {
+      throw new Error(`charge: ${key} and ${alsoRead} do not share a hash tag, so one script cannot use both on a Redis Cluster`);
+    }
     let timer: NodeJS.Timeout | undefined;
     try {
       const keys = alsoRead ? [`rl:${key}`, alsoRead] : [`rl:${key}`];
@@ -160,4 +164,11 @@ export class RateLimitService {
       this.logger.warn(`could not refund ${points} to budget ${key.split(':')[0]}: ${error.message}`);
     });
   }
+}
+
+/** What Redis Cluster hashes a key by: its first non-empty `{...}`, else the whole key. */
+export function hashTag(key: string): string {
+  const open = key.indexOf('{');
+  const close = open < 0 ? -1 : key.indexOf('}', open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : key;
 }

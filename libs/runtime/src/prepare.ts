@@ -21,7 +21,7 @@ export async function prepareDependencies(config: AppConfig, log: (line: string)
   const url = owner ? config.database.url : databaseUrlOf(config, role);
   const created = await ensureDatabase(url, config.database.autoCreate);
   if (created) log(`created database at ${redactUrl(url)}`);
-  await checkRedis(config.redis.url);
+  await checkRedis(config.redis);
   const dir = migrationsDir();
   if (config.database.migrateOnStart) {
     await migrate(url, dir, log);

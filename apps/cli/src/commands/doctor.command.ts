@@ -22,8 +22,11 @@ async function checkPostgres(config: AppConfig): Promise<Check> {
 
 async function checkRedisLine(config: AppConfig): Promise<Check> {
   try {
-    await checkRedis(config.redis.url);
-    return { name: 'redis', ok: true, detail: `${redactUrl(config.redis.url)} (prefix ${config.redis.prefix})` };
+    await checkRedis(config.redis);
+    const where = config.redis.clusterNodes
+      ? `cluster ${config.redis.clusterNodes.map((n) => `${n.host}:${n.port}`).join(',')}`
+      : redactUrl(config.redis.url);
+    return { name: 'redis', ok: true, detail: `${where} (prefix ${config.redis.prefix})` };
   } catch (error) {
     return { name: 'redis', ok: false, detail: (error as Error).message };
   }
