@@ -1,12 +1,11 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
+import { bullConnectionOptions } from '@app/redis';
 import { ALL_QUEUES, DEFAULT_JOB_OPTIONS } from './queue.constants.js';
-import { bullConnectionOptions } from './redis.js';
-import { RedisService } from './redis.service.js';
 import { JobHandlers } from './job-handlers.js';
 
-/** Registers the BullMQ connection (with the configured key prefix), every queue, and RedisService. */
+/** Registers the BullMQ connection (with the configured key prefix) and every queue. */
 @Global()
 @Module({
   imports: [
@@ -20,7 +19,7 @@ import { JobHandlers } from './job-handlers.js';
     }),
     BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
   ],
-  providers: [RedisService, JobHandlers],
-  exports: [BullModule, RedisService, JobHandlers],
+  providers: [JobHandlers],
+  exports: [BullModule, JobHandlers],
 })
 export class QueueModule {}
