@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { RedisService } from '@app/queue';
+import { RedisService } from '@app/redis';
 import { alertEventsChannel, type StreamedAlertEvent } from './alert-stream.channel.js';
 
 /** Events per pub/sub message, so one huge correlation pass does not make one huge message. */

@@ -3,7 +3,7 @@ import { AlertsService, toHour } from '@app/alerts';
 import { AccessTokenService, AuthError, type AuthenticatedMember } from '@app/auth';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { PrismaService } from '@app/database';
-import { createRedisClient, type RedisClient } from '@app/queue';
+import { createRedisClient, type RedisClient } from '@app/redis';
 import { alertEventLog, EVENT_PAGE } from './alert-event-log.js';
 import { AlertStreamError, AlertStreamErrorCode } from './alert-stream.error.js';
 import { alertEventsChannel, type AlertStreamMessage } from './alert-stream.channel.js';

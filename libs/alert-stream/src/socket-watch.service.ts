@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { AccessTokenService, AuthError, MemberStateCache, type VerifiedClaims } from '@app/auth';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { RedisService } from '@app/queue';
+import { RedisService } from '@app/redis';
 import type { StreamSocket } from './graphql-ws.options.js';
 import { CLOSE_FORBIDDEN, CLOSE_UNAUTHORIZED, refusalOf, TOKEN_EXPIRED, type SocketRefusal } from './socket-close.js';
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditAction, AuditService, SYSTEM_ACTOR } from '@app/audit';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { PrismaService } from '@app/database';
-import { RedisService } from '@app/queue';
+import { RedisService } from '@app/redis';
 
 const WINDOW_SECONDS = 60;
 /** At most this many burst entries per hour across all clients, so the log cannot be flooded. */

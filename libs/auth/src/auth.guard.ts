@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { IS_PUBLIC, operationCostOf, REQUIRED_ROLES, requestOf, setRequestBudget, type AccessRole } from '@app/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import type { MemberRole } from '@app/database';
-import { RedisService } from '@app/queue';
+import { RedisService } from '@app/redis';
 import { RateLimitError, RateLimitErrorCode, RateLimitService, type Budget } from '@app/rate-limit';
 import { AccessTokenService } from './access-token.service.js';
 import { AuthError, AuthErrorCode } from './auth.error.js';

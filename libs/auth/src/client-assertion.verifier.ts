@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { decodeJwt, decodeProtectedHeader, errors, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { KeyStatus, MemberStatus, PrismaService, type MemberRole } from '@app/database';
-import { RedisService } from '@app/queue';
+import { RedisService } from '@app/redis';
 import {
   ASSERTION_ALGORITHMS,
   ASSERTION_MAX_LIFETIME_SECONDS,

@@ -1,6 +1,6 @@
 import { Global, Injectable, Logger, Module } from '@nestjs/common';
 import { KeyStatus, MemberRole, MemberStatus, PrismaService } from '@app/database';
-import { RedisService } from '@app/queue';
+import { RedisService } from '@app/redis';
 
 /** What an authenticated request needs to know about its member and key, as stored. */
 export interface MemberState {

@@ -5,7 +5,8 @@ import type { Queue } from 'bullmq';
 import { Gauge } from 'prom-client';
 import { migrationsDir } from '@app/common';
 import { migrationStatus, PrismaService } from '@app/database';
-import { ALL_QUEUES, RedisService } from '@app/queue';
+import { ALL_QUEUES } from '@app/queue';
+import { RedisService } from '@app/redis';
 import { MetricsService } from './metrics.service.js';
 
 type CheckResult = { status: 'up' | 'down'; error?: string; pending?: string[] };

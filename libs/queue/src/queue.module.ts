@@ -3,9 +3,8 @@ import { Global, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { ConnectionOptions } from 'bullmq';
 import { Cluster } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '@app/config';
+import { bullConnection } from '@app/redis';
 import { ALL_QUEUES, DEFAULT_JOB_OPTIONS } from './queue.constants.js';
-import { bullConnection } from './redis.js';
-import { RedisService, redisServiceProvider } from './redis.service.js';
 import { JobHandlers } from './job-handlers.js';
 
 /** BullMQ's cluster clients made by this process (a single Redis needs none: BullMQ connects by itself). */
@@ -17,7 +16,7 @@ function bullConnectionFor(config: AppConfig): ConnectionOptions {
   return connection;
 }
 
-/** Registers the BullMQ connection (with the configured key prefix), every queue, and RedisService. */
+/** Registers the BullMQ connection (with the configured key prefix) and every queue. */
 @Global()
 @Module({
   imports: [
@@ -31,14 +30,11 @@ function bullConnectionFor(config: AppConfig): ConnectionOptions {
     }),
     BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
   ],
-  providers: [redisServiceProvider, JobHandlers],
-  exports: [BullModule, RedisService, JobHandlers],
+  providers: [JobHandlers],
+  exports: [BullModule, JobHandlers],
 })
 export class QueueModule implements OnApplicationShutdown {
-  constructor(private readonly redis: RedisService) {}
-
   async onApplicationShutdown(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
     for (const cluster of bullClusters) await cluster.quit().catch(() => cluster.disconnect());
     bullClusters.clear();
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { RedisService } from '@app/queue';
+import { RedisService } from '@app/redis';
 
 /** The state of one budget after a charge. */
 export interface Budget {

@@ -4,6 +4,7 @@ import { ConfigModule, type AppConfig } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { loggerParams, ObservabilityModule } from '@app/observability';
 import { QueueModule } from '@app/queue';
+import { RedisModule } from '@app/redis';
 
 /**
  * What every role shares: config, JSON logs, Prisma, BullMQ/Redis, health and
@@ -19,6 +20,7 @@ export class CoreModule {
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerParams(config, role)),
         DatabaseModule.forRole(role === 'cli' ? 'owner' : role),
+        RedisModule,
         QueueModule,
         ObservabilityModule.forRole(role),
       ],

@@ -3,7 +3,7 @@ import { StartupError } from '@app/common';
 import type { AppConfig } from '@app/config';
 import { redactUrl } from '@app/config';
 import { databaseUrlOf, ensureDatabase, migrate, migrationStatus, type DatabaseRole } from '@app/database';
-import { checkRedis } from '@app/queue';
+import { checkRedis } from '@app/redis';
 
 /**
  * Everything that must hold before a role starts: the database exists (created

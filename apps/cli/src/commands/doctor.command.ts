@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { migrationsDir } from '@app/common';
 import { loadConfig, redactUrl, type AppConfig } from '@app/config';
 import { connectPg, migrationStatus } from '@app/database';
-import { checkRedis } from '@app/queue';
+import { checkRedis } from '@app/redis';
 
 type Check = { name: string; ok: boolean; detail: string };
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { RedisService } from '@app/queue';
+import { RedisService } from '@app/redis';
 
 /**
  * Take a slot if fewer than ARGV[3] unexpired holders exist; otherwise, when
