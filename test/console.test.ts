@@ -13,12 +13,13 @@ import { loadConfig } from '@app/config';
 import { PrismaService } from '@app/database';
 import { TEST_FEDERATION_KEY_HEX } from '@app/sdk';
 import { WorkerModule } from '../apps/worker/src/worker.module.js';
-import { TestContext } from './support/context.js';
+import { TestContext, type TestMember } from './support/context.js';
 import { childEnv, distEntry, runNode } from './support/processes.js';
 import { outboxDrained } from './support/wait.js';
 
 const CLI = distEntry('apps/cli/src/main.js');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Debian's `chromium` package (.ci/run installs it when missing). */
+const CHROMIUM = '/usr/bin/chromium';
 /** Debian's Chromium on a machine without network or GPU: these flags keep it from stalling (docs/console.md). */
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SHOTS = join(projectRoot(), 'var', 'console-screenshots');
@@ -49,6 +50,12 @@ describe('the web console, end to end in Chromium', () => {
     const result = await runNode(CLI, args, childEnv({ PUBLIC_BASE_URL: ctx.url }), 30_000);
     expect(result.code, `${args.join(' ')}\n${result.stdout}\n${result.stderr}`).toBe(0);
     return result.stdout;
+  };
+
+  const credentialFile = (name: string, member: TestMember) => {
+    const path = join(dir, `${name}.json`);
+    writeFileSync(path, JSON.stringify({ clientId: member.clientId, privateJwk: member.privateJwk, issuer: ctx.issuer }), { mode: 0o600 });
+    return path;
   };
 
   beforeAll(async () => {
@@ -113,15 +120,11 @@ describe('the web console, end to end in Chromium', () => {
   const nav = (page: Page, label: string) =>
     page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: label, exact: true }).click();
 
-  it('takes an operator and a lab through invitation, a live alert, a verdict and the health view', { timeout: 90_000 }, async () => {
-    const admin = join(dir, 'admin.json');
-    await cli('bootstrap-admin', '--name', 'Federation operator', '--out', admin);
-    // The lab that will share an indicator with the invited one, onboarded with the CLI alone.
-    const labA = join(dir, 'lab-a.json');
-    const inviteA = /invitation token\s+(\S+)/.exec(
-      await cli('invite', '--credentials', admin, '--org', 'Lab A', '--email', 'trust@a.example'),
-    )![1];
-    await cli('join', '--invitation', inviteA, '--server', ctx.url, '--out', labA);
+  it('takes an operator and a lab through invitation, a live alert, a verdict and the health view', { timeout: 120_000 }, async () => {
+    // The operator and the lab that will share an indicator with the invited one, with the files
+    // onboarding writes ({ clientId, privateJwk, issuer }), made in-process to keep the test short.
+    const admin = credentialFile('admin', await ctx.newAdmin({ name: 'Federation operator' }));
+    const labA = credentialFile('lab-a', await ctx.newMember({ name: 'Lab A' }));
 
     // The operator signs in: the sign-in page first.
     const operator = await open();

@@ -33,7 +33,7 @@ describe('buildFederationReport', () => {
     const byType = Object.fromEntries(report.byType.map((t) => [t.type, t]));
     expect(byType.IP_RANGE.indicators).toEqual({ value: 500, withheldReason: null });
     expect(byType.PROMPT_TEMPLATE.indicators).toEqual({ value: null, withheldReason: 'fewer_than_min_members' });
-    expect(byType.ACCOUNT_SIGNAL.matches).toEqual({ value: null, withheldReason: 'no_data' });
+    expect(byType.ACCOUNT_SIGNAL.matches).toEqual({ value: 0, withheldReason: null });
   });
 
   it('computes shares of the alerts, withholding one whose verdicts come from too few members', () => {
@@ -52,5 +52,13 @@ describe('buildFederationReport', () => {
     expect(report.common).toEqual({ value: 0, withheldReason: null });
     expect(report.activeMembers.value).toBe(4);
     expect(report.minMembers).toBe(3);
+  });
+
+  it('has no shares and no median when nothing matched', () => {
+    const quiet = buildFederationReport(period, 3, [], []);
+    expect(quiet.alerts).toEqual({ value: 0, withheldReason: null });
+    expect(quiet.confirmedShare).toEqual({ value: null, withheldReason: 'no_data' });
+    expect(quiet.medianSecondsToFirstMatch).toEqual({ value: null, withheldReason: 'no_data' });
+    expect(quiet.activeMembers).toEqual({ value: 0, withheldReason: null });
   });
 });

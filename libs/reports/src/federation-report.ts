@@ -34,9 +34,13 @@ export function buildFederationReport(
     const fact = find(name, type);
     return kAnonymous(fact?.value, fact?.members, k);
   };
-  const alerts = figure('alerts');
+  // A count with nothing to count is 0, which says nothing about any member.
+  const count = (name: string, type: IndicatorType | null = null): ReportFigure =>
+    find(name, type) ? figure(name, type) : { value: 0, withheldReason: null };
+  const alerts = count('alerts');
   const share = (name: string): ReportFigure => {
     if (alerts.value === null) return alerts;
+    if (alerts.value === 0) return { value: null, withheldReason: 'no_data' };
     const part = find(name);
     // No alert with this verdict: a share of 0, which says nothing about any member.
     if (!part) return { value: 0, withheldReason: null };
@@ -47,14 +51,14 @@ export function buildFederationReport(
     from: period.from,
     to: period.to,
     minMembers: k,
-    byType: TYPES.map((type) => ({ type, indicators: figure('indicators', type), matches: figure('matches', type) })),
+    byType: TYPES.map((type) => ({ type, indicators: count('indicators', type), matches: count('matches', type) })),
     medianSecondsToFirstMatch: figure('median_seconds_to_match'),
     alerts,
     confirmedShare: share('alerts_confirmed'),
     falsePositiveShare: share('alerts_false_positive'),
-    common: find('common') ? figure('common') : { value: 0, withheldReason: null },
+    common: count('common'),
     suppressed: find('suppressed')?.value ?? 0,
-    activeMembers: figure('active_members'),
+    activeMembers: count('active_members'),
     disclosedMembers: [...disclosed].sort((a, b) => a.name.localeCompare(b.name)),
   };
 }

@@ -169,8 +169,8 @@ function AlertDetail({ session, alert, onChange }: { session: Session; alert: Al
         ))}
       </dl>
       <p class="muted">
-        Why it matched: {alert.otherHolderCount} other member{alert.otherHolderCount === 1 ? '' : 's'} hold the same token ({alert.type},
-        epoch {alert.keyEpoch}). Nothing else about them is shared unless they disclosed their name.
+        Why it matched: {alert.otherHolderCount} other member{alert.otherHolderCount === 1 ? ' holds' : 's hold'} the same token (
+        {alert.type}, epoch {alert.keyEpoch}). Nothing else about them is shared unless they disclosed their name.
       </p>
       <form
         class="stack"

@@ -86,7 +86,7 @@ export function AuditPage({ session }: { session: Session }) {
                 <td>{e.id}</td>
                 <td>{when(e.occurredAt)}</td>
                 <td>{e.actorLabel}</td>
-                <td class="mono">{e.action}</td>
+                <td class="mono nowrap">{e.action}</td>
                 <td class="mono">{e.targetType ? `${e.targetType} ${e.targetId ?? ''}` : '-'}</td>
                 <td class="mono details">{Object.keys(e.details).length ? JSON.stringify(e.details) : ''}</td>
               </tr>

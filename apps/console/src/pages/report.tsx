@@ -35,7 +35,12 @@ function ByTypeChart({ report }: { report: Report }) {
           { label: 'Matches', data: report.byType.map((t) => t.matches.value ?? 0), backgroundColor: '#e17055' },
         ],
       },
-      options: { responsive: true, maintainAspectRatio: false, animation: false, scales: { y: { beginAtZero: true } } },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+      },
     });
     return () => chart.destroy();
   }, [report]);

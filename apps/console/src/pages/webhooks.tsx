@@ -166,7 +166,7 @@ function Deliveries({ session, endpointId }: { session: Session; endpointId: str
     <div class="deliveries">
       <div class="buttons">
         <button type="button" onClick={list.reload}>
-          Refresh
+          Refresh deliveries
         </button>
       </div>
       <ErrorBox error={list.error ?? action.error} />
