@@ -29,6 +29,8 @@ const POLICY = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/3
 interface Watched {
   page: Page;
   problems: string[];
+  /** Every request body and WebSocket frame the page sent. */
+  sent: string[];
 }
 
 /**
@@ -82,6 +84,9 @@ describe('the web console, end to end in Chromium', () => {
     const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
     const page = await context.newPage();
     const problems: string[] = [];
+    const sent: string[] = [];
+    page.on('request', (request) => sent.push(`${request.url()} ${request.postData() ?? ''}`));
+    page.on('websocket', (socket) => socket.on('framesent', (frame) => sent.push(String(frame.payload))));
     page.on('console', (message) => {
       if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
     });
@@ -91,7 +96,7 @@ describe('the web console, end to end in Chromium', () => {
       if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
     });
     await page.goto(`${ctx.url}/console/`);
-    return { page, problems };
+    return { page, problems, sent };
   }
 
   /** axe-core's serious and critical violations, and a screenshot named `name`. */
@@ -112,9 +117,21 @@ describe('the web console, end to end in Chromium', () => {
     expect(watched.problems, `${name}: console errors and failed requests`).toEqual([]);
   }
 
+  /** Signs in with a credentials file; the private key must never leave the page, nor be stored. */
   async function signIn(watched: Watched, credentials: string): Promise<void> {
     await watched.page.setInputFiles('input[type=file]', credentials);
     await watched.page.getByTestId('who').waitFor();
+    await watched.page.waitForLoadState('networkidle');
+    const { d } = (JSON.parse(readFileSync(credentials, 'utf8')) as { privateJwk: { d: string } }).privateJwk;
+    expect(watched.sent.length).toBeGreaterThan(0);
+    expect(
+      watched.sent.filter((body) => body.includes(d)),
+      'the private key was sent',
+    ).toEqual([]);
+    const stored = await watched.page.evaluate<{ local: number; session: number; databases: number; cookies: string }>(
+      `indexedDB.databases().then((dbs) => ({ local: localStorage.length, session: sessionStorage.length, databases: dbs.length, cookies: document.cookie }))`,
+    );
+    expect(stored, 'nothing is stored in the browser').toEqual({ local: 0, session: 0, databases: 0, cookies: '' });
   }
 
   const nav = (page: Page, label: string) =>
