@@ -231,6 +231,37 @@ const SCENARIOS: Record<string, Scenario> = {
     attack: async (w, send) =>
       adminOnly(send, '{ memberActivity(windowHours: 720) { memberId name clientId submissions indicators probing } }', {}, w.tokenA),
   },
+  'Query.memberHealth': {
+    access: 'admin',
+    doc: '{ memberHealth { memberId lastSubmissionAt indicatorsHeld webhookFailureRate oldestUndeliveredAt keyLastUsedAt attention } }',
+    attack: async (w, send) => {
+      await adminOnly(send, '{ memberHealth { memberId lastSubmissionAt indicatorsHeld webhookFailureRate attention } }', {}, w.tokenA);
+      // The admin may see B (outside the marker check): figures from B's real data.
+      const res = await ctxRef.gql('{ memberHealth { memberId indicatorsHeld webhookEndpoints } }', {}, w.tokenAdmin);
+      expect(res.errors).toBeUndefined();
+      const b = (res.data!.memberHealth as { memberId: string; indicatorsHeld: number; webhookEndpoints: number }[]).find(
+        (m) => m.memberId === w.b.id,
+      );
+      expect(b?.indicatorsHeld).toBeGreaterThan(0);
+      expect(b?.webhookEndpoints).toBeGreaterThan(0);
+    },
+  },
+  'Query.federationReport': {
+    access: 'admin',
+    doc: 'query($f: DateTime!, $t: DateTime!) { federationReport(from: $f, to: $t) { activeMembers { value } disclosedMembers { name } } }',
+    vars: () => ({ f: new Date(Date.now() - 86_400_000).toISOString(), t: new Date(Date.now() + 60_000).toISOString() }),
+    attack: async (w, send) => {
+      const doc =
+        'query($f: DateTime!, $t: DateTime!) { federationReport(from: $f, to: $t) { activeMembers { value } byType { indicators { value } } disclosedMembers { name } } }';
+      const vars = { f: new Date(Date.now() - 86_400_000).toISOString(), t: new Date(Date.now() + 60_000).toISOString() };
+      await adminOnly(send, doc, vars, w.tokenA);
+      // For an admin: no per-member line of B, which disclosed nothing.
+      const res = await ctxRef.gql(doc, vars, w.tokenAdmin);
+      expect(res.errors).toBeUndefined();
+      const report = res.data!.federationReport as { disclosedMembers: { name: string }[] };
+      expect(report.disclosedMembers.map((m) => m.name)).not.toContain(w.b.name);
+    },
+  },
   'Query.suppressedTokens': {
     access: 'admin',
     doc: '{ suppressedTokens(first: 100) { edges { node { token reason } } } }',

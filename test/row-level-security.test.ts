@@ -332,6 +332,17 @@ describe('row-level security', () => {
     expect(
       await ctx.prisma.asMember(a.member.id, (tx) => tx.$queryRaw`SELECT * FROM member_activity_counts(now() - interval '1 day')`),
     ).toEqual([]);
+    // So do the console's operator views.
+    expect(await ctx.prisma.asMember(a.member.id, (tx) => tx.$queryRaw`SELECT * FROM member_health_facts()`)).toEqual([]);
+    expect(
+      await ctx.prisma.asMember(a.member.id, (tx) => tx.$queryRaw`SELECT * FROM federation_report_facts(now() - interval '1 day', now())`),
+    ).toEqual([]);
+    expect(
+      await ctx.prisma.asMember(
+        a.member.id,
+        (tx) => tx.$queryRaw`SELECT * FROM federation_report_disclosed(now() - interval '1 day', now())`,
+      ),
+    ).toEqual([]);
     const grants = await ctx.db.$queryRaw<{ fn: string; api: boolean; worker: boolean; anyone: boolean }[]>`
       SELECT p.proname AS fn, has_function_privilege('sigfed_api', p.oid, 'EXECUTE') AS api,
              has_function_privilege('sigfed_worker', p.oid, 'EXECUTE') AS worker,
@@ -340,7 +351,10 @@ describe('row-level security', () => {
     expect(grants).toEqual([
       { fn: 'alert_view_facts', api: true, worker: true, anyone: false },
       { fn: 'audit_append', api: true, worker: true, anyone: false },
+      { fn: 'federation_report_disclosed', api: true, worker: false, anyone: false },
+      { fn: 'federation_report_facts', api: true, worker: false, anyone: false },
       { fn: 'member_activity_counts', api: true, worker: false, anyone: false },
+      { fn: 'member_health_facts', api: true, worker: false, anyone: false },
       { fn: 'retract_own_indicators', api: true, worker: false, anyone: false },
     ]);
     const definers = await ctx.db.$queryRaw<{ fn: string; config: string[] }[]>`
@@ -348,7 +362,10 @@ describe('row-level security', () => {
     expect(definers).toEqual([
       { fn: 'alert_view_facts', config: ['search_path=public, pg_temp'] },
       { fn: 'audit_append', config: ['search_path=public, pg_temp'] },
+      { fn: 'federation_report_disclosed', config: ['search_path=public, pg_temp'] },
+      { fn: 'federation_report_facts', config: ['search_path=public, pg_temp'] },
       { fn: 'member_activity_counts', config: ['search_path=public, pg_temp'] },
+      { fn: 'member_health_facts', config: ['search_path=public, pg_temp'] },
       { fn: 'retract_own_indicators', config: ['search_path=public, pg_temp'] },
     ]);
   });

@@ -12,6 +12,7 @@ import { AlertsModule } from '@app/alerts';
 import { IndicatorsModule } from '@app/indicators';
 import { KeyEpochsModule } from '@app/key-epochs';
 import { RateLimitModule } from '@app/rate-limit';
+import { ReportsModule } from '@app/reports';
 import { CoreModule } from '@app/runtime';
 import { TaxiiModule } from '@app/taxii';
 import { WebhooksModule } from '@app/webhooks';
@@ -42,6 +43,7 @@ export class ApiModule {
         WebhooksModule,
         AlertStreamModule,
         TaxiiModule,
+        ReportsModule,
       ],
       providers: [
         ServerInfoResolver,

@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from '@app/config';
 import { ApiModule } from './api.module.js';
+import { consoleStatic } from './console/console-static.js';
 import { documentLimitsMiddleware } from './graphql/document-limits.js';
 
 /** How often Node looks for requests past their headers or request timeout. */
@@ -30,6 +31,8 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
   app.use(bodyErrors);
   // Before Apollo parses or validates anything: hostile documents are refused in microseconds.
   app.use('/graphql', documentLimitsMiddleware(config.graphql.document));
+  // The web console: static files from the same origin, under a strict CSP (docs/console.md).
+  app.use('/console', consoleStatic());
   const server = app.getHttpServer();
   server.requestTimeout = config.requestTimeoutMs;
   server.headersTimeout = config.headersTimeoutMs;

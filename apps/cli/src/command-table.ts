@@ -129,6 +129,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/admin.command.js')).registerAdmin,
   },
   {
+    name: 'report',
+    description: '(admin) the federation report for a period (k-anonymous), as Markdown or JSON',
+    kind: 'admin',
+    load: async () => (await import('./commands/report.command.js')).registerReport,
+  },
+  {
     name: 'bootstrap-admin',
     description: 'create an admin member and its key pair; write its credential file (mode 0600)',
     kind: 'operator',
