@@ -45,7 +45,7 @@ export interface AppConfig {
     ttlDays: Record<'PAYMENT_FINGERPRINT' | 'IP_RANGE' | 'PROMPT_TEMPLATE' | 'ACCOUNT_SIGNAL', number>;
     expirySweepSeconds: number;
   };
-  correlation: { minMembers: number; commonShare: number; commonMinHolders: number };
+  correlation: { minMembers: number; commonShare: number; commonMinHolders: number; quarantineMinFalsePositives: number };
   graphql: {
     maxDepth: number;
     maxAliases: number;
@@ -252,6 +252,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       minMembers: vars.MATCH_MIN_MEMBERS,
       commonShare: vars.COMMON_TOKEN_SHARE,
       commonMinHolders: vars.COMMON_TOKEN_MIN_HOLDERS,
+      quarantineMinFalsePositives: vars.QUARANTINE_MIN_FALSE_POSITIVES,
     },
     auth: {
       accessTokenTtlSeconds: vars.ACCESS_TOKEN_TTL_SECONDS,

@@ -191,6 +191,13 @@ export class EnvironmentVariables {
   @Max(100_000)
   COMMON_TOKEN_MIN_HOLDERS = 10;
 
+  /** Distinct active members whose FALSE_POSITIVE verdicts (outnumbering confirmations) quarantine a token. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  QUARANTINE_MIN_FALSE_POSITIVES = 2;
+
   /** Default lifetime in days of indicators submitted without expiresAt, per type. */
   @Transform(toInt)
   @IsInt()
