@@ -187,7 +187,7 @@ export class CorrelationService {
       tx.$queryRaw<{ matchId: string; reason: BlockReason }[]>`
         SELECT * FROM (
           SELECT m.id AS "matchId",
-                 CASE WHEN EXISTS (SELECT 1 FROM key_epochs e WHERE e.label = m.key_epoch AND e.retired_at <= now()) THEN 'KEY_EPOCH_RETIRED'
+                 CASE WHEN EXISTS (SELECT 1 FROM key_epochs e WHERE e.label = m.key_epoch AND e.retired_at IS NOT NULL) THEN 'KEY_EPOCH_RETIRED'
                       WHEN EXISTS (SELECT 1 FROM suppressed_tokens s
                                     WHERE s.type = m.type AND s.key_epoch = m.key_epoch AND s.token = m.token) THEN 'SUPPRESSED'
                       WHEN EXISTS (SELECT 1 FROM quarantined_tokens q
