@@ -405,6 +405,11 @@ async function main(): Promise<void> {
             `    server ${fmt(r.server.qps)} queries/s (p50 ${fmt(r.server.p50Ms)} ms, p99 ${fmt(r.server.p99Ms)} ms, ${r.server.failed} failed); baseline ${fmt(r.baseline.qps)}/s`,
           );
           console.log(`             CPU/request: API ${fmt(c.api, 2)} ms, Postgres ${fmt(c.postgres, 2)} ms`);
+          if (r.priority) {
+            console.log(
+              `    orderBy: PRIORITY ${fmt(r.priority.qps)} queries/s (p50 ${fmt(r.priority.p50Ms)} ms, p99 ${fmt(r.priority.p99Ms)} ms, ${r.priority.failed} failed)`,
+            );
+          }
           if (r.floor) {
             console.log(
               `    floor: public serverInfo ${fmt(r.floor.qps)} queries/s, API ${fmt(r.floor.cpuMsPerRequest.api, 2)} ms/request${r.floor.failed ? ` (${r.floor.failed} failed)` : ''}`,

@@ -14,6 +14,16 @@ export const ALERTS_PAGE = `query Alerts($first: Int) {
 }`;
 const PAGE_SIZE = 20;
 
+/** The same page in triage order (alerts(orderBy: PRIORITY)), with the fields that order adds. */
+export const ALERTS_PRIORITY_PAGE = `query AlertsByPriority($first: Int) {
+  alerts(first: $first, orderBy: PRIORITY) {
+    edges { cursor node { id status version type keyEpoch token externalRef otherHolderCount firstSeenAt lastSeenAt
+                          disclosedHolders verdictCounts { confirmedAbuse falsePositive underReview } verdict createdAt updatedAt
+                          closeReason lastObservedOn priority } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
 /**
  * The baseline: the statement AlertsService.list runs for that page (copied
  * from libs/alerts/src/alerts.service.ts; keep the two alike), straight
@@ -31,6 +41,8 @@ export const ALERTS_PAGE_SQL = `
          v.confirmed_abuse AS "confirmedAbuse", v.false_positive AS "falsePositive", v.under_review AS "underReview",
          a.verdict, a.verdict_note AS "verdictNote", a.acknowledged_at AS "acknowledgedAt",
          a.created_at AS "createdAt", a.updated_at AS "updatedAt", a.closed_at AS "closedAt",
+         a.close_reason AS "closeReason", to_char(a.last_observed_on, 'YYYY-MM-DD') AS "lastObservedOn",
+         a.priority_rank - ((now() AT TIME ZONE 'UTC')::date - DATE '1970-01-01') AS priority,
          a.created_at::text AS "createdKey"
     FROM alerts a
     JOIN matches m ON m.id = a.match_id
@@ -58,6 +70,8 @@ export interface ReadsResult {
    * costs the HTTP and GraphQL stack alone, the ceiling of any query.
    */
   floor?: { qps: number; failed: number; cpuMsPerRequest: CpuSnapshot };
+  /** The first page by priority (ALERTS_PRIORITY_PAGE), the same clients for the same time. */
+  priority?: { qps: number; p50Ms: number; p99Ms: number; requests: number; failed: number; cpuMsPerRequest: CpuSnapshot };
 }
 
 const FLOOR_QUERY = JSON.stringify({ query: '{ serverInfo { issuer } }' });
@@ -85,7 +99,7 @@ export async function measureReads(ctx: ServerContext, clients: number, seconds:
 
   let failed = 0;
   let next = 0;
-  const run = (url: string, connections: number, duration: number) =>
+  const run = (url: string, connections: number, duration: number, pageBody = body) =>
     autocannon({
       url: `${url}/graphql`,
       connections,
@@ -97,7 +111,11 @@ export async function measureReads(ctx: ServerContext, clients: number, seconds:
           setupRequest: (req, context) => {
             // Each connection keeps the member it was first given.
             context.token ??= tokens[next++ % tokens.length];
-            return { ...req, headers: { 'content-type': 'application/json', authorization: `Bearer ${context.token as string}` }, body };
+            return {
+              ...req,
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${context.token as string}` },
+              body: pageBody,
+            };
           },
           onResponse: (status, text) => {
             if (status !== 200 || !text.startsWith('{"data":{"alerts":')) failed += 1;
@@ -125,6 +143,20 @@ export async function measureReads(ctx: ServerContext, clients: number, seconds:
   };
   const baseline = await baselineReads(ctx, clients, seconds);
 
+  const priorityBody = JSON.stringify({ query: ALERTS_PRIORITY_PAGE, variables: { first: PAGE_SIZE } });
+  failed = 0;
+  const priorityCpu = ctx.fleet.cpu();
+  const byPriority = await Promise.all(ctx.fleet.apis.map((api, i) => run(api.url, spread(clients)[i], seconds, priorityBody)));
+  const priorityRequests = byPriority.reduce((n, r) => n + r.requests.total, 0);
+  const priority = {
+    qps: priorityRequests / seconds,
+    p50Ms: Math.max(...byPriority.map((r) => r.latency.p50)),
+    p99Ms: Math.max(...byPriority.map((r) => r.latency.p99)),
+    requests: priorityRequests,
+    failed: failed + byPriority.reduce((n, r) => n + r.errors + r.non2xx, 0),
+    cpuMsPerRequest: cpuPerItem(priorityCpu, ctx.fleet.cpu(), priorityRequests * 1000),
+  };
+
   let floorFailed = 0;
   const floorRun = (url: string, connections: number) =>
     autocannon({
@@ -151,7 +183,7 @@ export async function measureReads(ctx: ServerContext, clients: number, seconds:
     failed: floorFailed + floorResults.reduce((n, r) => n + r.errors + r.non2xx, 0),
     cpuMsPerRequest: cpuPerItem(floorCpu, ctx.fleet.cpu(), floorRequests * 1000),
   };
-  return { clients, seconds, server, baseline, floor };
+  return { clients, seconds, server, baseline, floor, priority };
 }
 
 /** The same page, as plain SQL from `clients` pg connections, for the same time. */

@@ -228,6 +228,18 @@ export function buildRows(report: Omit<BenchReport, 'rows' | 'correct' | 'second
       target: 'information',
       met: '',
     });
+    const { priority } = level.reads;
+    if (priority) {
+      rows.push({
+        measure: `  the same page by priority (orderBy: PRIORITY), ${clients} clients`,
+        stored: sizeLabel(level.stored),
+        server: fmt(priority.qps) + (priority.failed ? ` (${fmt(priority.failed)} failed)` : ''),
+        baseline: '',
+        ratio: ratio(priority.qps, server.qps),
+        target: '>= 3,000/s',
+        met: priority.qps >= 3_000 && priority.failed === 0 ? 'yes' : 'NO',
+      });
+    }
     const { floor } = level.reads;
     if (floor) {
       rows.push({

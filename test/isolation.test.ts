@@ -154,8 +154,9 @@ const SCENARIOS: Record<string, Scenario> = {
     access: 'member',
     doc: `query($after: String) { alerts(first: 100, after: $after) { edges { cursor node { ${ALERT_FIELDS} } } pageInfo { hasNextPage endCursor } } }`,
     attack: async (w, send) => {
-      const doc = `query($after: String, $filter: AlertFilter) {
-        alerts(first: 100, after: $after, filter: $filter) { edges { cursor node { ${ALERT_FIELDS} } } pageInfo { hasNextPage endCursor } } }`;
+      const doc = `query($after: String, $filter: AlertFilter, $orderBy: AlertOrder) {
+        alerts(first: 100, after: $after, filter: $filter, orderBy: $orderBy) {
+          edges { cursor node { ${ALERT_FIELDS} closeReason lastObservedOn priority } } pageInfo { hasNextPage endCursor } } }`;
       const all = await send(doc, {}, w.tokenA);
       expect(all.errors).toBeUndefined();
       const ids = (all.data!.alerts as { edges: { node: { id: string } }[] }).edges.map((e) => e.node.id);
@@ -171,6 +172,18 @@ const SCENARIOS: Record<string, Scenario> = {
       const afterB = await send(doc, { after: bCursor }, w.tokenA);
       expect(afterB.errors).toBeUndefined();
       for (const e of (afterB.data!.alerts as { edges: { node: { id: string } }[] }).edges) expect(w.aAlertIds).toContain(e.node.id);
+      // By priority: the same alerts of A's alone, and B's priority cursor only positions within A's list.
+      const byPriority = await send(doc, { orderBy: 'PRIORITY' }, w.tokenA);
+      expect(byPriority.errors).toBeUndefined();
+      expect((byPriority.data!.alerts as { edges: { node: { id: string } }[] }).edges.map((e) => e.node.id).sort()).toEqual(
+        [...w.aAlertIds].sort(),
+      );
+      const bPriorityCursor = ((await ctxRef.gql(doc, { orderBy: 'PRIORITY' }, w.tokenB)).data!.alerts as { edges: { cursor: string }[] })
+        .edges[0].cursor;
+      const afterBPriority = await send(doc, { orderBy: 'PRIORITY', after: bPriorityCursor }, w.tokenA);
+      expect(afterBPriority.errors).toBeUndefined();
+      for (const e of (afterBPriority.data!.alerts as { edges: { node: { id: string } }[] }).edges)
+        expect(w.aAlertIds).toContain(e.node.id);
     },
   },
   'Query.webhookEndpoints': {
@@ -261,6 +274,17 @@ const SCENARIOS: Record<string, Scenario> = {
       const report = res.data!.federationReport as { disclosedMembers: { name: string }[] };
       expect(report.disclosedMembers.map((m) => m.name)).not.toContain(w.b.name);
     },
+  },
+  'Query.quarantinedTokens': {
+    access: 'admin',
+    doc: '{ quarantinedTokens(first: 100) { edges { node { token falsePositives confirmations quarantinedAt } } } }',
+    attack: async (w, send) =>
+      adminOnly(
+        send,
+        '{ quarantinedTokens(first: 100) { edges { node { token falsePositives confirmations quarantinedAt } } } }',
+        {},
+        w.tokenA,
+      ),
   },
   'Query.suppressedTokens': {
     access: 'admin',
@@ -548,6 +572,18 @@ const SCENARIOS: Record<string, Scenario> = {
         { t: w.tokens.bc },
         w.tokenA,
       ),
+  },
+  'Mutation.releaseQuarantine': {
+    access: 'admin',
+    doc: 'mutation($t: IndicatorToken!) { releaseQuarantine(input: { type: ACCOUNT_SIGNAL, keyEpoch: "2026-q4", token: $t }) }',
+    vars: (w) => ({ t: w.tokens.bc }),
+    attack: async (w, send) => {
+      // Neither to let a token back into matching nor to move it onto the suppression list.
+      const doc = 'mutation($i: ReleaseQuarantineInput!) { releaseQuarantine(input: $i) }';
+      const input = { type: 'ACCOUNT_SIGNAL', keyEpoch: '2026-q4', token: w.tokens.bc };
+      await adminOnly(send, doc, { i: input }, w.tokenA);
+      await adminOnly(send, doc, { i: { ...input, suppress: true, reason: 'mute B' } }, w.tokenA);
+    },
   },
   'Mutation.unsuppressToken': {
     access: 'admin',

@@ -17,7 +17,8 @@ const POLICY = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/3
 const SCHEDULE = '0,150ms,150ms,150ms';
 
 const ALERT_FIELDS = `id status version type keyEpoch token externalRef otherHolderCount firstSeenAt lastSeenAt disclosedHolders
-  verdictCounts { confirmedAbuse falsePositive underReview } verdict verdictNote acknowledgedAt createdAt updatedAt closedAt`;
+  verdictCounts { confirmedAbuse falsePositive underReview } verdict verdictNote acknowledgedAt createdAt updatedAt closedAt
+  closeReason lastObservedOn priority`;
 const DELIVERY_FIELDS = `id eventId eventType status attemptCount body nextAttemptAt completedAt
   attempts { attemptedAt statusCode latencyMs responseBody error }`;
 

@@ -6,6 +6,8 @@ export enum AlertErrorCode {
   NotFound = 'ALERT_NOT_FOUND',
   /** The token is not on the suppression list. */
   NotSuppressed = 'NOT_SUPPRESSED',
+  /** The token is not quarantined (never was, or was released already). */
+  NotQuarantined = 'NOT_QUARANTINED',
 }
 
 /** Errors of the alerts module. */
@@ -14,6 +16,7 @@ export class AlertError extends DomainError<AlertErrorCode> {
     switch (this.code) {
       case AlertErrorCode.NotFound:
       case AlertErrorCode.NotSuppressed:
+      case AlertErrorCode.NotQuarantined:
         return 'NOT_FOUND';
       default:
         return assertUnreachable(this.code);

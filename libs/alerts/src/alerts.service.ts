@@ -4,22 +4,33 @@ import { prepared, PrismaService, type SqlClient, type Verdict } from '@app/data
 import { outboxEventSql } from '@app/outbox';
 import { JobName } from '@app/queue';
 import { AlertError, AlertErrorCode } from './alert.error.js';
-import type { AcknowledgeAlertArgs, AlertsArgs } from './dto/alerts.args.js';
+import { AlertOrder, type AcknowledgeAlertArgs, type AlertsArgs } from './dto/alerts.args.js';
 import type { Alert } from './models/alert.model.js';
 
 const LIST = 'alerts';
+const LIST_BY_PRIORITY = 'alerts-priority';
+const INT32 = 2 ** 31;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type AlertRow = Omit<Alert, 'verdictCounts'> & {
   confirmedAbuse: number;
   falsePositive: number;
   underReview: number;
+  /** The PRIORITY order's key (alerts.priority_rank): constant while the alert's facts are, whatever the day. */
+  priorityRank: number;
 };
+
+/** The two orders of the list: the SQL ORDER BY (also the view's) and its keyset. */
+const ORDER = {
+  [AlertOrder.NEWEST]: 'a.created_at DESC, a.id DESC',
+  [AlertOrder.PRIORITY]: 'a.priority_rank DESC, a.id DESC',
+} as const;
 
 /** The columns of an alert and its match that `view` reads. */
 const ALERT_ROW = `
   a.id, a.member_id, a.match_id, a.status, a.version, a.other_holders, a.verdict, a.verdict_note, a.acknowledged_at,
-  a.created_at, a.updated_at, a.closed_at, m.type, m.key_epoch, m.token, m.first_seen_at, m.last_seen_at`;
+  a.created_at, a.updated_at, a.closed_at, a.close_reason, a.last_observed_on, a.priority_rank,
+  m.type, m.key_epoch, m.token, m.first_seen_at, m.last_seen_at`;
 
 /**
  * `column` truncated to the hour, UTC: a time set by other members' activity
@@ -46,7 +57,7 @@ const hourOf = (column: string) => `date_trunc('hour', ${column}, 'UTC')`;
  * looks indicators up by their key, which row-level security would keep the
  * API's role from using (see the row_level_security migration).
  */
-function view(rows: string): string {
+function view(rows: string, order: string = ORDER[AlertOrder.NEWEST]): string {
   return `
   WITH page AS (${rows})
   SELECT a.id, a.status, a.version, a.type, a.key_epoch AS "keyEpoch", encode(a.token, 'hex') AS token,
@@ -56,10 +67,12 @@ function view(rows: string): string {
          COALESCE(f.confirmed_abuse, 0) AS "confirmedAbuse", COALESCE(f.false_positive, 0) AS "falsePositive",
          COALESCE(f.under_review, 0) AS "underReview",
          a.verdict, a.verdict_note AS "verdictNote", a.acknowledged_at AS "acknowledgedAt",
-         ${hourOf('a.created_at')} AS "createdAt", ${hourOf('a.updated_at')} AS "updatedAt", ${hourOf('a.closed_at')} AS "closedAt"
+         ${hourOf('a.created_at')} AS "createdAt", ${hourOf('a.updated_at')} AS "updatedAt", ${hourOf('a.closed_at')} AS "closedAt",
+         a.close_reason AS "closeReason", to_char(a.last_observed_on, 'YYYY-MM-DD') AS "lastObservedOn",
+         a.priority_rank - ((now() AT TIME ZONE 'UTC')::date - DATE '1970-01-01') AS priority, a.priority_rank AS "priorityRank"
     FROM page a
     LEFT JOIN alert_view_facts(ARRAY(SELECT id FROM page)) f ON f.alert_id = a.id
-   ORDER BY a.created_at DESC, a.id DESC`;
+   ORDER BY ${order}`;
 }
 
 /** One alert of the member, by id ($1 member, $2 alert). */
@@ -75,7 +88,7 @@ const VERDICT_EVENT = outboxEventSql('$1', '$2');
 const ANNOUNCE_VERDICT = `WITH event AS (${VERDICT_EVENT.insert}) SELECT event.id FROM event, ${VERDICT_EVENT.notify}`;
 
 function toAlert(row: AlertRow): Alert {
-  const { confirmedAbuse, falsePositive, underReview, ...alert } = row;
+  const { confirmedAbuse, falsePositive, underReview, priorityRank: _rank, ...alert } = row;
   return { ...alert, verdictCounts: { confirmedAbuse, falsePositive, underReview } };
 }
 
@@ -84,8 +97,9 @@ function toAlert(row: AlertRow): Alert {
 export class AlertsService {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** The member's alerts, newest first, as a Relay connection. */
+  /** The member's alerts, newest first or by priority, as a Relay connection. */
   async list(memberId: string, args: AlertsArgs): Promise<ConnectionShape<Alert>> {
+    const order = args.orderBy ?? AlertOrder.NEWEST;
     const first = pageSize(args.first);
     const params: unknown[] = [memberId];
     const param = (value: unknown) => `$${params.push(value)}`;
@@ -95,7 +109,14 @@ export class AlertsService {
     if (f?.type) conditions.push(`m.type = ${param(f.type)}::"IndicatorType"`);
     // At the hour, as updatedAt is shown: a finer `since` would find the exact time by bisection.
     if (f?.since) conditions.push(`a.updated_at >= ${hourOf(`${param(f.since)}::timestamptz`)}`);
-    if (args.after) {
+    if (args.after && order === AlertOrder.PRIORITY) {
+      // The rank, not the shown priority: the rank does not move with the day, so a page read tomorrow continues where today's ended.
+      const [rank, id] = decodeCursor(LIST_BY_PRIORITY, args.after, ['number', 'string'] as const);
+      if (!UUID.test(id) || !Number.isInteger(rank) || Math.abs(rank) >= INT32) {
+        throw new InputValidationError([{ field: 'after', rule: 'cursor', message: 'after must be a cursor that this list returned' }]);
+      }
+      conditions.push(`(a.priority_rank, a.id) < (${param(rank)}::int, ${param(id)}::uuid)`);
+    } else if (args.after) {
       // The cursor names the last alert only; its exact created_at (another member's doing) stays here.
       const [id] = decodeCursor(LIST, args.after, ['string'] as const);
       if (!UUID.test(id)) {
@@ -105,15 +126,22 @@ export class AlertsService {
         `(a.created_at, a.id) < (SELECT c.created_at, c.id FROM alerts c WHERE c.id = ${param(id)}::uuid AND c.member_id = $1::uuid)`,
       );
     }
-    const sql = view(`
+    const sql = view(
+      `
       SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id
        WHERE ${conditions.join(' AND ')}
-       ORDER BY a.created_at DESC, a.id DESC
-       LIMIT ${param(first + 1)}`);
+       ORDER BY ${ORDER[order]}
+       LIMIT ${param(first + 1)}`,
+      ORDER[order],
+    );
     const rows = await this.prisma.sqlAsMember(memberId, async (db) => (await db.query<AlertRow>(prepared(sql, params))).rows, {
       readOnly: true,
     });
-    return toConnection(rows, first, (r) => encodeCursor(LIST, [r.id]), toAlert);
+    const cursor =
+      order === AlertOrder.PRIORITY
+        ? (r: AlertRow) => encodeCursor(LIST_BY_PRIORITY, [r.priorityRank, r.id])
+        : (r: AlertRow) => encodeCursor(LIST, [r.id]);
+    return toConnection(rows, first, cursor, toAlert);
   }
 
   /** One of the member's alerts; NOT_FOUND for any id that is not the member's own. */

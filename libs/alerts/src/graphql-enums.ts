@@ -1,5 +1,6 @@
 import { registerEnumType } from '@nestjs/graphql';
-import { AlertStatus, Verdict } from '@app/database';
+import { AlertCloseReason, AlertStatus, Verdict } from '@app/database';
+import { AlertOrder } from './dto/alerts.args.js';
 
 registerEnumType(AlertStatus, {
   name: 'AlertStatus',
@@ -17,5 +18,26 @@ registerEnumType(Verdict, {
     CONFIRMED_ABUSE: { description: 'Investigated: the value belongs to abuse.' },
     FALSE_POSITIVE: { description: 'Investigated: benign.' },
     UNDER_REVIEW: { description: 'Being investigated.' },
+  },
+});
+
+registerEnumType(AlertCloseReason, {
+  name: 'AlertCloseReason',
+  description: 'Why an alert closed (docs/indicators-and-alerts.md#why-an-alert-closed).',
+  valuesMap: {
+    NOT_MATCHED: { description: 'Fewer than k active members hold the token now, or you no longer hold it (retracted, expired).' },
+    COMMON: { description: 'Held by more than COMMON_TOKEN_SHARE of the active members: too common to mean a campaign.' },
+    SUPPRESSED: { description: 'An admin put the token on the suppression list.' },
+    QUARANTINED: { description: "Members' FALSE_POSITIVE verdicts quarantined the token; it alerts again only once an admin releases it." },
+    KEY_EPOCH_RETIRED: { description: "An operator retired the token's key epoch; tokens under it no longer match." },
+  },
+});
+
+registerEnumType(AlertOrder, {
+  name: 'AlertOrder',
+  description: 'How the alerts list is sorted.',
+  valuesMap: {
+    NEWEST: { description: 'Newest first (creation time, then id): the default.' },
+    PRIORITY: { description: 'Highest priority first, then id (docs/indicators-and-alerts.md#priority).' },
   },
 });

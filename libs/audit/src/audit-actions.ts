@@ -36,6 +36,10 @@ export const AuditAction = {
   TokenSuppressed: 'suppression.added',
   /** An admin took a token off the suppression list. */
   TokenUnsuppressed: 'suppression.removed',
+  /** Members' FALSE_POSITIVE verdicts quarantined a token (QUARANTINE_MIN_FALSE_POSITIVES, outnumbering confirmations). */
+  TokenQuarantined: 'quarantine.entered',
+  /** An admin released a quarantined token (releaseQuarantine); with `suppress`, onto the suppression list. */
+  QuarantineReleased: 'quarantine.released',
   /** A client id exceeded the failed-authentication threshold within a minute. */
   TokenFailureBurst: 'auth.token_failure_burst',
   /** A member registered a webhook endpoint. */

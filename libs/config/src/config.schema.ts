@@ -358,6 +358,14 @@ export class CorrelationSettings {
   @Min(2)
   @Max(100_000)
   commonMinHolders = 10;
+
+  /** Distinct active members whose FALSE_POSITIVE verdicts (outnumbering confirmations) quarantine a token. */
+  @Env('QUARANTINE_MIN_FALSE_POSITIVES')
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  quarantineMinFalsePositives = 2;
 }
 
 /** Caps on a document's text before it is parsed, with a bearer token. */

@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Module, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
+import { AuditModule } from '@app/audit';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { OutboxModule } from '@app/outbox';
 import { JobHandlers, JobName, keepJobScheduler, QueueName } from '@app/queue';
@@ -11,12 +12,12 @@ import { ExpiryService } from './expiry.service.js';
 
 /**
  * The worker side of matching: correlation after submissions, retractions,
- * suppression changes and members' suspension or reinstatement, verdict
- * announcements, the expiry sweep, and pruning the alert events
+ * suppression and quarantine changes, members' suspension or reinstatement
+ * and key-epoch retirement, verdict announcements (and quarantine), the expiry sweep, and pruning the alert events
  * kept for resumed subscriptions. Imported by the worker only.
  */
 @Module({
-  imports: [OutboxModule],
+  imports: [OutboxModule, AuditModule],
   providers: [CorrelationService, ExpiryService, AlertEventRetention],
   exports: [CorrelationService, ExpiryService, AlertEventRetention],
 })
@@ -42,6 +43,10 @@ export class CorrelationModule implements OnModuleInit, OnApplicationBootstrap, 
     };
     this.handlers.register(QueueName.Events, events.IndicatorsRemoved, byKeys);
     this.handlers.register(QueueName.Events, events.SuppressionChanged, byKeys);
+    this.handlers.register(QueueName.Events, events.QuarantineChanged, byKeys);
+    this.handlers.register(QueueName.Events, events.KeyEpochRetired, async (data) => {
+      await this.correlation.correlateEpoch((data as { label: string }).label);
+    });
     this.handlers.register(QueueName.Events, events.MemberStateChanged, async (data) => {
       await this.correlation.correlateMember((data as { memberId: string }).memberId);
     });

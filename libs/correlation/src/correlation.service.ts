@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AuditAction, AuditService, SYSTEM_ACTOR } from '@app/audit';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { PrismaService, type Prisma } from '@app/database';
 import { OutboxService } from '@app/outbox';
 import { JobName } from '@app/queue';
 import { decideMatch, type AlertBefore, type MatchBefore, type MatchPlan } from './decide.js';
-import type { AlertEvent, TokenKey } from './correlation.types.js';
+import type { AlertEvent, BlockReason, TokenKey } from './correlation.types.js';
 
 type Tx = Prisma.TransactionClient;
 type KeyArrays = { types: string[]; epochs: string[]; tokens: string[] };
@@ -30,6 +31,7 @@ export class CorrelationService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly prisma: PrismaService,
     private readonly outbox: OutboxService,
+    private readonly audit: AuditService,
   ) {}
 
   /**
@@ -69,17 +71,37 @@ export class CorrelationService {
   }
 
   /**
+   * Re-evaluates every match under a key epoch an operator retired: records
+   * under a retired epoch match nothing, so its open alerts close
+   * (KEY_EPOCH_RETIRED) with the same events as any other change. Only keys
+   * that have a match can change: nothing new matches under the epoch.
+   */
+  async correlateEpoch(label: string): Promise<AlertEvent[]> {
+    const keys = await this.prisma.$queryRaw<TokenKey[]>`
+      SELECT type, key_epoch AS "keyEpoch", encode(token, 'hex') AS token
+        FROM matches WHERE key_epoch = ${label} ORDER BY type, token`;
+    return this.correlate(keys);
+  }
+
+  /**
    * Tells the other holders of an alert's match that its member's verdict
    * changed (their verdict counts did): each of their alerts gets a new
    * version and one `alert.updated`. Announces only while the verdict differs
    * from the one last announced, under the match's lock, so a replayed or
    * concurrent event for the same verdict announces nothing a second time.
+   * When the verdicts now quarantine the token (quarantine), its alerts close
+   * instead, each with one `alert.closed`.
    */
   async announceVerdict(alertId: string): Promise<AlertEvent[]> {
     return this.prisma.$transaction(async (tx) => {
-      const [match] = await tx.$queryRaw<{ id: string }[]>`
-        SELECT m.id FROM matches m JOIN alerts a ON a.match_id = m.id WHERE a.id = ${alertId}::uuid FOR UPDATE OF m`;
+      const [match] = await tx.$queryRaw<(TokenKey & { id: string })[]>`
+        SELECT m.id, m.type, m.key_epoch AS "keyEpoch", encode(m.token, 'hex') AS token
+          FROM matches m JOIN alerts a ON a.match_id = m.id WHERE a.id = ${alertId}::uuid FOR UPDATE OF m`;
       if (!match) return [];
+      if (await this.quarantine(tx, match)) {
+        await tx.$executeRaw`UPDATE alerts SET announced_verdict = verdict WHERE id = ${alertId}::uuid`;
+        return this.correlateChunk(tx, [{ type: match.type, keyEpoch: match.keyEpoch, token: match.token }]);
+      }
       const announced = await tx.$executeRaw`
         UPDATE alerts SET announced_verdict = verdict
          WHERE id = ${alertId}::uuid AND announced_verdict IS DISTINCT FROM verdict`;
@@ -89,9 +111,47 @@ export class CorrelationService {
          WHERE match_id = ${match.id}::uuid AND id <> ${alertId}::uuid
         RETURNING id, member_id AS "memberId", version`;
       const events = rows.map((r): AlertEvent => ({ alertId: r.id, memberId: r.memberId, type: 'alert.updated', version: r.version }));
+      await tx.$executeRaw`SELECT refresh_alert_priority(ARRAY[${match.id}::uuid])`;
       await this.announce(tx, events);
       return events;
     });
+  }
+
+  /**
+   * Quarantines the match's token when at least QUARANTINE_MIN_FALSE_POSITIVES
+   * distinct active members say FALSE_POSITIVE and they outnumber the active
+   * members that say CONFIRMED_ABUSE. After a release only false positives
+   * given (acknowledged) after it count; confirmations count whenever given.
+   * A suppressed token, or one quarantined already, is left alone. Under the
+   * match's lock, so concurrent verdicts quarantine once.
+   */
+  private async quarantine(tx: Tx, match: TokenKey & { id: string }): Promise<boolean> {
+    const rows = await tx.$queryRaw<{ falsePositives: number; confirmations: number }[]>`
+      WITH counts AS (
+        SELECT count(*) FILTER (WHERE a.verdict = 'FALSE_POSITIVE'
+                                  AND (r.released_at IS NULL OR a.acknowledged_at > r.released_at))::int AS fp,
+               count(*) FILTER (WHERE a.verdict = 'CONFIRMED_ABUSE')::int AS confirmed
+          FROM alerts a
+          JOIN members mb ON mb.id = a.member_id AND mb.status = 'ACTIVE'
+          JOIN matches m ON m.id = a.match_id
+          LEFT JOIN quarantine_releases r ON r.type = m.type AND r.key_epoch = m.key_epoch AND r.token = m.token
+         WHERE a.match_id = ${match.id}::uuid
+      )
+      INSERT INTO quarantined_tokens (type, key_epoch, token, false_positives, confirmations)
+      SELECT m.type, m.key_epoch, m.token, c.fp, c.confirmed
+        FROM matches m, counts c
+       WHERE m.id = ${match.id}::uuid AND c.fp >= ${this.config.correlation.quarantineMinFalsePositives} AND c.fp > c.confirmed
+         AND NOT EXISTS (SELECT 1 FROM suppressed_tokens s WHERE s.type = m.type AND s.key_epoch = m.key_epoch AND s.token = m.token)
+      ON CONFLICT DO NOTHING
+      RETURNING false_positives AS "falsePositives", confirmations`;
+    if (rows.length === 0) return false;
+    await this.audit.record(tx, {
+      actor: SYSTEM_ACTOR,
+      action: AuditAction.TokenQuarantined,
+      target: { type: 'quarantined_token', id: `${match.type}:${match.keyEpoch}:${match.token}` },
+      details: { falsePositives: rows[0].falsePositives, confirmations: rows[0].confirmations },
+    });
+    return true;
   }
 
   /** Re-evaluates the given keys; returns the alert changes it made. */
@@ -111,7 +171,7 @@ export class CorrelationService {
     const matches = await this.lockMatches(tx, arrays(candidates));
     const ids = matches.map((m) => m.id);
 
-    const [holderRows, alertRows, suppressedRows, [{ active }]] = await Promise.all([
+    const [holderRows, alertRows, blockedRows, [{ active }]] = await Promise.all([
       tx.$queryRaw<{ matchId: string; memberId: string }[]>`
         SELECT m.id AS "matchId", i.member_id AS "memberId"
           FROM matches m
@@ -123,22 +183,30 @@ export class CorrelationService {
         SELECT id, match_id AS "matchId", member_id AS "memberId", status::text AS status,
                other_holders AS "otherHolders", version
           FROM alerts WHERE match_id = ANY(${ids}::uuid[])`,
-      tx.$queryRaw<{ matchId: string }[]>`
-        SELECT m.id AS "matchId" FROM matches m
-          JOIN suppressed_tokens s ON s.type = m.type AND s.key_epoch = m.key_epoch AND s.token = m.token
-         WHERE m.id = ANY(${ids}::uuid[])`,
+      // Why a token may not match at all: a retired key epoch, the suppression list, quarantine.
+      tx.$queryRaw<{ matchId: string; reason: BlockReason }[]>`
+        SELECT * FROM (
+          SELECT m.id AS "matchId",
+                 CASE WHEN EXISTS (SELECT 1 FROM key_epochs e WHERE e.label = m.key_epoch AND e.retired_at IS NOT NULL) THEN 'KEY_EPOCH_RETIRED'
+                      WHEN EXISTS (SELECT 1 FROM suppressed_tokens s
+                                    WHERE s.type = m.type AND s.key_epoch = m.key_epoch AND s.token = m.token) THEN 'SUPPRESSED'
+                      WHEN EXISTS (SELECT 1 FROM quarantined_tokens q
+                                    WHERE q.type = m.type AND q.key_epoch = m.key_epoch AND q.token = m.token) THEN 'QUARANTINED'
+                 END AS reason
+            FROM matches m WHERE m.id = ANY(${ids}::uuid[])) b
+         WHERE reason IS NOT NULL`,
       tx.$queryRaw<{ active: number }[]>`SELECT count(*)::int AS active FROM members WHERE status = 'ACTIVE'`,
     ]);
 
     const holders = groupBy(holderRows, (r) => r.matchId);
     const alerts = groupBy(alertRows, (r) => r.matchId);
-    const suppressed = new Set(suppressedRows.map((r) => r.matchId));
+    const blocked = new Map(blockedRows.map((r) => [r.matchId, r.reason]));
     const plans = matches.map((m) =>
       decideMatch(
         m,
         (holders.get(m.id) ?? []).map((h) => h.memberId),
         alerts.get(m.id) ?? [],
-        suppressed.has(m.id),
+        blocked.get(m.id) ?? null,
         active,
         this.config.correlation,
       ),
@@ -219,13 +287,17 @@ export class CorrelationService {
     if (updates.length) {
       await tx.$executeRaw`
         UPDATE alerts a SET status = u.status::"AlertStatus", other_holders = u.others, version = u.version,
-               updated_at = now(), closed_at = CASE WHEN u.status = 'CLOSED' THEN now() ELSE NULL END
+               updated_at = now(), closed_at = CASE WHEN u.status = 'CLOSED' THEN now() ELSE NULL END,
+               close_reason = u.reason::"AlertCloseReason"
           FROM unnest(${updates.map((u) => u.id)}::uuid[], ${updates.map((u) => u.status)}::text[],
-                      ${updates.map((u) => u.otherHolders)}::int[], ${updates.map((u) => u.version)}::int[])
-               AS u(id, status, others, version)
+                      ${updates.map((u) => u.otherHolders)}::int[], ${updates.map((u) => u.version)}::int[],
+                      ${updates.map((u) => u.closeReason)}::text[])
+               AS u(id, status, others, version, reason)
          WHERE a.id = u.id`;
       for (const u of updates) events.push({ alertId: u.id, memberId: u.memberId, type: u.type, version: u.version });
     }
+    // Every pass, changed or not: a refresh moves lastObservedOn (and with it the priority) without changing the match.
+    if (plans.length) await tx.$executeRaw`SELECT refresh_alert_priority(${plans.map((p) => p.match.id)}::uuid[])`;
     await this.announce(tx, events);
     return events;
   }

@@ -1,4 +1,4 @@
-import type { AlertEvent, MatchState } from './correlation.types.js';
+import type { AlertCloseReason, AlertEvent, BlockReason, MatchState } from './correlation.types.js';
 
 /** The thresholds in force (AppConfig.correlation). */
 export interface MatchRules {
@@ -30,26 +30,37 @@ export interface MatchPlan {
   /** Members that get a new alert (OPEN, otherHolders = n - 1). */
   create: string[];
   /** Existing alerts whose status or count changes. */
-  update: { id: string; memberId: string; status: 'OPEN' | 'CLOSED'; otherHolders: number; version: number; type: AlertEvent['type'] }[];
+  update: {
+    id: string;
+    memberId: string;
+    status: 'OPEN' | 'CLOSED';
+    otherHolders: number;
+    version: number;
+    type: AlertEvent['type'];
+    /** Why a closing alert closes; null when it opens. */
+    closeReason: AlertCloseReason | null;
+  }[];
 }
 
 /**
  * Pure decision for one (type, epoch, token): from the members that hold it
- * now, whether it is suppressed, and how many members are active, decide the
- * match state and each holder's alert. Kept free of I/O so the rules can be
- * tested exhaustively.
+ * now, what (if anything) keeps it from matching (suppression, quarantine, a
+ * retired key epoch), and how many members are active, decide the match
+ * state and each holder's alert. Kept free of I/O so the rules can be tested
+ * exhaustively.
  */
 export function decideMatch(
   before: MatchBefore,
   holders: string[],
   alerts: AlertBefore[],
-  suppressed: boolean,
+  blocked: BlockReason | null,
   activeMembers: number,
   rules: MatchRules,
 ): MatchPlan {
   const n = holders.length;
   const common = n >= rules.commonMinHolders && n > rules.commonShare * activeMembers;
-  const status: MatchState = suppressed ? 'CLOSED' : common ? 'COMMON' : n >= rules.minMembers ? 'OPEN' : 'CLOSED';
+  const status: MatchState = blocked ? 'CLOSED' : common ? 'COMMON' : n >= rules.minMembers ? 'OPEN' : 'CLOSED';
+  const reason: AlertCloseReason = blocked ?? (common ? 'COMMON' : 'NOT_MATCHED');
   const changed = status !== before.status || (status === 'OPEN' && n !== before.holderCount);
   const plan: MatchPlan = {
     match: { id: before.id, status, holderCount: n, version: changed ? before.version + 1 : before.version, changed },
@@ -71,6 +82,7 @@ export function decideMatch(
           otherHolders: n - 1,
           version: alert.version + 1,
           type: 'alert.updated',
+          closeReason: null,
         });
       }
     }
@@ -85,6 +97,7 @@ export function decideMatch(
         otherHolders: holding.has(alert.memberId) ? Math.max(n - 1, 0) : alert.otherHolders,
         version: alert.version + 1,
         type: 'alert.closed',
+        closeReason: holding.has(alert.memberId) ? reason : 'NOT_MATCHED',
       });
     }
   }

@@ -3,6 +3,8 @@ import { ristretto255_oprf } from '@noble/curves/ed25519.js';
 import { AuditAction, AuditService, type AuditActor } from '@app/audit';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { KeyEpochScheme, PrismaService, type KeyEpoch } from '@app/database';
+import { OutboxService } from '@app/outbox';
+import { JobName } from '@app/queue';
 import { KEY_EPOCH_PATTERN } from '@app/sdk';
 import { DataKeyService } from '@app/secrets';
 import { KeyEpochError, KeyEpochErrorCode } from './key-epoch.error.js';
@@ -60,6 +62,7 @@ export class KeyEpochAdminService {
     private readonly prisma: PrismaService,
     private readonly dataKey: DataKeyService,
     private readonly audit: AuditService,
+    private readonly outbox: OutboxService,
   ) {}
 
   /** Creates an epoch; audited `key_epoch.created`. Refuses a label in use or a window that ends before it starts. */
@@ -134,7 +137,12 @@ export class KeyEpochAdminService {
     return inUse.map((r) => r.label).filter((label) => !known.has(label));
   }
 
-  /** Retires an epoch now: evaluateBlinded refuses it from then on. Audited `key_epoch.retired`. */
+  /**
+   * Retires an epoch now: evaluateBlinded refuses it from then on, and its
+   * tokens stop matching (the worker closes the alerts under it,
+   * KEY_EPOCH_RETIRED, through `key_epoch.retired` in the same transaction).
+   * Audited `key_epoch.retired`.
+   */
   async retire(actor: AuditActor, label: string): Promise<KeyEpochSummary> {
     return this.prisma.$transaction(async (tx) => {
       const existing = await tx.keyEpoch.findUnique({ where: { label } });
@@ -147,6 +155,7 @@ export class KeyEpochAdminService {
         target: { type: 'key_epoch', id: label },
         details: { scheme: row.scheme },
       });
+      await this.outbox.publish(tx, JobName.events.KeyEpochRetired, { label });
       return this.summary(row);
     });
   }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '@app/audit';
+import { OutboxModule } from '@app/outbox';
 import { RateLimitModule } from '@app/rate-limit';
 import { SecretsModule } from '@app/secrets';
 import { EvaluationBudgets } from './evaluation-budgets.js';
@@ -18,7 +19,7 @@ export class KeyEpochsModule {}
 
 /** Operators' key-epoch commands (CLI): create, list, retire. */
 @Module({
-  imports: [SecretsModule, AuditModule],
+  imports: [SecretsModule, AuditModule, OutboxModule],
   providers: [KeyEpochAdminService],
   exports: [KeyEpochAdminService],
 })

@@ -29,6 +29,10 @@ export const JobName = {
     IndicatorsRemoved: 'indicators.removed',
     /** The suppression list changed: re-evaluate the listed keys. */
     SuppressionChanged: 'suppression.changed',
+    /** An admin released a quarantined token (releaseQuarantine): re-evaluate the listed keys. */
+    QuarantineChanged: 'quarantine.changed',
+    /** An operator retired a key epoch (retire-key-epoch): re-evaluate every match under it. */
+    KeyEpochRetired: 'key_epoch.retired',
     /** A member was suspended or reinstated: re-evaluate every key its records hold. */
     MemberStateChanged: 'member.state_changed',
     /** A member gave or changed a verdict: the other holders of that match see new counts. */

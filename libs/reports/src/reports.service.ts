@@ -96,10 +96,10 @@ export class ReportsService {
   /** The federation report for [from, to), k-anonymous under MATCH_MIN_MEMBERS. */
   async federationReport(adminId: string, from: Date, to: Date): Promise<FederationReport> {
     if (!(from.getTime() < to.getTime())) {
-      throw new ReportError(ReportErrorCode.REPORT_PERIOD_INVALID, 'to: must be after from', { field: 'to', rule: 'after_from' });
+      throw new ReportError(ReportErrorCode.ReportPeriodInvalid, 'to: must be after from', { field: 'to', rule: 'after_from' });
     }
     if (to.getTime() - from.getTime() > REPORT_MAX_DAYS * DAY_MS) {
-      throw new ReportError(ReportErrorCode.REPORT_PERIOD_INVALID, `to: the period may be at most ${REPORT_MAX_DAYS} days long`, {
+      throw new ReportError(ReportErrorCode.ReportPeriodInvalid, `to: the period may be at most ${REPORT_MAX_DAYS} days long`, {
         field: 'to',
         rule: 'max_days',
       });

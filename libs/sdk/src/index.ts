@@ -99,6 +99,7 @@ export {
   SERVER_INFO,
   SUBMIT_INDICATORS,
   type Alert,
+  type AlertCloseReason,
   type AlertFilter,
   type AlertStatus,
   type Connection,

@@ -21,8 +21,19 @@ export class AlertFilter {
   since?: Date;
 }
 
+/** The alerts list's sort orders. */
+export enum AlertOrder {
+  NEWEST = 'NEWEST',
+  PRIORITY = 'PRIORITY',
+}
+
 @ArgsType()
 export class AlertsArgs extends ConnectionArgs {
+  @Field(() => AlertOrder, { nullable: true, description: 'Sort order; NEWEST when omitted.' })
+  @IsOptional()
+  @IsEnum(AlertOrder)
+  orderBy?: AlertOrder | null;
+
   @Field(() => AlertFilter, { nullable: true, description: 'Optional filter.' })
   @IsOptional()
   @ValidateNested()

@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
-import { AlertStatus, IndicatorType, Verdict } from '@app/database';
+import { AlertCloseReason, AlertStatus, IndicatorType, Verdict } from '@app/database';
 import { Connection } from '@app/common';
 
 @ObjectType({ description: 'How other holders of the token judged their own alerts (counts only).' })
@@ -71,6 +71,24 @@ export class Alert {
 
   @Field(() => Date, { nullable: true, description: 'When the alert closed, if it is CLOSED; to the hour (UTC).' })
   closedAt: Date | null;
+
+  @Field(() => AlertCloseReason, {
+    nullable: true,
+    description: 'Why the alert closed, if it is CLOSED (null for alerts closed before reasons were kept).',
+  })
+  closeReason: AlertCloseReason | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'The UTC day (YYYY-MM-DD) on which any active holder, you included, last reported the token; day precision only.',
+  })
+  lastObservedOn: string | null;
+
+  @Field(() => Int, {
+    description:
+      'Triage priority, higher first: holders, confirmations, false positives, confidence and freshness (docs/indicators-and-alerts.md#priority). Falls by one each UTC day the token is not observed.',
+  })
+  priority: number;
 }
 
 @ObjectType({ description: 'A page of alerts, newest first.' })

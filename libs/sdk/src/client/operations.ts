@@ -67,6 +67,9 @@ export interface AlertFilter {
   readonly since?: string | Date;
 }
 
+/** Why an alert closed (docs/indicators-and-alerts.md). */
+export type AlertCloseReason = 'NOT_MATCHED' | 'COMMON' | 'SUPPRESSED' | 'QUARANTINED' | 'KEY_EPOCH_RETIRED';
+
 /** One alert: a token this member holds that other members hold too. */
 export interface Alert {
   readonly id: string;
@@ -87,6 +90,11 @@ export interface Alert {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly closedAt: string | null;
+  readonly closeReason: AlertCloseReason | null;
+  /** The UTC day (YYYY-MM-DD) any holder last reported the token. */
+  readonly lastObservedOn: string | null;
+  /** Triage priority, higher first. */
+  readonly priority: number;
 }
 
 /** A page of a Relay connection. */
@@ -97,12 +105,13 @@ export interface Connection<T> {
 
 /** Every field of an Alert, as the SDK's Alert type has them: the selection set of each operation that returns alerts. */
 export const ALERT_FIELDS = `id status version type keyEpoch token externalRef otherHolderCount firstSeenAt lastSeenAt disclosedHolders
-  verdictCounts { confirmedAbuse falsePositive underReview } verdict verdictNote acknowledgedAt createdAt updatedAt closedAt`;
+  verdictCounts { confirmedAbuse falsePositive underReview } verdict verdictNote acknowledgedAt createdAt updatedAt closedAt
+  closeReason lastObservedOn priority`;
 
 /** Pages through the member's alerts. */
 export const ALERTS = /* GraphQL */ `
-  query Alerts($first: Int, $after: String, $filter: AlertFilter) {
-    alerts(first: $first, after: $after, filter: $filter) {
+  query Alerts($first: Int, $after: String, $filter: AlertFilter, $orderBy: AlertOrder) {
+    alerts(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
       edges {
         cursor
         node {

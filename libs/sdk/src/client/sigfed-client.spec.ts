@@ -523,6 +523,9 @@ describe('SigfedClient.alerts', () => {
     createdAt: '2026-12-01T00:00:00.000Z',
     updatedAt: '2026-12-01T00:00:00.000Z',
     closedAt: null,
+    closeReason: null,
+    lastObservedOn: '2026-12-01',
+    priority: 16,
   });
 
   it('pages through the connection with first/after and the filter as variables', async () => {
@@ -537,7 +540,9 @@ describe('SigfedClient.alerts', () => {
       [2, fake.graphqlRequests[2].variables.after],
     ]);
     expect(fake.graphqlRequests[0].variables.filter).toEqual({ status: 'OPEN', since: '2026-11-01T00:00:00.000Z' });
-    expect(fake.graphqlRequests[0].query).toContain('query Alerts($first: Int, $after: String, $filter: AlertFilter)');
+    expect(fake.graphqlRequests[0].query).toContain(
+      'query Alerts($first: Int, $after: String, $filter: AlertFilter, $orderBy: AlertOrder)',
+    );
   });
 
   it('fetches the next page only when the loop asks for it', async () => {

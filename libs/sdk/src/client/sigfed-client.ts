@@ -245,15 +245,22 @@ export class SigfedClient {
     return data.evaluateBlinded;
   }
 
-  /** Every alert matching `filter`, fetched a page at a time as the loop asks for more. */
-  async *alerts(options: { filter?: AlertFilter; pageSize?: number } = {}): AsyncGenerator<Alert, void, undefined> {
+  /** Every alert matching `filter`, newest first or by priority (`orderBy`), fetched a page at a time as the loop asks for more. */
+  async *alerts(
+    options: { filter?: AlertFilter; pageSize?: number; orderBy?: 'NEWEST' | 'PRIORITY' } = {},
+  ): AsyncGenerator<Alert, void, undefined> {
     const first = options.pageSize ?? MAX_ALERTS_PAGE_SIZE;
     if (!Number.isInteger(first) || first < 1 || first > MAX_ALERTS_PAGE_SIZE) {
       throw new RangeError(`pageSize must be an integer from 1 to ${MAX_ALERTS_PAGE_SIZE}`);
     }
     let after: string | null = null;
     for (;;) {
-      const data: { alerts: Connection<Alert> } = await this.graphql(ALERTS, { first, after, filter: options.filter });
+      const data: { alerts: Connection<Alert> } = await this.graphql(ALERTS, {
+        first,
+        after,
+        filter: options.filter,
+        orderBy: options.orderBy,
+      });
       for (const edge of data.alerts.edges) yield edge.node;
       if (!data.alerts.pageInfo.hasNextPage) return;
       after = data.alerts.pageInfo.endCursor;

@@ -1,0 +1,27 @@
+import { Field, InputType } from '@nestjs/graphql';
+import { IsBoolean, IsOptional, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { PlainText } from '@app/common';
+import { UnsuppressTokenInput } from './suppression.input.js';
+
+@InputType({ description: 'A quarantined token to release, and whether to put it on the suppression list instead.' })
+export class ReleaseQuarantineInput extends UnsuppressTokenInput {
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      "true: move the token to the suppression list (it keeps not alerting, now by the admins' decision). Default false: it matches again.",
+  })
+  @IsOptional()
+  @IsBoolean()
+  suppress?: boolean | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why, 1-1000 characters; kept in the audit log. Required with suppress (it becomes the suppression reason).',
+  })
+  @ValidateIf((input: ReleaseQuarantineInput) => input.suppress === true || input.reason != null)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1000)
+  @PlainText()
+  reason?: string | null;
+}

@@ -1,0 +1,115 @@
+import { Injectable } from '@nestjs/common';
+import { AuditAction, AuditService, type AuditActor } from '@app/audit';
+import {
+  ConnectionArgs,
+  decodeCursor,
+  encodeCursor,
+  InputValidationError,
+  isTimestampKey,
+  pageSize,
+  toConnection,
+  type ConnectionShape,
+} from '@app/common';
+import { Prisma, PrismaService } from '@app/database';
+import { OutboxService } from '@app/outbox';
+import { JobName } from '@app/queue';
+import { KEY_EPOCH_PATTERN } from '@app/sdk';
+import { AlertError, AlertErrorCode } from './alert.error.js';
+import type { ReleaseQuarantineInput } from './dto/quarantine.input.js';
+import type { QuarantinedToken } from './models/quarantined-token.model.js';
+
+const LIST = 'quarantined';
+
+/**
+ * The admins' side of quarantine (the worker quarantines: CorrelationService).
+ * A release is audited, recorded (only verdicts given after it count towards
+ * quarantining the token again) and re-evaluates the token's match through
+ * the outbox in the same transaction; with `suppress` the token goes onto the
+ * suppression list in that transaction, so it never matches in between.
+ */
+@Injectable()
+export class QuarantineService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly outbox: OutboxService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Releases a quarantined token, or moves it to the suppression list; NOT_QUARANTINED when it is not quarantined. */
+  async release(actor: AuditActor, input: ReleaseQuarantineInput, requestId?: string): Promise<boolean> {
+    const token = Buffer.from(input.token, 'hex');
+    const key = { type: input.type, keyEpoch: input.keyEpoch, token };
+    const target = { type: 'quarantined_token', id: `${input.type}:${input.keyEpoch}:${input.token}` };
+    return this.prisma.$transaction(async (tx) => {
+      const released = await tx.$queryRaw<{ falsePositives: number; confirmations: number }[]>`
+        DELETE FROM quarantined_tokens WHERE type = ${input.type}::"IndicatorType" AND key_epoch = ${input.keyEpoch} AND token = ${token}
+        RETURNING false_positives AS "falsePositives", confirmations`;
+      if (released.length === 0) throw new AlertError(AlertErrorCode.NotQuarantined, 'token is not quarantined');
+      const releasedAt = new Date();
+      await tx.quarantineRelease.upsert({
+        where: { type_keyEpoch_token: key },
+        create: { ...key, releasedAt, releasedById: actor.memberId },
+        update: { releasedAt, releasedById: actor.memberId },
+      });
+      const suppress = input.suppress === true;
+      if (suppress) {
+        const reason = input.reason as string;
+        await tx.suppressedToken.upsert({
+          where: { type_keyEpoch_token: key },
+          create: { ...key, reason, createdById: actor.memberId },
+          update: { reason },
+        });
+        await this.audit.record(tx, {
+          actor,
+          action: AuditAction.TokenSuppressed,
+          target: { type: 'suppressed_token', id: target.id },
+          requestId,
+          details: { reason, fromQuarantine: true },
+        });
+      }
+      await this.outbox.publish(tx, JobName.events.QuarantineChanged, {
+        keys: [{ type: input.type, keyEpoch: input.keyEpoch, token: input.token }],
+      });
+      await this.audit.record(tx, {
+        actor,
+        action: AuditAction.QuarantineReleased,
+        target,
+        requestId,
+        details: {
+          suppress,
+          falsePositives: released[0].falsePositives,
+          confirmations: released[0].confirmations,
+          ...(input.reason != null ? { reason: input.reason } : {}),
+        },
+      });
+      return true;
+    });
+  }
+
+  /** The quarantine queue, newest first. */
+  async list(args: ConnectionArgs): Promise<ConnectionShape<QuarantinedToken>> {
+    const first = pageSize(args.first);
+    let position = Prisma.sql`TRUE`;
+    if (args.after) {
+      const [at, type, keyEpoch, token] = decodeCursor(LIST, args.after, ['string', 'string', 'string', 'string'] as const);
+      if (!isTimestampKey(at) || !/^[0-9a-f]{64}$/.test(token) || !/^[A-Z_]{1,32}$/.test(type) || !KEY_EPOCH_PATTERN.test(keyEpoch)) {
+        throw new InputValidationError([{ field: 'after', rule: 'cursor', message: 'after must be a cursor that this list returned' }]);
+      }
+      position = Prisma.sql`(quarantined_at, type::text, key_epoch, token) <
+                            (${at}::timestamptz, ${type}, ${keyEpoch}, decode(${token}, 'hex'))`;
+    }
+    const rows = await this.prisma.$queryRaw<(QuarantinedToken & { atKey: string })[]>`
+      SELECT type, key_epoch AS "keyEpoch", encode(token, 'hex') AS token, false_positives AS "falsePositives",
+             confirmations, quarantined_at AS "quarantinedAt", quarantined_at::text AS "atKey"
+        FROM quarantined_tokens
+       WHERE ${position}
+       ORDER BY quarantined_at DESC, type::text DESC, key_epoch DESC, token DESC
+       LIMIT ${first + 1}`;
+    return toConnection(
+      rows,
+      first,
+      (r) => encodeCursor(LIST, [r.atKey, r.type, r.keyEpoch, r.token]),
+      ({ atKey: _key, ...row }) => row,
+    );
+  }
+}
