@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
 import { AuditAction, AuditService, SYSTEM_ACTOR } from '@app/audit';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { DeliveryStatus, MemberStatus, PrismaService, WebhookEndpointStatus, type Prisma } from '@app/database';
+import { DeliveryStatus, executeRows, MemberStatus, PrismaService, queryRows, WebhookEndpointStatus, type Prisma } from '@app/database';
 import { OutboxService } from '@app/outbox';
 import { JobName, QueueName } from '@app/queue';
 import { AddressPolicy } from './delivery/address-policy.js';
@@ -14,6 +14,7 @@ import { nextRetryDelay, parseRetryAfter } from './delivery/retry-schedule.js';
 import { signWebhook } from './delivery/signing.js';
 import { WebhookKeysService } from './webhook-keys.service.js';
 import { RESPONSE_BODY_CAP_BYTES, USER_AGENT } from './webhooks.constants.js';
+import { dueDeliveries, markFailing, recordSucceeded as recordSucceededSql, type DueDelivery } from './webhooks.sql.js';
 
 /** Data of a `webhook.deliver` job. */
 export interface DeliverJob {
@@ -26,25 +27,6 @@ export interface DeliverJob {
 /** How an attempt ended, and what happens next. */
 export type AttemptVerdict =
   { kind: 'succeeded' } | { kind: 'retry'; at: number; reason: string } | { kind: 'failed'; reason: string; disable?: string };
-
-interface DueDelivery {
-  id: string;
-  status: DeliveryStatus;
-  round: number;
-  attemptCount: number;
-  nextAttemptAt: Date | null;
-  eventId: string;
-  body: string;
-  endpointId: string;
-  memberId: string;
-  url: string;
-  endpointStatus: WebhookEndpointStatus;
-  memberStatus: MemberStatus;
-  secretEncrypted: Uint8Array;
-  previousSecretEncrypted: Uint8Array | null;
-  previousSecretExpiresAt: Date | null;
-  asymmetricSignature: boolean;
-}
 
 /** A successful attempt, to be recorded. */
 interface SucceededAttempt {
@@ -223,17 +205,7 @@ export class WebhookDeliveryService {
 
   /** The rows of a burst of deliveries, read together. */
   private async readDue(ids: string[]): Promise<(DueDelivery | undefined)[]> {
-    const rows = await this.prisma.$queryRaw<DueDelivery[]>`
-      SELECT d.id, d.status::text AS status, d.round, d.attempt_count AS "attemptCount", d.next_attempt_at AS "nextAttemptAt",
-             d.event_id AS "eventId", d.body, e.id AS "endpointId", e.member_id AS "memberId", e.url,
-             e.status::text AS "endpointStatus", e.secret_encrypted AS "secretEncrypted",
-             e.previous_secret_encrypted AS "previousSecretEncrypted",
-             e.previous_secret_expires_at AS "previousSecretExpiresAt", e.asymmetric_signature AS "asymmetricSignature",
-             m.status::text AS "memberStatus"
-        FROM webhook_deliveries d
-        JOIN webhook_endpoints e ON e.id = d.endpoint_id
-        JOIN members m ON m.id = e.member_id
-       WHERE d.id = ANY(${ids}::uuid[])`;
+    const rows = await queryRows(this.prisma, dueDeliveries, [ids]);
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => byId.get(id));
   }
@@ -244,23 +216,14 @@ export class WebhookDeliveryService {
    * longer failing.
    */
   private async recordSucceeded(done: SucceededAttempt[]): Promise<void[]> {
-    await this.prisma.$executeRaw`
-      WITH u AS (
-        SELECT * FROM unnest(${done.map((d) => d.deliveryId)}::uuid[], ${done.map((d) => d.endpointId)}::uuid[],
-                             ${done.map((d) => d.attemptedAt.toISOString())}::timestamptz[], ${done.map((d) => d.statusCode)}::int[],
-                             ${done.map((d) => d.latencyMs)}::int[], ${done.map((d) => d.responseBody)}::text[])
-                 AS u(delivery_id, endpoint_id, attempted_at, status_code, latency_ms, response_body)
-      ), attempts AS (
-        INSERT INTO webhook_delivery_attempts (delivery_id, attempted_at, status_code, latency_ms, response_body)
-        SELECT delivery_id, attempted_at, status_code, latency_ms, response_body FROM u
-      ), recovered AS (
-        UPDATE webhook_endpoints e SET failing_since = NULL
-          FROM u WHERE e.id = u.endpoint_id AND e.failing_since IS NOT NULL
-      )
-      UPDATE webhook_deliveries d
-         SET attempt_count = d.attempt_count + 1, last_attempt_at = u.attempted_at, status = 'SUCCEEDED',
-             next_attempt_at = NULL, completed_at = now()
-        FROM u WHERE d.id = u.delivery_id`;
+    await executeRows(this.prisma, recordSucceededSql, [
+      done.map((d) => d.deliveryId),
+      done.map((d) => d.endpointId),
+      done.map((d) => d.attemptedAt.toISOString()),
+      done.map((d) => d.statusCode),
+      done.map((d) => d.latencyMs),
+      done.map((d) => d.responseBody),
+    ]);
     return done.map(() => undefined);
   }
 
@@ -290,9 +253,7 @@ export class WebhookDeliveryService {
         },
       });
       let verdict = judged;
-      const [{ failingSince }] = await tx.$queryRaw<{ failingSince: Date }[]>`
-        UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, now())
-         WHERE id = ${row.endpointId}::uuid RETURNING failing_since AS "failingSince"`;
+      const [{ failingSince }] = await queryRows(tx, markFailing, [row.endpointId]);
       const limit = this.config.webhooks.disableAfterSeconds;
       if (!(verdict.kind === 'failed' && verdict.disable) && Date.now() - failingSince.getTime() >= limit * 1000) {
         verdict = {
