@@ -57,3 +57,9 @@ export async function pgRows<P extends readonly unknown[], R extends pg.QueryRes
 ): Promise<R[]> {
   return (await pgQuery(db, statement, params)).rows;
 }
+
+/** The parameter tuple of a statement. */
+export type ParamsOf<S> = S extends Statement<infer P, unknown> ? P : never;
+
+/** The row type of a statement. */
+export type RowOf<S> = S extends Statement<readonly unknown[], infer R> ? R : never;
