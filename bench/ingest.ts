@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { databaseName } from '@app/database';
+import { INDICATOR_UPSERT_CONFLICT } from '@app/indicators';
 import { BASELINE_SCHEMA, correlationState, open, pendingEvents } from './database.js';
 import { cpuPerItem, postgresCpu, postgresCpuBetween, type CpuSnapshot, type Fleet } from './fleet.js';
 import { postJson } from './http.js';
@@ -164,15 +165,7 @@ const baselineUpsert = (schema: string) => `upserted AS (
                                          last_seen_at, expires_at, external_ref, disclose_identity, submission_id)
   SELECT type, key_epoch, token, $9::uuid, confidence, observed_at, now(), now(), expires_at, external_ref, disclose_identity, $10::uuid
     FROM input
-  ON CONFLICT (type, key_epoch, token, member_id) DO UPDATE SET
-    confidence = EXCLUDED.confidence,
-    observed_at = GREATEST(i.observed_at, EXCLUDED.observed_at),
-    first_seen_at = CASE WHEN i.expires_at <= now() THEN now() ELSE i.first_seen_at END,
-    last_seen_at = now(),
-    expires_at = EXCLUDED.expires_at,
-    external_ref = COALESCE(EXCLUDED.external_ref, i.external_ref),
-    disclose_identity = EXCLUDED.disclose_identity,
-    submission_id = EXCLUDED.submission_id
+  ${INDICATOR_UPSERT_CONFLICT}
   RETURNING 1
 )`;
 

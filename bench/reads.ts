@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
+import { alertsPage } from '@app/alerts';
+import { namedQuery, type ParamsOf } from '@app/database';
 import { open } from './database.js';
 import { cpuPerItem, type CpuSnapshot } from './fleet.js';
 import type { ServerContext } from './ingest.js';
@@ -25,38 +27,12 @@ export const ALERTS_PRIORITY_PAGE = `query AlertsByPriority($first: Int) {
 }`;
 
 /**
- * The baseline: the statement AlertsService.list runs for that page (copied
- * from libs/alerts/src/alerts.service.ts; keep the two alike), straight
- * through pg.
+ * The baseline: the statement AlertsService.list runs for that page
+ * (`alertsPage`, imported from the service's libs/alerts/src/alerts.sql.ts,
+ * so the two cannot drift apart), straight through pg: no HTTP, GraphQL,
+ * token or transaction around it. Its parameters: no filter, one page.
  */
-export const ALERTS_PAGE_SQL = `
-  SELECT a.id, a.status, a.version, m.type, m.key_epoch AS "keyEpoch", encode(m.token, 'hex') AS token,
-         own.external_ref AS "externalRef", a.other_holders AS "otherHolderCount",
-         m.first_seen_at AS "firstSeenAt", m.last_seen_at AS "lastSeenAt",
-         COALESCE((SELECT array_agg(mb.name ORDER BY mb.name)
-                     FROM indicators oi JOIN members mb ON mb.id = oi.member_id
-                    WHERE oi.type = m.type AND oi.key_epoch = m.key_epoch AND oi.token = m.token
-                      AND oi.member_id <> a.member_id AND oi.disclose_identity AND oi.expires_at > now()
-                      AND mb.status = 'ACTIVE'), '{}') AS "disclosedHolders",
-         v.confirmed_abuse AS "confirmedAbuse", v.false_positive AS "falsePositive", v.under_review AS "underReview",
-         a.verdict, a.verdict_note AS "verdictNote", a.acknowledged_at AS "acknowledgedAt",
-         a.created_at AS "createdAt", a.updated_at AS "updatedAt", a.closed_at AS "closedAt",
-         a.close_reason AS "closeReason", to_char(a.last_observed_on, 'YYYY-MM-DD') AS "lastObservedOn",
-         a.priority_rank - ((now() AT TIME ZONE 'UTC')::date - DATE '1970-01-01') AS priority,
-         a.created_at::text AS "createdKey"
-    FROM alerts a
-    JOIN matches m ON m.id = a.match_id
-    LEFT JOIN indicators own
-      ON own.type = m.type AND own.key_epoch = m.key_epoch AND own.token = m.token AND own.member_id = a.member_id
-    CROSS JOIN LATERAL (
-      SELECT count(*) FILTER (WHERE o.verdict = 'CONFIRMED_ABUSE')::int AS confirmed_abuse,
-             count(*) FILTER (WHERE o.verdict = 'FALSE_POSITIVE')::int AS false_positive,
-             count(*) FILTER (WHERE o.verdict = 'UNDER_REVIEW')::int AS under_review
-        FROM alerts o WHERE o.match_id = a.match_id AND o.member_id <> a.member_id
-    ) v
-   WHERE a.member_id = $1::uuid
-   ORDER BY a.created_at DESC, a.id DESC
-   LIMIT ${PAGE_SIZE + 1}`;
+export const alertsPageParams = (memberId: string): ParamsOf<typeof alertsPage> => [memberId, null, null, null, PAGE_SIZE + 1];
 
 /** Queries per second of the first `alerts` page. */
 export interface ReadsResult {
@@ -195,8 +171,12 @@ async function baselineReads(ctx: ServerContext, clients: number, seconds: numbe
     const end = performance.now() + seconds * 1000;
     await Promise.all(
       conns.map(async (c, i) => {
+        const memberId = ids[i % ids.length];
+        // alert_view_facts answers for the member the session is scoped to, as sqlAsMember's transaction is.
+        await c.query(`SELECT set_config('sigfed.member_id', $1, false)`, [memberId]);
+        const page = namedQuery(alertsPage, alertsPageParams(memberId));
         while (performance.now() < end) {
-          await c.query(ALERTS_PAGE_SQL, [ids[i % ids.length]]);
+          await c.query(page);
           requests += 1;
         }
       }),

@@ -1,9 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { decodeCursor, encodeCursor, InputValidationError, pageSize, toConnection, type ConnectionShape } from '@app/common';
-import { prepared, PrismaService, type SqlClient, type Verdict } from '@app/database';
-import { outboxEventSql } from '@app/outbox';
+import { pgQuery, pgRows, PrismaService, type SqlClient, type Verdict } from '@app/database';
 import { JobName } from '@app/queue';
 import { AlertError, AlertErrorCode } from './alert.error.js';
+import {
+  alertById,
+  alertsByIds,
+  alertsPage,
+  alertsPageAfter,
+  alertsPageByPriority,
+  alertsPageByPriorityAfter,
+  announceVerdict,
+  recordVerdict,
+  type AlertRow,
+} from './alerts.sql.js';
 import { AlertOrder, type AcknowledgeAlertArgs, type AlertsArgs } from './dto/alerts.args.js';
 import type { Alert } from './models/alert.model.js';
 
@@ -11,81 +21,6 @@ const LIST = 'alerts';
 const LIST_BY_PRIORITY = 'alerts-priority';
 const INT32 = 2 ** 31;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-type AlertRow = Omit<Alert, 'verdictCounts'> & {
-  confirmedAbuse: number;
-  falsePositive: number;
-  underReview: number;
-  /** The PRIORITY order's key (alerts.priority_rank): constant while the alert's facts are, whatever the day. */
-  priorityRank: number;
-};
-
-/** The two orders of the list: the SQL ORDER BY (also the view's) and its keyset. */
-const ORDER = {
-  [AlertOrder.NEWEST]: 'a.created_at DESC, a.id DESC',
-  [AlertOrder.PRIORITY]: 'a.priority_rank DESC, a.id DESC',
-} as const;
-
-/** The columns of an alert and its match that `view` reads. */
-const ALERT_ROW = `
-  a.id, a.member_id, a.match_id, a.status, a.version, a.other_holders, a.verdict, a.verdict_note, a.acknowledged_at,
-  a.created_at, a.updated_at, a.closed_at, a.close_reason, a.last_observed_on, a.priority_rank,
-  m.type, m.key_epoch, m.token, m.first_seen_at, m.last_seen_at`;
-
-/**
- * `column` truncated to the hour, UTC: a time set by other members' activity
- * (their submissions, retractions, verdicts), which another member may learn
- * only that coarsely.
- */
-const hourOf = (column: string) => `date_trunc('hour', ${column}, 'UTC')`;
-
-/**
- * An alert as its member may see it, and nothing more: the member's own token
- * and reference; about other holders only counts, verdict counts, and the
- * names of those who chose to disclose them. Every query is scoped by member
- * id in SQL, and runs in the member's transaction (`sqlAsMember`), so
- * row-level security hides every other member's rows too: another member's
- * alert is indistinguishable from none.
- *
- * `rows` selects the alerts to show (ALERT_ROW, already limited to the page);
- * the per-alert lookups below run on those rows only. Joined before the
- * LIMIT, they ran for every alert the member has, and the page cost grew
- * with the member's history. What is read from indicators by token (the
- * member's own reference, and the facts about other holders, which cross
- * members) comes from `alert_view_facts`, one call per page: it returns only
- * those, for the calling member's own alerts, and, run as the tables' owner,
- * looks indicators up by their key, which row-level security would keep the
- * API's role from using (see the row_level_security migration).
- */
-function view(rows: string, order: string = ORDER[AlertOrder.NEWEST]): string {
-  return `
-  WITH page AS (${rows})
-  SELECT a.id, a.status, a.version, a.type, a.key_epoch AS "keyEpoch", encode(a.token, 'hex') AS token,
-         f.external_ref AS "externalRef", a.other_holders AS "otherHolderCount",
-         ${hourOf('a.first_seen_at')} AS "firstSeenAt", ${hourOf('a.last_seen_at')} AS "lastSeenAt",
-         COALESCE(f.disclosed_holders, '{}') AS "disclosedHolders",
-         COALESCE(f.confirmed_abuse, 0) AS "confirmedAbuse", COALESCE(f.false_positive, 0) AS "falsePositive",
-         COALESCE(f.under_review, 0) AS "underReview",
-         a.verdict, a.verdict_note AS "verdictNote", a.acknowledged_at AS "acknowledgedAt",
-         ${hourOf('a.created_at')} AS "createdAt", ${hourOf('a.updated_at')} AS "updatedAt", ${hourOf('a.closed_at')} AS "closedAt",
-         a.close_reason AS "closeReason", to_char(a.last_observed_on, 'YYYY-MM-DD') AS "lastObservedOn",
-         a.priority_rank - ((now() AT TIME ZONE 'UTC')::date - DATE '1970-01-01') AS priority, a.priority_rank AS "priorityRank"
-    FROM page a
-    LEFT JOIN alert_view_facts(ARRAY(SELECT id FROM page)) f ON f.alert_id = a.id
-   ORDER BY ${order}`;
-}
-
-/** One alert of the member, by id ($1 member, $2 alert). */
-const ONE = view(`SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id WHERE a.id = $2::uuid AND a.member_id = $1::uuid`);
-
-/** Several alerts of the member, by id ($1 member, $2 alert ids): one call of alert_view_facts for all of them. */
-const MANY = view(
-  `SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id WHERE a.id = ANY($2::uuid[]) AND a.member_id = $1::uuid`,
-);
-
-const VERDICT_EVENT = outboxEventSql('$1', '$2');
-/** Asks the worker to tell the match's other holders (AlertVerdictChanged); it announces nothing when the verdict is the one last announced. */
-const ANNOUNCE_VERDICT = `WITH event AS (${VERDICT_EVENT.insert}) SELECT event.id FROM event, ${VERDICT_EVENT.notify}`;
 
 function toAlert(row: AlertRow): Alert {
   const { confirmedAbuse, falsePositive, underReview, priorityRank: _rank, ...alert } = row;
@@ -101,47 +36,36 @@ export class AlertsService {
   async list(memberId: string, args: AlertsArgs): Promise<ConnectionShape<Alert>> {
     const order = args.orderBy ?? AlertOrder.NEWEST;
     const first = pageSize(args.first);
-    const params: unknown[] = [memberId];
-    const param = (value: unknown) => `$${params.push(value)}`;
-    const conditions = ['a.member_id = $1::uuid'];
     const f = args.filter;
-    if (f?.status) conditions.push(`a.status = ${param(f.status)}::"AlertStatus"`);
-    if (f?.type) conditions.push(`m.type = ${param(f.type)}::"IndicatorType"`);
-    // At the hour, as updatedAt is shown: a finer `since` would find the exact time by bisection.
-    if (f?.since) conditions.push(`a.updated_at >= ${hourOf(`${param(f.since)}::timestamptz`)}`);
-    if (args.after && order === AlertOrder.PRIORITY) {
-      // The rank, not the shown priority: the rank does not move with the day, so a page read tomorrow continues where today's ended.
-      const [rank, id] = decodeCursor(LIST_BY_PRIORITY, args.after, ['number', 'string'] as const);
-      if (!UUID.test(id) || !Number.isInteger(rank) || Math.abs(rank) >= INT32) {
-        throw new InputValidationError([{ field: 'after', rule: 'cursor', message: 'after must be a cursor that this list returned' }]);
+    const filters = [memberId, f?.status ?? null, f?.type ?? null, f?.since ?? null, first + 1] as const;
+    const badCursor = () =>
+      new InputValidationError([{ field: 'after', rule: 'cursor', message: 'after must be a cursor that this list returned' }]);
+    if (order === AlertOrder.PRIORITY) {
+      let after: [rank: number, id: string] | undefined;
+      if (args.after) {
+        // The rank, not the shown priority: the rank does not move with the day, so a page read tomorrow continues.
+        const [rank, id] = decodeCursor(LIST_BY_PRIORITY, args.after, ['number', 'string'] as const);
+        if (!UUID.test(id) || !Number.isInteger(rank) || Math.abs(rank) >= INT32) throw badCursor();
+        after = [rank, id];
       }
-      conditions.push(`(a.priority_rank, a.id) < (${param(rank)}::int, ${param(id)}::uuid)`);
-    } else if (args.after) {
-      // The cursor names the last alert only; its exact created_at (another member's doing) stays here.
-      const [id] = decodeCursor(LIST, args.after, ['string'] as const);
-      if (!UUID.test(id)) {
-        throw new InputValidationError([{ field: 'after', rule: 'cursor', message: 'after must be a cursor that this list returned' }]);
-      }
-      conditions.push(
-        `(a.created_at, a.id) < (SELECT c.created_at, c.id FROM alerts c WHERE c.id = ${param(id)}::uuid AND c.member_id = $1::uuid)`,
+      const rows = await this.prisma.sqlAsMember(
+        memberId,
+        (db) => (after ? pgRows(db, alertsPageByPriorityAfter, [...filters, ...after]) : pgRows(db, alertsPageByPriority, [...filters])),
+        { readOnly: true },
       );
+      return toConnection(rows, first, (r) => encodeCursor(LIST_BY_PRIORITY, [r.priorityRank, r.id]), toAlert);
     }
-    const sql = view(
-      `
-      SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id
-       WHERE ${conditions.join(' AND ')}
-       ORDER BY ${ORDER[order]}
-       LIMIT ${param(first + 1)}`,
-      ORDER[order],
+    let after: string | undefined;
+    if (args.after) {
+      [after] = decodeCursor(LIST, args.after, ['string'] as const);
+      if (!UUID.test(after)) throw badCursor();
+    }
+    const rows = await this.prisma.sqlAsMember(
+      memberId,
+      (db) => (after === undefined ? pgRows(db, alertsPage, [...filters]) : pgRows(db, alertsPageAfter, [...filters, after])),
+      { readOnly: true },
     );
-    const rows = await this.prisma.sqlAsMember(memberId, async (db) => (await db.query<AlertRow>(prepared(sql, params))).rows, {
-      readOnly: true,
-    });
-    const cursor =
-      order === AlertOrder.PRIORITY
-        ? (r: AlertRow) => encodeCursor(LIST_BY_PRIORITY, [r.priorityRank, r.id])
-        : (r: AlertRow) => encodeCursor(LIST, [r.id]);
-    return toConnection(rows, first, cursor, toAlert);
+    return toConnection(rows, first, (r) => encodeCursor(LIST, [r.id]), toAlert);
   }
 
   /** One of the member's alerts; NOT_FOUND for any id that is not the member's own. */
@@ -163,7 +87,7 @@ export class AlertsService {
   async readMany(db: SqlClient, memberId: string, ids: readonly string[]): Promise<Alert[]> {
     const valid = ids.filter((id) => UUID.test(id));
     if (valid.length === 0) return [];
-    return (await db.query<AlertRow>(prepared(MANY, [memberId, valid]))).rows.map(toAlert);
+    return (await pgRows(db, alertsByIds, [memberId, valid])).map(toAlert);
   }
 
   /**
@@ -174,19 +98,15 @@ export class AlertsService {
   async acknowledge(memberId: string, args: AcknowledgeAlertArgs): Promise<Alert> {
     if (!UUID.test(args.id)) throw this.notFound();
     return this.prisma.sqlAsMember(memberId, async (db) => {
-      const { rowCount } = await db.query(
-        `UPDATE alerts SET verdict = $3::"Verdict", verdict_note = $4, acknowledged_at = now()
-          WHERE id = $2::uuid AND member_id = $1::uuid`,
-        [memberId, args.id, args.verdict as Verdict, args.note ?? null],
-      );
+      const { rowCount } = await pgQuery(db, recordVerdict, [memberId, args.id, args.verdict as Verdict, args.note ?? null]);
       if (!rowCount) throw this.notFound();
-      await db.query(ANNOUNCE_VERDICT, [JobName.events.AlertVerdictChanged, JSON.stringify({ alertId: args.id })]);
+      await pgQuery(db, announceVerdict, [JobName.events.AlertVerdictChanged, JSON.stringify({ alertId: args.id })]);
       return this.one(db, memberId, args.id);
     });
   }
 
   private async one(db: SqlClient, memberId: string, id: string): Promise<Alert> {
-    const { rows } = await db.query<AlertRow>(prepared(ONE, [memberId, id]));
+    const rows = await pgRows(db, alertById, [memberId, id]);
     if (rows.length === 0) throw this.notFound();
     return toAlert(rows[0]);
   }

@@ -3,6 +3,7 @@ import './graphql-enums.js';
 export { AlertError, AlertErrorCode } from './alert.error.js';
 export { AlertsModule } from './alerts.module.js';
 export { AlertsService } from './alerts.service.js';
+export { alertsPage } from './alerts.sql.js';
 export { toHour } from './coarse-time.js';
 export { Alert, AlertConnection, VerdictCounts } from './models/alert.model.js';
 export { SuppressionService } from './suppression.service.js';

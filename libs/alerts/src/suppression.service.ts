@@ -10,11 +10,12 @@ import {
   toConnection,
   type ConnectionShape,
 } from '@app/common';
-import { Prisma, PrismaService } from '@app/database';
+import { PrismaService, queryRows } from '@app/database';
 import { OutboxService } from '@app/outbox';
 import { JobName } from '@app/queue';
 import { KEY_EPOCH_PATTERN } from '@app/sdk';
 import { AlertError, AlertErrorCode } from './alert.error.js';
+import { suppressedTokensPage, suppressedTokensPageAfter, type SuppressedTokenRow } from './alerts.sql.js';
 import type { SuppressTokenInput, UnsuppressTokenInput } from './dto/suppression.input.js';
 import type { SuppressedToken } from './models/suppressed-token.model.js';
 
@@ -78,22 +79,16 @@ export class SuppressionService {
   /** The list, newest first. */
   async list(args: ConnectionArgs): Promise<ConnectionShape<SuppressedToken>> {
     const first = pageSize(args.first);
-    let position = Prisma.sql`TRUE`;
+    let rows: SuppressedTokenRow[];
     if (args.after) {
       const [created, type, keyEpoch, token] = decodeCursor(LIST, args.after, ['string', 'string', 'string', 'string'] as const);
       if (!isTimestampKey(created) || !/^[0-9a-f]{64}$/.test(token) || !/^[A-Z_]{1,32}$/.test(type) || !KEY_EPOCH_PATTERN.test(keyEpoch)) {
         throw new InputValidationError([{ field: 'after', rule: 'cursor', message: 'after must be a cursor that this list returned' }]);
       }
-      position = Prisma.sql`(created_at, type::text, key_epoch, token) <
-                            (${created}::timestamptz, ${type}, ${keyEpoch}, decode(${token}, 'hex'))`;
+      rows = await queryRows(this.prisma, suppressedTokensPageAfter, [first + 1, created, type, keyEpoch, token]);
+    } else {
+      rows = await queryRows(this.prisma, suppressedTokensPage, [first + 1]);
     }
-    const rows = await this.prisma.$queryRaw<(SuppressedToken & { createdKey: string })[]>`
-      SELECT type, key_epoch AS "keyEpoch", encode(token, 'hex') AS token, reason, created_at AS "createdAt",
-             created_at::text AS "createdKey"
-        FROM suppressed_tokens
-       WHERE ${position}
-       ORDER BY created_at DESC, type::text DESC, key_epoch DESC, token DESC
-       LIMIT ${first + 1}`;
     return toConnection(
       rows,
       first,

@@ -1,23 +1,8 @@
-import type { JsonValue } from '@app/common';
-import type { PrismaService } from '@app/database';
+import { queryRows, type PrismaService } from '@app/database';
 import { auditEntryHash, auditEntryHashV2, GENESIS_HASH } from './audit-hash.js';
+import { auditEntriesAfter, type RawAuditRow } from './audit.sql.js';
 
-interface RawRow {
-  id: bigint;
-  occurred_at: Date;
-  occurred_at_us: string;
-  actor_member_id: string | null;
-  actor_label: string;
-  action: string;
-  target_type: string | null;
-  target_id: string | null;
-  request_id: string | null;
-  details: JsonValue;
-  details_text: string;
-  prev_hash: Uint8Array;
-  hash: Uint8Array;
-  hash_version: number;
-}
+type RawRow = RawAuditRow;
 
 function recompute(row: RawRow): Buffer {
   if (row.hash_version === 2) {
@@ -64,13 +49,7 @@ export async function verifyAuditChain(prisma: PrismaService, batchSize = 1_000)
   let lastId: bigint | undefined;
   let count = 0;
   for (;;) {
-    // Every column as the database renders it: the timestamp in microseconds
-    // (a JS Date keeps milliseconds) and details as jsonb's own text.
-    const rows = await prisma.$queryRaw<RawRow[]>`
-      SELECT id, occurred_at, ((extract(epoch FROM occurred_at) * 1000000)::bigint)::text AS occurred_at_us,
-             actor_member_id::text AS actor_member_id, actor_label, action, target_type, target_id, request_id,
-             details, details::text AS details_text, prev_hash, hash, hash_version::int AS hash_version
-        FROM audit_events WHERE id > ${lastId ?? -1n} ORDER BY id ASC LIMIT ${batchSize}`;
+    const rows = await queryRows(prisma, auditEntriesAfter, [lastId ?? -1n, batchSize]);
     for (const row of rows) {
       const id = row.id.toString();
       if (!previous.equals(Buffer.from(row.prev_hash))) {

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { decodeCursor, encodeCursor, invalidCursor, pageSize, toConnection, type ConnectionShape, type JsonObject } from '@app/common';
-import { Prisma, PrismaService, type AuditEvent } from '@app/database';
+import { Prisma, PrismaService, queryRows, type AuditEvent } from '@app/database';
 import type { AuditAction, AuditActor } from './audit-actions.js';
+import { auditAppend } from './audit.sql.js';
 import type { AuditLogArgs } from './dto/audit-log.args.js';
 import type { AuditEntry } from './models/audit-entry.model.js';
 
@@ -82,10 +83,15 @@ export class AuditService {
    */
   private async append(tx: Prisma.TransactionClient, record: AuditRecord): Promise<AuditEvent> {
     const details = JSON.stringify(record.details ?? {});
-    const [{ id }] = await tx.$queryRaw<{ id: bigint }[]>`
-      SELECT audit_append(${record.actor.memberId}::uuid, ${record.actor.label}, ${record.action},
-        ${record.target?.type ?? null}, ${record.target?.id ?? null}, ${record.requestId ?? null},
-        ${details}::jsonb) AS id`;
+    const [{ id }] = await queryRows(tx, auditAppend, [
+      record.actor.memberId,
+      record.actor.label,
+      record.action,
+      record.target?.type ?? null,
+      record.target?.id ?? null,
+      record.requestId ?? null,
+      details,
+    ]);
     return tx.auditEvent.findUniqueOrThrow({ where: { id } });
   }
 }

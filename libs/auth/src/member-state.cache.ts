@@ -1,13 +1,9 @@
 import { Global, Injectable, Logger, Module } from '@nestjs/common';
-import { KeyStatus, MemberRole, MemberStatus, PrismaService } from '@app/database';
+import { PrismaService, queryRows } from '@app/database';
 import { RedisService } from '@app/redis';
+import { memberState, type MemberState } from './auth.sql.js';
 
-/** What an authenticated request needs to know about its member and key, as stored. */
-export interface MemberState {
-  memberStatus: MemberStatus;
-  role: MemberRole;
-  keyStatus: KeyStatus;
-}
+export type { MemberState };
 
 /**
  * How long a remembered state may be used at most, whatever Redis says: the
@@ -92,11 +88,7 @@ export class MemberStateCache {
   }
 
   private async read(memberId: string, kid: string): Promise<MemberState | null> {
-    const [row] = await this.prisma.$queryRaw<MemberState[]>`
-      SELECT m.status AS "memberStatus", m.role, k.status AS "keyStatus"
-        FROM member_keys k
-        JOIN members m ON m.id = k.member_id
-       WHERE k.kid = ${kid} AND m.id = ${memberId}::uuid`;
+    const [row] = await queryRows(this.prisma, memberState, [memberId, kid]);
     return row ?? null;
   }
 }

@@ -3,8 +3,9 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type Cry
 import { AuditAction, AuditService, type AuditActor } from '@app/audit';
 import { StartupError } from '@app/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { Prisma, PrismaService, SigningKeyStatus, type SigningKey } from '@app/database';
+import { executeRows, Prisma, PrismaService, SigningKeyStatus, type SigningKey } from '@app/database';
 import { DataKeyService, DecryptionError } from '@app/secrets';
+import { advisoryLock } from './auth.sql.js';
 import { ACCESS_TOKEN_ALGORITHM, KID_PATTERN, RETIRED_KEY_MARGIN_SECONDS, SIGNING_KEY_CACHE_MS } from './auth.constants.js';
 
 /** Serializes creation and rotation across every process sharing the database. */
@@ -60,7 +61,7 @@ export class SigningKeyService {
   /** Creates the first signing key when there is none (first start); a no-op afterwards. */
   async ensureCurrentKey(actor: AuditActor): Promise<void> {
     const created = await this.prisma.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SIGNING_KEY_LOCK}::bigint)`;
+      await executeRows(tx, advisoryLock, [SIGNING_KEY_LOCK]);
       if (await tx.signingKey.count({ where: { status: SigningKeyStatus.CURRENT } })) return undefined;
       const key = await this.createKey(tx);
       const dataKey = this.dataKey.describe();
@@ -82,7 +83,7 @@ export class SigningKeyService {
    */
   async rotate(actor: AuditActor, options: { dataKeyLost?: boolean } = {}): Promise<RotationResult> {
     const result = await this.prisma.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SIGNING_KEY_LOCK}::bigint)`;
+      await executeRows(tx, advisoryLock, [SIGNING_KEY_LOCK]);
       const old = await tx.signingKey.findMany({ where: { status: SigningKeyStatus.CURRENT } });
       if (!options.dataKeyLost) {
         for (const row of old) {

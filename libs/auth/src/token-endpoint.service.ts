@@ -1,10 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Counter } from 'prom-client';
-import { PrismaService } from '@app/database';
+import { executeRows, PrismaService } from '@app/database';
 import { MetricsService } from '@app/observability';
 import { AccessTokenService } from './access-token.service.js';
 import { AuthFailureMonitor } from './auth-failure.monitor.js';
 import { JWT_BEARER_ASSERTION_TYPE } from './auth.constants.js';
+import { keyUsed } from './auth.sql.js';
 import { ClientAssertionVerifier, ClientAuthFailure } from './client-assertion.verifier.js';
 
 /** RFC 6749 section 5.1 success body. */
@@ -93,9 +94,7 @@ export class TokenEndpointService {
     try {
       const client = await this.verifier.verify(assertion, params.get('client_id'));
       const issued = await this.tokens.issue(client.member, client.keyId);
-      await this.prisma.$executeRaw`
-        UPDATE member_keys SET last_used_at = now()
-         WHERE kid = ${client.keyId} AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`;
+      await executeRows(this.prisma, keyUsed, [client.keyId]);
       return { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn };
     } catch (error) {
       if (!(error instanceof ClientAuthFailure)) throw error;

@@ -8,6 +8,18 @@ export {
   type SqlClient,
   type TransactionOptions,
 } from './prisma.service.js';
+export {
+  executeRows,
+  namedQuery,
+  pgQuery,
+  pgRows,
+  queryRows,
+  statement,
+  type ParamsOf,
+  type RawSqlClient,
+  type RowOf,
+  type Statement,
+} from './statement.js';
 export { Prisma } from './generated/prisma/client.js';
 export * from './generated/prisma/enums.js';
 export type {

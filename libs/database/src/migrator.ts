@@ -2,7 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
+import { appliedMigrations, ledgerPresent, migrationLock, migrationUnlock, recordMigration } from './database.sql.js';
 import { connectPg } from './postgres.js';
+import { pgQuery, pgRows } from './statement.js';
 
 /**
  * Applies prisma/migrations/<timestamp>_<name>/migration.sql in order. The
@@ -71,10 +73,7 @@ export function readMigrations(dir: string): MigrationFile[] {
 }
 
 async function ledger(client: pg.Client): Promise<Map<string, string>> {
-  const { rows } = await client.query<{ migration_name: string; checksum: string }>(
-    `SELECT migration_name, checksum FROM "_prisma_migrations"
-      WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
-  );
+  const rows = await pgRows(client, appliedMigrations, []);
   return new Map(rows.map((row) => [row.migration_name, row.checksum]));
 }
 
@@ -99,8 +98,8 @@ export async function migrationStatus(url: string, dir: string): Promise<Migrati
   const files = readMigrations(dir);
   const client = await connectPg(url);
   try {
-    const { rows } = await client.query(`SELECT to_regclass('"_prisma_migrations"') AS t`);
-    const done = rows[0].t ? await ledger(client) : new Map<string, string>();
+    const [{ present }] = await pgRows(client, ledgerPresent, []);
+    const done = present ? await ledger(client) : new Map<string, string>();
     return compare(files, done);
   } finally {
     await client.end();
@@ -116,7 +115,7 @@ export async function migrate(url: string, dir: string, log: (line: string) => v
   const client = await connectPg(url);
   const applied: string[] = [];
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await pgQuery(client, migrationLock, [MIGRATION_LOCK_KEY]);
     await client.query(LEDGER_DDL);
     const done = await ledger(client);
     for (const file of files) {
@@ -125,12 +124,7 @@ export async function migrate(url: string, dir: string, log: (line: string) => v
       try {
         await client.query('BEGIN');
         await client.query(file.sql);
-        await client.query(
-          `INSERT INTO "_prisma_migrations"
-             (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
-           VALUES ($1, $2, $3, $4, now(), 1)`,
-          [randomUUID(), file.checksum, file.name, started],
-        );
+        await pgQuery(client, recordMigration, [randomUUID(), file.checksum, file.name, started]);
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
@@ -141,7 +135,7 @@ export async function migrate(url: string, dir: string, log: (line: string) => v
     }
     return applied;
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await pgQuery(client, migrationUnlock, [MIGRATION_LOCK_KEY]).catch(() => undefined);
     await client.end();
   }
 }

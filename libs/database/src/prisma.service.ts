@@ -4,7 +4,9 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { StartupError } from '@app/common';
 import { APP_CONFIG, redactUrl, type AppConfig } from '@app/config';
+import { rowSecurityExempt, setMemberScope } from './database.sql.js';
 import { PrismaClient, type Prisma } from './generated/prisma/client.js';
+import { executeRows, queryRows, type SqlClient } from './statement.js';
 
 /**
  * Whom a process connects as. `api` and `worker` are the `sigfed_api` and
@@ -16,8 +18,7 @@ export type DatabaseRole = 'api' | 'worker' | 'owner';
 /** Injection token of the process's DatabaseRole. */
 export const DATABASE_ROLE = Symbol('DATABASE_ROLE');
 
-/** A pooled connection inside `sql.asMember`'s transaction: plain node-postgres, parameters as $1, $2... */
-export type SqlClient = Pick<pg.PoolClient, 'query'>;
+export type { SqlClient };
 
 /**
  * A hot statement as node-postgres runs it prepared: parsed and planned once
@@ -104,7 +105,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
     if (!UUID.test(memberId)) throw new Error('asMember needs a member id (a UUID)');
     return this.$transaction(
       async (tx) => {
-        await tx.$executeRaw`SELECT set_config('sigfed.member_id', ${memberId}, true)`;
+        await executeRows(tx, setMemberScope, [memberId]);
         return fn(tx);
       },
       // Waiting for a pooled connection as long as a plain query would (the pool's connection time-out), not Prisma's 2 s.
@@ -153,11 +154,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
    * second line of isolation.
    */
   private async assertBoundByRowSecurity(): Promise<void> {
-    const [row] = await this.$queryRaw<{ user: string; exempt: boolean }[]>`
-      SELECT current_user AS user,
-             r.rolsuper OR r.rolbypassrls OR pg_has_role(current_user, c.relowner, 'MEMBER') AS exempt
-        FROM pg_roles r, pg_class c
-       WHERE r.rolname = current_user AND c.oid = 'public.indicators'::regclass`;
+    const [row] = await queryRows(this, rowSecurityExempt, []);
     if (row?.exempt) {
       const variable = this.role === 'api' ? 'API_DATABASE_URL' : 'WORKER_DATABASE_URL';
       throw new StartupError(

@@ -1,13 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InputValidationError, type FieldProblem } from '@app/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { prepared, PrismaService, type SqlClient } from '@app/database';
-import { outboxEventSql, OutboxService } from '@app/outbox';
+import { pgQuery, pgRows, PrismaService, queryRows, type SqlClient } from '@app/database';
+import { OutboxService } from '@app/outbox';
 import { JobName } from '@app/queue';
 import { RateLimitError, RateLimitErrorCode, RateLimitService } from '@app/rate-limit';
 import type { RetractIndicatorsInput } from './dto/retract-indicators.input.js';
 import type { SubmitIndicatorsInput } from './dto/submit-indicators.input.js';
 import { IndicatorError, IndicatorErrorCode } from './indicator.error.js';
+import { claimSubmission, retractOwn, storeSubmission, submissionByKey, type SubmissionClaim } from './indicators.sql.js';
 import type { RetractionResult, SubmissionResult } from './models/submission-result.model.js';
 import { ProbingThrottleService } from './probing-throttle.service.js';
 import { SubmissionQuotas, type QuotaCharge } from './submission-quotas.js';
@@ -18,87 +19,7 @@ const CONCURRENT_RETRY_AFTER_SECONDS = 1;
 /** The longest a submission holds its concurrency slot should its process die (the transaction's own limit is 15 s). */
 const SUBMISSION_SLOT_MS = 60_000;
 
-/**
- * Claims the idempotency key (a concurrent retry waits here on the first
- * one's row, then finds it taken), reads the member's own quota and probing
- * throttle, and names the batch's epoch labels ($4) that are not key epochs
- * of the federation once it has any (null when all are known, or it has
- * none), in one round trip. `id` is null when the key was taken.
- */
-const CLAIM = `
-  WITH claimed AS (
-    INSERT INTO submissions (member_id, idempotency_key, request_hash, accepted, duplicates)
-    VALUES ($1::uuid, $2, $3, 0, 0)
-    ON CONFLICT (member_id, idempotency_key) DO NOTHING
-    RETURNING id
-  )
-  SELECT (SELECT id FROM claimed) AS id, m.indicators_per_hour AS quota,
-         m.probing_throttled_since AS "throttledSince", m.probing_throttle_lifted_at AS "liftedAt",
-         (SELECT array_agg(e.label) FROM unnest($4::text[]) AS e(label)
-           WHERE EXISTS (SELECT 1 FROM key_epochs)
-             AND NOT EXISTS (SELECT 1 FROM key_epochs k WHERE k.label = e.label)) AS "unknownEpochs"
-    FROM (SELECT 1) one LEFT JOIN members m ON m.id = $1::uuid`;
-
-/** What CLAIM reads. */
-interface Claim {
-  id: string | null;
-  quota: number | null;
-  throttledSince: Date | null;
-  liftedAt: Date | null;
-  unknownEpochs: string[] | null;
-}
-
-const EVENT = outboxEventSql('$12', '$13');
-
-/**
- * Upserts every item, records the counts on the submission and publishes
- * `indicators.submitted`: one statement. The count of prior active records
- * comes from the upsert's RETURNING: exactly the rows that keep an earlier
- * first_seen_at (a new row, or an expired one renewed, gets now()). Reading
- * the prior rows in a separate join cost a second lookup per item, and the
- * planner chose a sequential scan of the whole table for it. (A record
- * stored by a transaction that began in the very same microsecond would
- * count as new: harmless for a count.) $10, the external references, is a
- * text[] or null when no item has one.
- */
-const STORE = `
-  WITH input AS (
-    SELECT t.type::"IndicatorType" AS type, t.key_epoch, decode(t.token_hex, 'hex') AS token,
-           t.observed_at::timestamptz AS observed_at, t.expires_at::timestamptz AS expires_at,
-           t.confidence::int AS confidence, t.disclose::boolean AS disclose_identity, t.external_ref
-      FROM unnest(
-        string_to_array($3, ','), string_to_array($4, ','), string_to_array($5, ','), string_to_array($6, ','),
-        string_to_array($7, ','), string_to_array($8, ','), string_to_array($9, ','), $10::text[]
-      ) AS t(type, key_epoch, token_hex, observed_at, expires_at, confidence, disclose, external_ref)
-  ),
-  upserted AS (
-    INSERT INTO indicators AS i (type, key_epoch, token, member_id, confidence, observed_at, first_seen_at,
-                                 last_seen_at, expires_at, external_ref, disclose_identity, submission_id)
-    SELECT type, key_epoch, token, $1::uuid, confidence, observed_at, now(), now(), expires_at,
-           external_ref, disclose_identity, $2::uuid
-      FROM input
-    ON CONFLICT (type, key_epoch, token, member_id) DO UPDATE SET
-      confidence = EXCLUDED.confidence,
-      observed_at = GREATEST(i.observed_at, EXCLUDED.observed_at),
-      first_seen_at = CASE WHEN i.expires_at <= now() THEN now() ELSE i.first_seen_at END,
-      last_seen_at = now(),
-      expires_at = EXCLUDED.expires_at,
-      external_ref = COALESCE(EXCLUDED.external_ref, i.external_ref),
-      disclose_identity = EXCLUDED.disclose_identity,
-      submission_id = EXCLUDED.submission_id
-    RETURNING first_seen_at
-  ),
-  counted AS (
-    SELECT (SELECT count(*) FROM input)::int - count(*) FILTER (WHERE first_seen_at <> now())::int AS accepted FROM upserted
-  ),
-  recorded AS (
-    UPDATE submissions s SET accepted = c.accepted, duplicates = $11::int - c.accepted
-      FROM counted c
-     WHERE s.id = $2::uuid
-    RETURNING s.accepted, s.duplicates
-  ),
-  event AS (${EVENT.insert})
-  SELECT recorded.accepted, recorded.duplicates FROM recorded, event, ${EVENT.notify}`;
+type Claim = SubmissionClaim;
 
 /** Stores and retracts a member's hashed indicators; correlation follows through the outbox. */
 @Injectable()
@@ -154,7 +75,7 @@ export class IndicatorsService {
       // Plain SQL in four round trips (BEGIN, claim, upsert, COMMIT): this is the hottest path.
       result = await this.prisma.sqlAsMember(memberId, async (db) => {
         const epochs = [...new Set(items.map((it) => it.keyEpoch))];
-        const { rows } = await db.query<Claim>(prepared(CLAIM, [memberId, input.idempotencyKey, hash, epochs]));
+        const { rows } = await pgQuery(db, claimSubmission, [memberId, input.idempotencyKey, hash, epochs]);
         if (!rows[0].id) return this.replay(db, memberId, input.idempotencyKey, hash);
         // Refused inside the transaction: the claim rolls back with it.
         if (rows[0].unknownEpochs) throw unknownEpochsError(items, rows[0].unknownEpochs);
@@ -217,9 +138,7 @@ export class IndicatorsService {
     return this.prisma.asMember(memberId, async (tx) => {
       // Deletes the scoped member's own records only; a function, so that the lookup can use the
       // primary key, which row-level security keeps the API's role from using (row_level_security migration).
-      const removed = await tx.$queryRaw<{ token: string }[]>`
-        SELECT retracted AS token
-          FROM retract_own_indicators(${input.type}::"IndicatorType", ${input.keyEpoch}, ${input.tokens}::text[])`;
+      const removed = await queryRows(tx, retractOwn, [input.type, input.keyEpoch, input.tokens]);
       if (removed.length > 0) {
         await this.outbox.publish(tx, JobName.events.IndicatorsRemoved, {
           keys: removed.map((r) => ({ type: input.type, keyEpoch: input.keyEpoch, token: r.token })),
@@ -230,10 +149,7 @@ export class IndicatorsService {
   }
 
   private async replay(db: SqlClient, memberId: string, idempotencyKey: string, hash: Buffer): Promise<SubmissionResult> {
-    const { rows } = await db.query<{ id: string; request_hash: Buffer; accepted: number; duplicates: number }>(
-      'SELECT id, request_hash, accepted, duplicates FROM submissions WHERE member_id = $1::uuid AND idempotency_key = $2',
-      [memberId, idempotencyKey],
-    );
+    const rows = await pgRows(db, submissionByKey, [memberId, idempotencyKey]);
     const first = rows[0];
     if (!first) throw new Error(`submission ${idempotencyKey} claimed by another transaction but not readable`);
     if (!first.request_hash.equals(hash)) {
@@ -279,23 +195,21 @@ export class IndicatorsService {
       disclose[i] = it.discloseIdentity ? 't' : 'f';
       if (it.externalRef !== null) (refs ??= new Array<string | null>(n).fill(null))[i] = it.externalRef;
     }
-    const { rows } = await db.query<{ accepted: number; duplicates: number }>(
-      prepared(STORE, [
-        memberId,
-        submissionId,
-        types.join(','),
-        epochs.join(','),
-        tokens.join(','),
-        observed.join(','),
-        expires.join(','),
-        confidence.join(','),
-        disclose.join(','),
-        refs,
-        sent,
-        JobName.events.IndicatorsSubmitted,
-        JSON.stringify({ submissionId }),
-      ]),
-    );
+    const rows = await pgRows(db, storeSubmission, [
+      memberId,
+      submissionId,
+      types.join(','),
+      epochs.join(','),
+      tokens.join(','),
+      observed.join(','),
+      expires.join(','),
+      confidence.join(','),
+      disclose.join(','),
+      refs,
+      sent,
+      JobName.events.IndicatorsSubmitted,
+      JSON.stringify({ submissionId }),
+    ]);
     return { submissionId, accepted: rows[0].accepted, duplicates: rows[0].duplicates };
   }
 }

@@ -2,26 +2,19 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditAction, AuditService, memberActor, SYSTEM_ACTOR } from '@app/audit';
 import type { AuthenticatedMember } from '@app/auth';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { PrismaService } from '@app/database';
+import { PrismaService, queryRows } from '@app/database';
 import { OutboxService } from '@app/outbox';
 import { JobName } from '@app/queue';
 import { RateLimitService } from '@app/rate-limit';
 import type { LiftProbingThrottleArgs } from './dto/lift-probing-throttle.args.js';
 import { IndicatorError, IndicatorErrorCode } from './indicator.error.js';
+import { liftThrottle, throttleMember, type ThrottleRow } from './indicators.sql.js';
 import type { ProbingThrottle } from './models/probing-throttle.model.js';
 
 /** A member's probing counters over the current window. */
 export interface ProbingCounts {
   indicators: number;
   newIndicators: number;
-}
-
-interface ThrottleRow {
-  memberId: string;
-  since: Date | null;
-  reason: string | null;
-  liftedAt: Date | null;
-  liftedBy: string | null;
 }
 
 /**
@@ -70,14 +63,7 @@ export class ProbingThrottleService {
   /** Lifts a member's probing throttle (admin); audited. Its normal quota applies from the next batch on. */
   async lift(admin: AuthenticatedMember, args: LiftProbingThrottleArgs, requestId?: string): Promise<ProbingThrottle> {
     return this.prisma.$transaction(async (tx) => {
-      const [lifted] = await tx.$queryRaw<(ThrottleRow & { liftedSince: Date; liftedReason: string | null })[]>`
-        UPDATE members m SET probing_throttled_since = NULL, probing_throttle_reason = NULL,
-                             probing_throttle_lifted_at = now(), probing_throttle_lifted_by = ${admin.id}::uuid
-          FROM members old
-         WHERE m.id = ${args.memberId}::uuid AND old.id = m.id AND m.probing_throttled_since IS NOT NULL
-        RETURNING m.id AS "memberId", m.probing_throttled_since AS since, m.probing_throttle_reason AS reason,
-                  m.probing_throttle_lifted_at AS "liftedAt", m.probing_throttle_lifted_by AS "liftedBy",
-                  old.probing_throttled_since AS "liftedSince", old.probing_throttle_reason AS "liftedReason"`;
+      const [lifted] = await queryRows(tx, liftThrottle, [admin.id, args.memberId]);
       if (!lifted) {
         const exists = await tx.member.count({ where: { id: args.memberId } });
         if (!exists) throw new IndicatorError(IndicatorErrorCode.MemberNotFound, 'Member not found');
@@ -106,11 +92,7 @@ export class ProbingThrottleService {
       `${counts.indicators} indicators within ${windowHours} h, ${(share * 100).toFixed(1)} % of them new ` +
       `(thresholds: PROBING_MIN_INDICATORS ${minIndicators}, PROBING_MIN_NEW_SHARE ${minNewShare})`;
     await this.prisma.$transaction(async (tx) => {
-      const [member] = await tx.$queryRaw<{ clientId: string; name: string; since: Date }[]>`
-        UPDATE members SET probing_throttled_since = now(), probing_throttle_reason = ${reason},
-                           probing_throttle_lifted_at = NULL, probing_throttle_lifted_by = NULL
-         WHERE id = ${memberId}::uuid AND probing_throttled_since IS NULL
-        RETURNING client_id AS "clientId", name, probing_throttled_since AS since`;
+      const [member] = await queryRows(tx, throttleMember, [memberId, reason]);
       if (!member) return;
       const facts = {
         windowHours,

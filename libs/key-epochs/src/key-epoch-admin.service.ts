@@ -2,13 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ristretto255_oprf } from '@noble/curves/ed25519.js';
 import { AuditAction, AuditService, type AuditActor } from '@app/audit';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { KeyEpochScheme, PrismaService, type KeyEpoch } from '@app/database';
+import { KeyEpochScheme, PrismaService, queryRows, type KeyEpoch } from '@app/database';
 import { OutboxService } from '@app/outbox';
 import { JobName } from '@app/queue';
 import { KEY_EPOCH_PATTERN } from '@app/sdk';
 import { DataKeyService } from '@app/secrets';
 import { KeyEpochError, KeyEpochErrorCode } from './key-epoch.error.js';
 import { keyEpochStatus, type OprfKeyStatus } from './key-epoch-status.js';
+import { labelsInUse } from './key-epochs.sql.js';
 import { OPRF_MODE, OPRF_SUITE, toBase64Url } from './oprf-suite.js';
 
 /** The context the data key binds an epoch's sealed OPRF secret to. */
@@ -33,21 +34,6 @@ export interface KeyEpochSummary {
   /** Base64url public key of a TWO_KEY epoch. */
   publicKey: string | null;
 }
-
-/**
- * Epoch labels indicators carry, each found by one index probe per step: a
- * loose scan of the primary key (type, key_epoch, ...) per type, not a scan
- * of the table.
- */
-const LABELS_IN_USE = `
-  WITH RECURSIVE types AS (SELECT unnest(enum_range(NULL::"IndicatorType")) AS type),
-  labels AS (
-    SELECT t.type, (SELECT min(i.key_epoch) FROM indicators i WHERE i.type = t.type) AS label FROM types t
-    UNION ALL
-    SELECT l.type, (SELECT min(i.key_epoch) FROM indicators i WHERE i.type = l.type AND i.key_epoch > l.label)
-      FROM labels l WHERE l.label IS NOT NULL
-  )
-  SELECT DISTINCT label FROM labels WHERE label IS NOT NULL ORDER BY label`;
 
 /**
  * Operators' key-epoch commands (CLI, as the tables' owner): create an epoch
@@ -130,7 +116,7 @@ export class KeyEpochAdminService {
   /** Labels stored indicators carry that no epoch has: create HMAC epochs for them before the first TWO_KEY one. */
   async labelsWithoutEpoch(): Promise<string[]> {
     const [inUse, epochs] = await Promise.all([
-      this.prisma.$queryRawUnsafe<{ label: string }[]>(LABELS_IN_USE),
+      queryRows(this.prisma, labelsInUse, []),
       this.prisma.keyEpoch.findMany({ select: { label: true } }),
     ]);
     const known = new Set(epochs.map((e) => e.label));

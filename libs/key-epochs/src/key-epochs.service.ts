@@ -3,13 +3,14 @@ import { AuditAction, AuditService, memberActor } from '@app/audit';
 import type { AuthenticatedMember } from '@app/auth';
 import { InputValidationError, type FieldProblem } from '@app/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { KeyEpochScheme, PrismaService, type KeyEpoch } from '@app/database';
+import { KeyEpochScheme, PrismaService, queryRows, type KeyEpoch } from '@app/database';
 import { RateLimitError, RateLimitErrorCode, RateLimitService, type Budget } from '@app/rate-limit';
 import { DataKeyService } from '@app/secrets';
 import type { EvaluateBlindedInput } from './dto/evaluate-blinded.input.js';
 import { EvaluationBudgets, type EvaluatingMember } from './evaluation-budgets.js';
 import { oprfKeyContext } from './key-epoch-admin.service.js';
 import { keyEpochStatus, OprfKeyStatus } from './key-epoch-status.js';
+import { evaluatingMember } from './key-epochs.sql.js';
 import type { EvaluateBlindedResult } from './models/evaluate-blinded-result.model.js';
 import type { OprfKey } from './models/oprf-key.model.js';
 import { OprfEvaluationPool } from './oprf-evaluation.pool.js';
@@ -168,8 +169,7 @@ export class KeyEpochsService {
   }
 
   private async memberState(memberId: string): Promise<EvaluatingMember> {
-    const [row] = await this.prisma.$queryRaw<EvaluatingMember[]>`
-      SELECT indicators_per_hour AS quota, probing_throttled_since AS "throttledSince" FROM members WHERE id = ${memberId}::uuid`;
+    const [row] = await queryRows(this.prisma, evaluatingMember, [memberId]);
     return row ?? { quota: null, throttledSince: null };
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { AuditAction, AuditService, memberActor } from '@app/audit';
 import { MemberStateCache, type AuthenticatedMember } from '@app/auth';
-import { KeyStatus, MemberRole, PrismaService, type Prisma } from '@app/database';
+import { KeyStatus, MemberRole, PrismaService, queryRows, type Prisma } from '@app/database';
 import { OutboxService } from '@app/outbox';
 import { JobName } from '@app/queue';
 import type { AddMemberKeyInput } from './dto/add-member-key.input.js';
@@ -9,6 +9,7 @@ import type { RevokeMemberKeyInput } from './dto/revoke-member-key.input.js';
 import { normalizePublicJwk } from './keys/public-jwk.js';
 import { KEY_SELECT, toMemberKey } from './member.mapper.js';
 import { MemberError, MemberErrorCode } from './member.error.js';
+import { lockMember as lockMemberRow } from './members.sql.js';
 import type { MemberKey } from './models/member.model.js';
 
 /** Most ACTIVE keys one member may hold (rotation needs two; a few spare). */
@@ -16,7 +17,7 @@ export const MAX_ACTIVE_KEYS = 10;
 
 /** Locks the member's row so concurrent key changes see each other's counts. */
 async function lockMember(tx: Prisma.TransactionClient, memberId: string): Promise<void> {
-  await tx.$queryRaw`SELECT id FROM members WHERE id = ${memberId}::uuid FOR UPDATE`;
+  await queryRows(tx, lockMemberRow, [memberId]);
 }
 
 /** A member's public keys: adding and revoking. */

@@ -3,7 +3,7 @@ import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { AuditAction, AuditService, memberActor, type AuditActor } from '@app/audit';
 import { MemberStateCache, type AuthenticatedMember } from '@app/auth';
 import { decodeCursor, encodeCursor, invalidCursor, pageSize, toConnection, type ConnectionShape } from '@app/common';
-import { MemberRole, MemberStatus, PrismaService } from '@app/database';
+import { executeRows, MemberRole, MemberStatus, PrismaService } from '@app/database';
 import { OutboxService } from '@app/outbox';
 import { JobName } from '@app/queue';
 import { newClientId } from './credentials.js';
@@ -14,6 +14,7 @@ import type { SuspendMemberInput } from './dto/suspend-member.input.js';
 import { normalizePublicJwk } from './keys/public-jwk.js';
 import { MEMBER_SELECT, toMember } from './member.mapper.js';
 import { MemberError, MemberErrorCode } from './member.error.js';
+import { advisoryLock } from './members.sql.js';
 import type { Member } from './models/member.model.js';
 
 /** Serializes admin bootstrapping so two first starts cannot both create "the first" admin. */
@@ -159,7 +160,7 @@ export class MembersService {
     const key = await normalizePublicJwk((await exportJWK(pair.publicKey)) as Record<string, string>);
     const privateJwk: JWK = { ...(await exportJWK(pair.privateKey)), kid: key.kid, alg: key.alg };
     return this.prisma.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${BOOTSTRAP_LOCK}::bigint)`;
+      await executeRows(tx, advisoryLock, [BOOTSTRAP_LOCK]);
       const admins = await tx.member.count({ where: { role: MemberRole.ADMIN } });
       if (admins > 0 && !options.additional) {
         throw new MemberError(MemberErrorCode.AdminExists, 'An admin member exists already; pass --add to create another');

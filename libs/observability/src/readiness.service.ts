@@ -4,10 +4,11 @@ import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import { Gauge } from 'prom-client';
 import { migrationsDir } from '@app/common';
-import { migrationStatus, PrismaService } from '@app/database';
+import { migrationStatus, PrismaService, queryRows } from '@app/database';
 import { ALL_QUEUES } from '@app/queue';
 import { RedisService } from '@app/redis';
 import { MetricsService } from './metrics.service.js';
+import { ping } from './observability.sql.js';
 
 type CheckResult = { status: 'up' | 'down'; error?: string; pending?: string[] };
 
@@ -61,7 +62,7 @@ export class ReadinessService implements OnModuleInit {
   /** Runs every check with a short time-out; never throws. */
   async check(): Promise<ReadinessReport> {
     const [postgres, redis, migrations] = await Promise.all([
-      this.run(() => this.prisma.$queryRaw`SELECT 1`, 'PostgreSQL'),
+      this.run(() => queryRows(this.prisma, ping, []), 'PostgreSQL'),
       this.run(() => this.redisPing(), 'Redis'),
       this.checkMigrations(),
     ]);

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AlertsService } from '@app/alerts';
-import { prepared, type SqlClient } from '@app/database';
+import { pgRows, type SqlClient } from '@app/database';
 import { alertObjects, KEYED_TOKEN_TYPE, sharedObjects, type StixObject } from './stix/alert-objects.js';
+import { alertVersions, heldVersions } from './taxii.sql.js';
 
 /** A STIX object to store, and the alert version it was made from (indicators and sightings only). */
 export interface SourcedObject {
@@ -25,14 +26,6 @@ export interface CollectionSource {
   changed(db: SqlClient, memberId: string, collection: string, max: number): Promise<SourcedObject[]>;
 }
 
-/** The alert version each of the member's indicators in the collection was made from. */
-const HELD_VERSIONS = `
-  SELECT alert_id AS "alertId", alert_version AS "alertVersion" FROM taxii_objects
-   WHERE member_id = $1::uuid AND collection = $2 AND type = 'indicator'`;
-
-/** The member's alerts and their versions, oldest first. */
-const ALERT_VERSIONS = `SELECT id, version FROM alerts WHERE member_id = $1::uuid ORDER BY created_at, id`;
-
 /** The member's alerts as STIX: read through AlertsService, so the objects show exactly what the alert shows. */
 @Injectable()
 export class AlertsCollection implements CollectionSource {
@@ -50,13 +43,8 @@ export class AlertsCollection implements CollectionSource {
   async changed(db: SqlClient, memberId: string, collection: string, max: number): Promise<SourcedObject[]> {
     // Compared here rather than by an anti-join in SQL: on a young table without statistics the planner
     // looped over every stored object for each alert (0.7 s for 2,000 alerts); two index scans stay linear.
-    const held = new Map(
-      (await db.query<{ alertId: string; alertVersion: number }>(prepared(HELD_VERSIONS, [memberId, collection]))).rows.map((r) => [
-        r.alertId,
-        r.alertVersion,
-      ]),
-    );
-    const { rows } = await db.query<{ id: string; version: number }>(prepared(ALERT_VERSIONS, [memberId]));
+    const held = new Map((await pgRows(db, heldVersions, [memberId, collection])).map((r) => [r.alertId, r.alertVersion]));
+    const rows = await pgRows(db, alertVersions, [memberId]);
     const pending = rows.filter((r) => held.get(r.id) !== r.version).slice(0, max);
     if (pending.length === 0) return [];
     const alerts = await this.alerts.readMany(

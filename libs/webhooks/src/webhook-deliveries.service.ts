@@ -3,7 +3,7 @@ import { RateLimitError, RateLimitErrorCode, RateLimitService } from '@app/rate-
 import type { AuthenticatedMember } from '@app/auth';
 import { decodeCursor, encodeCursor, invalidCursor, isTimestampKey, pageSize, toConnection, type ConnectionShape } from '@app/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { DeliveryStatus, Prisma, PrismaService, WebhookEndpointStatus } from '@app/database';
+import { DeliveryStatus, executeRows, Prisma, PrismaService, queryRows, WebhookEndpointStatus } from '@app/database';
 import { OutboxService } from '@app/outbox';
 import { JobName } from '@app/queue';
 import type { WebhookDeliveriesArgs } from './dto/webhook-deliveries.args.js';
@@ -13,18 +13,10 @@ import { WebhookEventType } from './webhook-events.js';
 import { WebhookError, WebhookErrorCode } from './webhook.error.js';
 import { freshEventId, toEndpointView, webhookBody } from './webhook-views.js';
 import { ATTEMPTS_SHOWN } from './webhooks.constants.js';
+import { deliveriesPage, deliveriesPageAfter, deliveryById, latestAttempts, lockDelivery, restartDelivery } from './webhooks.sql.js';
 
 const LIST = 'webhook-deliveries';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-type DeliveryRow = Omit<WebhookDelivery, 'attempts'> & { createdKey: string };
-
-const SELECT_DELIVERY = Prisma.sql`
-  SELECT d.id, d.endpoint_id AS "endpointId", d.event_id AS "eventId", d.event_type AS "eventType", d.body,
-         d.status, d.attempt_count AS "attemptCount", d.next_attempt_at AS "nextAttemptAt",
-         d.last_attempt_at AS "lastAttemptAt", d.created_at AS "createdAt", d.completed_at AS "completedAt",
-         d.created_at::text AS "createdKey"
-    FROM webhook_deliveries d`;
 
 /** A member's view of its deliveries, and the hand-made ones: redelivery and test events. */
 @Injectable()
@@ -40,21 +32,19 @@ export class WebhookDeliveriesService {
   async list(memberId: string, args: WebhookDeliveriesArgs): Promise<ConnectionShape<WebhookDelivery>> {
     if (!UUID.test(args.endpointId)) throw endpointNotFound();
     const first = pageSize(args.first);
-    const conditions = [Prisma.sql`d.endpoint_id = ${args.endpointId}::uuid`];
-    if (args.filter?.status) conditions.push(Prisma.sql`d.status = ${args.filter.status}::"DeliveryStatus"`);
+    const status = args.filter?.status ?? null;
+    let cursor: [created: string, id: string] | undefined;
     if (args.after) {
       const [created, id] = decodeCursor(LIST, args.after, ['string', 'string'] as const);
       if (!UUID.test(id) || !isTimestampKey(created)) throw invalidCursor();
-      conditions.push(Prisma.sql`(d.created_at, d.id) < (${created}::timestamptz, ${id}::uuid)`);
+      cursor = [created, id];
     }
     const { rows, attempts } = await this.prisma.asMember(memberId, async (tx) => {
       const owned = await tx.webhookEndpoint.count({ where: { id: args.endpointId, memberId } });
       if (!owned) throw endpointNotFound();
-      const rows = await tx.$queryRaw<DeliveryRow[]>`
-        ${SELECT_DELIVERY}
-         WHERE ${Prisma.join(conditions, ' AND ')}
-         ORDER BY d.created_at DESC, d.id DESC
-         LIMIT ${first + 1}`;
+      const rows = cursor
+        ? await queryRows(tx, deliveriesPageAfter, [args.endpointId, status, first + 1, ...cursor])
+        : await queryRows(tx, deliveriesPage, [args.endpointId, status, first + 1]);
       return {
         rows,
         attempts: await this.attemptsOf(
@@ -81,21 +71,13 @@ export class WebhookDeliveriesService {
   async redeliver(member: AuthenticatedMember, deliveryId: string): Promise<WebhookDelivery> {
     if (!UUID.test(deliveryId)) throw deliveryNotFound();
     return this.prisma.asMember(member.id, async (tx) => {
-      const [row] = await tx.$queryRaw<{ status: DeliveryStatus; endpointStatus: WebhookEndpointStatus }[]>`
-        SELECT d.status, e.status AS "endpointStatus"
-          FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-         WHERE d.id = ${deliveryId}::uuid AND e.member_id = ${member.id}::uuid
-           FOR UPDATE OF d`;
+      const [row] = await queryRows(tx, lockDelivery, [deliveryId, member.id]);
       if (!row) throw deliveryNotFound();
       if (row.endpointStatus === WebhookEndpointStatus.DISABLED) throw endpointDisabled();
       if (row.status === DeliveryStatus.PENDING) {
         throw new WebhookError(WebhookErrorCode.DeliveryPending, 'This delivery is still being attempted');
       }
-      await tx.$executeRaw`
-        UPDATE webhook_deliveries
-           SET status = 'PENDING', round = round + 1, attempt_count = 0, completed_at = NULL,
-               next_attempt_at = now() + make_interval(secs => ${this.firstDelaySeconds()})
-         WHERE id = ${deliveryId}::uuid`;
+      await executeRows(tx, restartDelivery, [deliveryId, this.firstDelaySeconds()]);
       await this.outbox.publish(tx, JobName.events.WebhookDeliveriesQueued, { deliveryIds: [deliveryId] });
       return this.one(tx, deliveryId);
     });
@@ -145,7 +127,7 @@ export class WebhookDeliveriesService {
 
   /** One delivery, read in the member's transaction that created or restarted it. */
   private async one(tx: Prisma.TransactionClient, id: string): Promise<WebhookDelivery> {
-    const [row] = await tx.$queryRaw<DeliveryRow[]>`${SELECT_DELIVERY} WHERE d.id = ${id}::uuid`;
+    const [row] = await queryRows(tx, deliveryById, [id]);
     const { createdKey: _key, ...delivery } = row;
     return { ...delivery, attempts: (await this.attemptsOf(tx, [id])).get(id) ?? [] };
   }
@@ -153,14 +135,7 @@ export class WebhookDeliveriesService {
   private async attemptsOf(tx: Prisma.TransactionClient, ids: string[]): Promise<Map<string, WebhookDeliveryAttempt[]>> {
     const map = new Map<string, WebhookDeliveryAttempt[]>();
     if (ids.length === 0) return map;
-    const rows = await tx.$queryRaw<(WebhookDeliveryAttempt & { deliveryId: string })[]>`
-      SELECT "deliveryId", "attemptedAt", "statusCode", "latencyMs", "responseBody", error FROM (
-        SELECT delivery_id AS "deliveryId", attempted_at AS "attemptedAt", status_code AS "statusCode",
-               latency_ms AS "latencyMs", response_body AS "responseBody", error,
-               row_number() OVER (PARTITION BY delivery_id ORDER BY attempted_at DESC, id DESC) AS n
-          FROM webhook_delivery_attempts WHERE delivery_id = ANY(${ids}::uuid[])) ranked
-       WHERE n <= ${ATTEMPTS_SHOWN}
-       ORDER BY "attemptedAt" DESC`;
+    const rows = await queryRows(tx, latestAttempts, [ids, ATTEMPTS_SHOWN]);
     for (const { deliveryId, ...attempt } of rows) {
       const list = map.get(deliveryId);
       if (list) list.push(attempt);

@@ -5,12 +5,13 @@ import { AlertsService, toHour, type Alert } from '@app/alerts';
 import { AlertEventsPublisher } from '@app/alert-stream';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import type { AlertEvent } from '@app/correlation';
-import { MemberRole, MemberStatus, PrismaService, WebhookEndpointStatus } from '@app/database';
+import { MemberRole, MemberStatus, PrismaService, queryRows, WebhookEndpointStatus } from '@app/database';
 import { JobName, QueueName, WEBHOOK_JOB_OPTIONS } from '@app/queue';
 import type { DeliverJob } from './webhook-delivery.service.js';
 import { endpointWants, WebhookEventType } from './webhook-events.js';
 import { stableEventId, toEndpointView, webhookBody } from './webhook-views.js';
 import { RECOVERY_BATCH } from './webhooks.constants.js';
+import { bindDeliveries, overdueDeliveries, pendingDeliveries, type QueuedDelivery } from './webhooks.sql.js';
 
 /** Payload of the `alerts.changed` outbox event (written by correlation). */
 export interface AlertsChangedPayload {
@@ -37,14 +38,6 @@ interface NewDelivery {
   eventId: string;
   eventType: WebhookEventType;
   body: string;
-}
-
-/** What the queue needs to know of a delivery. */
-interface QueuedDelivery {
-  id: string;
-  endpointId: string;
-  round: number;
-  nextAttemptAt: Date | null;
 }
 
 /** Members whose alerts are read at once while fanning out (each read is a short transaction on the pool). */
@@ -212,9 +205,7 @@ export class WebhookDispatchService {
 
   /** Deliveries the API created or restarted (tests, redeliveries): queue them. */
   async onDeliveriesQueued(payload: { deliveryIds: string[] }): Promise<void> {
-    const rows = await this.prisma.$queryRaw<QueuedDelivery[]>`
-      SELECT id, endpoint_id AS "endpointId", round, next_attempt_at AS "nextAttemptAt" FROM webhook_deliveries
-       WHERE id = ANY(${payload.deliveryIds}::uuid[]) AND status = 'PENDING'`;
+    const rows = await queryRows(this.prisma, pendingDeliveries, [payload.deliveryIds]);
     await this.enqueue(rows);
   }
 
@@ -224,12 +215,7 @@ export class WebhookDispatchService {
    * outage outlasted its infrastructure retries). Returns how many.
    */
   async recoverLostJobs(): Promise<number> {
-    const rows = await this.prisma.$queryRaw<QueuedDelivery[]>`
-      SELECT id, endpoint_id AS "endpointId", round, next_attempt_at AS "nextAttemptAt" FROM webhook_deliveries
-       WHERE status = 'PENDING'
-         AND next_attempt_at < now() - make_interval(secs => ${this.config.outbox.redeliverAfterSeconds})
-       ORDER BY next_attempt_at
-       LIMIT ${RECOVERY_BATCH}`;
+    const rows = await queryRows(this.prisma, overdueDeliveries, [this.config.outbox.redeliverAfterSeconds, RECOVERY_BATCH]);
     let recovered = 0;
     for (const row of rows) {
       const job = await this.queue.getJob(deliveryJobId(row.id, row.round));
@@ -262,21 +248,13 @@ export class WebhookDispatchService {
     };
     // One round trip: the rows this call creates, and (a statement does not see its own inserts) those that an
     // earlier, interrupted run created but may not have queued, still PENDING.
-    const queued = await this.prisma.$queryRaw<QueuedDelivery[]>`
-      WITH wanted AS (
-        SELECT * FROM unnest(${columns.endpoints}::uuid[], ${columns.events}::text[], ${columns.types}::text[], ${columns.bodies}::text[])
-                 AS u(e, ev, t, b)
-      ), created AS (
-        INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, body, next_attempt_at)
-        SELECT e, ev, t, b, now() + make_interval(secs => ${firstDelay}) FROM wanted
-        ON CONFLICT (endpoint_id, event_id) DO NOTHING
-        RETURNING id, endpoint_id, round, next_attempt_at
-      )
-      SELECT id, endpoint_id AS "endpointId", round, next_attempt_at AS "nextAttemptAt" FROM created
-      UNION ALL
-      SELECT d.id, d.endpoint_id, d.round, d.next_attempt_at
-        FROM webhook_deliveries d JOIN wanted w ON d.endpoint_id = w.e AND d.event_id = w.ev
-       WHERE d.status = 'PENDING'`;
+    const queued = await queryRows(this.prisma, bindDeliveries, [
+      columns.endpoints,
+      columns.events,
+      columns.types,
+      columns.bodies,
+      firstDelay,
+    ]);
     await this.enqueue(queued);
   }
 

@@ -4,7 +4,7 @@ import { AuditAction, AuditService, memberActor } from '@app/audit';
 import type { AuthenticatedMember } from '@app/auth';
 import { InputValidationError } from '@app/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { PrismaService, WebhookEndpointStatus, type Prisma } from '@app/database';
+import { PrismaService, queryRows, WebhookEndpointStatus, type Prisma } from '@app/database';
 import { AddressPolicy, hasUserinfo } from './delivery/address-policy.js';
 import { newWebhookSecret } from './delivery/signing.js';
 import type { CreateWebhookEndpointInput, UpdateWebhookEndpointInput } from './dto/webhook-endpoint.input.js';
@@ -13,6 +13,7 @@ import { WebhookError, WebhookErrorCode } from './webhook.error.js';
 import { WebhookKeysService } from './webhook-keys.service.js';
 import { toEndpointView } from './webhook-views.js';
 import { MAX_ENDPOINTS_PER_MEMBER } from './webhooks.constants.js';
+import { lockEndpoint, lockMember } from './webhooks.sql.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -47,7 +48,7 @@ export class WebhookEndpointsService {
     const secret = newWebhookSecret();
     return this.prisma.asMember(member.id, async (tx) => {
       // Serializes concurrent creations of one member, so the limit holds.
-      await tx.$queryRaw`SELECT id FROM members WHERE id = ${member.id}::uuid FOR UPDATE`;
+      await queryRows(tx, lockMember, [member.id]);
       if ((await tx.webhookEndpoint.count({ where: { memberId: member.id } })) >= MAX_ENDPOINTS_PER_MEMBER) {
         throw new WebhookError(
           WebhookErrorCode.TooManyEndpoints,
@@ -158,8 +159,7 @@ export class WebhookEndpointsService {
   /** The member's endpoint, row-locked; NOT_FOUND for anything else. */
   private async owned(tx: Prisma.TransactionClient, memberId: string, id: string) {
     if (!UUID.test(id)) throw endpointNotFound();
-    const [locked] = await tx.$queryRaw<{ id: string }[]>`
-      SELECT id FROM webhook_endpoints WHERE id = ${id}::uuid AND member_id = ${memberId}::uuid FOR UPDATE`;
+    const [locked] = await queryRows(tx, lockEndpoint, [id, memberId]);
     if (!locked) throw endpointNotFound();
     return tx.webhookEndpoint.findUniqueOrThrow({ where: { id } });
   }

@@ -1,9 +1,10 @@
 import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { PrismaService } from '@app/database';
+import { executeRows, PrismaService } from '@app/database';
 import { DataKeyService } from '@app/secrets';
 import { ed25519PrivateKey } from './delivery/signing.js';
 import type { WebhookSigningKey } from './models/webhook-endpoint.model.js';
+import { advisoryLock } from './webhooks.sql.js';
 
 /** Serializes creation of the first webhook-signing key across processes. */
 const SIGNING_KEY_LOCK = 4_471_525_150;
@@ -72,7 +73,7 @@ export class WebhookKeysService {
 
   private async loadSigningKey(): Promise<{ kid: string; key: KeyObject }> {
     const row = await this.prisma.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SIGNING_KEY_LOCK}::bigint)`;
+      await executeRows(tx, advisoryLock, [SIGNING_KEY_LOCK]);
       const existing = await tx.webhookSigningKey.findFirst({ orderBy: { createdAt: 'desc' } });
       if (existing) return existing;
       const { privateKey } = generateKeyPairSync('ed25519');

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditAction, AuditService, SYSTEM_ACTOR } from '@app/audit';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { DeliveryStatus, PrismaService, WebhookEndpointStatus, type Prisma } from '@app/database';
+import { DeliveryStatus, PrismaService, queryRows, WebhookEndpointStatus, type Prisma } from '@app/database';
 import { OutboxService } from '@app/outbox';
 import { JobName } from '@app/queue';
+import { markFailing } from '../webhooks.sql.js';
 import { DeliveryRows, type DueDelivery } from './delivery-rows.js';
 import type { PostOutcome } from './http-post.js';
 import { nextRetryDelay, parseRetryAfter } from './retry-schedule.js';
@@ -96,9 +97,7 @@ export class AttemptRecorder {
 
   /** Marks the endpoint failing (since its first failure) and fails the verdict once that has lasted too long. */
   private async escalate(tx: Prisma.TransactionClient, row: DueDelivery, judged: AttemptVerdict): Promise<AttemptVerdict> {
-    const [{ failingSince }] = await tx.$queryRaw<{ failingSince: Date }[]>`
-      UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, now())
-       WHERE id = ${row.endpointId}::uuid RETURNING failing_since AS "failingSince"`;
+    const [{ failingSince }] = await queryRows(tx, markFailing, [row.endpointId]);
     const limit = this.config.webhooks.disableAfterSeconds;
     if (judged.kind === 'succeeded' || (judged.kind === 'failed' && judged.disable)) return judged;
     if (Date.now() - failingSince.getTime() < limit * 1000) return judged;

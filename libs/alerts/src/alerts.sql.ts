@@ -1,0 +1,187 @@
+import { statement, type AlertStatus, type IndicatorType, type Verdict } from '@app/database';
+import { outboxEventSql } from '@app/outbox';
+import type { Alert } from './models/alert.model.js';
+import type { SuppressedToken } from './models/suppressed-token.model.js';
+
+/** An alert as `view` returns it: the verdict counts still flat. */
+export type AlertRow = Omit<Alert, 'verdictCounts'> & {
+  confirmedAbuse: number;
+  falsePositive: number;
+  underReview: number;
+  /** The PRIORITY order's key (alerts.priority_rank): constant while the alert's facts are, whatever the day. */
+  priorityRank: number;
+};
+
+/** The columns of an alert and its match that `view` reads. */
+const ALERT_ROW = `
+  a.id, a.member_id, a.match_id, a.status, a.version, a.other_holders, a.verdict, a.verdict_note, a.acknowledged_at,
+  a.created_at, a.updated_at, a.closed_at, a.close_reason, a.last_observed_on, a.priority_rank,
+  m.type, m.key_epoch, m.token, m.first_seen_at, m.last_seen_at`;
+
+/** The two orders of the list: the SQL ORDER BY of a page and of its view. */
+const NEWEST = 'a.created_at DESC, a.id DESC';
+const BY_PRIORITY = 'a.priority_rank DESC, a.id DESC';
+
+/**
+ * `column` truncated to the hour, UTC: a time set by other members' activity
+ * (their submissions, retractions, verdicts), which another member may learn
+ * only that coarsely.
+ */
+const hourOf = (column: string) => `date_trunc('hour', ${column}, 'UTC')`;
+
+/**
+ * An alert as its member may see it, and nothing more: the member's own token
+ * and reference; about other holders only counts, verdict counts, and the
+ * names of those who chose to disclose them. Every statement is scoped by
+ * member id in SQL, and runs in the member's transaction (`sqlAsMember`), so
+ * row-level security hides every other member's rows too: another member's
+ * alert is indistinguishable from none.
+ *
+ * `rows` selects the alerts to show (ALERT_ROW, already limited to the page);
+ * the per-alert lookups below run on those rows only. Joined before the
+ * LIMIT, they ran for every alert the member has, and the page cost grew
+ * with the member's history. What is read from indicators by token (the
+ * member's own reference, and the facts about other holders, which cross
+ * members) comes from `alert_view_facts`, one call per page: it returns only
+ * those, for the calling member's own alerts, and, run as the tables' owner,
+ * looks indicators up by their key, which row-level security would keep the
+ * API's role from using (see the row_level_security migration).
+ */
+function view(rows: string, order: string = NEWEST): string {
+  return `
+  WITH page AS (${rows})
+  SELECT a.id, a.status, a.version, a.type, a.key_epoch AS "keyEpoch", encode(a.token, 'hex') AS token,
+         f.external_ref AS "externalRef", a.other_holders AS "otherHolderCount",
+         ${hourOf('a.first_seen_at')} AS "firstSeenAt", ${hourOf('a.last_seen_at')} AS "lastSeenAt",
+         COALESCE(f.disclosed_holders, '{}') AS "disclosedHolders",
+         COALESCE(f.confirmed_abuse, 0) AS "confirmedAbuse", COALESCE(f.false_positive, 0) AS "falsePositive",
+         COALESCE(f.under_review, 0) AS "underReview",
+         a.verdict, a.verdict_note AS "verdictNote", a.acknowledged_at AS "acknowledgedAt",
+         ${hourOf('a.created_at')} AS "createdAt", ${hourOf('a.updated_at')} AS "updatedAt", ${hourOf('a.closed_at')} AS "closedAt",
+         a.close_reason AS "closeReason", to_char(a.last_observed_on, 'YYYY-MM-DD') AS "lastObservedOn",
+         a.priority_rank - ((now() AT TIME ZONE 'UTC')::date - DATE '1970-01-01') AS priority, a.priority_rank AS "priorityRank"
+    FROM page a
+    LEFT JOIN alert_view_facts(ARRAY(SELECT id FROM page)) f ON f.alert_id = a.id
+   ORDER BY ${order}`;
+}
+
+/**
+ * The list's filters, each off when its parameter is null: $2 status, $3
+ * token type, $4 since (at the hour, as updatedAt is shown: a finer `since`
+ * would find the exact time by bisection).
+ */
+const LIST_FILTERS = `a.member_id = $1::uuid
+   AND ($2::"AlertStatus" IS NULL OR a.status = $2::"AlertStatus")
+   AND ($3::"IndicatorType" IS NULL OR m.type = $3::"IndicatorType")
+   AND ($4::timestamptz IS NULL OR a.updated_at >= ${hourOf('$4::timestamptz')})`;
+
+type ListParams = [memberId: string, status: AlertStatus | null, type: IndicatorType | null, since: Date | null, limit: number];
+
+/** The first page of the member's alerts, newest first ($5 rows). */
+export const alertsPage = statement<ListParams, AlertRow>(
+  'alerts.page',
+  view(`
+    SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id
+     WHERE ${LIST_FILTERS}
+     ORDER BY ${NEWEST}
+     LIMIT $5`),
+);
+
+/**
+ * A later page: the alerts after alert $6. The cursor names the last alert
+ * only; its exact created_at (another member's doing) stays here.
+ */
+export const alertsPageAfter = statement<[...ListParams, afterId: string], AlertRow>(
+  'alerts.pageAfter',
+  view(`
+    SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id
+     WHERE ${LIST_FILTERS}
+       AND (a.created_at, a.id) < (SELECT c.created_at, c.id FROM alerts c WHERE c.id = $6::uuid AND c.member_id = $1::uuid)
+     ORDER BY ${NEWEST}
+     LIMIT $5`),
+);
+
+/** The first page of the member's alerts, highest priority first ($5 rows). */
+export const alertsPageByPriority = statement<ListParams, AlertRow>(
+  'alerts.pageByPriority',
+  view(
+    `
+    SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id
+     WHERE ${LIST_FILTERS}
+     ORDER BY ${BY_PRIORITY}
+     LIMIT $5`,
+    BY_PRIORITY,
+  ),
+);
+
+/**
+ * A later page by priority: after rank $6 and alert $7. The rank, not the
+ * shown priority: the rank does not move with the day, so a page read
+ * tomorrow continues where today's ended.
+ */
+export const alertsPageByPriorityAfter = statement<[...ListParams, afterRank: number, afterId: string], AlertRow>(
+  'alerts.pageByPriorityAfter',
+  view(
+    `
+    SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id
+     WHERE ${LIST_FILTERS}
+       AND (a.priority_rank, a.id) < ($6::int, $7::uuid)
+     ORDER BY ${BY_PRIORITY}
+     LIMIT $5`,
+    BY_PRIORITY,
+  ),
+);
+
+/** One alert of the member, by id ($1 member, $2 alert). */
+export const alertById = statement<[memberId: string, id: string], AlertRow>(
+  'alerts.byId',
+  view(`SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id WHERE a.id = $2::uuid AND a.member_id = $1::uuid`),
+);
+
+/** Several alerts of the member, by id ($1 member, $2 alert ids): one call of alert_view_facts for all of them. */
+export const alertsByIds = statement<[memberId: string, ids: string[]], AlertRow>(
+  'alerts.byIds',
+  view(`SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id WHERE a.id = ANY($2::uuid[]) AND a.member_id = $1::uuid`),
+);
+
+/** Records the member's verdict ($3) and note ($4) on its alert $2. */
+export const recordVerdict = statement<[memberId: string, id: string, verdict: Verdict, note: string | null]>(
+  'alerts.recordVerdict',
+  `UPDATE alerts SET verdict = $3::"Verdict", verdict_note = $4, acknowledged_at = now()
+    WHERE id = $2::uuid AND member_id = $1::uuid`,
+);
+
+const VERDICT_EVENT = outboxEventSql('$1', '$2');
+/** Asks the worker to tell the match's other holders (AlertVerdictChanged); it announces nothing when the verdict is the one last announced. */
+export const announceVerdict = statement<[topic: string, payload: string], { id: string }>(
+  'alerts.announceVerdict',
+  `WITH event AS (${VERDICT_EVENT.insert}) SELECT event.id FROM event, ${VERDICT_EVENT.notify}`,
+);
+
+/** A suppressed token as the list shows it, with its exact created_at as text for the cursor. */
+export type SuppressedTokenRow = SuppressedToken & { createdKey: string };
+
+const SUPPRESSED_TOKEN = `SELECT type, key_epoch AS "keyEpoch", encode(token, 'hex') AS token, reason, created_at AS "createdAt",
+         created_at::text AS "createdKey"
+    FROM suppressed_tokens`;
+const SUPPRESSED_ORDER = `ORDER BY created_at DESC, type::text DESC, key_epoch DESC, token DESC`;
+
+/** The first $1 suppressed tokens, newest first. */
+export const suppressedTokensPage = statement<[limit: number], SuppressedTokenRow>(
+  'alerts.suppressedTokensPage',
+  `${SUPPRESSED_TOKEN}
+   ${SUPPRESSED_ORDER}
+   LIMIT $1`,
+);
+
+/** The $1 suppressed tokens after the cursor's ($2 created_at as text, $3 type, $4 key epoch, $5 token hex). */
+export const suppressedTokensPageAfter = statement<
+  [limit: number, created: string, type: string, keyEpoch: string, tokenHex: string],
+  SuppressedTokenRow
+>(
+  'alerts.suppressedTokensPageAfter',
+  `${SUPPRESSED_TOKEN}
+   WHERE (created_at, type::text, key_epoch, token) < ($2::timestamptz, $3, $4, decode($5, 'hex'))
+   ${SUPPRESSED_ORDER}
+   LIMIT $1`,
+);
