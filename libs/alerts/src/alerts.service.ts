@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { decodeCursor, encodeCursor, InputValidationError, pageSize, toConnection, type ConnectionShape } from '@app/common';
 import { prepared, PrismaService, type SqlClient, type Verdict } from '@app/database';
 import { outboxEventSql } from '@app/outbox';
-import { JobName } from '@app/queue';
 import { AlertError, AlertErrorCode } from './alert.exception.js';
 import type { AcknowledgeAlertArgs, AlertsArgs } from './dto/alerts.args.js';
 import type { Alert } from './models/alert.model.js';
@@ -70,7 +69,7 @@ const MANY = view(
   `SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id WHERE a.id = ANY($2::uuid[]) AND a.member_id = $1::uuid`,
 );
 
-const VERDICT_EVENT = outboxEventSql('$1', '$2');
+const VERDICT_EVENT = outboxEventSql('alert.verdict_changed', '$1', '$2');
 /** Asks the worker to tell the match's other holders (AlertVerdictChanged); it announces nothing when the verdict is the one last announced. */
 const ANNOUNCE_VERDICT = `WITH event AS (${VERDICT_EVENT.insert}) SELECT event.id FROM event, ${VERDICT_EVENT.notify}`;
 
@@ -152,7 +151,7 @@ export class AlertsService {
         [memberId, args.id, args.verdict as Verdict, args.note ?? null],
       );
       if (!rowCount) throw this.notFound();
-      await db.query(ANNOUNCE_VERDICT, [JobName.events.AlertVerdictChanged, JSON.stringify({ alertId: args.id })]);
+      await db.query(ANNOUNCE_VERDICT, VERDICT_EVENT.values({ alertId: args.id }));
       return this.one(db, memberId, args.id);
     });
   }

@@ -5,12 +5,12 @@ import { APP_CONFIG, type AppConfig } from '@app/config';
 import { OutboxModule } from '@app/outbox';
 import { JobHandlers, JobName, keepJobScheduler, QueueName } from '@app/queue';
 import { CorrelationService } from './correlation.service.js';
-import type { TokenKey } from './correlation.types.js';
 import { AlertEventRetention, PRUNE_EVERY_MS } from './alert-event-retention.service.js';
 import { ExpiryService } from './expiry.service.js';
 
 /**
- * The worker side of matching: correlation after submissions, retractions,
+ * The worker side of matching: correlation (CorrelationService's
+ * `@ConsumesEvent` methods) after submissions, retractions,
  * suppression changes and members' suspension or reinstatement, verdict
  * announcements, the expiry sweep, and pruning the alert events
  * kept for resumed subscriptions. Imported by the worker only.
@@ -25,7 +25,6 @@ export class CorrelationModule implements OnModuleInit, OnApplicationBootstrap, 
 
   constructor(
     private readonly handlers: JobHandlers,
-    private readonly correlation: CorrelationService,
     private readonly expiry: ExpiryService,
     private readonly retention: AlertEventRetention,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -33,21 +32,7 @@ export class CorrelationModule implements OnModuleInit, OnApplicationBootstrap, 
   ) {}
 
   onModuleInit(): void {
-    const { events, maintenance } = JobName;
-    this.handlers.register(QueueName.Events, events.IndicatorsSubmitted, async (data) => {
-      await this.correlation.correlateSubmission((data as { submissionId: string }).submissionId);
-    });
-    const byKeys = async (data: unknown) => {
-      await this.correlation.correlate((data as { keys: TokenKey[] }).keys);
-    };
-    this.handlers.register(QueueName.Events, events.IndicatorsRemoved, byKeys);
-    this.handlers.register(QueueName.Events, events.SuppressionChanged, byKeys);
-    this.handlers.register(QueueName.Events, events.MemberStateChanged, async (data) => {
-      await this.correlation.correlateMember((data as { memberId: string }).memberId);
-    });
-    this.handlers.register(QueueName.Events, events.AlertVerdictChanged, async (data) => {
-      await this.correlation.announceVerdict((data as { alertId: string }).alertId);
-    });
+    const { maintenance } = JobName;
     this.handlers.register(QueueName.Maintenance, maintenance.ExpireIndicators, async () => {
       await this.expiry.sweep();
     });

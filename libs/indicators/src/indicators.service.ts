@@ -3,7 +3,6 @@ import { InputValidationError, type FieldProblem } from '@app/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { prepared, PrismaService, type SqlClient } from '@app/database';
 import { outboxEventSql, OutboxService } from '@app/outbox';
-import { JobName } from '@app/queue';
 import { RateLimitError, RateLimitErrorCode, RateLimitService } from '@app/rate-limit';
 import type { RetractIndicatorsInput } from './dto/retract-indicators.input.js';
 import type { SubmitIndicatorsInput } from './dto/submit-indicators.input.js';
@@ -48,7 +47,7 @@ interface Claim {
   unknownEpochs: string[] | null;
 }
 
-const EVENT = outboxEventSql('$12', '$13');
+const EVENT = outboxEventSql('indicators.submitted', '$12', '$13');
 
 /**
  * Upserts every item, records the counts on the submission and publishes
@@ -221,7 +220,7 @@ export class IndicatorsService {
         SELECT retracted AS token
           FROM retract_own_indicators(${input.type}::"IndicatorType", ${input.keyEpoch}, ${input.tokens}::text[])`;
       if (removed.length > 0) {
-        await this.outbox.publish(tx, JobName.events.IndicatorsRemoved, {
+        await this.outbox.publish(tx, 'indicators.removed', {
           keys: removed.map((r) => ({ type: input.type, keyEpoch: input.keyEpoch, token: r.token })),
         });
       }
@@ -292,8 +291,7 @@ export class IndicatorsService {
         disclose.join(','),
         refs,
         sent,
-        JobName.events.IndicatorsSubmitted,
-        JSON.stringify({ submissionId }),
+        ...EVENT.values({ submissionId }),
       ]),
     );
     return { submissionId, accepted: rows[0].accepted, duplicates: rows[0].duplicates };

@@ -5,7 +5,6 @@ import { decodeCursor, encodeCursor, invalidCursor, isTimestampKey, pageSize, to
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { DeliveryStatus, Prisma, PrismaService, WebhookEndpointStatus } from '@app/database';
 import { OutboxService } from '@app/outbox';
-import { JobName } from '@app/queue';
 import type { WebhookDeliveriesArgs } from './dto/webhook-deliveries.args.js';
 import type { WebhookDelivery, WebhookDeliveryAttempt } from './models/webhook-delivery.model.js';
 import { endpointNotFound } from './webhook-endpoints.service.js';
@@ -96,7 +95,7 @@ export class WebhookDeliveriesService {
            SET status = 'PENDING', round = round + 1, attempt_count = 0, completed_at = NULL,
                next_attempt_at = now() + make_interval(secs => ${this.firstDelaySeconds()})
          WHERE id = ${deliveryId}::uuid`;
-      await this.outbox.publish(tx, JobName.events.WebhookDeliveriesQueued, { deliveryIds: [deliveryId] });
+      await this.outbox.publish(tx, 'webhook_deliveries.queued', { deliveryIds: [deliveryId] });
       return this.one(tx, deliveryId);
     });
   }
@@ -134,7 +133,7 @@ export class WebhookDeliveriesService {
         },
         select: { id: true },
       });
-      await this.outbox.publish(tx, JobName.events.WebhookDeliveriesQueued, { deliveryIds: [delivery.id] });
+      await this.outbox.publish(tx, 'webhook_deliveries.queued', { deliveryIds: [delivery.id] });
       return this.one(tx, delivery.id);
     });
   }

@@ -325,7 +325,7 @@ export class WebhookDeliveryService {
       data: { status: WebhookEndpointStatus.DISABLED, disabledAt, disabledReason: reason.slice(0, 500) },
     });
     if (count === 0) return;
-    await this.outbox.publish(tx, JobName.events.WebhookEndpointDisabled, { endpointId: row.endpointId });
+    await this.outbox.publish(tx, 'webhook_endpoint.disabled', { endpointId: row.endpointId });
     await this.audit.record(tx, {
       actor: SYSTEM_ACTOR,
       action: AuditAction.WebhookEndpointDisabled,
