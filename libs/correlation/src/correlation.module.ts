@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Module, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { OutboxModule } from '@app/outbox';
+import { OutboxModule, OutboxRelayModule } from '@app/outbox';
 import { JobHandlers, JobName, keepJobScheduler, QueueName } from '@app/queue';
 import { CorrelationService } from './correlation.service.js';
 import { AlertEventRetention, PRUNE_EVERY_MS } from './alert-event-retention.service.js';
@@ -16,7 +16,7 @@ import { ExpiryService } from './expiry.service.js';
  * kept for resumed subscriptions. Imported by the worker only.
  */
 @Module({
-  imports: [OutboxModule],
+  imports: [OutboxModule, OutboxRelayModule],
   providers: [CorrelationService, ExpiryService, AlertEventRetention],
   exports: [CorrelationService, ExpiryService, AlertEventRetention],
 })

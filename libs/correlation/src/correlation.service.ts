@@ -1,12 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { PrismaService, runStatement, type SqlClient } from '@app/database';
-import { ConsumesEvent, OutboxService, type EventPayloads } from '@app/outbox';
+import { ConsumesEvent, EventConsumers, OutboxService, type EventPayloads } from '@app/outbox';
 import { correlationSql } from './correlation.sql.js';
 import { decideMatch, type MatchPlan } from './decide.js';
 import type { AlertEvent, TokenKey } from './correlation.types.js';
 
 type KeyArrays = { types: string[]; epochs: string[]; tokens: string[] };
+type Published = { id: bigint; payload: EventPayloads['alerts.changed'] };
+/** A correlation transaction: its connection, and the events it wrote for its consumers to run after commit. */
+type Pass = { client: SqlClient; published: Published[] };
 
 /** Keys per transaction: bounds lock time and statement size. */
 const CHUNK = 5_000;
@@ -31,6 +34,7 @@ export class CorrelationService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly prisma: PrismaService,
     private readonly outbox: OutboxService,
+    private readonly consumers: EventConsumers,
   ) {}
 
   /** `indicators.submitted`: correlates the submission's tokens. */
@@ -71,8 +75,8 @@ export class CorrelationService {
    * candidates than a transaction takes is correlated in chunks.
    */
   async correlateSubmission(submissionId: string): Promise<AlertEvent[]> {
-    const pass = await this.inTransaction((db) => this.correlateChunk(db, { submissionId }));
-    const events = Array.isArray(pass) ? pass : await this.correlate(pass.overflow);
+    const first = await this.inTransaction((pass) => this.correlateChunk(pass, { submissionId }));
+    const events = Array.isArray(first) ? first : await this.correlate(first.overflow);
     if (events.length) this.logger.log(`correlation changed ${events.length} alert(s) after submission ${submissionId}`);
     return events;
   }
@@ -95,14 +99,14 @@ export class CorrelationService {
    * concurrent event for the same verdict announces nothing a second time.
    */
   async announceVerdict(alertId: string): Promise<AlertEvent[]> {
-    return this.inTransaction(async (db) => {
-      const [match] = await runStatement(db, correlationSql.lockMatchOfAlert, [alertId]);
+    return this.inTransaction(async (pass) => {
+      const [match] = await runStatement(pass.client, correlationSql.lockMatchOfAlert, [alertId]);
       if (!match) return [];
-      const announced = await runStatement(db, correlationSql.markVerdictAnnounced, [alertId]);
+      const announced = await runStatement(pass.client, correlationSql.markVerdictAnnounced, [alertId]);
       if (announced.length === 0) return [];
-      const rows = await runStatement(db, correlationSql.bumpOtherAlerts, [match.id, alertId]);
+      const rows = await runStatement(pass.client, correlationSql.bumpOtherAlerts, [match.id, alertId]);
       const events = rows.map((r): AlertEvent => ({ alertId: r.id, memberId: r.memberId, type: 'alert.updated', version: r.version }));
-      await this.announce(db, events);
+      await this.announce(pass, events);
       return events;
     });
   }
@@ -112,14 +116,23 @@ export class CorrelationService {
     const events: AlertEvent[] = [];
     for (let i = 0; i < keys.length; i += CHUNK) {
       const chunk = keys.slice(i, i + CHUNK);
-      events.push(...((await this.inTransaction((db) => this.correlateChunk(db, { keys: chunk }))) as AlertEvent[]));
+      events.push(...((await this.inTransaction((pass) => this.correlateChunk(pass, { keys: chunk }))) as AlertEvent[]));
     }
     if (events.length) this.logger.log(`correlation changed ${events.length} alert(s) over ${keys.length} key(s)`);
     return events;
   }
 
-  private inTransaction<T>(fn: (db: SqlClient) => Promise<T>): Promise<T> {
-    return this.prisma.sqlTransaction(fn, { statementTimeoutMs: PASS_TIMEOUT_MS });
+  /**
+   * One transaction of correlation; once it has committed, the
+   * `alerts.changed` events it wrote are handed to their consumers at once,
+   * in this job, instead of through the relay and a queue hop (the outbox
+   * row stays the backstop: EventConsumers.runNow).
+   */
+  private async inTransaction<T>(fn: (pass: Pass) => Promise<T>): Promise<T> {
+    const published: Published[] = [];
+    const result = await this.prisma.sqlTransaction((client) => fn({ client, published }), { statementTimeoutMs: PASS_TIMEOUT_MS });
+    for (const event of published) await this.consumers.runNow(event.id, 'alerts.changed', event.payload);
+    return result;
   }
 
   /**
@@ -128,12 +141,12 @@ export class CorrelationService {
    * candidates is handed back (`overflow`) to be correlated in chunks.
    */
   private async correlateChunk(
-    db: SqlClient,
+    pass: Pass,
     source: { keys: TokenKey[] } | { submissionId: string },
   ): Promise<AlertEvent[] | { overflow: TokenKey[] }> {
     const k = 'keys' in source ? arrays(source.keys) : arrays([]);
     const submissionId = 'submissionId' in source ? source.submissionId : null;
-    const candidates = await runStatement(db, correlationSql.candidates, [
+    const candidates = await runStatement(pass.client, correlationSql.candidates, [
       k.types,
       k.epochs,
       k.tokens,
@@ -143,15 +156,15 @@ export class CorrelationService {
     if (candidates.length === 0) return [];
     if (candidates.length > CHUNK) return { overflow: candidates };
     const c = arrays(candidates);
-    await runStatement(db, correlationSql.createMatches, [c.types, c.epochs, c.tokens]);
-    const matches = await runStatement(db, correlationSql.lockMatches, [c.types, c.epochs, c.tokens]);
+    await runStatement(pass.client, correlationSql.createMatches, [c.types, c.epochs, c.tokens]);
+    const matches = await runStatement(pass.client, correlationSql.lockMatches, [c.types, c.epochs, c.tokens]);
     const ids = matches.map((m) => m.id);
 
     const [holderRows, alertRows, suppressedRows, [{ active }]] = await Promise.all([
-      runStatement(db, correlationSql.holders, [ids]),
-      runStatement(db, correlationSql.alerts, [ids]),
-      runStatement(db, correlationSql.suppressed, [ids]),
-      runStatement(db, correlationSql.activeMembers, []),
+      runStatement(pass.client, correlationSql.holders, [ids]),
+      runStatement(pass.client, correlationSql.alerts, [ids]),
+      runStatement(pass.client, correlationSql.suppressed, [ids]),
+      runStatement(pass.client, correlationSql.activeMembers, []),
     ]);
 
     const holders = groupBy(holderRows, (r) => r.matchId);
@@ -167,13 +180,13 @@ export class CorrelationService {
         this.config.correlation,
       ),
     );
-    return this.apply(db, plans);
+    return this.apply(pass, plans);
   }
 
-  private async apply(db: SqlClient, plans: MatchPlan[]): Promise<AlertEvent[]> {
+  private async apply(pass: Pass, plans: MatchPlan[]): Promise<AlertEvent[]> {
     const changed = plans.filter((p) => p.match.changed);
     if (changed.length) {
-      await runStatement(db, correlationSql.updateMatches, [
+      await runStatement(pass.client, correlationSql.updateMatches, [
         changed.map((p) => p.match.id),
         changed.map((p) => p.match.status),
         changed.map((p) => p.match.holderCount),
@@ -184,7 +197,7 @@ export class CorrelationService {
     const events: AlertEvent[] = [];
     const creates = plans.flatMap((p) => p.create.map((memberId) => ({ matchId: p.match.id, memberId, others: p.match.holderCount - 1 })));
     if (creates.length) {
-      const created = await runStatement(db, correlationSql.createAlerts, [
+      const created = await runStatement(pass.client, correlationSql.createAlerts, [
         creates.map((c) => c.matchId),
         creates.map((c) => c.memberId),
         creates.map((c) => c.others),
@@ -194,7 +207,7 @@ export class CorrelationService {
 
     const updates = plans.flatMap((p) => p.update);
     if (updates.length) {
-      await runStatement(db, correlationSql.updateAlerts, [
+      await runStatement(pass.client, correlationSql.updateAlerts, [
         updates.map((u) => u.id),
         updates.map((u) => u.status),
         updates.map((u) => u.otherHolders),
@@ -202,21 +215,22 @@ export class CorrelationService {
       ]);
       for (const u of updates) events.push({ alertId: u.id, memberId: u.memberId, type: u.type, version: u.version });
     }
-    await this.announce(db, events);
+    await this.announce(pass, events);
     return events;
   }
 
   /** In the caller's transaction: the changes are recorded and announced (webhooks, live subscriptions) if and only if they commit. */
-  private async announce(db: SqlClient, events: AlertEvent[]): Promise<void> {
+  private async announce(pass: Pass, events: AlertEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const rows = await runStatement(db, correlationSql.recordEvents, [
+    const rows = await runStatement(pass.client, correlationSql.recordEvents, [
       events.map((e) => e.memberId),
       events.map((e) => e.alertId),
       events.map((e) => e.type),
       events.map((e) => e.version),
     ]);
     for (const row of rows) events[row.ord - 1].seq = row.seq;
-    await this.outbox.publishSql(db, 'alerts.changed', { events, occurredAt: new Date().toISOString() });
+    const payload = { events, occurredAt: new Date().toISOString() };
+    pass.published.push({ id: await this.outbox.publishSql(pass.client, 'alerts.changed', payload, { inline: true }), payload });
   }
 }
 

@@ -1,8 +1,13 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import type { Queue } from 'bullmq';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { PrismaService, runStatement } from '@app/database';
+import { QueueName } from '@app/queue';
 import { EVENT_TOPICS } from './events.js';
 import { CONSUMES_EVENT } from './consumes-event.decorator.js';
+import type { OutboxJob } from './outbox-job.js';
+import { outboxJobId } from './outbox-job.js';
 import { outboxSql } from './outbox.sql.js';
 
 /** One `@ConsumesEvent` method found at start-up. */
@@ -39,6 +44,7 @@ export function consumerProblems(topics: readonly string[], consumers: readonly 
  */
 @Injectable()
 export class EventConsumers implements OnModuleInit {
+  private readonly logger = new Logger(EventConsumers.name);
   private readonly found: EventConsumer[] = [];
   private readonly byId = new Map<string, EventConsumer>();
   private readonly byTopic = new Map<string, EventConsumer[]>();
@@ -47,7 +53,34 @@ export class EventConsumers implements OnModuleInit {
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly prisma: PrismaService,
+    @InjectQueue(QueueName.Events) private readonly events: Queue,
   ) {}
+
+  /**
+   * Runs every consumer of a just-committed event written with
+   * `publishSql(..., { inline: true })`, without the relay and queue hops.
+   * A consumer that fails here gets its job queued at once, and so its
+   * BullMQ retries; if even that fails, the relay replays the row after
+   * OUTBOX_REDELIVER_AFTER_SECONDS. Never throws: the caller's own work is done.
+   */
+  async runNow(outboxId: bigint, topic: string, payload: unknown): Promise<void> {
+    const id = String(outboxId);
+    await Promise.all(
+      this.of(topic).map(async (consumer) => {
+        try {
+          await this.consume(id, consumer.id, payload);
+        } catch (error) {
+          this.logger.warn(`inline ${consumer.id} of outbox event ${id} failed (${(error as Error).message}); queued for retry`);
+          const data: OutboxJob = { outboxId: id, consumer: consumer.id, payload };
+          await this.events
+            .add(topic, data, { jobId: outboxJobId(id, consumer.id) })
+            .catch((e: Error) =>
+              this.logger.warn(`cannot queue ${consumer.id} of outbox event ${id} (${e.message}); the relay will replay it`),
+            );
+        }
+      }),
+    );
+  }
 
   /**
    * Runs one consumer on one outbox event, then records it on the row (the

@@ -13,6 +13,7 @@ export {
 } from './events.js';
 export { OutboxModule } from './outbox.module.js';
 export { OutboxRelayModule } from './outbox-relay.module.js';
-export { OutboxRelay, outboxJobId, type OutboxJob } from './outbox.relay.js';
+export { outboxJobId, type OutboxJob } from './outbox-job.js';
+export { OutboxRelay } from './outbox.relay.js';
 export { OUTBOX_CHANNEL, outboxEventSql, OutboxService, type OutboxEventSql } from './outbox.service.js';
 export { outboxSql } from './outbox.sql.js';

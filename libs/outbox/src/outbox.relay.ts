@@ -6,6 +6,7 @@ import { APP_CONFIG, type AppConfig } from '@app/config';
 import { connectPg, PrismaService } from '@app/database';
 import { JobHandlers, JobName, keepJobScheduler, QueueName } from '@app/queue';
 import { EventConsumers } from './event-consumers.js';
+import { outboxJobId, type OutboxJob } from './outbox-job.js';
 import { OUTBOX_CHANNEL } from './outbox.service.js';
 
 const BATCH = 500;
@@ -14,18 +15,6 @@ const REDIS_TIMEOUT_MS = 5_000;
 const RETENTION_HOURS = 24;
 
 type Row = { id: bigint; topic: string; payload: unknown; relay_count: number; consumers_done: string[] };
-
-/** What an events-queue job carries: the outbox row, the consumer that runs it, the payload. */
-export interface OutboxJob {
-  outboxId: string;
-  consumer: string;
-  payload: unknown;
-}
-
-/** The job id of one consumer's run of one outbox row: a row relayed twice while its job exists runs once. */
-export function outboxJobId(outboxId: bigint | string, consumer: string): string {
-  return `outbox-${outboxId}-${consumer}`;
-}
 
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;

@@ -54,9 +54,21 @@ export class OutboxService {
     return rows[0].id;
   }
 
-  /** `publish` on a plain node-postgres connection inside the caller's transaction (`sqlAsMember`, `sqlTransaction`). */
-  async publishSql<T extends EventTopic>(db: SqlClient, topic: T, payload: EventPayloads[T]): Promise<bigint> {
-    const [row] = await runStatement(db, outboxSql.publish, [topic, JSON.stringify(payload)]);
+  /**
+   * `publish` on a plain node-postgres connection inside the caller's
+   * transaction (`sqlAsMember`, `sqlTransaction`). With `inline`, the
+   * caller runs the consumers itself once the transaction has committed
+   * (`EventConsumers.runNow`, worker role): the row is written as relayed,
+   * so the relay replays it only if it is still unprocessed after
+   * OUTBOX_REDELIVER_AFTER_SECONDS.
+   */
+  async publishSql<T extends EventTopic>(
+    db: SqlClient,
+    topic: T,
+    payload: EventPayloads[T],
+    options: { inline?: boolean } = {},
+  ): Promise<bigint> {
+    const [row] = await runStatement(db, options.inline ? outboxSql.publishClaimed : outboxSql.publish, [topic, JSON.stringify(payload)]);
     return BigInt(row.id);
   }
 }

@@ -12,6 +12,16 @@ export const outboxSql = {
      SELECT event.id::text AS id FROM event, pg_notify('${OUTBOX_CHANNEL}', '')`,
   ),
   /**
+   * Records one event whose consumers its writer runs itself right after
+   * commit (`EventConsumers.runNow`): marked relayed, without a NOTIFY, so
+   * the relay leaves it alone unless it is still unprocessed after
+   * OUTBOX_REDELIVER_AFTER_SECONDS (the writer died, or a consumer's job was lost).
+   */
+  publishClaimed: statement<[topic: string, payload: string], { id: string }>(
+    'outbox.publish_claimed',
+    `INSERT INTO outbox_events (topic, payload, relayed_at, relay_count) VALUES ($1, $2::jsonb, now(), 1) RETURNING id::text AS id`,
+  ),
+  /**
    * Records that one consumer's job finished; the row is processed once every
    * consumer of its topic ($3) has. Concurrent consumers of one row queue on
    * its lock and each sees the other's entry.
