@@ -6,7 +6,7 @@ import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@app/config';
 import { PrismaService } from '@app/database';
-import { ConsumesEvent, outboxJobId, OutboxService, type EventPayloads } from '@app/outbox';
+import { ConsumesEvent, EventConsumers, outboxJobId, OutboxService, type EventPayloads } from '@app/outbox';
 import { QueueName } from '@app/queue';
 import { WorkerModule } from '../apps/worker/src/worker.module.js';
 import { EventsProcessor } from '../apps/worker/src/processors/events.processor.js';
@@ -108,6 +108,27 @@ describe('the transactional outbox', () => {
     await until(() => processed(id), 'processed after the retry');
     expect(runs(gated.seen, m)).toBe(1);
     expect(runs(ping.seen, m)).toBe(1);
+  });
+
+  it('runs an inline event once when its writer hands it over, and replays it when the writer never does', async () => {
+    const consumers = app.get(EventConsumers);
+    const inline = (m: string) =>
+      prisma.sqlTransaction((db) => outbox.publishSql(db, 'webhook_deliveries.queued', { deliveryIds: [m] }, { inline: true }), {
+        statementTimeoutMs: 5_000,
+      });
+    const handed = marker();
+    const id = await inline(handed);
+    await consumers.runNow(id, 'webhook_deliveries.queued', { deliveryIds: [handed] });
+    expect(await processed(id)).toBe(true);
+    expect((await row(id)).relayCount).toBe(1); // the relay never queued it
+    expect(runs(ping.seen, handed) + runs(gated.seen, handed)).toBe(2);
+
+    // The writer died between its commit and runNow: the relay takes the row up after the grace (here 1 s).
+    const dropped = marker();
+    const orphan = await inline(dropped);
+    await until(() => processed(orphan), 'replayed by the relay', 15_000);
+    expect((await row(orphan)).relayCount).toBeGreaterThanOrEqual(2);
+    expect(runs(ping.seen, dropped) + runs(gated.seen, dropped)).toBe(2);
   });
 
   it('replays the unfinished consumers of an event whose jobs were lost (as when Redis restarts)', async () => {

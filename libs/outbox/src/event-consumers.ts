@@ -60,8 +60,9 @@ export class EventConsumers implements OnModuleInit {
    * Runs every consumer of a just-committed event written with
    * `publishSql(..., { inline: true })`, without the relay and queue hops.
    * A consumer that fails here gets its job queued at once, and so its
-   * BullMQ retries; if even that fails, the relay replays the row after
-   * OUTBOX_REDELIVER_AFTER_SECONDS. Never throws: the caller's own work is done.
+   * BullMQ retries; if even that fails, or the worker dies first, the relay
+   * takes the row up after a grace period (OutboxService.publishSql). Never
+   * throws: the caller's own work is done.
    */
   async runNow(outboxId: bigint, topic: string, payload: unknown): Promise<void> {
     const id = String(outboxId);

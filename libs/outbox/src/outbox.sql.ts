@@ -13,13 +13,16 @@ export const outboxSql = {
   ),
   /**
    * Records one event whose consumers its writer runs itself right after
-   * commit (`EventConsumers.runNow`): marked relayed, without a NOTIFY, so
-   * the relay leaves it alone unless it is still unprocessed after
-   * OUTBOX_REDELIVER_AFTER_SECONDS (the writer died, or a consumer's job was lost).
+   * commit (`EventConsumers.runNow`): written as relayed, without a NOTIFY,
+   * and dated so that the relay takes it up only if it is still unprocessed
+   * $3 seconds from now ($4 is OUTBOX_REDELIVER_AFTER_SECONDS): the writer
+   * died before running them, or a consumer's job was lost.
    */
-  publishClaimed: statement<[topic: string, payload: string], { id: string }>(
+  publishClaimed: statement<[topic: string, payload: string, dueInSeconds: number, redeliverAfterSeconds: number], { id: string }>(
     'outbox.publish_claimed',
-    `INSERT INTO outbox_events (topic, payload, relayed_at, relay_count) VALUES ($1, $2::jsonb, now(), 1) RETURNING id::text AS id`,
+    `INSERT INTO outbox_events (topic, payload, relayed_at, relay_count)
+     VALUES ($1, $2::jsonb, now() - make_interval(secs => $4::int) + make_interval(secs => $3::int), 1)
+     RETURNING id::text AS id`,
   ),
   /**
    * Records that one consumer's job finished; the row is processed once every
