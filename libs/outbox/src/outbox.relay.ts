@@ -174,7 +174,10 @@ export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap, OnModu
       if (!existing) await this.events.addBulk([job]);
       else if (await existing.isFailed()) await existing.retry('failed');
     }
-    if (again.length) this.logger.warn(`re-relayed ${again.length} overdue outbox job(s)`);
+    if (again.length) {
+      const events = new Set(again.map((job) => job.data.outboxId)).size;
+      this.logger.warn(`re-relayed ${events} overdue outbox event(s) (${again.length} consumer job(s))`);
+    }
     return idle;
   }
 
