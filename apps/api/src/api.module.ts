@@ -3,7 +3,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { AlertStreamModule, SocketWatchService } from '@app/alert-stream';
-import { AuditModule } from '@app/audit';
+import { AuditLogModule } from '@app/audit';
 import { AuthModule } from '@app/auth';
 import { DateTimeScalar, GraphQLExceptionFilter, InputValidationPipe, JSONObjectScalar } from '@app/common';
 import type { AppConfig } from '@app/config';
@@ -35,7 +35,7 @@ export class ApiModule {
         }),
         RateLimitModule,
         AuthModule,
-        AuditModule,
+        AuditLogModule,
         MembersModule,
         IndicatorsModule,
         KeyEpochsModule,

@@ -1,8 +1,9 @@
 import { Inject, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import { AlertStreamWorkerModule } from '@app/alert-stream';
 import { AuditCheckpointWorkerModule } from '@app/auth';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { CorrelationModule } from '@app/correlation';
-import { OutboxRelayModule } from '@app/outbox';
+import { EventConsumers, OutboxRelayModule } from '@app/outbox';
 import { JobHandlers, JobName } from '@app/queue';
 import { CoreModule } from '@app/runtime';
 import { WebhookWorkerModule } from '@app/webhooks';
@@ -13,13 +14,16 @@ import { WebhooksProcessor } from './processors/webhooks.processor.js';
 /**
  * The BullMQ role: the outbox relay and the queue processors. It serves
  * /healthz, /readyz and /metrics on WORKER_PORT for probes, nothing else.
- * Domain modules register their job handlers in onModuleInit; by bootstrap
- * every declared job must have one.
+ * Event consumers are `@ConsumesEvent` methods, found at start-up; by
+ * bootstrap every event must have one and every consumer's event must exist.
+ * Maintenance and webhook jobs are registered with JobHandlers in
+ * onModuleInit; every declared job must have a handler.
  */
 @Module({})
 export class WorkerModule implements OnApplicationBootstrap {
   constructor(
     private readonly handlers: JobHandlers,
+    private readonly consumers: EventConsumers,
     private readonly events: EventsProcessor,
     private readonly webhooks: WebhooksProcessor,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -33,6 +37,7 @@ export class WorkerModule implements OnApplicationBootstrap {
         OutboxRelayModule,
         CorrelationModule,
         WebhookWorkerModule,
+        AlertStreamWorkerModule,
         AuditCheckpointWorkerModule,
       ],
       providers: [EventsProcessor, MaintenanceProcessor, WebhooksProcessor],
@@ -41,6 +46,7 @@ export class WorkerModule implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     this.handlers.assertComplete(JobName);
+    this.consumers.assertComplete();
     this.events.worker.concurrency = this.config.worker.concurrency;
     this.webhooks.worker.concurrency = this.config.webhooks.concurrency;
   }

@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { toHour } from '@app/alerts';
 import { APP_CONFIG, type AppConfig } from '@app/config';
+import { ConsumesEvent, type EventPayloads } from '@app/outbox';
 import { RedisService } from '@app/redis';
 import { alertEventsChannel, type StreamedAlertEvent } from './alert-stream.channel.js';
 
@@ -20,6 +22,15 @@ export class AlertEventsPublisher {
     private readonly redis: RedisService,
   ) {
     this.channel = alertEventsChannel(config.redis.prefix);
+  }
+
+  /**
+   * `alerts.changed`: wakes the subscriptions of the changed alerts' members.
+   * Another member's submission or retraction made the change, so its time is told to the hour only.
+   */
+  @ConsumesEvent('alerts.changed')
+  async onAlertsChanged(payload: EventPayloads['alerts.changed']): Promise<void> {
+    await this.publish(payload.events, toHour(payload.occurredAt ? new Date(payload.occurredAt) : new Date()));
   }
 
   /** Publishes the changes (ids only); subscribers read each alert as its member sees it. */

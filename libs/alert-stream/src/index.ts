@@ -1,4 +1,5 @@
 export { AlertEventsPublisher } from './alert-events.publisher.js';
+export { AlertStreamWorkerModule } from './alert-stream-worker.module.js';
 export { alertEventsChannel, type AlertStreamMessage, type StreamedAlertEvent } from './alert-stream.channel.js';
 export { AlertStreamError, AlertStreamErrorCode } from './alert-stream.error.js';
 export { AlertStreamModule } from './alert-stream.module.js';

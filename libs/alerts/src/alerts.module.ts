@@ -1,17 +1,13 @@
 import { Module } from '@nestjs/common';
-import { AuditModule } from '@app/audit';
-import { OutboxModule } from '@app/outbox';
+import { AlertsCoreModule } from './alerts-core.module.js';
 import { AlertsResolver } from './alerts.resolver.js';
-import { AlertsService } from './alerts.service.js';
 import { QuarantineResolver } from './quarantine.resolver.js';
-import { QuarantineService } from './quarantine.service.js';
 import { SuppressionResolver } from './suppression.resolver.js';
-import { SuppressionService } from './suppression.service.js';
 
-/** Members' alerts, the admins' suppression list and quarantine queue (API role). */
+/** Members' alerts, the admins' suppression list and quarantine queue over GraphQL (API role). */
 @Module({
-  imports: [OutboxModule, AuditModule],
-  providers: [AlertsService, AlertsResolver, SuppressionService, SuppressionResolver, QuarantineService, QuarantineResolver],
-  exports: [AlertsService],
+  imports: [AlertsCoreModule],
+  providers: [AlertsResolver, SuppressionResolver, QuarantineResolver],
+  exports: [AlertsCoreModule],
 })
 export class AlertsModule {}

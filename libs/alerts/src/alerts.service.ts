@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { decodeCursor, encodeCursor, InputValidationError, pageSize, toConnection, type ConnectionShape } from '@app/common';
 import { pgQuery, pgRows, PrismaService, type SqlClient, type Verdict } from '@app/database';
-import { JobName } from '@app/queue';
 import { AlertError, AlertErrorCode } from './alert.error.js';
 import {
   alertById,
@@ -12,6 +11,7 @@ import {
   alertsPageByPriorityAfter,
   announceVerdict,
   recordVerdict,
+  verdictEvent,
   type AlertRow,
 } from './alerts.sql.js';
 import { AlertOrder, type AcknowledgeAlertArgs, type AlertsArgs } from './dto/alerts.args.js';
@@ -100,7 +100,7 @@ export class AlertsService {
     return this.prisma.sqlAsMember(memberId, async (db) => {
       const { rowCount } = await pgQuery(db, recordVerdict, [memberId, args.id, args.verdict as Verdict, args.note ?? null]);
       if (!rowCount) throw this.notFound();
-      await pgQuery(db, announceVerdict, [JobName.events.AlertVerdictChanged, JSON.stringify({ alertId: args.id })]);
+      await pgQuery(db, announceVerdict, verdictEvent.values({ alertId: args.id }));
       return this.one(db, memberId, args.id);
     });
   }

@@ -151,11 +151,12 @@ export const recordVerdict = statement<[memberId: string, id: string, verdict: V
     WHERE id = $2::uuid AND member_id = $1::uuid`,
 );
 
-const VERDICT_EVENT = outboxEventSql('$1', '$2');
+/** The `alert.verdict_changed` event that announceVerdict writes at $1 and $2. */
+export const verdictEvent = outboxEventSql('alert.verdict_changed', '$1', '$2');
 /** Asks the worker to tell the match's other holders (AlertVerdictChanged); it announces nothing when the verdict is the one last announced. */
-export const announceVerdict = statement<[topic: string, payload: string], { id: string }>(
+export const announceVerdict = statement<[topic: 'alert.verdict_changed', payload: string], { id: string }>(
   'alerts.announceVerdict',
-  `WITH event AS (${VERDICT_EVENT.insert}) SELECT event.id FROM event, ${VERDICT_EVENT.notify}`,
+  `WITH event AS (${verdictEvent.insert}) SELECT event.id FROM event, ${verdictEvent.notify}`,
 );
 
 /** A suppressed token as the list shows it, with its exact created_at as text for the cursor. */

@@ -1,6 +1,7 @@
 import './graphql-enums.js';
 
 export { AlertError, AlertErrorCode } from './alert.error.js';
+export { AlertsCoreModule } from './alerts-core.module.js';
 export { AlertsModule } from './alerts.module.js';
 export { AlertsService } from './alerts.service.js';
 export { alertsPage } from './alerts.sql.js';

@@ -67,7 +67,7 @@ export class QuarantineService {
           details: { reason, fromQuarantine: true },
         });
       }
-      await this.outbox.publish(tx, JobName.events.QuarantineChanged, {
+      await this.outbox.publish(tx, 'quarantine.changed', {
         keys: [{ type: input.type, keyEpoch: input.keyEpoch, token: input.token }],
       });
       await this.audit.record(tx, {

@@ -12,7 +12,6 @@ import {
 } from '@app/common';
 import { PrismaService, queryRows } from '@app/database';
 import { OutboxService } from '@app/outbox';
-import { JobName } from '@app/queue';
 import { KEY_EPOCH_PATTERN } from '@app/sdk';
 import { AlertError, AlertErrorCode } from './alert.error.js';
 import { suppressedTokensPage, suppressedTokensPageAfter, type SuppressedTokenRow } from './alerts.sql.js';
@@ -43,7 +42,7 @@ export class SuppressionService {
         create: { type: input.type, keyEpoch: input.keyEpoch, token, reason: input.reason, createdById: actor.memberId },
         update: { reason: input.reason },
       });
-      await this.outbox.publish(tx, JobName.events.SuppressionChanged, {
+      await this.outbox.publish(tx, 'suppression.changed', {
         keys: [{ type: input.type, keyEpoch: input.keyEpoch, token: input.token }],
       });
       await this.audit.record(tx, {
@@ -63,7 +62,7 @@ export class SuppressionService {
     return this.prisma.$transaction(async (tx) => {
       const { count } = await tx.suppressedToken.deleteMany({ where: { type: input.type, keyEpoch: input.keyEpoch, token } });
       if (count === 0) throw new AlertError(AlertErrorCode.NotSuppressed, 'token is not suppressed');
-      await this.outbox.publish(tx, JobName.events.SuppressionChanged, {
+      await this.outbox.publish(tx, 'suppression.changed', {
         keys: [{ type: input.type, keyEpoch: input.keyEpoch, token: input.token }],
       });
       await this.audit.record(tx, {

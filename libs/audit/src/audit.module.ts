@@ -1,10 +1,9 @@
 import { Module } from '@nestjs/common';
-import { AuditLogResolver } from './audit-log.resolver.js';
 import { AuditService } from './audit.service.js';
 
-/** The audit log: AuditService for writers, the `auditLog` query for admins. */
+/** The audit log's writer, AuditService (any role). */
 @Module({
-  providers: [AuditService, AuditLogResolver],
+  providers: [AuditService],
   exports: [AuditService],
 })
 export class AuditModule {}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { decodeCursor, encodeCursor, invalidCursor, pageSize, toConnection, type ConnectionShape, type JsonObject } from '@app/common';
-import { Prisma, PrismaService, queryRows, type AuditEvent } from '@app/database';
+import { pgRows, Prisma, PrismaService, queryRows, type AuditEvent, type ParamsOf, type SqlClient } from '@app/database';
 import type { AuditAction, AuditActor } from './audit-actions.js';
 import { auditAppend } from './audit.sql.js';
 import type { AuditLogArgs } from './dto/audit-log.args.js';
@@ -46,6 +46,19 @@ function toEntry(row: AuditEvent): AuditEntry {
   };
 }
 
+/** audit_append()'s parameters for a record. */
+function appendParams(record: AuditRecord): ParamsOf<typeof auditAppend> {
+  return [
+    record.actor.memberId,
+    record.actor.label,
+    record.action,
+    record.target?.type ?? null,
+    record.target?.id ?? null,
+    record.requestId ?? null,
+    JSON.stringify(record.details ?? {}),
+  ];
+}
+
 /** The append-only, hash-chained audit log. */
 @Injectable()
 export class AuditService {
@@ -59,6 +72,11 @@ export class AuditService {
   async record(db: AuditDb, record: AuditRecord): Promise<AuditEvent> {
     if ('$transaction' in db) return db.$transaction((tx) => this.append(tx, record));
     return this.append(db, record);
+  }
+
+  /** `record` in a plain node-postgres transaction (the worker's correlation pass): the same append, the same chain lock. */
+  async recordSql(db: SqlClient, record: AuditRecord): Promise<void> {
+    await pgRows(db, auditAppend, appendParams(record));
   }
 
   /** A page of the log, newest first, optionally only one action. */
@@ -82,16 +100,7 @@ export class AuditService {
    * the hash (the API and worker roles have no INSERT on audit_events).
    */
   private async append(tx: Prisma.TransactionClient, record: AuditRecord): Promise<AuditEvent> {
-    const details = JSON.stringify(record.details ?? {});
-    const [{ id }] = await queryRows(tx, auditAppend, [
-      record.actor.memberId,
-      record.actor.label,
-      record.action,
-      record.target?.type ?? null,
-      record.target?.id ?? null,
-      record.requestId ?? null,
-      details,
-    ]);
+    const [{ id }] = await queryRows(tx, auditAppend, appendParams(record));
     return tx.auditEvent.findUniqueOrThrow({ where: { id } });
   }
 }

@@ -3,21 +3,22 @@ import { Inject, Module, type OnApplicationBootstrap, type OnModuleDestroy, type
 import type { Queue } from 'bullmq';
 import { AuditModule } from '@app/audit';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { OutboxModule } from '@app/outbox';
+import { OutboxModule, OutboxRelayModule } from '@app/outbox';
 import { JobHandlers, JobName, keepJobScheduler, QueueName } from '@app/queue';
 import { CorrelationService } from './correlation.service.js';
-import type { TokenKey } from './correlation.types.js';
 import { AlertEventRetention, PRUNE_EVERY_MS } from './alert-event-retention.service.js';
 import { ExpiryService } from './expiry.service.js';
 
 /**
- * The worker side of matching: correlation after submissions, retractions,
- * suppression and quarantine changes, members' suspension or reinstatement
- * and key-epoch retirement, verdict announcements (and quarantine), the expiry sweep, and pruning the alert events
- * kept for resumed subscriptions. Imported by the worker only.
+ * The worker side of matching: correlation (CorrelationService's
+ * `@ConsumesEvent` methods) after submissions, retractions, suppression and
+ * quarantine changes, members' suspension or reinstatement and key-epoch
+ * retirement, verdict announcements (and quarantine), the expiry sweep, and
+ * pruning the alert events kept for resumed subscriptions. Imported by the
+ * worker only.
  */
 @Module({
-  imports: [OutboxModule, AuditModule],
+  imports: [OutboxModule, OutboxRelayModule, AuditModule],
   providers: [CorrelationService, ExpiryService, AlertEventRetention],
   exports: [CorrelationService, ExpiryService, AlertEventRetention],
 })
@@ -26,7 +27,6 @@ export class CorrelationModule implements OnModuleInit, OnApplicationBootstrap, 
 
   constructor(
     private readonly handlers: JobHandlers,
-    private readonly correlation: CorrelationService,
     private readonly expiry: ExpiryService,
     private readonly retention: AlertEventRetention,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -34,25 +34,7 @@ export class CorrelationModule implements OnModuleInit, OnApplicationBootstrap, 
   ) {}
 
   onModuleInit(): void {
-    const { events, maintenance } = JobName;
-    this.handlers.register(QueueName.Events, events.IndicatorsSubmitted, async (data) => {
-      await this.correlation.correlateSubmission((data as { submissionId: string }).submissionId);
-    });
-    const byKeys = async (data: unknown) => {
-      await this.correlation.correlate((data as { keys: TokenKey[] }).keys);
-    };
-    this.handlers.register(QueueName.Events, events.IndicatorsRemoved, byKeys);
-    this.handlers.register(QueueName.Events, events.SuppressionChanged, byKeys);
-    this.handlers.register(QueueName.Events, events.QuarantineChanged, byKeys);
-    this.handlers.register(QueueName.Events, events.KeyEpochRetired, async (data) => {
-      await this.correlation.correlateEpoch((data as { label: string }).label);
-    });
-    this.handlers.register(QueueName.Events, events.MemberStateChanged, async (data) => {
-      await this.correlation.correlateMember((data as { memberId: string }).memberId);
-    });
-    this.handlers.register(QueueName.Events, events.AlertVerdictChanged, async (data) => {
-      await this.correlation.announceVerdict((data as { alertId: string }).alertId);
-    });
+    const { maintenance } = JobName;
     this.handlers.register(QueueName.Maintenance, maintenance.ExpireIndicators, async () => {
       await this.expiry.sweep();
     });

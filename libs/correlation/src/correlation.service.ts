@@ -1,17 +1,21 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditAction, AuditService, SYSTEM_ACTOR } from '@app/audit';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { PrismaService, type Prisma } from '@app/database';
-import { OutboxService } from '@app/outbox';
-import { JobName } from '@app/queue';
-import { decideMatch, type AlertBefore, type MatchBefore, type MatchPlan } from './decide.js';
-import type { AlertEvent, BlockReason, TokenKey } from './correlation.types.js';
+import { PrismaService, runStatement, type SqlClient } from '@app/database';
+import { ConsumesEvent, EventConsumers, OutboxService, type EventPayloads } from '@app/outbox';
+import { correlationSql } from './correlation.sql.js';
+import { decideMatch, type MatchPlan } from './decide.js';
+import type { AlertEvent, TokenKey } from './correlation.types.js';
 
-type Tx = Prisma.TransactionClient;
 type KeyArrays = { types: string[]; epochs: string[]; tokens: string[] };
+type Published = { id: bigint; payload: EventPayloads['alerts.changed'] };
+/** A correlation transaction: its connection, and the events it wrote for its consumers to run after commit. */
+type Pass = { client: SqlClient; published: Published[] };
 
 /** Keys per transaction: bounds lock time and statement size. */
 const CHUNK = 5_000;
+/** Bound of each statement of a pass (a big chunk's locks can wait for another pass's). */
+const PASS_TIMEOUT_MS = 60_000;
 
 function arrays(keys: TokenKey[]): KeyArrays {
   return { types: keys.map((k) => k.type), epochs: keys.map((k) => k.keyEpoch), tokens: keys.map((k) => k.token) };
@@ -31,29 +35,64 @@ export class CorrelationService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly prisma: PrismaService,
     private readonly outbox: OutboxService,
+    private readonly consumers: EventConsumers,
     private readonly audit: AuditService,
   ) {}
 
+  /** `indicators.submitted`: correlates the submission's tokens. */
+  @ConsumesEvent('indicators.submitted')
+  async onIndicatorsSubmitted(payload: EventPayloads['indicators.submitted']): Promise<AlertEvent[]> {
+    return this.correlateSubmission(payload.submissionId);
+  }
+
+  /** `indicators.removed` (retraction, expiry): re-evaluates the keys. */
+  @ConsumesEvent('indicators.removed')
+  async onIndicatorsRemoved(payload: EventPayloads['indicators.removed']): Promise<AlertEvent[]> {
+    return this.correlate(payload.keys);
+  }
+
+  /** `suppression.changed`: re-evaluates the keys. */
+  @ConsumesEvent('suppression.changed')
+  async onSuppressionChanged(payload: EventPayloads['suppression.changed']): Promise<AlertEvent[]> {
+    return this.correlate(payload.keys);
+  }
+
+  /** `quarantine.changed` (an admin released a quarantined token): re-evaluates the keys. */
+  @ConsumesEvent('quarantine.changed')
+  async onQuarantineChanged(payload: EventPayloads['quarantine.changed']): Promise<AlertEvent[]> {
+    return this.correlate(payload.keys);
+  }
+
+  /** `key_epoch.retired`: closes the alerts under the epoch. */
+  @ConsumesEvent('key_epoch.retired')
+  async onKeyEpochRetired(payload: EventPayloads['key_epoch.retired']): Promise<AlertEvent[]> {
+    return this.correlateEpoch(payload.label);
+  }
+
+  /** `member.state_changed` (suspension, reinstatement): re-evaluates the member's keys. */
+  @ConsumesEvent('member.state_changed')
+  async onMemberStateChanged(payload: EventPayloads['member.state_changed']): Promise<AlertEvent[]> {
+    return this.correlateMember(payload.memberId);
+  }
+
+  /** `alert.verdict_changed`: tells the match's other holders. */
+  @ConsumesEvent('alert.verdict_changed')
+  async onVerdictChanged(payload: EventPayloads['alert.verdict_changed']): Promise<AlertEvent[]> {
+    return this.announceVerdict(payload.alertId);
+  }
+
   /**
    * Correlates every token a submission stored or refreshed (and that no
-   * later submission took over). The read applies the candidate filter
-   * itself, so only keys that may change a match leave the database: a
-   * 10,000-item batch with a few dozen matches no longer ships 10,000 keys
-   * to the worker and back. Each transaction re-checks its keys (candidates).
-   * A submission's rows are one member's, so (type, epoch, token) is unique.
+   * later submission took over). The candidate filter runs in the database
+   * inside the pass's own transaction, so only keys that may change a match
+   * leave it, and a submission costs one transaction; one with more
+   * candidates than a transaction takes is correlated in chunks.
    */
   async correlateSubmission(submissionId: string): Promise<AlertEvent[]> {
-    const k = this.config.correlation.minMembers;
-    const keys = await this.prisma.$queryRaw<TokenKey[]>`
-      SELECT s.type, s.key_epoch AS "keyEpoch", encode(s.token, 'hex') AS token
-        FROM indicators s
-       WHERE s.submission_id = ${submissionId}::uuid
-         AND (EXISTS (SELECT 1 FROM matches m WHERE m.type = s.type AND m.key_epoch = s.key_epoch AND m.token = s.token)
-              OR (SELECT count(*) FROM (
-                    SELECT 1 FROM indicators i
-                     WHERE i.type = s.type AND i.key_epoch = s.key_epoch AND i.token = s.token AND i.expires_at > now()
-                     LIMIT ${k}) AS held) >= ${k})`;
-    return this.correlate(keys);
+    const first = await this.inTransaction((pass) => this.correlateChunk(pass, { submissionId }));
+    const events = Array.isArray(first) ? first : await this.correlate(first.overflow);
+    if (events.length) this.logger.log(`correlation changed ${events.length} alert(s) after submission ${submissionId}`);
+    return events;
   }
 
   /**
@@ -63,11 +102,7 @@ export class CorrelationService {
    * holders' alerts, with the same events.
    */
   async correlateMember(memberId: string): Promise<AlertEvent[]> {
-    const keys = await this.prisma.$queryRaw<TokenKey[]>`
-      SELECT DISTINCT type, key_epoch AS "keyEpoch", encode(token, 'hex') AS token
-        FROM indicators
-       WHERE member_id = ${memberId}::uuid AND expires_at > now()`;
-    return this.correlate(keys);
+    return this.correlate(await runStatement(this.prisma, correlationSql.memberKeys, [memberId]));
   }
 
   /**
@@ -77,10 +112,7 @@ export class CorrelationService {
    * that have a match can change: nothing new matches under the epoch.
    */
   async correlateEpoch(label: string): Promise<AlertEvent[]> {
-    const keys = await this.prisma.$queryRaw<TokenKey[]>`
-      SELECT type, key_epoch AS "keyEpoch", encode(token, 'hex') AS token
-        FROM matches WHERE key_epoch = ${label} ORDER BY type, token`;
-    return this.correlate(keys);
+    return this.correlate(await runStatement(this.prisma, correlationSql.epochKeys, [label]));
   }
 
   /**
@@ -93,59 +125,32 @@ export class CorrelationService {
    * instead, each with one `alert.closed`.
    */
   async announceVerdict(alertId: string): Promise<AlertEvent[]> {
-    return this.prisma.$transaction(async (tx) => {
-      const [match] = await tx.$queryRaw<(TokenKey & { id: string })[]>`
-        SELECT m.id, m.type, m.key_epoch AS "keyEpoch", encode(m.token, 'hex') AS token
-          FROM matches m JOIN alerts a ON a.match_id = m.id WHERE a.id = ${alertId}::uuid FOR UPDATE OF m`;
+    return this.inTransaction(async (pass) => {
+      const [match] = await runStatement(pass.client, correlationSql.lockMatchOfAlert, [alertId]);
       if (!match) return [];
-      if (await this.quarantine(tx, match)) {
-        await tx.$executeRaw`UPDATE alerts SET announced_verdict = verdict WHERE id = ${alertId}::uuid`;
-        return this.correlateChunk(tx, [{ type: match.type, keyEpoch: match.keyEpoch, token: match.token }]);
+      if (await this.quarantine(pass, match)) {
+        await runStatement(pass.client, correlationSql.markAnnounced, [alertId]);
+        const closed = await this.correlateChunk(pass, { keys: [{ type: match.type, keyEpoch: match.keyEpoch, token: match.token }] });
+        return Array.isArray(closed) ? closed : [];
       }
-      const announced = await tx.$executeRaw`
-        UPDATE alerts SET announced_verdict = verdict
-         WHERE id = ${alertId}::uuid AND announced_verdict IS DISTINCT FROM verdict`;
-      if (announced === 0) return [];
-      const rows = await tx.$queryRaw<{ id: string; memberId: string; version: number }[]>`
-        UPDATE alerts SET version = version + 1, updated_at = now()
-         WHERE match_id = ${match.id}::uuid AND id <> ${alertId}::uuid
-        RETURNING id, member_id AS "memberId", version`;
+      const announced = await runStatement(pass.client, correlationSql.markVerdictAnnounced, [alertId]);
+      if (announced.length === 0) return [];
+      const rows = await runStatement(pass.client, correlationSql.bumpOtherAlerts, [match.id, alertId]);
+      await runStatement(pass.client, correlationSql.refreshPriority, [[match.id]]);
       const events = rows.map((r): AlertEvent => ({ alertId: r.id, memberId: r.memberId, type: 'alert.updated', version: r.version }));
-      await tx.$executeRaw`SELECT refresh_alert_priority(ARRAY[${match.id}::uuid])`;
-      await this.announce(tx, events);
+      await this.announce(pass, events);
       return events;
     });
   }
 
-  /**
-   * Quarantines the match's token when at least QUARANTINE_MIN_FALSE_POSITIVES
-   * distinct active members say FALSE_POSITIVE and they outnumber the active
-   * members that say CONFIRMED_ABUSE. After a release only false positives
-   * given (acknowledged) after it count; confirmations count whenever given.
-   * A suppressed token, or one quarantined already, is left alone. Under the
-   * match's lock, so concurrent verdicts quarantine once.
-   */
-  private async quarantine(tx: Tx, match: TokenKey & { id: string }): Promise<boolean> {
-    const rows = await tx.$queryRaw<{ falsePositives: number; confirmations: number }[]>`
-      WITH counts AS (
-        SELECT count(*) FILTER (WHERE a.verdict = 'FALSE_POSITIVE'
-                                  AND (r.released_at IS NULL OR a.acknowledged_at > r.released_at))::int AS fp,
-               count(*) FILTER (WHERE a.verdict = 'CONFIRMED_ABUSE')::int AS confirmed
-          FROM alerts a
-          JOIN members mb ON mb.id = a.member_id AND mb.status = 'ACTIVE'
-          JOIN matches m ON m.id = a.match_id
-          LEFT JOIN quarantine_releases r ON r.type = m.type AND r.key_epoch = m.key_epoch AND r.token = m.token
-         WHERE a.match_id = ${match.id}::uuid
-      )
-      INSERT INTO quarantined_tokens (type, key_epoch, token, false_positives, confirmations)
-      SELECT m.type, m.key_epoch, m.token, c.fp, c.confirmed
-        FROM matches m, counts c
-       WHERE m.id = ${match.id}::uuid AND c.fp >= ${this.config.correlation.quarantineMinFalsePositives} AND c.fp > c.confirmed
-         AND NOT EXISTS (SELECT 1 FROM suppressed_tokens s WHERE s.type = m.type AND s.key_epoch = m.key_epoch AND s.token = m.token)
-      ON CONFLICT DO NOTHING
-      RETURNING false_positives AS "falsePositives", confirmations`;
+  /** Quarantines the match's token when its verdicts say so (correlationSql.quarantine), under the match's lock; audited. */
+  private async quarantine(pass: Pass, match: TokenKey & { id: string }): Promise<boolean> {
+    const rows = await runStatement(pass.client, correlationSql.quarantine, [
+      match.id,
+      this.config.correlation.quarantineMinFalsePositives,
+    ]);
     if (rows.length === 0) return false;
-    await this.audit.record(tx, {
+    await this.audit.recordSql(pass.client, {
       actor: SYSTEM_ACTOR,
       action: AuditAction.TokenQuarantined,
       target: { type: 'quarantined_token', id: `${match.type}:${match.keyEpoch}:${match.token}` },
@@ -159,43 +164,55 @@ export class CorrelationService {
     const events: AlertEvent[] = [];
     for (let i = 0; i < keys.length; i += CHUNK) {
       const chunk = keys.slice(i, i + CHUNK);
-      events.push(...(await this.prisma.$transaction((tx) => this.correlateChunk(tx, chunk), { timeout: 60_000, maxWait: 60_000 })));
+      events.push(...((await this.inTransaction((pass) => this.correlateChunk(pass, { keys: chunk }))) as AlertEvent[]));
     }
     if (events.length) this.logger.log(`correlation changed ${events.length} alert(s) over ${keys.length} key(s)`);
     return events;
   }
 
-  private async correlateChunk(tx: Tx, keys: TokenKey[]): Promise<AlertEvent[]> {
-    const candidates = await this.candidates(tx, arrays(keys));
+  /**
+   * One transaction of correlation; once it has committed, the
+   * `alerts.changed` events it wrote are handed to their consumers at once,
+   * in this job, instead of through the relay and a queue hop (the outbox
+   * row stays the backstop: EventConsumers.runNow).
+   */
+  private async inTransaction<T>(fn: (pass: Pass) => Promise<T>): Promise<T> {
+    const published: Published[] = [];
+    const result = await this.prisma.sqlTransaction((client) => fn({ client, published }), { statementTimeoutMs: PASS_TIMEOUT_MS });
+    for (const event of published) await this.consumers.runNow(event.id, 'alerts.changed', event.payload);
+    return result;
+  }
+
+  /**
+   * One pass in one transaction over the candidates among the given keys, or
+   * among a submission's tokens; a submission with more than CHUNK
+   * candidates is handed back (`overflow`) to be correlated in chunks.
+   */
+  private async correlateChunk(
+    pass: Pass,
+    source: { keys: TokenKey[] } | { submissionId: string },
+  ): Promise<AlertEvent[] | { overflow: TokenKey[] }> {
+    const k = 'keys' in source ? arrays(source.keys) : arrays([]);
+    const submissionId = 'submissionId' in source ? source.submissionId : null;
+    const candidates = await runStatement(pass.client, correlationSql.candidates, [
+      k.types,
+      k.epochs,
+      k.tokens,
+      submissionId,
+      this.config.correlation.minMembers,
+    ]);
     if (candidates.length === 0) return [];
-    const matches = await this.lockMatches(tx, arrays(candidates));
+    if (candidates.length > CHUNK) return { overflow: candidates };
+    const c = arrays(candidates);
+    await runStatement(pass.client, correlationSql.createMatches, [c.types, c.epochs, c.tokens]);
+    const matches = await runStatement(pass.client, correlationSql.lockMatches, [c.types, c.epochs, c.tokens]);
     const ids = matches.map((m) => m.id);
 
     const [holderRows, alertRows, blockedRows, [{ active }]] = await Promise.all([
-      tx.$queryRaw<{ matchId: string; memberId: string }[]>`
-        SELECT m.id AS "matchId", i.member_id AS "memberId"
-          FROM matches m
-          JOIN indicators i ON i.type = m.type AND i.key_epoch = m.key_epoch AND i.token = m.token
-          JOIN members mb ON mb.id = i.member_id
-         WHERE m.id = ANY(${ids}::uuid[]) AND i.expires_at > now() AND mb.status = 'ACTIVE'
-         ORDER BY i.member_id`,
-      tx.$queryRaw<(AlertBefore & { matchId: string })[]>`
-        SELECT id, match_id AS "matchId", member_id AS "memberId", status::text AS status,
-               other_holders AS "otherHolders", version
-          FROM alerts WHERE match_id = ANY(${ids}::uuid[])`,
-      // Why a token may not match at all: a retired key epoch, the suppression list, quarantine.
-      tx.$queryRaw<{ matchId: string; reason: BlockReason }[]>`
-        SELECT * FROM (
-          SELECT m.id AS "matchId",
-                 CASE WHEN EXISTS (SELECT 1 FROM key_epochs e WHERE e.label = m.key_epoch AND e.retired_at IS NOT NULL) THEN 'KEY_EPOCH_RETIRED'
-                      WHEN EXISTS (SELECT 1 FROM suppressed_tokens s
-                                    WHERE s.type = m.type AND s.key_epoch = m.key_epoch AND s.token = m.token) THEN 'SUPPRESSED'
-                      WHEN EXISTS (SELECT 1 FROM quarantined_tokens q
-                                    WHERE q.type = m.type AND q.key_epoch = m.key_epoch AND q.token = m.token) THEN 'QUARANTINED'
-                 END AS reason
-            FROM matches m WHERE m.id = ANY(${ids}::uuid[])) b
-         WHERE reason IS NOT NULL`,
-      tx.$queryRaw<{ active: number }[]>`SELECT count(*)::int AS active FROM members WHERE status = 'ACTIVE'`,
+      runStatement(pass.client, correlationSql.holders, [ids]),
+      runStatement(pass.client, correlationSql.alerts, [ids]),
+      runStatement(pass.client, correlationSql.blocked, [ids]),
+      runStatement(pass.client, correlationSql.activeMembers, []),
     ]);
 
     const holders = groupBy(holderRows, (r) => r.matchId);
@@ -211,133 +228,60 @@ export class CorrelationService {
         this.config.correlation,
       ),
     );
-    return this.apply(tx, plans);
+    return this.apply(pass, plans);
   }
 
-  /** Keys that already have a match, or that k active records hold: the only ones worth locking. */
-  private async candidates(tx: Tx, k: KeyArrays): Promise<TokenKey[]> {
-    return tx.$queryRaw<TokenKey[]>`
-      WITH keys AS (
-        SELECT DISTINCT type, key_epoch, decode(token_hex, 'hex') AS token
-          FROM unnest(${k.types}::"IndicatorType"[], ${k.epochs}::text[], ${k.tokens}::text[]) AS u(type, key_epoch, token_hex)
-      )
-      SELECT type, key_epoch AS "keyEpoch", encode(token, 'hex') AS token
-        FROM keys
-       WHERE EXISTS (SELECT 1 FROM matches m
-                      WHERE m.type = keys.type AND m.key_epoch = keys.key_epoch AND m.token = keys.token)
-          OR (SELECT count(*) FROM (
-                SELECT 1 FROM indicators i
-                 WHERE i.type = keys.type AND i.key_epoch = keys.key_epoch AND i.token = keys.token
-                   AND i.expires_at > now()
-                 LIMIT ${this.config.correlation.minMembers}) AS held) >= ${this.config.correlation.minMembers}
-       ORDER BY 1, 2, 3`;
-  }
-
-  /**
-   * Creates missing match rows and locks all of them, always in (type, epoch,
-   * token) order, so concurrent passes over overlapping keys queue up instead
-   * of deadlocking, and each recomputes after the previous one committed.
-   */
-  private async lockMatches(tx: Tx, k: KeyArrays): Promise<MatchBefore[]> {
-    await tx.$executeRaw`
-      INSERT INTO matches (type, key_epoch, token, status, holder_count, version, first_seen_at, last_seen_at)
-      SELECT type, key_epoch, decode(token_hex, 'hex'), 'CLOSED', 0, 0, now(), now()
-        FROM unnest(${k.types}::"IndicatorType"[], ${k.epochs}::text[], ${k.tokens}::text[]) AS u(type, key_epoch, token_hex)
-       ORDER BY 1, 2, 3
-      ON CONFLICT (type, key_epoch, token) DO NOTHING`;
-    return tx.$queryRaw<MatchBefore[]>`
-      SELECT m.id, m.status::text AS status, m.holder_count AS "holderCount", m.version
-        FROM matches m
-        JOIN unnest(${k.types}::"IndicatorType"[], ${k.epochs}::text[], ${k.tokens}::text[]) AS u(type, key_epoch, token_hex)
-          ON m.type = u.type AND m.key_epoch = u.key_epoch AND m.token = decode(u.token_hex, 'hex')
-       ORDER BY m.type, m.key_epoch, m.token
-       FOR UPDATE OF m`;
-  }
-
-  private async apply(tx: Tx, plans: MatchPlan[]): Promise<AlertEvent[]> {
+  private async apply(pass: Pass, plans: MatchPlan[]): Promise<AlertEvent[]> {
     const changed = plans.filter((p) => p.match.changed);
     if (changed.length) {
-      await tx.$executeRaw`
-        UPDATE matches m SET status = u.status::"MatchStatus", holder_count = u.holders, version = u.version,
-               first_seen_at = COALESCE(seen.first, m.first_seen_at),
-               last_seen_at = COALESCE(seen.last, m.last_seen_at), updated_at = now()
-          FROM unnest(${changed.map((p) => p.match.id)}::uuid[], ${changed.map((p) => p.match.status)}::text[],
-                      ${changed.map((p) => p.match.holderCount)}::int[], ${changed.map((p) => p.match.version)}::int[])
-               AS u(id, status, holders, version)
-          LEFT JOIN LATERAL (
-            SELECT min(i.first_seen_at) AS first, max(i.last_seen_at) AS last
-              FROM matches mm JOIN indicators i ON i.type = mm.type AND i.key_epoch = mm.key_epoch AND i.token = mm.token
-             WHERE mm.id = u.id AND i.expires_at > now()
-          ) seen ON true
-         WHERE m.id = u.id`;
+      await runStatement(pass.client, correlationSql.updateMatches, [
+        changed.map((p) => p.match.id),
+        changed.map((p) => p.match.status),
+        changed.map((p) => p.match.holderCount),
+        changed.map((p) => p.match.version),
+      ]);
     }
 
     const events: AlertEvent[] = [];
     const creates = plans.flatMap((p) => p.create.map((memberId) => ({ matchId: p.match.id, memberId, others: p.match.holderCount - 1 })));
     if (creates.length) {
-      const created = await tx.$queryRaw<{ id: string; memberId: string }[]>`
-        INSERT INTO alerts (match_id, member_id, other_holders)
-        SELECT * FROM unnest(${creates.map((c) => c.matchId)}::uuid[], ${creates.map((c) => c.memberId)}::uuid[],
-                             ${creates.map((c) => c.others)}::int[])
-        RETURNING id, member_id AS "memberId"`;
+      const created = await runStatement(pass.client, correlationSql.createAlerts, [
+        creates.map((c) => c.matchId),
+        creates.map((c) => c.memberId),
+        creates.map((c) => c.others),
+      ]);
       for (const row of created) events.push({ alertId: row.id, memberId: row.memberId, type: 'alert.created', version: 1 });
     }
 
     const updates = plans.flatMap((p) => p.update);
     if (updates.length) {
-      await tx.$executeRaw`
-        UPDATE alerts a SET status = u.status::"AlertStatus", other_holders = u.others, version = u.version,
-               updated_at = now(), closed_at = CASE WHEN u.status = 'CLOSED' THEN now() ELSE NULL END,
-               close_reason = u.reason::"AlertCloseReason"
-          FROM unnest(${updates.map((u) => u.id)}::uuid[], ${updates.map((u) => u.status)}::text[],
-                      ${updates.map((u) => u.otherHolders)}::int[], ${updates.map((u) => u.version)}::int[],
-                      ${updates.map((u) => u.closeReason)}::text[])
-               AS u(id, status, others, version, reason)
-         WHERE a.id = u.id`;
+      await runStatement(pass.client, correlationSql.updateAlerts, [
+        updates.map((u) => u.id),
+        updates.map((u) => u.status),
+        updates.map((u) => u.otherHolders),
+        updates.map((u) => u.version),
+        updates.map((u) => u.closeReason),
+      ]);
       for (const u of updates) events.push({ alertId: u.id, memberId: u.memberId, type: u.type, version: u.version });
     }
     // Every pass, changed or not: a refresh moves lastObservedOn (and with it the priority) without changing the match.
-    if (plans.length) await tx.$executeRaw`SELECT refresh_alert_priority(${plans.map((p) => p.match.id)}::uuid[])`;
-    await this.announce(tx, events);
+    if (plans.length) await runStatement(pass.client, correlationSql.refreshPriority, [plans.map((p) => p.match.id)]);
+    await this.announce(pass, events);
     return events;
   }
 
   /** In the caller's transaction: the changes are recorded and announced (webhooks, live subscriptions) if and only if they commit. */
-  private async announce(tx: Tx, events: AlertEvent[]): Promise<void> {
+  private async announce(pass: Pass, events: AlertEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await this.record(tx, events);
-    await this.outbox.publish(tx, JobName.events.AlertsChanged, { events, occurredAt: new Date().toISOString() });
-  }
-
-  /**
-   * Numbers the events per member and stores them for resuming
-   * subscriptions. The members' sequence rows are taken in member order and
-   * stay locked until commit, after every match lock, so passes never
-   * deadlock over them and a member's numbers commit in order.
-   */
-  private async record(tx: Tx, events: AlertEvent[]): Promise<void> {
-    const rows = await tx.$queryRaw<{ ord: number; seq: string }[]>`
-      WITH ev AS (
-        SELECT * FROM unnest(${events.map((e) => e.memberId)}::uuid[], ${events.map((e) => e.alertId)}::uuid[],
-                             ${events.map((e) => e.type)}::text[], ${events.map((e) => e.version)}::int[])
-                 WITH ORDINALITY AS u(member_id, alert_id, type, version, ord)
-      ), counts AS (
-        SELECT member_id, count(*) AS n FROM ev GROUP BY member_id ORDER BY member_id
-      ), taken AS (
-        INSERT INTO alert_event_sequences AS s (member_id, last_seq)
-        SELECT member_id, n FROM counts ORDER BY member_id
-        ON CONFLICT (member_id) DO UPDATE SET last_seq = s.last_seq + EXCLUDED.last_seq
-        RETURNING s.member_id, s.last_seq
-      ), numbered AS (
-        SELECT ev.*, t.last_seq - c.n + row_number() OVER (PARTITION BY ev.member_id ORDER BY ev.ord) AS seq
-          FROM ev JOIN counts c USING (member_id) JOIN taken t USING (member_id)
-      ), stored AS (
-        INSERT INTO alert_events (member_id, seq, alert_id, type, version, occurred_at)
-        SELECT member_id, seq, alert_id, type, version, clock_timestamp() FROM numbered
-        RETURNING seq
-      )
-      SELECT ord::int, seq::text FROM numbered`;
+    const rows = await runStatement(pass.client, correlationSql.recordEvents, [
+      events.map((e) => e.memberId),
+      events.map((e) => e.alertId),
+      events.map((e) => e.type),
+      events.map((e) => e.version),
+    ]);
     for (const row of rows) events[row.ord - 1].seq = row.seq;
+    const payload = { events, occurredAt: new Date().toISOString() };
+    pass.published.push({ id: await this.outbox.publishSql(pass.client, 'alerts.changed', payload, { inline: true }), payload });
   }
 }
 

@@ -1,24 +1,4 @@
-import type { IndicatorType } from '@app/database';
-
-/** What matching is keyed on: a token within its type and key epoch. Tokens travel as hex. */
-export interface TokenKey {
-  type: IndicatorType;
-  keyEpoch: string;
-  token: string;
-}
-
-/** Webhook and subscription event types about alerts. */
-export type AlertEventType = 'alert.created' | 'alert.updated' | 'alert.closed';
-
-/** One change to one member's alert, as correlation produced it. */
-export interface AlertEvent {
-  alertId: string;
-  memberId: string;
-  type: AlertEventType;
-  version: number;
-  /** The event's number among its member's events (alert_events.seq), as a decimal string. */
-  seq?: string;
-}
+export type { AlertEvent, AlertEventType, TokenKey } from '@app/outbox';
 
 /** A match's state as decided from its current holders. */
 export type MatchState = 'OPEN' | 'CLOSED' | 'COMMON';

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '@app/database';
 import { OutboxService } from '@app/outbox';
-import { JobName } from '@app/queue';
 import type { TokenKey } from './correlation.types.js';
 
 const BATCH = 5_000;
@@ -32,7 +31,7 @@ export class ExpiryService {
           RETURNING type, key_epoch AS "keyEpoch", encode(token, 'hex') AS token`;
         if (rows.length) {
           const unique = [...new Map(rows.map((r) => [`${r.type}|${r.keyEpoch}|${r.token}`, r])).values()];
-          await this.outbox.publish(tx, JobName.events.IndicatorsRemoved, { keys: unique });
+          await this.outbox.publish(tx, 'indicators.removed', { keys: unique });
         }
         return rows.length;
       });

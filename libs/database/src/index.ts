@@ -42,3 +42,4 @@ export type {
 } from './generated/prisma/client.js';
 export { migrate, migrationStatus, readMigrations, MigrationError, type MigrationFile, type MigrationStatus } from './migrator.js';
 export { connectPg, databaseName, describePgError, ensureDatabase, maintenanceUrl } from './postgres.js';
+export { runStatement, type StatementRunner } from './run-statement.js';

@@ -122,6 +122,30 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
   async sqlAsMember<T>(memberId: string, fn: (db: SqlClient) => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
     // The id is interpolated (a multi-statement string takes no parameters): only a UUID may get here.
     if (!UUID.test(memberId)) throw new Error('sqlAsMember needs a member id (a UUID)');
+    // No statement outlives the HTTP request it serves (REQUEST_TIMEOUT_MS); Prisma's transactions had their own time-outs.
+    return this.inTransaction(
+      `BEGIN${options.readOnly ? ' READ ONLY' : ''}; SET LOCAL statement_timeout = ${this.statementTimeoutMs}; ` +
+        `SELECT set_config('sigfed.member_id', '${memberId}', true)`,
+      fn,
+    );
+  }
+
+  /**
+   * A transaction on a pooled node-postgres connection with no member scope,
+   * for the worker's hot paths (correlation), whose role sees every row.
+   * Each statement is bounded by `statementTimeoutMs`. Commits when `fn`
+   * resolves, rolls back when it throws.
+   */
+  async sqlTransaction<T>(fn: (db: SqlClient) => Promise<T>, options: { statementTimeoutMs: number }): Promise<T> {
+    return this.inTransaction(`BEGIN; SET LOCAL statement_timeout = ${Math.trunc(options.statementTimeoutMs)}`, fn);
+  }
+
+  /** One statement on the pool, in a transaction of its own (no member scope): a `SqlClient` for `runStatement`. */
+  query<R extends pg.QueryResultRow>(query: pg.QueryConfig<unknown[]>): Promise<pg.QueryResult<R>> {
+    return this.pool.query<R>(query);
+  }
+
+  private async inTransaction<T>(begin: string, fn: (db: SqlClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken = false;
     // The pool listens for errors of idle connections only: one that breaks while checked out here
@@ -129,11 +153,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
     const onError = () => (broken = true);
     client.on('error', onError);
     try {
-      // No statement outlives the HTTP request it serves (REQUEST_TIMEOUT_MS); Prisma's transactions had their own time-outs.
-      await client.query(
-        `BEGIN${options.readOnly ? ' READ ONLY' : ''}; SET LOCAL statement_timeout = ${this.statementTimeoutMs}; ` +
-          `SELECT set_config('sigfed.member_id', '${memberId}', true)`,
-      );
+      await client.query(begin);
       const result = await fn(client);
       await client.query('COMMIT');
       return result;

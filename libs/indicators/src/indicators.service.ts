@@ -3,12 +3,11 @@ import { InputValidationError, type FieldProblem } from '@app/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { pgQuery, pgRows, PrismaService, queryRows, type SqlClient } from '@app/database';
 import { OutboxService } from '@app/outbox';
-import { JobName } from '@app/queue';
 import { RateLimitError, RateLimitErrorCode, RateLimitService } from '@app/rate-limit';
 import type { RetractIndicatorsInput } from './dto/retract-indicators.input.js';
 import type { SubmitIndicatorsInput } from './dto/submit-indicators.input.js';
 import { IndicatorError, IndicatorErrorCode } from './indicator.error.js';
-import { claimSubmission, retractOwn, storeSubmission, submissionByKey, type SubmissionClaim } from './indicators.sql.js';
+import { claimSubmission, retractOwn, storeSubmission, submissionByKey, submittedEvent, type SubmissionClaim } from './indicators.sql.js';
 import type { RetractionResult, SubmissionResult } from './models/submission-result.model.js';
 import { ProbingThrottleService } from './probing-throttle.service.js';
 import { SubmissionQuotas, type QuotaCharge } from './submission-quotas.js';
@@ -140,7 +139,7 @@ export class IndicatorsService {
       // primary key, which row-level security keeps the API's role from using (row_level_security migration).
       const removed = await queryRows(tx, retractOwn, [input.type, input.keyEpoch, input.tokens]);
       if (removed.length > 0) {
-        await this.outbox.publish(tx, JobName.events.IndicatorsRemoved, {
+        await this.outbox.publish(tx, 'indicators.removed', {
           keys: removed.map((r) => ({ type: input.type, keyEpoch: input.keyEpoch, token: r.token })),
         });
       }
@@ -207,8 +206,7 @@ export class IndicatorsService {
       disclose.join(','),
       refs,
       sent,
-      JobName.events.IndicatorsSubmitted,
-      JSON.stringify({ submissionId }),
+      ...submittedEvent.values({ submissionId }),
     ]);
     return { submissionId, accepted: rows[0].accepted, duplicates: rows[0].duplicates };
   }

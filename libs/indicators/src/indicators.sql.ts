@@ -62,7 +62,8 @@ export const INDICATOR_UPSERT_CONFLICT = `ON CONFLICT (type, key_epoch, token, m
   disclose_identity = EXCLUDED.disclose_identity,
   submission_id = EXCLUDED.submission_id`;
 
-const EVENT = outboxEventSql('$12', '$13');
+/** The `indicators.submitted` event that storeSubmission writes at $12 and $13. */
+export const submittedEvent = outboxEventSql('indicators.submitted', '$12', '$13');
 
 /**
  * Upserts every item, records the counts on the submission and publishes
@@ -88,7 +89,7 @@ export const storeSubmission = statement<
     disclose: string,
     externalRefs: (string | null)[] | null,
     sent: number,
-    topic: string,
+    topic: 'indicators.submitted',
     payload: string,
   ],
   { accepted: number; duplicates: number }
@@ -122,8 +123,8 @@ export const storeSubmission = statement<
      WHERE s.id = $2::uuid
     RETURNING s.accepted, s.duplicates
   ),
-  event AS (${EVENT.insert})
-  SELECT recorded.accepted, recorded.duplicates FROM recorded, event, ${EVENT.notify}`,
+  event AS (${submittedEvent.insert})
+  SELECT recorded.accepted, recorded.duplicates FROM recorded, event, ${submittedEvent.notify}`,
 );
 
 /**

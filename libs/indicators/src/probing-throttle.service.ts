@@ -4,7 +4,6 @@ import type { AuthenticatedMember } from '@app/auth';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { PrismaService, queryRows } from '@app/database';
 import { OutboxService } from '@app/outbox';
-import { JobName } from '@app/queue';
 import { RateLimitService } from '@app/rate-limit';
 import type { LiftProbingThrottleArgs } from './dto/lift-probing-throttle.args.js';
 import { IndicatorError, IndicatorErrorCode } from './indicator.error.js';
@@ -100,7 +99,7 @@ export class ProbingThrottleService {
         windowNewIndicators: counts.newIndicators,
         throttledQuotaPerHour,
       };
-      await this.outbox.publish(tx, JobName.events.ProbingThrottled, {
+      await this.outbox.publish(tx, 'member.probing_throttled', {
         memberId,
         clientId: member.clientId,
         name: member.name,

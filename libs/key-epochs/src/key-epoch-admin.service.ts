@@ -141,7 +141,7 @@ export class KeyEpochAdminService {
         target: { type: 'key_epoch', id: label },
         details: { scheme: row.scheme },
       });
-      await this.outbox.publish(tx, JobName.events.KeyEpochRetired, { label });
+      await this.outbox.publish(tx, 'key_epoch.retired', { label });
       return this.summary(row);
     });
   }

@@ -3,7 +3,6 @@ import { AuditAction, AuditService, memberActor } from '@app/audit';
 import { MemberStateCache, type AuthenticatedMember } from '@app/auth';
 import { KeyStatus, MemberRole, PrismaService, queryRows, type Prisma } from '@app/database';
 import { OutboxService } from '@app/outbox';
-import { JobName } from '@app/queue';
 import type { AddMemberKeyInput } from './dto/add-member-key.input.js';
 import type { RevokeMemberKeyInput } from './dto/revoke-member-key.input.js';
 import { normalizePublicJwk } from './keys/public-jwk.js';
@@ -89,7 +88,7 @@ export class MemberKeysService {
         select: KEY_SELECT,
       });
       // Announced with the change: the member's endpoints get `member.key_revoked` (libs/webhooks).
-      await this.outbox.publish(tx, JobName.events.MemberKeyRevoked, { memberId: owner.memberId, kid: input.kid });
+      await this.outbox.publish(tx, 'member_key.revoked', { memberId: owner.memberId, kid: input.kid });
       await this.audit.record(tx, {
         actor: memberActor(member),
         action: AuditAction.MemberKeyRevoked,

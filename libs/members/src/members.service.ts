@@ -5,7 +5,6 @@ import { MemberStateCache, type AuthenticatedMember } from '@app/auth';
 import { decodeCursor, encodeCursor, invalidCursor, pageSize, toConnection, type ConnectionShape } from '@app/common';
 import { executeRows, MemberRole, MemberStatus, PrismaService } from '@app/database';
 import { OutboxService } from '@app/outbox';
-import { JobName } from '@app/queue';
 import { newClientId } from './credentials.js';
 import type { MembersArgs } from './dto/members.args.js';
 import type { ReinstateMemberInput } from './dto/reinstate-member.input.js';
@@ -110,7 +109,7 @@ export class MembersService {
         requestId,
         details: { clientId: row.clientId, reason: input.reason },
       });
-      await this.outbox.publish(tx, JobName.events.MemberStateChanged, { memberId: row.id });
+      await this.outbox.publish(tx, 'member.state_changed', { memberId: row.id });
       return toMember(row);
     });
     // Committed: every API process refuses the member's tokens from the next request on.
@@ -137,7 +136,7 @@ export class MembersService {
         requestId,
         details: { clientId: row.clientId },
       });
-      await this.outbox.publish(tx, JobName.events.MemberStateChanged, { memberId: row.id });
+      await this.outbox.publish(tx, 'member.state_changed', { memberId: row.id });
       return toMember(row);
     });
     await this.states?.changed(input.id);

@@ -5,6 +5,8 @@ import type pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { connectPg, PrismaService } from '@app/database';
 import { JobHandlers, JobName, keepJobScheduler, QueueName } from '@app/queue';
+import { EventConsumers } from './event-consumers.js';
+import { outboxJobId, type OutboxJob } from './outbox-job.js';
 import { OUTBOX_CHANNEL } from './outbox.service.js';
 
 const BATCH = 500;
@@ -12,7 +14,7 @@ const REDIS_TIMEOUT_MS = 5_000;
 /** Processed rows are kept this long for inspection, then deleted. */
 const RETENTION_HOURS = 24;
 
-type Row = { id: bigint; topic: string; payload: unknown; relay_count: number };
+type Row = { id: bigint; topic: string; payload: unknown; relay_count: number; consumers_done: string[] };
 
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
@@ -25,11 +27,13 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 /**
- * Moves committed outbox rows onto the events queue (worker role only). Woken
- * by NOTIFY on commit and by a poll as a fallback. A row relayed but not
- * processed within OUTBOX_REDELIVER_AFTER_SECONDS is relayed again: that is
- * what replays events whose jobs a Redis restart lost. Job ids are
- * `outbox-<id>`, so a row relayed twice while its job still exists runs once.
+ * Moves committed outbox rows onto the events queue (worker role only), one
+ * job per consumer of the row's topic. Woken by NOTIFY on commit and by a
+ * poll as a fallback. A row relayed but not processed within
+ * OUTBOX_REDELIVER_AFTER_SECONDS is relayed again for the consumers that
+ * have not finished: that is what replays events whose jobs a Redis restart
+ * lost. Job ids are `outbox-<id>-<consumer>`, so a row relayed twice while
+ * its jobs still exist runs once per consumer.
  */
 @Injectable()
 export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
@@ -46,6 +50,7 @@ export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap, OnModu
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly prisma: PrismaService,
     private readonly handlers: JobHandlers,
+    private readonly consumers: EventConsumers,
     @InjectQueue(QueueName.Events) private readonly events: Queue,
     @InjectQueue(QueueName.Maintenance) private readonly maintenance: Queue,
   ) {}
@@ -125,7 +130,7 @@ export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap, OnModu
       const relayed = await this.prisma.$transaction(
         async (tx) => {
           const rows = await tx.$queryRaw<Row[]>`
-            SELECT id, topic, payload, relay_count FROM outbox_events
+            SELECT id, topic, payload, relay_count, COALESCE(consumers_done, '{}') AS consumers_done FROM outbox_events
              WHERE processed_at IS NULL
                AND (relayed_at IS NULL
                     OR relayed_at < now() - make_interval(secs => ${this.config.outbox.redeliverAfterSeconds}))
@@ -133,9 +138,11 @@ export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap, OnModu
              LIMIT ${BATCH}
              FOR UPDATE SKIP LOCKED`;
           if (rows.length === 0) return 0;
-          await within(this.enqueue(rows), REDIS_TIMEOUT_MS, 'enqueueing outbox events');
+          const idle = await within(this.enqueue(rows), REDIS_TIMEOUT_MS, 'enqueueing outbox events');
+          // A row with no consumer left to run (all finished, or none in this version) is done.
           await tx.$executeRaw`
-            UPDATE outbox_events SET relayed_at = now(), relay_count = relay_count + 1
+            UPDATE outbox_events SET relayed_at = now(), relay_count = relay_count + 1,
+                   processed_at = CASE WHEN id = ANY(${idle}::bigint[]) THEN now() END
              WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;
           return rows.length;
         },
@@ -145,22 +152,38 @@ export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap, OnModu
     }
   }
 
-  private async enqueue(rows: Row[]): Promise<void> {
-    const fresh = rows.filter((r) => r.relay_count === 0);
-    const again = rows.filter((r) => r.relay_count > 0);
-    const job = (r: Row) => ({
-      name: r.topic,
-      data: { outboxId: String(r.id), payload: r.payload },
-      opts: { jobId: `outbox-${r.id}` },
-    });
-    if (fresh.length) await this.events.addBulk(fresh.map(job));
-    for (const row of again) {
+  /** Queues the jobs of the rows' unfinished consumers; returns the ids of rows that have none. */
+  private async enqueue(rows: Row[]): Promise<bigint[]> {
+    const idle: bigint[] = [];
+    const fresh: ReturnType<typeof this.job>[] = [];
+    const again: ReturnType<typeof this.job>[] = [];
+    for (const row of rows) {
+      const pending = this.consumers.of(row.topic).filter((c) => !row.consumers_done.includes(c.id));
+      if (pending.length === 0) {
+        if (this.consumers.of(row.topic).length === 0)
+          this.logger.warn(`outbox event ${row.id} (${row.topic}) has no consumer; marked processed`);
+        idle.push(row.id);
+        continue;
+      }
+      for (const consumer of pending) (row.relay_count === 0 ? fresh : again).push(this.job(row, consumer.id));
+    }
+    if (fresh.length) await this.events.addBulk(fresh);
+    for (const job of again) {
       // Overdue: its job was lost (Redis restarted), or it failed every attempt.
-      const existing = await this.events.getJob(`outbox-${row.id}`);
-      if (!existing) await this.events.addBulk([job(row)]);
+      const existing = await this.events.getJob(job.opts.jobId);
+      if (!existing) await this.events.addBulk([job]);
       else if (await existing.isFailed()) await existing.retry('failed');
     }
-    if (again.length) this.logger.warn(`re-relayed ${again.length} overdue outbox event(s)`);
+    if (again.length) {
+      const events = new Set(again.map((job) => job.data.outboxId)).size;
+      this.logger.warn(`re-relayed ${events} overdue outbox event(s) (${again.length} consumer job(s))`);
+    }
+    return idle;
+  }
+
+  private job(row: Row, consumer: string) {
+    const data: OutboxJob = { outboxId: String(row.id), consumer, payload: row.payload };
+    return { name: row.topic, data, opts: { jobId: outboxJobId(row.id, consumer) } };
   }
 
   private async cleanup(): Promise<void> {

@@ -5,7 +5,7 @@ import type { JobsOptions } from 'bullmq';
  * theirs here), so producers and processors cannot drift apart.
  */
 export const QueueName = {
-  /** Outbox events relayed from Postgres: correlation follow-up, alert fan-out. */
+  /** Outbox events relayed from Postgres, one job per (event, consumer): correlation follow-up, alert fan-out. */
   Events: 'events',
   /** Webhook deliveries, one job per (endpoint, event). */
   Webhooks: 'webhooks',
@@ -17,37 +17,12 @@ export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 export const ALL_QUEUES: readonly QueueName[] = Object.values(QueueName);
 
 /**
- * Job names per queue. On the events queue a job's name is the outbox topic
- * that produced it. The worker refuses to start unless each name here has
- * exactly one handler (JobHandlers.assertComplete).
+ * Job names of the webhooks and maintenance queues. The worker refuses to
+ * start unless each name here has exactly one handler
+ * (JobHandlers.assertComplete). The events queue's jobs are named by outbox
+ * topic, one per consumer: the event map is libs/outbox's `Events`.
  */
 export const JobName = {
-  [QueueName.Events]: {
-    /** A batch was stored: correlate the tokens whose submission_id is this submission. */
-    IndicatorsSubmitted: 'indicators.submitted',
-    /** Records were retracted or expired: re-evaluate the listed keys. */
-    IndicatorsRemoved: 'indicators.removed',
-    /** The suppression list changed: re-evaluate the listed keys. */
-    SuppressionChanged: 'suppression.changed',
-    /** An admin released a quarantined token (releaseQuarantine): re-evaluate the listed keys. */
-    QuarantineChanged: 'quarantine.changed',
-    /** An operator retired a key epoch (retire-key-epoch): re-evaluate every match under it. */
-    KeyEpochRetired: 'key_epoch.retired',
-    /** A member was suspended or reinstated: re-evaluate every key its records hold. */
-    MemberStateChanged: 'member.state_changed',
-    /** A member gave or changed a verdict: the other holders of that match see new counts. */
-    AlertVerdictChanged: 'alert.verdict_changed',
-    /** Correlation changed members' alerts: webhook deliveries and live subscriptions. */
-    AlertsChanged: 'alerts.changed',
-    /** A member key was revoked: `member.key_revoked` webhooks to its member. */
-    MemberKeyRevoked: 'member_key.revoked',
-    /** An endpoint was disabled: `webhook.endpoint_disabled` to its member's other endpoints. */
-    WebhookEndpointDisabled: 'webhook_endpoint.disabled',
-    /** A member was throttled for probing: `member.probing_throttled` webhooks to the admins' endpoints. */
-    ProbingThrottled: 'member.probing_throttled',
-    /** Deliveries were created or rounds restarted by the API (test events, redelivery): queue them. */
-    WebhookDeliveriesQueued: 'webhook_deliveries.queued',
-  },
   [QueueName.Webhooks]: {
     /** One attempt (or a wait for one) of one delivery; the job id names the delivery and its round. */
     Deliver: 'webhook.deliver',
@@ -62,7 +37,7 @@ export const JobName = {
     /** Deletes alert events past ALERT_EVENT_RETENTION_HOURS (what resumed subscriptions replay). */
     PruneAlertEvents: 'alert-events.prune',
   },
-} satisfies Record<QueueName, Record<string, string>>;
+} satisfies Record<Exclude<QueueName, typeof QueueName.Events>, Record<string, string>>;
 
 /**
  * Webhook delivery jobs. A delivery's schedule lives in Postgres (the job

@@ -9,12 +9,7 @@ export { WebhookDelivery, WebhookDeliveryAttempt, WebhookDeliveryConnection } fr
 export { WebhookEndpoint, WebhookEndpointWithSecret, WebhookSigningKey } from './models/webhook-endpoint.model.js';
 export { WebhookDeliveryService, type DeliverJob } from './webhook-delivery.service.js';
 export { WebhookDeliveriesService } from './webhook-deliveries.service.js';
-export {
-  deliveryJobId,
-  WebhookDispatchService,
-  type AlertsChangedPayload,
-  type ProbingThrottledPayload,
-} from './webhook-dispatch.service.js';
+export { deliveryJobId, WebhookDispatchService } from './webhook-dispatch.service.js';
 export { WebhookEndpointsService } from './webhook-endpoints.service.js';
 export { ALWAYS_DELIVERED, endpointWants, WEBHOOK_EVENT_TYPES, WebhookEventType } from './webhook-events.js';
 export { WebhookKeysService } from './webhook-keys.service.js';

@@ -5,7 +5,6 @@ import { decodeCursor, encodeCursor, invalidCursor, isTimestampKey, pageSize, to
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { DeliveryStatus, executeRows, Prisma, PrismaService, queryRows, WebhookEndpointStatus } from '@app/database';
 import { OutboxService } from '@app/outbox';
-import { JobName } from '@app/queue';
 import type { WebhookDeliveriesArgs } from './dto/webhook-deliveries.args.js';
 import type { WebhookDelivery, WebhookDeliveryAttempt } from './models/webhook-delivery.model.js';
 import { endpointNotFound } from './webhook-endpoints.service.js';
@@ -78,7 +77,7 @@ export class WebhookDeliveriesService {
         throw new WebhookError(WebhookErrorCode.DeliveryPending, 'This delivery is still being attempted');
       }
       await executeRows(tx, restartDelivery, [deliveryId, this.firstDelaySeconds()]);
-      await this.outbox.publish(tx, JobName.events.WebhookDeliveriesQueued, { deliveryIds: [deliveryId] });
+      await this.outbox.publish(tx, 'webhook_deliveries.queued', { deliveryIds: [deliveryId] });
       return this.one(tx, deliveryId);
     });
   }
@@ -116,7 +115,7 @@ export class WebhookDeliveriesService {
         },
         select: { id: true },
       });
-      await this.outbox.publish(tx, JobName.events.WebhookDeliveriesQueued, { deliveryIds: [delivery.id] });
+      await this.outbox.publish(tx, 'webhook_deliveries.queued', { deliveryIds: [delivery.id] });
       return this.one(tx, delivery.id);
     });
   }

@@ -2,35 +2,15 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { AlertsService, toHour, type Alert } from '@app/alerts';
-import { AlertEventsPublisher } from '@app/alert-stream';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import type { AlertEvent } from '@app/correlation';
 import { MemberRole, MemberStatus, PrismaService, queryRows, WebhookEndpointStatus } from '@app/database';
+import { ConsumesEvent, type AlertEvent, type EventPayloads } from '@app/outbox';
 import { JobName, QueueName, WEBHOOK_JOB_OPTIONS } from '@app/queue';
 import type { DeliverJob } from './webhook-delivery.service.js';
 import { endpointWants, WebhookEventType } from './webhook-events.js';
 import { stableEventId, toEndpointView, webhookBody } from './webhook-views.js';
 import { RECOVERY_BATCH } from './webhooks.constants.js';
 import { bindDeliveries, overdueDeliveries, pendingDeliveries, type QueuedDelivery } from './webhooks.sql.js';
-
-/** Payload of the `alerts.changed` outbox event (written by correlation). */
-export interface AlertsChangedPayload {
-  events: AlertEvent[];
-  occurredAt?: string;
-}
-
-/** Payload of the `member.probing_throttled` outbox event (written by the submit path), and the webhook's `data`. */
-export interface ProbingThrottledPayload {
-  memberId: string;
-  clientId: string;
-  name: string;
-  since: string;
-  reason: string;
-  windowHours: number;
-  windowIndicators: number;
-  windowNewIndicators: number;
-  throttledQuotaPerHour: number;
-}
 
 /** A delivery to create: one event for one endpoint. */
 interface NewDelivery {
@@ -89,17 +69,18 @@ export class WebhookDispatchService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly prisma: PrismaService,
     private readonly alerts: AlertsService,
-    private readonly publisher: AlertEventsPublisher,
     @InjectQueue(QueueName.Webhooks) private readonly queue: Queue,
   ) {}
 
   /**
-   * Alert changes: a delivery per subscribed endpoint of each alert's member,
-   * then the live stream. The alerts are read a few at a time, and bound and
-   * queued in slices, so the first deliveries leave while the rest of a big
-   * batch's alerts are still being read.
+   * Alert changes: a delivery per subscribed endpoint of each alert's member
+   * (the live stream is a consumer of its own, AlertEventsPublisher). The
+   * alerts are read a few at a time, and bound and queued in slices, so the
+   * first deliveries leave while the rest of a big batch's alerts are still
+   * being read.
    */
-  async onAlertsChanged(payload: AlertsChangedPayload): Promise<void> {
+  @ConsumesEvent('alerts.changed')
+  async onAlertsChanged(payload: EventPayloads['alerts.changed']): Promise<void> {
     // Another member's submission or retraction made the change: its time is told to the hour only.
     const occurredAt = toHour(payload.occurredAt ? new Date(payload.occurredAt) : new Date());
     const memberIds = [...new Set(payload.events.map((e) => e.memberId))];
@@ -126,7 +107,6 @@ export class WebhookDispatchService {
       }
       await this.bind(rows);
     }
-    await this.publisher.publish(payload.events, occurredAt);
   }
 
   /** The alerts of these events as their members see them, by id; an alert gone with its member is missing. */
@@ -142,7 +122,8 @@ export class WebhookDispatchService {
   }
 
   /** A revoked member key: `member.key_revoked` to the member's subscribed endpoints. */
-  async onMemberKeyRevoked(payload: { memberId: string; kid: string }): Promise<void> {
+  @ConsumesEvent('member_key.revoked')
+  async onMemberKeyRevoked(payload: EventPayloads['member_key.revoked']): Promise<void> {
     const key = await this.prisma.memberKey.findUnique({ where: { kid: payload.kid } });
     if (!key || !key.revokedAt) return;
     const endpoints = await this.prisma.webhookEndpoint.findMany({
@@ -169,7 +150,8 @@ export class WebhookDispatchService {
   }
 
   /** A disabled endpoint: `webhook.endpoint_disabled` to every other enabled endpoint of its member. */
-  async onEndpointDisabled(payload: { endpointId: string }): Promise<void> {
+  @ConsumesEvent('webhook_endpoint.disabled')
+  async onEndpointDisabled(payload: EventPayloads['webhook_endpoint.disabled']): Promise<void> {
     const endpoint = await this.prisma.webhookEndpoint.findUnique({ where: { id: payload.endpointId } });
     if (!endpoint || endpoint.status !== WebhookEndpointStatus.DISABLED || !endpoint.disabledAt) return;
     const others = await this.prisma.webhookEndpoint.findMany({
@@ -192,7 +174,8 @@ export class WebhookDispatchService {
    * enabled endpoint of every active admin, whatever its eventTypes (a
    * notice for the operators, like an endpoint going dark for a member).
    */
-  async onProbingThrottled(payload: ProbingThrottledPayload): Promise<void> {
+  @ConsumesEvent('member.probing_throttled')
+  async onProbingThrottled(payload: EventPayloads['member.probing_throttled']): Promise<void> {
     const endpoints = await this.prisma.webhookEndpoint.findMany({
       where: { status: WebhookEndpointStatus.ENABLED, member: { role: MemberRole.ADMIN, status: MemberStatus.ACTIVE } },
       select: { id: true },
@@ -204,7 +187,8 @@ export class WebhookDispatchService {
   }
 
   /** Deliveries the API created or restarted (tests, redeliveries): queue them. */
-  async onDeliveriesQueued(payload: { deliveryIds: string[] }): Promise<void> {
+  @ConsumesEvent('webhook_deliveries.queued')
+  async onDeliveriesQueued(payload: EventPayloads['webhook_deliveries.queued']): Promise<void> {
     const rows = await queryRows(this.prisma, pendingDeliveries, [payload.deliveryIds]);
     await this.enqueue(rows);
   }

@@ -1,6 +1,5 @@
 import { Inject, Logger, Module, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { AlertEventsPublisher } from '@app/alert-stream';
-import { AlertsModule } from '@app/alerts';
+import { AlertsCoreModule } from '@app/alerts';
 import { AuditModule } from '@app/audit';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { OutboxModule } from '@app/outbox';
@@ -12,18 +11,18 @@ import { DeliveryRows } from './delivery/delivery-rows.js';
 import { EndpointSlots } from './delivery/endpoint-slots.js';
 import { SlotProtocol } from './delivery/slot-protocol.js';
 import { WebhookDeliveryService, type DeliverJob } from './webhook-delivery.service.js';
-import { WebhookDispatchService, type AlertsChangedPayload, type ProbingThrottledPayload } from './webhook-dispatch.service.js';
+import { WebhookDispatchService } from './webhook-dispatch.service.js';
 import { WebhookKeysService } from './webhook-keys.service.js';
 
 /**
- * The worker side of alert delivery: turns outbox events into webhook
- * deliveries (and live-stream messages), runs delivery attempts, and sweeps
+ * The worker side of webhook delivery: turns outbox events into webhook
+ * deliveries (WebhookDispatchService's `@ConsumesEvent` methods), runs delivery attempts, and sweeps
  * for deliveries whose queue jobs a Redis restart lost. The sweep runs on a
  * timer in the process rather than as a BullMQ repeatable job, because a
  * Redis that lost its data lost its schedulers too.
  */
 @Module({
-  imports: [OutboxModule, AuditModule, SecretsModule, AlertsModule],
+  imports: [OutboxModule, AuditModule, SecretsModule, AlertsCoreModule],
   providers: [
     addressPolicyProvider,
     WebhookKeysService,
@@ -31,7 +30,6 @@ import { WebhookKeysService } from './webhook-keys.service.js';
     SlotProtocol,
     DeliveryRows,
     AttemptRecorder,
-    AlertEventsPublisher,
     WebhookDispatchService,
     WebhookDeliveryService,
   ],
@@ -50,20 +48,7 @@ export class WebhookWorkerModule implements OnModuleInit, OnApplicationBootstrap
   ) {}
 
   onModuleInit(): void {
-    const { events, webhooks } = JobName;
-    this.handlers.register(QueueName.Events, events.AlertsChanged, (data) => this.dispatch.onAlertsChanged(data as AlertsChangedPayload));
-    this.handlers.register(QueueName.Events, events.MemberKeyRevoked, (data) =>
-      this.dispatch.onMemberKeyRevoked(data as { memberId: string; kid: string }),
-    );
-    this.handlers.register(QueueName.Events, events.WebhookEndpointDisabled, (data) =>
-      this.dispatch.onEndpointDisabled(data as { endpointId: string }),
-    );
-    this.handlers.register(QueueName.Events, events.ProbingThrottled, (data) =>
-      this.dispatch.onProbingThrottled(data as ProbingThrottledPayload),
-    );
-    this.handlers.register(QueueName.Events, events.WebhookDeliveriesQueued, (data) =>
-      this.dispatch.onDeliveriesQueued(data as { deliveryIds: string[] }),
-    );
+    const { webhooks } = JobName;
     this.handlers.register(QueueName.Webhooks, webhooks.Deliver, (data, job) => this.delivery.run(data as DeliverJob, job));
   }
 

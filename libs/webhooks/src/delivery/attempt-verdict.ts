@@ -3,7 +3,6 @@ import { AuditAction, AuditService, SYSTEM_ACTOR } from '@app/audit';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { DeliveryStatus, PrismaService, queryRows, WebhookEndpointStatus, type Prisma } from '@app/database';
 import { OutboxService } from '@app/outbox';
-import { JobName } from '@app/queue';
 import { markFailing } from '../webhooks.sql.js';
 import { DeliveryRows, type DueDelivery } from './delivery-rows.js';
 import type { PostOutcome } from './http-post.js';
@@ -116,7 +115,7 @@ export class AttemptRecorder {
       data: { status: WebhookEndpointStatus.DISABLED, disabledAt, disabledReason: reason.slice(0, 500) },
     });
     if (count === 0) return;
-    await this.outbox.publish(tx, JobName.events.WebhookEndpointDisabled, { endpointId: row.endpointId });
+    await this.outbox.publish(tx, 'webhook_endpoint.disabled', { endpointId: row.endpointId });
     await this.audit.record(tx, {
       actor: SYSTEM_ACTOR,
       action: AuditAction.WebhookEndpointDisabled,
