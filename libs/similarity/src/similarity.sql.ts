@@ -322,10 +322,10 @@ export const UPDATE_MATCHES = statement<
 >(
   'similarity.updateMatches',
   `UPDATE similar_matches m SET status = u.status::"MatchStatus", holder_count = u.holders, best_shared = u.shared,
-          similar_ids = string_to_array(u.similar, ',')::uuid[], version = u.version,
+          similar_ids = string_to_array(u.similar_list, ',')::uuid[], version = u.version,
           first_seen_at = u.first_seen, last_seen_at = u.last_seen, updated_at = now()
      FROM unnest($1::uuid[], $2::text[], $3::int[], $4::int[], $5::text[], $6::int[], $7::timestamptz[], $8::timestamptz[])
-          AS u(id, status, holders, shared, similar, version, first_seen, last_seen)
+          AS u(id, status, holders, shared, similar_list, version, first_seen, last_seen)
     WHERE m.id = u.id`,
 );
 
