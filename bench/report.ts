@@ -1,4 +1,5 @@
 import { describeOprf, type OprfBenchResult } from './oprf.js';
+import { describeSimilarity, type SimilarityBenchResult } from './similarity.js';
 import { describeTwoKey, type TwoKeyBenchResult } from './two-key.js';
 import type { IngestResult } from './ingest.js';
 import type { LatencyResult } from './latency.js';
@@ -43,6 +44,8 @@ export interface BenchReport {
   oprf?: OprfBenchResult;
   /** End-to-end submission through the SDK under an HMAC and a TWO_KEY epoch (phase two-key). */
   twoKey?: TwoKeyBenchResult;
+  /** The similar-templates phase (bench/similarity.ts). */
+  similarity?: SimilarityBenchResult;
   rows: Row[];
   /** Phases that failed (their figures are missing), with the reason. */
   failures: string[];
@@ -293,6 +296,10 @@ export function renderReport(report: BenchReport): string {
       `Two-key tokens (${fmt(report.twoKey.values)} ACCOUNT_SIGNAL values through the SDK, hashing to acknowledged submission):`,
     );
     lines.push(...describeTwoKey(report.twoKey));
+  }
+  if (report.similarity) {
+    lines.push('', "Similar templates (the server's statements on a database of their own):");
+    lines.push(...describeSimilarity(report.similarity));
   }
   lines.push('');
   lines.push('What the figures mean:');
