@@ -70,7 +70,7 @@ describe('similar templates across labs', () => {
   const one = async (sql: string, params: unknown[] = []) => Object.values((await owner.query(sql, params)).rows[0] ?? {})[0];
   const drained = () =>
     until(async () => (await one('SELECT count(*)::int FROM outbox_events WHERE processed_at IS NULL')) === 0, 'outbox drained', 30_000);
-  const submit = (lab: string, signatures: Record<string, unknown>[], idempotencyKey = randomUUID()) =>
+  const submit = (lab: string, signatures: Record<string, unknown>[], idempotencyKey: string = randomUUID()) =>
     ctx.gql<{ submitTemplateSignatures: { submissionId: string; accepted: number; duplicates: number } }>(
       SUBMIT,
       { i: { idempotencyKey, signatures } },
