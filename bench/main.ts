@@ -30,6 +30,7 @@ import { measureReads } from './reads.js';
 import { buildRows, describeApiProcesses, MB, renderReport, type BenchReport, type LevelResult } from './report.js';
 import { fmt, parseSize, sizeLabel } from './stats.js';
 import { INGEST_MIX, LATENCY_MIX, WorkloadPlanner } from './workload.js';
+import { describeSimilarity, measureSimilarity, type SimilarityBenchResult } from './similarity.js';
 import { describeTwoKey, measureTwoKey } from './two-key.js';
 import { startAlertObserver, BENCH_SERVER_ENV } from './webhooks.js';
 
@@ -109,11 +110,11 @@ function parseArgs(argv: string[]) {
     )
     .option(
       '--phases <list>',
-      'which measurements to run: ingest,latency,reads,api-processes,oprf,two-key (default: all; oprf alone needs no database)',
+      'which measurements to run: ingest,latency,reads,api-processes,oprf,two-key,similarity (default: all; oprf alone needs no database; similarity uses a database of its own)',
       (v) => {
         const phases = v.split(',').map((x) => x.trim());
         for (const x of phases)
-          if (!['ingest', 'latency', 'reads', 'api-processes', 'oprf', 'two-key'].includes(x))
+          if (!['ingest', 'latency', 'reads', 'api-processes', 'oprf', 'two-key', 'similarity'].includes(x))
             throw new InvalidArgumentError(`unknown phase ${x}`);
         return phases;
       },
@@ -263,6 +264,26 @@ async function main(): Promise<void> {
   }
 
   // One prefix per bench database, so runs against different databases can share a Redis.
+  // Similar template signatures: the server's statements on a database of their own, before the fleet starts.
+  let similarity: SimilarityBenchResult | undefined;
+  if (wants('similarity')) {
+    console.log(
+      `\nSimilar templates: candidate lookup and signature submission (${options.quick ? '10k and 100k' : '100k and 1M'} stored signatures)`,
+    );
+    similarity = await measureSimilarity(options.databaseUrl, Boolean(options.quick), (line) => console.log(`  ${line}`));
+    for (const line of describeSimilarity(similarity)) console.log(line);
+    if (options.phases?.every((phase) => phase === 'similarity' || phase === 'oprf')) {
+      const out = options.out ?? join(projectRoot(), 'bench', 'results', `${date}-similarity${options.quick ? '-quick' : ''}.json`);
+      mkdirSync(join(out, '..'), { recursive: true });
+      writeFileSync(
+        out,
+        `${JSON.stringify({ date, mode: p.mode, cpus: cpus().length, cpuModel: cpus()[0]?.model.trim(), node: process.version, loadAverageAtStart: Number(loadAtStart.toFixed(2)), oprf, similarity }, null, 2)}\n`,
+      );
+      console.log(`\nresults written to ${out}`);
+      return;
+    }
+  }
+
   const redisPrefix = new URL(options.databaseUrl).pathname.slice(1).replace(/_/g, '-');
   const redisVersion = await clearRedisPrefix(options.redisUrl, redisPrefix);
   await recreateDatabase(options.databaseUrl, (line) => console.log(`  ${line}`));
@@ -551,6 +572,7 @@ async function main(): Promise<void> {
       costGrowth,
       twoKey,
       apiProcesses,
+      similarity,
       rss,
       oprf,
     } satisfies Omit<BenchReport, 'rows' | 'correct' | 'seconds' | 'failures'>;

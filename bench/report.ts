@@ -1,4 +1,5 @@
 import { describeOprf, type OprfBenchResult } from './oprf.js';
+import { describeSimilarity, type SimilarityBenchResult } from './similarity.js';
 import { describeTwoKey, type TwoKeyBenchResult } from './two-key.js';
 import type { CpuSnapshot } from './fleet.js';
 import type { IngestResult } from './ingest.js';
@@ -46,6 +47,8 @@ export interface BenchReport {
   apiProcesses?: ApiProcessesResult[];
   /** End-to-end submission through the SDK under an HMAC and a TWO_KEY epoch (phase two-key). */
   twoKey?: TwoKeyBenchResult;
+  /** The similar-templates phase (bench/similarity.ts). */
+  similarity?: SimilarityBenchResult;
   rows: Row[];
   /** Phases that failed (their figures are missing), with the reason. */
   failures: string[];
@@ -345,6 +348,10 @@ export function renderReport(report: BenchReport): string {
   if (report.apiProcesses?.length) {
     lines.push('', 'One against two API processes (same run and workers; clients and submitters spread over the processes):');
     lines.push(...describeApiProcesses(report.apiProcesses));
+  }
+  if (report.similarity) {
+    lines.push('', "Similar templates (the server's statements on a database of their own):");
+    lines.push(...describeSimilarity(report.similarity));
   }
   lines.push('');
   lines.push('What the figures mean:');

@@ -13,6 +13,7 @@ import { IndicatorsModule } from '@app/indicators';
 import { KeyEpochsModule } from '@app/key-epochs';
 import { RateLimitModule } from '@app/rate-limit';
 import { ReportsModule } from '@app/reports';
+import { SimilarityModule } from '@app/similarity';
 import { CoreModule } from '@app/runtime';
 import { TaxiiModule } from '@app/taxii';
 import { WebhooksModule } from '@app/webhooks';
@@ -38,6 +39,7 @@ export class ApiModule {
         AuditLogModule,
         MembersModule,
         IndicatorsModule,
+        SimilarityModule,
         KeyEpochsModule,
         AlertsModule,
         WebhooksModule,

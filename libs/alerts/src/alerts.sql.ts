@@ -12,11 +12,21 @@ export type AlertRow = Omit<Alert, 'verdictCounts'> & {
   priorityRank: number;
 };
 
-/** The columns of an alert and its match that `view` reads. */
+/**
+ * The columns of an alert and its match that `view` reads. An EXACT alert is
+ * on a match (`m`); a SIMILAR one on a similar match (`sm`), whose token is
+ * the member's own signature digest (SHA-256 over its band tokens) and whose
+ * type is PROMPT_TEMPLATE: never a band token, let alone another member's.
+ */
 const ALERT_ROW = `
   a.id, a.member_id, a.match_id, a.status, a.version, a.other_holders, a.verdict, a.verdict_note, a.acknowledged_at,
-  a.created_at, a.updated_at, a.closed_at, a.close_reason, a.last_observed_on, a.priority_rank,
-  m.type, m.key_epoch, m.token, m.first_seen_at, m.last_seen_at`;
+  a.created_at, a.updated_at, a.closed_at, a.close_reason, a.last_observed_on, a.priority_rank, a.match_kind, a.similarity,
+  COALESCE(m.type, 'PROMPT_TEMPLATE'::"IndicatorType") AS type, COALESCE(m.key_epoch, sm.key_epoch) AS key_epoch,
+  COALESCE(m.token, sm.digest) AS token, COALESCE(m.first_seen_at, sm.first_seen_at) AS first_seen_at,
+  COALESCE(m.last_seen_at, sm.last_seen_at) AS last_seen_at`;
+
+/** The alerts with their exact or similar match. */
+const ALERTS_JOINED = `alerts a LEFT JOIN matches m ON m.id = a.match_id LEFT JOIN similar_matches sm ON sm.id = a.similar_match_id`;
 
 /** The two orders of the list: the SQL ORDER BY of a page and of its view. */
 const NEWEST = 'a.created_at DESC, a.id DESC';
@@ -51,17 +61,20 @@ function view(rows: string, order: string = NEWEST): string {
   return `
   WITH page AS (${rows})
   SELECT a.id, a.status, a.version, a.type, a.key_epoch AS "keyEpoch", encode(a.token, 'hex') AS token,
-         f.external_ref AS "externalRef", a.other_holders AS "otherHolderCount",
+         COALESCE(f.external_ref, sf.external_ref) AS "externalRef", a.other_holders AS "otherHolderCount",
+         a.match_kind AS "matchKind", a.similarity,
          ${hourOf('a.first_seen_at')} AS "firstSeenAt", ${hourOf('a.last_seen_at')} AS "lastSeenAt",
-         COALESCE(f.disclosed_holders, '{}') AS "disclosedHolders",
-         COALESCE(f.confirmed_abuse, 0) AS "confirmedAbuse", COALESCE(f.false_positive, 0) AS "falsePositive",
-         COALESCE(f.under_review, 0) AS "underReview",
+         COALESCE(f.disclosed_holders, sf.disclosed_holders, '{}') AS "disclosedHolders",
+         COALESCE(f.confirmed_abuse, sf.confirmed_abuse, 0) AS "confirmedAbuse",
+         COALESCE(f.false_positive, sf.false_positive, 0) AS "falsePositive",
+         COALESCE(f.under_review, sf.under_review, 0) AS "underReview",
          a.verdict, a.verdict_note AS "verdictNote", a.acknowledged_at AS "acknowledgedAt",
          ${hourOf('a.created_at')} AS "createdAt", ${hourOf('a.updated_at')} AS "updatedAt", ${hourOf('a.closed_at')} AS "closedAt",
          a.close_reason AS "closeReason", to_char(a.last_observed_on, 'YYYY-MM-DD') AS "lastObservedOn",
          a.priority_rank - ((now() AT TIME ZONE 'UTC')::date - DATE '1970-01-01') AS priority, a.priority_rank AS "priorityRank"
     FROM page a
-    LEFT JOIN alert_view_facts(ARRAY(SELECT id FROM page)) f ON f.alert_id = a.id
+    LEFT JOIN alert_view_facts(ARRAY(SELECT id FROM page WHERE match_kind = 'EXACT')) f ON f.alert_id = a.id
+    LEFT JOIN similar_alert_view_facts(ARRAY(SELECT id FROM page WHERE match_kind = 'SIMILAR')) sf ON sf.alert_id = a.id
    ORDER BY ${order}`;
 }
 
@@ -72,7 +85,7 @@ function view(rows: string, order: string = NEWEST): string {
  */
 const LIST_FILTERS = `a.member_id = $1::uuid
    AND ($2::"AlertStatus" IS NULL OR a.status = $2::"AlertStatus")
-   AND ($3::"IndicatorType" IS NULL OR m.type = $3::"IndicatorType")
+   AND ($3::"IndicatorType" IS NULL OR COALESCE(m.type, 'PROMPT_TEMPLATE'::"IndicatorType") = $3::"IndicatorType")
    AND ($4::timestamptz IS NULL OR a.updated_at >= ${hourOf('$4::timestamptz')})`;
 
 type ListParams = [memberId: string, status: AlertStatus | null, type: IndicatorType | null, since: Date | null, limit: number];
@@ -81,7 +94,7 @@ type ListParams = [memberId: string, status: AlertStatus | null, type: Indicator
 export const alertsPage = statement<ListParams, AlertRow>(
   'alerts.page',
   view(`
-    SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id
+    SELECT ${ALERT_ROW} FROM ${ALERTS_JOINED}
      WHERE ${LIST_FILTERS}
      ORDER BY ${NEWEST}
      LIMIT $5`),
@@ -94,7 +107,7 @@ export const alertsPage = statement<ListParams, AlertRow>(
 export const alertsPageAfter = statement<[...ListParams, afterId: string], AlertRow>(
   'alerts.pageAfter',
   view(`
-    SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id
+    SELECT ${ALERT_ROW} FROM ${ALERTS_JOINED}
      WHERE ${LIST_FILTERS}
        AND (a.created_at, a.id) < (SELECT c.created_at, c.id FROM alerts c WHERE c.id = $6::uuid AND c.member_id = $1::uuid)
      ORDER BY ${NEWEST}
@@ -106,7 +119,7 @@ export const alertsPageByPriority = statement<ListParams, AlertRow>(
   'alerts.pageByPriority',
   view(
     `
-    SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id
+    SELECT ${ALERT_ROW} FROM ${ALERTS_JOINED}
      WHERE ${LIST_FILTERS}
      ORDER BY ${BY_PRIORITY}
      LIMIT $5`,
@@ -123,7 +136,7 @@ export const alertsPageByPriorityAfter = statement<[...ListParams, afterRank: nu
   'alerts.pageByPriorityAfter',
   view(
     `
-    SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id
+    SELECT ${ALERT_ROW} FROM ${ALERTS_JOINED}
      WHERE ${LIST_FILTERS}
        AND (a.priority_rank, a.id) < ($6::int, $7::uuid)
      ORDER BY ${BY_PRIORITY}
@@ -135,13 +148,13 @@ export const alertsPageByPriorityAfter = statement<[...ListParams, afterRank: nu
 /** One alert of the member, by id ($1 member, $2 alert). */
 export const alertById = statement<[memberId: string, id: string], AlertRow>(
   'alerts.byId',
-  view(`SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id WHERE a.id = $2::uuid AND a.member_id = $1::uuid`),
+  view(`SELECT ${ALERT_ROW} FROM ${ALERTS_JOINED} WHERE a.id = $2::uuid AND a.member_id = $1::uuid`),
 );
 
 /** Several alerts of the member, by id ($1 member, $2 alert ids): one call of alert_view_facts for all of them. */
 export const alertsByIds = statement<[memberId: string, ids: string[]], AlertRow>(
   'alerts.byIds',
-  view(`SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id WHERE a.id = ANY($2::uuid[]) AND a.member_id = $1::uuid`),
+  view(`SELECT ${ALERT_ROW} FROM ${ALERTS_JOINED} WHERE a.id = ANY($2::uuid[]) AND a.member_id = $1::uuid`),
 );
 
 /** Records the member's verdict ($3) and note ($4) on its alert $2. */

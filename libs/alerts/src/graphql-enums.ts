@@ -1,5 +1,5 @@
 import { registerEnumType } from '@nestjs/graphql';
-import { AlertCloseReason, AlertStatus, Verdict } from '@app/database';
+import { AlertCloseReason, AlertStatus, MatchKind, Verdict } from '@app/database';
 import { AlertOrder } from './dto/alerts.args.js';
 
 registerEnumType(AlertStatus, {
@@ -39,5 +39,17 @@ registerEnumType(AlertOrder, {
   valuesMap: {
     NEWEST: { description: 'Newest first (creation time, then id): the default.' },
     PRIORITY: { description: 'Highest priority first, then id (docs/indicators-and-alerts.md#priority).' },
+  },
+});
+
+registerEnumType(MatchKind, {
+  name: 'MatchKind',
+  description: 'What an alert matched on.',
+  valuesMap: {
+    EXACT: { description: 'The same token (type, key epoch, token) held by other members.' },
+    SIMILAR: {
+      description:
+        "A template signature sharing at least SIMILARITY_MIN_SHARED_BANDS band tokens with other members' signatures; token is this member's own signature digest.",
+    },
   },
 });

@@ -832,6 +832,33 @@ export class SubscriptionSettings {
   eventRetentionHours = 168;
 }
 
+/** Similar template signatures (libs/similarity). */
+export class SimilaritySettings {
+  /** Two signatures of different members sharing at least this many of their 32 band tokens are similar. */
+  @Env('SIMILARITY_MIN_SHARED_BANDS')
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(32)
+  minSharedBands = 4;
+
+  /** A band token held by more than this many live signatures is boilerplate and ignored by similarity. */
+  @Env('SIMILARITY_MAX_BAND_HOLDERS')
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(10_000)
+  maxBandHolders = 64;
+
+  /** Most signatures one submitTemplateSignatures call may carry (each is 32 band tokens). */
+  @Env('MAX_TEMPLATE_SIGNATURES_PER_SUBMISSION')
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  maxPerSubmission = 500;
+}
+
 /** The first admin, made on first start. */
 export class BootstrapSettings {
   /** Display name of the admin member that `npm start` creates on an empty database. */

@@ -15,6 +15,7 @@ import {
   RateLimitSettings,
   RedisSettings,
   ServerSettings,
+  SimilaritySettings,
   SubscriptionSettings,
   WebhookSettings,
   WorkerSettings,
@@ -51,6 +52,7 @@ const SECTIONS = {
   auth: AuthSettings,
   webhooks: WebhookSettings,
   subscriptions: SubscriptionSettings,
+  similarity: SimilaritySettings,
   bootstrap: BootstrapSettings,
 };
 

@@ -8,3 +8,5 @@ export { IndicatorsService } from './indicators.service.js';
 export { INDICATOR_UPSERT_CONFLICT, storeSubmission } from './indicators.sql.js';
 export { ProbingThrottle } from './models/probing-throttle.model.js';
 export { RetractionResult, SubmissionResult } from './models/submission-result.model.js';
+export { ProbingThrottleService } from './probing-throttle.service.js';
+export { SubmissionQuotas, type QuotaCharge } from './submission-quotas.js';

@@ -65,6 +65,10 @@ export const Events = {
   'quarantine.changed': payload<{ keys: TokenKey[] }>(),
   /** An operator retired a key epoch (retire-key-epoch): re-evaluate every match under it. */
   'key_epoch.retired': payload<{ label: string }>(),
+  /** Template signatures were stored: judge the submission's signatures and their neighbours (libs/similarity). */
+  'template_signatures.submitted': payload<{ submissionId: string }>(),
+  /** Template signatures were retracted: re-judge their neighbours, then delete them. */
+  'template_signatures.removed': payload<{ signatureIds: string[] }>(),
   /** A member was suspended or reinstated: re-evaluate every key its records hold. */
   'member.state_changed': payload<{ memberId: string }>(),
   /** A member gave or changed a verdict: the other holders of that match see new counts. */

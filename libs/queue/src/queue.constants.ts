@@ -36,6 +36,8 @@ export const JobName = {
     AuditCheckpoint: 'audit.checkpoint',
     /** Deletes alert events past ALERT_EVENT_RETENTION_HOURS (what resumed subscriptions replay). */
     PruneAlertEvents: 'alert-events.prune',
+    /** Deletes expired template signatures after re-judging their neighbours. */
+    ExpireTemplateSignatures: 'template-signatures.expire',
   },
 } satisfies Record<Exclude<QueueName, typeof QueueName.Events>, Record<string, string>>;
 

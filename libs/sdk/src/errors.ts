@@ -23,6 +23,7 @@ export type CanonicalizationRule =
   | 'text.unpaired-surrogate'
   | 'tpl.too-long'
   | 'tpl.empty'
+  | 'tpl.no-words'
   | 'acct.too-long'
   | 'acct.empty';
 

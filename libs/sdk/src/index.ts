@@ -23,6 +23,21 @@ export {
   MAX_BLOCKS_PER_RANGE,
   canonicalizeIpRange,
 } from './ip-range.js';
+export {
+  MINHASH_BANDS,
+  MINHASH_ROWS,
+  MINHASH_SCHEME,
+  MINHASH_SHINGLE_WORDS,
+  MINHASH_VALUES,
+  TemplateSignatureKeys,
+  similarityOfSharedBands,
+  templateBandPreTokens,
+  templateMinHash,
+  templateShingles,
+  templateSignature,
+  templateSignatureKeys,
+  type TemplateSignature,
+} from './minhash.js';
 export { canonicalizePaymentCard, isLuhnValid, parsePaymentInput } from './payment.js';
 export {
   BlindedTokens,
@@ -98,6 +113,7 @@ export {
   RETRACT_INDICATORS,
   SERVER_INFO,
   SUBMIT_INDICATORS,
+  SUBMIT_TEMPLATE_SIGNATURES,
   type Alert,
   type AlertCloseReason,
   type AlertFilter,
@@ -111,6 +127,8 @@ export {
   type RetractIndicatorsInput,
   type ServerInfo,
   type SubmissionResult,
+  type SubmitTemplateSignaturesInput,
+  type TemplateSignatureInput,
 } from './client/operations.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './client/retry.js';
 export {

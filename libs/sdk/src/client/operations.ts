@@ -40,6 +40,42 @@ export const SUBMIT_INDICATORS = /* GraphQL */ `
   }
 `;
 
+/** One prompt template's keyed MinHash signature as `submitTemplateSignatures` takes it. */
+export interface TemplateSignatureInput {
+  /** Label of the federation key epoch the bands were derived under. */
+  readonly keyEpoch: string;
+  /** Exactly 32 band tokens, in band order (see `templateSignature`, or `TokenDeriver.templateSignature` for TWO_KEY epochs). */
+  readonly bands: readonly string[];
+  /** When the member saw the template; the server defaults to now. */
+  readonly observedAt?: string | Date;
+  /** When it stops counting; the server defaults to the PROMPT_TEMPLATE lifetime. */
+  readonly expiresAt?: string | Date;
+  /** 0-100; the server defaults to 50. */
+  readonly confidence?: number;
+  /** The member's own reference, seen only by the member (similar alerts point at it); at most 256 characters. */
+  readonly externalRef?: string;
+  /** Let the holders of a similar signature see the member's name; default false. */
+  readonly discloseIdentity?: boolean;
+}
+
+/** The input of `submitTemplateSignatures`: stored all or nothing, like one `submitIndicators` batch. */
+export interface SubmitTemplateSignaturesInput {
+  /** 8-128 characters of A-Z a-z 0-9 . _ : -; the client draws a random one when left out. */
+  readonly idempotencyKey?: string;
+  readonly signatures: readonly TemplateSignatureInput[];
+}
+
+/** Stores template signatures. */
+export const SUBMIT_TEMPLATE_SIGNATURES = /* GraphQL */ `
+  mutation SubmitTemplateSignatures($input: SubmitTemplateSignaturesInput!) {
+    submitTemplateSignatures(input: $input) {
+      submissionId
+      accepted
+      duplicates
+    }
+  }
+`;
+
 /** Tokens of one type and epoch the member no longer holds. */
 export interface RetractIndicatorsInput {
   readonly type: IndicatorType;

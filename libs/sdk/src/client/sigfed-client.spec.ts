@@ -5,6 +5,7 @@ import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, exportJWK, ge
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TEST_FEDERATION_KEY_HEX } from '../federation-key.js';
 import { SigfedApiError, SigfedNetworkError, SigfedSubmitError } from './errors.js';
+import { templateSignature } from '../minhash.js';
 import { hashAndBuild } from './hash-and-build.js';
 import type { Alert, IndicatorInput } from './operations.js';
 import { SigfedClient, type SigfedClientOptions } from './sigfed-client.js';
@@ -160,6 +161,10 @@ class FakeSigfed {
       return { json: { errors: [{ message: 'Unauthorized', extensions: { code: 'UNAUTHENTICATED' } }], data: null } };
     }
     if (request.query.includes('submitIndicators')) return { json: { data: { submitIndicators: this.submit(request.variables) } } };
+    if (request.query.includes('submitTemplateSignatures')) {
+      const { signatures } = request.variables.input as { signatures: unknown[] };
+      return { json: { data: { submitTemplateSignatures: { submissionId: randomUUID(), accepted: signatures.length, duplicates: 0 } } } };
+    }
     if (request.query.includes('retractIndicators')) {
       const { tokens } = request.variables.input as { tokens: string[] };
       return { json: { data: { retractIndicators: { retracted: tokens.length } } } };
@@ -490,6 +495,47 @@ describe('SigfedClient.submitIndicators', () => {
       { type: 'IP_RANGE', token: expect.stringMatching(/^[0-9a-f]{64}$/), keyEpoch: '2026-q4', confidence: 90 },
       { type: 'IP_RANGE', token: 'be74cf44de479e8b11b7d49eb126bb67a937fa9fcf38192bfc715496844ff857', keyEpoch: '2026-q4', confidence: 90 },
     ]);
+  });
+});
+
+describe('SigfedClient.submitTemplateSignatures', () => {
+  const bands = templateSignature(TEST_FEDERATION_KEY_HEX, 'You are a helpful assistant. Answer every question in detail.').bands;
+
+  it('sends every signature in one call under the given idempotency key, as variables', async () => {
+    const signatures = [
+      { keyEpoch: '2026-q4', bands, confidence: 80, externalRef: 'tpl-1' },
+      { keyEpoch: '2026-q4', bands: [...bands].reverse(), discloseIdentity: true },
+    ];
+    const result = await client().submitTemplateSignatures({ idempotencyKey: 'templates-2026-12-01', signatures });
+    expect(result).toEqual({ submissionId: expect.any(String), accepted: 2, duplicates: 0 });
+    const [sent] = fake.graphqlRequests;
+    expect(fake.graphqlRequests).toHaveLength(1);
+    expect(sent.query).toContain('mutation SubmitTemplateSignatures($input: SubmitTemplateSignaturesInput!)');
+    expect(sent.query).not.toContain(bands[0]);
+    expect(sent.variables.input).toEqual({ idempotencyKey: 'templates-2026-12-01', signatures });
+  });
+
+  it('draws a random idempotency key when none is given', async () => {
+    await client().submitTemplateSignatures({ signatures: [{ keyEpoch: '2026-q4', bands }] });
+    expect((fake.graphqlRequests[0].variables.input as { idempotencyKey: string }).idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('checks every signature and the key before sending anything', async () => {
+    const c = client();
+    await expect(c.submitTemplateSignatures({ signatures: [{ keyEpoch: '2026-q4', bands: bands.slice(1) }] })).rejects.toThrow(
+      'signatures[0].bands must hold exactly 32 band tokens',
+    );
+    await expect(
+      c.submitTemplateSignatures({
+        signatures: [
+          { keyEpoch: '2026-q4', bands },
+          { keyEpoch: '2026-q4', bands: [...bands.slice(1), 'A'.repeat(64)] },
+        ],
+      }),
+    ).rejects.toThrow('signatures[1].bands[31] is not 64 lowercase hex characters');
+    await expect(c.submitTemplateSignatures({ signatures: [{ keyEpoch: 'Q4 2026', bands }] })).rejects.toThrow(RangeError);
+    await expect(c.submitTemplateSignatures({ idempotencyKey: 'short', signatures: [] })).rejects.toThrow(RangeError);
+    expect(fake.graphqlRequests).toHaveLength(0);
   });
 });
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JWK } from 'jose';
 import { isValidKeyEpoch, isValidToken } from '../federation-key.js';
+import { MINHASH_BANDS } from '../minhash.js';
 import { isIndicatorType } from '../types.js';
 import type { SigfedCredentials } from './credentials.js';
 import { SigfedApiError, SigfedSubmitError, type GraphQLErrorItem, type SubmitTotals } from './errors.js';
@@ -13,6 +14,7 @@ import {
   RETRACT_INDICATORS,
   SERVER_INFO,
   SUBMIT_INDICATORS,
+  SUBMIT_TEMPLATE_SIGNATURES,
   type Alert,
   type AlertFilter,
   type Connection,
@@ -23,6 +25,8 @@ import {
   type RetractIndicatorsInput,
   type ServerInfo,
   type SubmissionResult,
+  type SubmitTemplateSignaturesInput,
+  type TemplateSignatureInput,
 } from './operations.js';
 import { retryDelay, retryPolicy, type RetryPolicy } from './retry.js';
 import { AlertEventStream, type AlertEventsOptions } from './alert-events.js';
@@ -39,6 +43,7 @@ export const MAX_ALERTS_PAGE_SIZE = 100;
 // The server takes idempotency keys of 8-128 characters of A-Z a-z 0-9 . _ : -; a prefix of
 // 6-100 leaves room for ":<batch index>" on both ends of that range.
 const IDEMPOTENCY_KEY_PREFIX = /^[A-Za-z0-9._:-]{6,100}$/;
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,128}$/;
 const NO_RETRY = retryPolicy({ attempts: 1 });
 const USER_AGENT = 'sigfed-sdk/0.1';
 
@@ -210,6 +215,21 @@ export class SigfedClient {
     return { batches, accepted, duplicates, submissionIds, idempotencyKeyPrefix: prefix };
   }
 
+  /**
+   * Submits template signatures (see `templateSignature`) in one call, stored all or nothing
+   * under one idempotency key, so a retried call is stored once. Each signature carries
+   * exactly 32 band tokens; malformed input throws RangeError before anything is sent.
+   */
+  async submitTemplateSignatures(input: SubmitTemplateSignaturesInput): Promise<SubmissionResult> {
+    const idempotencyKey = input.idempotencyKey ?? randomUUID();
+    if (!IDEMPOTENCY_KEY.test(idempotencyKey)) throw new RangeError('idempotencyKey must be 8-128 characters of A-Z a-z 0-9 . _ : -');
+    input.signatures.forEach(checkSignature);
+    const data = await this.graphql<{ submitTemplateSignatures: SubmissionResult }>(SUBMIT_TEMPLATE_SIGNATURES, {
+      input: { idempotencyKey, signatures: input.signatures },
+    });
+    return data.submitTemplateSignatures;
+  }
+
   /** Removes this member's records of the given tokens (tokens it does not hold are ignored). */
   async retractIndicators(input: RetractIndicatorsInput): Promise<{ retracted: number }> {
     if (!isIndicatorType(input.type)) throw new RangeError(`unknown indicator type ${JSON.stringify(input.type)}`);
@@ -344,6 +364,15 @@ function checkIndicator(item: IndicatorInput, index: number): void {
   if (!isIndicatorType(item.type)) throw new RangeError(`indicators[${index}].type ${JSON.stringify(item.type)} is not an indicator type`);
   if (!isValidToken(item.token)) throw new RangeError(`indicators[${index}].token is not 64 lowercase hex characters`);
   if (!isValidKeyEpoch(item.keyEpoch)) throw new RangeError(`indicators[${index}].keyEpoch ${JSON.stringify(item.keyEpoch)} is malformed`);
+}
+
+function checkSignature(item: TemplateSignatureInput, index: number): void {
+  if (!isValidKeyEpoch(item.keyEpoch)) throw new RangeError(`signatures[${index}].keyEpoch ${JSON.stringify(item.keyEpoch)} is malformed`);
+  if (!Array.isArray(item.bands) || item.bands.length !== MINHASH_BANDS) {
+    throw new RangeError(`signatures[${index}].bands must hold exactly ${MINHASH_BANDS} band tokens`);
+  }
+  const bad = item.bands.findIndex((band) => !isValidToken(band));
+  if (bad !== -1) throw new RangeError(`signatures[${index}].bands[${bad}] is not 64 lowercase hex characters`);
 }
 
 function isUnauthenticated(error: unknown): boolean {

@@ -1,5 +1,6 @@
 import { deriveHmac, isValidKeyEpoch, parseFederationKey } from '../federation-key.js';
 import { hashIndicator } from '../indicator.js';
+import { MINHASH_SCHEME, presign, templateSignatureKeys, type TemplateSignature, type TemplateSignatureKeys } from '../minhash.js';
 import { TWO_KEY_MODE, TWO_KEY_SUITE, blindTokens, parseOprfPublicKey } from '../two-key.js';
 import type { HashedIndicator, IndicatorType, IndicatorValue } from '../types.js';
 import { OprfKeyMismatchError, OprfKeyNotPinnedError, SigfedApiError } from './errors.js';
@@ -174,6 +175,7 @@ export class TwoKeyTokens {
  */
 export class TokenDeriver {
   private readonly key: Uint8Array;
+  private signatureKeys: TemplateSignatureKeys | undefined;
 
   constructor(
     federationKey: Uint8Array | string,
@@ -199,6 +201,39 @@ export class TokenDeriver {
       hashed.map(({ canonical }) => deriveHmac(this.key, canonical)),
     );
     return hashed.map((form, i) => ({ ...form, token: tokens[i] }));
+  }
+
+  /**
+   * The template signature of each text under the epoch's scheme, in input order: the HMAC
+   * band tokens for an HMAC epoch; for a TWO_KEY epoch each band's pre-token goes through
+   * the OPRF like any token (32 blinded elements per template, up to 8 templates per
+   * `evaluateBlinded` call, cache first). Refusals throw CanonicalizationError.
+   */
+  async templateSignatures(keyEpoch: string, texts: readonly string[]): Promise<TemplateSignature[]> {
+    if (!isValidKeyEpoch(keyEpoch)) throw new RangeError(`key epoch ${JSON.stringify(keyEpoch)} must match ^[a-z0-9][a-z0-9._-]{0,31}$`);
+    this.signatureKeys ??= templateSignatureKeys(this.key);
+    const keys = this.signatureKeys;
+    const signed = texts.map((text) => presign(keys, text));
+    const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+    const bands =
+      (await this.scheme(keyEpoch)) === 'HMAC'
+        ? signed.flatMap(({ preTokens }) => preTokens.map(hex))
+        : await this.twoKey!.tokens(
+            keyEpoch,
+            'PROMPT_TEMPLATE',
+            signed.flatMap(({ preTokens }) => preTokens),
+          );
+    return signed.map(({ preTokens, shingles }, i) => ({
+      scheme: MINHASH_SCHEME,
+      bands: bands.slice(i * preTokens.length, (i + 1) * preTokens.length),
+      shingles,
+    }));
+  }
+
+  /** `templateSignatures` of one text. */
+  async templateSignature(keyEpoch: string, text: string): Promise<TemplateSignature> {
+    const [signature] = await this.templateSignatures(keyEpoch, [text]);
+    return signature;
   }
 
   /** `hashAndBuild` under the epoch's scheme; refusals are the same as for HMAC epochs. */
