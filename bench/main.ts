@@ -30,6 +30,7 @@ import { measureReads } from './reads.js';
 import { buildRows, MB, renderReport, type BenchReport, type LevelResult } from './report.js';
 import { fmt, parseSize, sizeLabel } from './stats.js';
 import { INGEST_MIX, LATENCY_MIX, WorkloadPlanner } from './workload.js';
+import { describeSimilarity, measureSimilarity, type SimilarityBenchResult } from './similarity.js';
 import { describeTwoKey, measureTwoKey } from './two-key.js';
 import { startAlertObserver, BENCH_SERVER_ENV } from './webhooks.js';
 
@@ -109,11 +110,12 @@ function parseArgs(argv: string[]) {
     )
     .option(
       '--phases <list>',
-      'which measurements to run: ingest,latency,reads,oprf,two-key (default: all; oprf alone needs no database)',
+      'which measurements to run: ingest,latency,reads,oprf,two-key,similarity (default: all; oprf and similarity need no database)',
       (v) => {
         const phases = v.split(',').map((x) => x.trim());
         for (const x of phases)
-          if (!['ingest', 'latency', 'reads', 'oprf', 'two-key'].includes(x)) throw new InvalidArgumentError(`unknown phase ${x}`);
+          if (!['ingest', 'latency', 'reads', 'oprf', 'two-key', 'similarity'].includes(x))
+            throw new InvalidArgumentError(`unknown phase ${x}`);
         return phases;
       },
     )
@@ -244,21 +246,28 @@ async function main(): Promise<void> {
     );
   }
 
-  // The OPRF phase needs neither the database nor the fleet: first, on a quiet machine.
+  // The OPRF and similarity phases need neither the database nor the fleet: first, on a quiet machine.
   let oprf: OprfBenchResult | undefined;
   if (wants('oprf')) {
     oprf = await measureOprf({ quick: options.quick });
     for (const line of describeOprf(oprf)) console.log(line);
-    if (options.phases?.every((phase) => phase === 'oprf')) {
-      const out = options.out ?? join(projectRoot(), 'bench', 'results', `${date}-oprf${options.quick ? '-quick' : ''}.json`);
-      mkdirSync(join(out, '..'), { recursive: true });
-      writeFileSync(
-        out,
-        `${JSON.stringify({ date, mode: p.mode, cpus: cpus().length, cpuModel: cpus()[0]?.model.trim(), node: process.version, loadAverageAtStart: Number(loadAtStart.toFixed(2)), oprf }, null, 2)}\n`,
-      );
-      console.log(`\nresults written to ${out}`);
-      return;
-    }
+  }
+  let similarity: SimilarityBenchResult | undefined;
+  if (wants('similarity')) {
+    similarity = measureSimilarity({ quick: options.quick });
+    for (const line of describeSimilarity(similarity)) console.log(line);
+  }
+  const offline = ['oprf', 'similarity'];
+  if (options.phases?.every((phase) => offline.includes(phase))) {
+    const name = options.phases.length === 1 ? options.phases[0] : 'offline';
+    const out = options.out ?? join(projectRoot(), 'bench', 'results', `${date}-${name}${options.quick ? '-quick' : ''}.json`);
+    mkdirSync(join(out, '..'), { recursive: true });
+    writeFileSync(
+      out,
+      `${JSON.stringify({ date, mode: p.mode, cpus: cpus().length, cpuModel: cpus()[0]?.model.trim(), node: process.version, loadAverageAtStart: Number(loadAtStart.toFixed(2)), oprf, similarity }, null, 2)}\n`,
+    );
+    console.log(`\nresults written to ${out}`);
+    return;
   }
 
   // One prefix per bench database, so runs against different databases can share a Redis.
@@ -505,6 +514,7 @@ async function main(): Promise<void> {
       twoKey,
       rss,
       oprf,
+      similarity,
     } satisfies Omit<BenchReport, 'rows' | 'correct' | 'seconds' | 'failures'>;
     report = {
       ...partial,
