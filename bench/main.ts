@@ -30,7 +30,7 @@ import { measureReads } from './reads.js';
 import { buildRows, MB, renderReport, type BenchReport, type LevelResult } from './report.js';
 import { fmt, parseSize, sizeLabel } from './stats.js';
 import { INGEST_MIX, LATENCY_MIX, WorkloadPlanner } from './workload.js';
-import { describeSimilarity, measureSimilarity, type SimilarityBenchResult } from './similarity.js';
+import { describeTemplateQuality, measureTemplateQuality, type TemplateQualityResult } from './template-similarity.js';
 import { describeTwoKey, measureTwoKey } from './two-key.js';
 import { startAlertObserver, BENCH_SERVER_ENV } from './webhooks.js';
 
@@ -252,10 +252,10 @@ async function main(): Promise<void> {
     oprf = await measureOprf({ quick: options.quick });
     for (const line of describeOprf(oprf)) console.log(line);
   }
-  let similarity: SimilarityBenchResult | undefined;
+  let similarity: TemplateQualityResult | undefined;
   if (wants('similarity')) {
-    similarity = measureSimilarity({ quick: options.quick });
-    for (const line of describeSimilarity(similarity)) console.log(line);
+    similarity = measureTemplateQuality({ quick: options.quick });
+    for (const line of describeTemplateQuality(similarity)) console.log(line);
   }
   const offline = ['oprf', 'similarity'];
   if (options.phases?.every((phase) => offline.includes(phase))) {

@@ -1,5 +1,5 @@
 import { describeOprf, type OprfBenchResult } from './oprf.js';
-import { describeSimilarity, type SimilarityBenchResult } from './similarity.js';
+import { describeTemplateQuality, type TemplateQualityResult } from './template-similarity.js';
 import { describeTwoKey, type TwoKeyBenchResult } from './two-key.js';
 import type { IngestResult } from './ingest.js';
 import type { LatencyResult } from './latency.js';
@@ -45,7 +45,7 @@ export interface BenchReport {
   /** End-to-end submission through the SDK under an HMAC and a TWO_KEY epoch (phase two-key). */
   twoKey?: TwoKeyBenchResult;
   /** Recall and precision of similar-template matching on the seeded corpus, and the SDK's cost (phase similarity). */
-  similarity?: SimilarityBenchResult;
+  similarity?: TemplateQualityResult;
   rows: Row[];
   /** Phases that failed (their figures are missing), with the reason. */
   failures: string[];
@@ -332,7 +332,7 @@ export function renderReport(report: BenchReport): string {
   lines.push('- 1 MB = 1,000,000 bytes.');
   lines.push('');
   if (report.oprf) lines.push(...describeOprf(report.oprf), '');
-  if (report.similarity) lines.push(...describeSimilarity(report.similarity), '');
+  if (report.similarity) lines.push(...describeTemplateQuality(report.similarity), '');
   for (const failure of report.failures) lines.push(`FAILED: ${failure}`);
   lines.push(
     report.correct

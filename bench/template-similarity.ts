@@ -30,7 +30,7 @@ export interface MatchQuality {
   ignoredTokens?: number;
 }
 
-export interface SimilarityBenchResult {
+export interface TemplateQualityResult {
   corpus: CorpusOptions & { templates: number; samePairs: number; unrelatedPairs: number; boilerplatePairs: number };
   minSharedBands: number;
   maxBandHolders: number;
@@ -171,7 +171,7 @@ function characterShingles(text: string): string[] {
  * (timing the CPU), and finds similar pairs in memory the way the server does, beside the
  * exact PROMPT_TEMPLATE token and an unkeyed baseline.
  */
-export function measureSimilarity(options: { quick?: boolean }): SimilarityBenchResult {
+export function measureTemplateQuality(options: { quick?: boolean }): TemplateQualityResult {
   const corpusOptions = options.quick ? QUICK_CORPUS : FULL_CORPUS;
   const corpus = generateCorpus(corpusOptions);
   const key = TEST_FEDERATION_KEY_HEX;
@@ -252,7 +252,7 @@ export function measureSimilarity(options: { quick?: boolean }): SimilarityBench
 const pct = (x: number) => fmt(x, 2);
 
 /** The phase's printed lines. */
-export function describeSimilarity(r: SimilarityBenchResult): string[] {
+export function describeTemplateQuality(r: TemplateQualityResult): string[] {
   const c = r.corpus;
   const lines = [
     `\nSimilar templates: ${fmt(c.templates)} templates (${c.bases} bases x ${c.variantsPerKind * VARIANT_KINDS.length} variants, ${c.boilerplateBlocks} boilerplate blocks x ${c.boilerplateHolders} unrelated holders; seed ${c.seed})`,
