@@ -30,6 +30,7 @@ import { measureReads } from './reads.js';
 import { buildRows, MB, renderReport, type BenchReport, type LevelResult } from './report.js';
 import { fmt, parseSize, sizeLabel } from './stats.js';
 import { INGEST_MIX, LATENCY_MIX, WorkloadPlanner } from './workload.js';
+import { describeSimilarity, measureSimilarity, type SimilarityBenchResult } from './similarity.js';
 import { describeTemplateQuality, measureTemplateQuality, type TemplateQualityResult } from './template-similarity.js';
 import { describeTwoKey, measureTwoKey } from './two-key.js';
 import { startAlertObserver, BENCH_SERVER_ENV } from './webhooks.js';
@@ -110,7 +111,7 @@ function parseArgs(argv: string[]) {
     )
     .option(
       '--phases <list>',
-      'which measurements to run: ingest,latency,reads,oprf,two-key,similarity (default: all; oprf and similarity need no database)',
+      'which measurements to run: ingest,latency,reads,oprf,two-key,similarity (default: all; oprf alone needs no database; similarity uses a database of its own)',
       (v) => {
         const phases = v.split(',').map((x) => x.trim());
         for (const x of phases)
@@ -246,31 +247,48 @@ async function main(): Promise<void> {
     );
   }
 
-  // The OPRF and similarity phases need neither the database nor the fleet: first, on a quiet machine.
+  // The OPRF phase needs neither the database nor the fleet: first, on a quiet machine.
   let oprf: OprfBenchResult | undefined;
   if (wants('oprf')) {
     oprf = await measureOprf({ quick: options.quick });
     for (const line of describeOprf(oprf)) console.log(line);
-  }
-  let similarity: TemplateQualityResult | undefined;
-  if (wants('similarity')) {
-    similarity = measureTemplateQuality({ quick: options.quick });
-    for (const line of describeTemplateQuality(similarity)) console.log(line);
-  }
-  const offline = ['oprf', 'similarity'];
-  if (options.phases?.every((phase) => offline.includes(phase))) {
-    const name = options.phases.length === 1 ? options.phases[0] : 'offline';
-    const out = options.out ?? join(projectRoot(), 'bench', 'results', `${date}-${name}${options.quick ? '-quick' : ''}.json`);
-    mkdirSync(join(out, '..'), { recursive: true });
-    writeFileSync(
-      out,
-      `${JSON.stringify({ date, mode: p.mode, cpus: cpus().length, cpuModel: cpus()[0]?.model.trim(), node: process.version, loadAverageAtStart: Number(loadAtStart.toFixed(2)), oprf, similarity }, null, 2)}\n`,
-    );
-    console.log(`\nresults written to ${out}`);
-    return;
+    if (options.phases?.every((phase) => phase === 'oprf')) {
+      const out = options.out ?? join(projectRoot(), 'bench', 'results', `${date}-oprf${options.quick ? '-quick' : ''}.json`);
+      mkdirSync(join(out, '..'), { recursive: true });
+      writeFileSync(
+        out,
+        `${JSON.stringify({ date, mode: p.mode, cpus: cpus().length, cpuModel: cpus()[0]?.model.trim(), node: process.version, loadAverageAtStart: Number(loadAtStart.toFixed(2)), oprf }, null, 2)}\n`,
+      );
+      console.log(`\nresults written to ${out}`);
+      return;
+    }
   }
 
   // One prefix per bench database, so runs against different databases can share a Redis.
+  // Similar template signatures: the server's statements on a database of their own, before the fleet starts.
+  let similarity: SimilarityBenchResult | undefined;
+  let templateQuality: TemplateQualityResult | undefined;
+  if (wants('similarity')) {
+    // Recall and precision need neither database nor server: the SDK signs, the matching runs in memory.
+    templateQuality = measureTemplateQuality({ quick: options.quick });
+    for (const line of describeTemplateQuality(templateQuality)) console.log(line);
+    console.log(
+      `\nSimilar templates: candidate lookup and signature submission (${options.quick ? '10k and 100k' : '100k and 1M'} stored signatures)`,
+    );
+    similarity = await measureSimilarity(options.databaseUrl, Boolean(options.quick), (line) => console.log(`  ${line}`));
+    for (const line of describeSimilarity(similarity)) console.log(line);
+    if (options.phases?.every((phase) => phase === 'similarity' || phase === 'oprf')) {
+      const out = options.out ?? join(projectRoot(), 'bench', 'results', `${date}-similarity${options.quick ? '-quick' : ''}.json`);
+      mkdirSync(join(out, '..'), { recursive: true });
+      writeFileSync(
+        out,
+        `${JSON.stringify({ date, mode: p.mode, cpus: cpus().length, cpuModel: cpus()[0]?.model.trim(), node: process.version, loadAverageAtStart: Number(loadAtStart.toFixed(2)), oprf, similarity, templateQuality }, null, 2)}\n`,
+      );
+      console.log(`\nresults written to ${out}`);
+      return;
+    }
+  }
+
   const redisPrefix = new URL(options.databaseUrl).pathname.slice(1).replace(/_/g, '-');
   const redisVersion = await clearRedisPrefix(options.redisUrl, redisPrefix);
   await recreateDatabase(options.databaseUrl, (line) => console.log(`  ${line}`));
@@ -512,9 +530,10 @@ async function main(): Promise<void> {
       latency,
       costGrowth,
       twoKey,
+      similarity,
       rss,
       oprf,
-      similarity,
+      templateQuality,
     } satisfies Omit<BenchReport, 'rows' | 'correct' | 'seconds' | 'failures'>;
     report = {
       ...partial,

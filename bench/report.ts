@@ -1,4 +1,5 @@
 import { describeOprf, type OprfBenchResult } from './oprf.js';
+import { describeSimilarity, type SimilarityBenchResult } from './similarity.js';
 import { describeTemplateQuality, type TemplateQualityResult } from './template-similarity.js';
 import { describeTwoKey, type TwoKeyBenchResult } from './two-key.js';
 import type { IngestResult } from './ingest.js';
@@ -44,8 +45,10 @@ export interface BenchReport {
   oprf?: OprfBenchResult;
   /** End-to-end submission through the SDK under an HMAC and a TWO_KEY epoch (phase two-key). */
   twoKey?: TwoKeyBenchResult;
-  /** Recall and precision of similar-template matching on the seeded corpus, and the SDK's cost (phase similarity). */
-  similarity?: TemplateQualityResult;
+  /** The similar-templates phase (bench/similarity.ts). */
+  similarity?: SimilarityBenchResult;
+  /** Recall and precision of similar-template matching on the seeded corpus, and the SDK's cost (phase similarity, bench/template-similarity.ts). */
+  templateQuality?: TemplateQualityResult;
   rows: Row[];
   /** Phases that failed (their figures are missing), with the reason. */
   failures: string[];
@@ -297,6 +300,10 @@ export function renderReport(report: BenchReport): string {
     );
     lines.push(...describeTwoKey(report.twoKey));
   }
+  if (report.similarity) {
+    lines.push('', "Similar templates (the server's statements on a database of their own):");
+    lines.push(...describeSimilarity(report.similarity));
+  }
   lines.push('');
   lines.push('What the figures mean:');
   lines.push('- Ingest: indicators per second from the first submitIndicators request to the last alert row written (server), or from the');
@@ -332,7 +339,7 @@ export function renderReport(report: BenchReport): string {
   lines.push('- 1 MB = 1,000,000 bytes.');
   lines.push('');
   if (report.oprf) lines.push(...describeOprf(report.oprf), '');
-  if (report.similarity) lines.push(...describeTemplateQuality(report.similarity), '');
+  if (report.templateQuality) lines.push(...describeTemplateQuality(report.templateQuality), '');
   for (const failure of report.failures) lines.push(`FAILED: ${failure}`);
   lines.push(
     report.correct

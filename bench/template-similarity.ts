@@ -1,12 +1,16 @@
 import { performance } from 'node:perf_hooks';
 import { TEST_FEDERATION_KEY_HEX, canonicalizePromptTemplate, deriveToken, templateSignature, templateSignatureKeys } from '@app/sdk';
+import { EnvironmentVariables } from '../libs/config/src/env.schema.js';
 import { bandsOfShingles, keysFor } from '../libs/sdk/src/minhash.js';
 import { fmt } from './stats.js';
 import { FULL_CORPUS, QUICK_CORPUS, VARIANT_KINDS, generateCorpus, type CorpusOptions, type CorpusTemplate } from './template-corpus.js';
 
-/** The server's defaults (issue 17): similar at 4 or more shared bands; a band token held by more signatures than this is boilerplate. */
-export const SIMILARITY_MIN_SHARED_BANDS = 4;
-export const SIMILARITY_MAX_BAND_HOLDERS = 50;
+// The server's shipped defaults, read from where the server reads them.
+const SERVER_DEFAULTS = new EnvironmentVariables();
+/** Similar at this many shared bands or more (SIMILARITY_MIN_SHARED_BANDS). */
+export const SIMILARITY_MIN_SHARED_BANDS = SERVER_DEFAULTS.SIMILARITY_MIN_SHARED_BANDS;
+/** A band token held by more signatures than this is boilerplate (SIMILARITY_MAX_BAND_HOLDERS). */
+export const SIMILARITY_MAX_BAND_HOLDERS = SERVER_DEFAULTS.SIMILARITY_MAX_BAND_HOLDERS;
 
 /** Characters per shingle of the unkeyed baseline. */
 const BASELINE_CHARS = 5;
@@ -46,7 +50,7 @@ export interface TemplateQualityResult {
 }
 
 const GRID_MIN_SHARED = [3, 4, 5, 6];
-const GRID_MAX_HOLDERS = [12, 25, 50, 100, Number.POSITIVE_INFINITY];
+const GRID_MAX_HOLDERS = [16, 32, 64, 128, Number.POSITIVE_INFINITY];
 
 type Pairs = Map<number, number>;
 

@@ -77,7 +77,7 @@ describe('correlation into alerts', () => {
     expect(b).toHaveLength(1);
     expect(c).toHaveLength(0);
     expect(a[0]).toMatchObject({ status: 'OPEN', otherHolders: 1, version: 1 });
-    expect(Buffer.from(a[0].match.token).toString('hex')).toBe(shared);
+    expect(Buffer.from(a[0].match!.token).toString('hex')).toBe(shared);
     expect(a[0].matchId).toBe(b[0].matchId);
     expect(a[0].match).toMatchObject({ status: 'OPEN', holderCount: 2 });
   });
@@ -90,11 +90,11 @@ describe('correlation into alerts', () => {
     await submit('C', [item(shared)]);
     await outboxDrained(prisma);
     for (const who of ['A', 'B', 'C']) {
-      const mine = (await alertsOf(who)).filter((x) => Buffer.from(x.match.token).toString('hex') === shared);
+      const mine = (await alertsOf(who)).filter((x) => Buffer.from(x.match!.token).toString('hex') === shared);
       expect(mine, who).toHaveLength(1);
       expect(mine[0].otherHolders, who).toBe(2);
     }
-    const a = (await alertsOf('A')).find((x) => Buffer.from(x.match.token).toString('hex') === shared)!;
+    const a = (await alertsOf('A')).find((x) => Buffer.from(x.match!.token).toString('hex') === shared)!;
     expect(a.version).toBe(2);
   });
 

@@ -29,7 +29,7 @@ const POLICY = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/3
 const BLINDED_ELEMENT = Buffer.from(ristretto255.Point.BASE.toBytes()).toString('base64url');
 const EPOCH = '2026-q4';
 
-const ALERT_FIELDS = `id status version type keyEpoch token externalRef otherHolderCount firstSeenAt lastSeenAt disclosedHolders
+const ALERT_FIELDS = `id status version type keyEpoch token matchKind similarity externalRef otherHolderCount firstSeenAt lastSeenAt disclosedHolders
   verdictCounts { confirmedAbuse falsePositive underReview } verdict verdictNote acknowledgedAt createdAt updatedAt closedAt`;
 const MEMBER_FIELDS =
   'id clientId name contactEmail status role suspendedAt suspendedReason createdAt keys { kid alg status publicJwk createdAt revokedAt lastUsedAt }';
@@ -65,6 +65,8 @@ interface World {
   aEndpointId: string;
   bDeliveries: { id: string; eventId: string }[];
   tokens: { bOnly: string; bc: string; ab: string; ac: string; suppressed: string };
+  /** B's template signature: its idempotency key and externalRef. */
+  bTemplate: { idempotencyKey: string; externalRef: string };
   /** Values only B (or B's own view) may ever see, by label. */
   markers: Record<string, string>;
 }
@@ -110,6 +112,11 @@ async function adminOnly(send: Send, doc: string, vars: Record<string, unknown>,
 }
 
 const ghostId = () => randomUUID();
+
+const TEMPLATE_SUBMIT =
+  'mutation($i: SubmitTemplateSignaturesInput!) { submitTemplateSignatures(input: $i) { submissionId accepted duplicates } }';
+/** 32 distinct band tokens of a made-up signature. */
+const bandsOf = (label: string) => Array.from({ length: 32 }, (_, band) => testToken(`${label}-band-${band}`));
 
 /**
  * The table: every operation of the schema, by `Type.field`, with its
@@ -328,6 +335,39 @@ const SCENARIOS: Record<string, Scenario> = {
       );
       expect(res.errors).toBeUndefined();
       expect(res.data!.retractIndicators).toEqual({ retracted: 0 });
+    },
+  },
+  'Mutation.submitTemplateSignatures': {
+    access: 'member',
+    doc: TEMPLATE_SUBMIT,
+    vars: (w) => ({ i: { idempotencyKey: w.bTemplate.idempotencyKey, signatures: [{ keyEpoch: EPOCH, bands: bandsOf('anon') }] } }),
+    attack: async (w, send) => {
+      // B's idempotency key, replayed by A, is A's own key: a new submission of A's, not B's result.
+      const res = await send(
+        TEMPLATE_SUBMIT,
+        { i: { idempotencyKey: w.bTemplate.idempotencyKey, signatures: [{ keyEpoch: EPOCH, bands: bandsOf('a-fresh') }] } },
+        w.tokenA,
+      );
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.submitTemplateSignatures).toMatchObject({ accepted: 1, duplicates: 0 });
+      const id = (res.data!.submitTemplateSignatures as { submissionId: string }).submissionId;
+      expect(Object.values(w.markers)).not.toContain(id);
+      expect(await one('SELECT member_id FROM template_signature_submissions WHERE id = $1', [id])).toBe(w.a.id);
+    },
+  },
+  'Mutation.retractTemplateSignatures': {
+    access: 'member',
+    doc: 'mutation($i: RetractTemplateSignaturesInput!) { retractTemplateSignatures(input: $i) { retracted } }',
+    vars: (w) => ({ i: { externalRefs: [w.bTemplate.externalRef] } }),
+    attack: async (w, send) => {
+      // A naming B's externalRef retracts nothing of B's (the unchanged-state check after each scenario proves it).
+      const res = await send(
+        'mutation($i: RetractTemplateSignaturesInput!) { retractTemplateSignatures(input: $i) { retracted } }',
+        { i: { externalRefs: [w.bTemplate.externalRef] } },
+        w.tokenA,
+      );
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.retractTemplateSignatures).toEqual({ retracted: 0 });
     },
   },
   'Mutation.acknowledgeAlert': {
@@ -625,6 +665,8 @@ describe('isolation: every operation, as member A against member B', () => {
          'keys', (SELECT json_agg(k ORDER BY kid) FROM member_keys k WHERE member_id = $1),
          'indicators', (SELECT json_agg(i ORDER BY token) FROM indicators i WHERE member_id = $1),
          'submissions', (SELECT json_agg(s ORDER BY id) FROM submissions s WHERE member_id = $1),
+         'template signatures', (SELECT json_agg(t ORDER BY id) FROM template_signatures t WHERE member_id = $1),
+         'template submissions', (SELECT json_agg(t ORDER BY id) FROM template_signature_submissions t WHERE member_id = $1),
          'alerts', (SELECT json_agg(a ORDER BY id) FROM alerts a WHERE member_id = $1),
          'endpoints', (SELECT json_agg(e ORDER BY id) FROM webhook_endpoints e WHERE member_id = $1),
          'deliveries', (SELECT json_agg(d ORDER BY d.id) FROM webhook_deliveries d WHERE d.endpoint_id IN (SELECT id FROM webhook_endpoints WHERE member_id = $1)),
@@ -718,6 +760,18 @@ describe('isolation: every operation, as member A against member B', () => {
       { token: tokens.bc, discloseIdentity: true },
       { token: tokens.ac, discloseIdentity: true },
     ]);
+    const bTemplate = { idempotencyKey: `b-templates-${secret}`, externalRef: `B-template-${secret}` };
+    const bSigned = await ctx.gql(
+      TEMPLATE_SUBMIT,
+      {
+        i: {
+          idempotencyKey: bTemplate.idempotencyKey,
+          signatures: [{ keyEpoch: EPOCH, bands: bandsOf(`b-${secret}`), externalRef: bTemplate.externalRef }],
+        },
+      },
+      tokenB,
+    );
+    expect(bSigned.errors).toBeUndefined();
     await drained();
 
     const alertOf = async (memberId: string, token: string) =>
@@ -773,7 +827,10 @@ describe('isolation: every operation, as member A against member B', () => {
       aEndpointId: aHook.id,
       bDeliveries,
       tokens,
+      bTemplate,
       markers: {
+        'B template externalRef': bTemplate.externalRef,
+        'B band token': bandsOf(`b-${secret}`)[0],
         'B name': bName,
         'B contact e-mail': bEmail,
         'B member id': b.id,

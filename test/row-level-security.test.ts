@@ -342,6 +342,7 @@ describe('row-level security', () => {
       { fn: 'audit_append', api: true, worker: true, anyone: false },
       { fn: 'member_activity_counts', api: true, worker: false, anyone: false },
       { fn: 'retract_own_indicators', api: true, worker: false, anyone: false },
+      { fn: 'similar_alert_view_facts', api: true, worker: true, anyone: false },
     ]);
     const definers = await ctx.db.$queryRaw<{ fn: string; config: string[] }[]>`
       SELECT proname AS fn, proconfig AS config FROM pg_proc WHERE prosecdef AND pronamespace = 'public'::regnamespace ORDER BY 1`;
@@ -350,6 +351,7 @@ describe('row-level security', () => {
       { fn: 'audit_append', config: ['search_path=public, pg_temp'] },
       { fn: 'member_activity_counts', config: ['search_path=public, pg_temp'] },
       { fn: 'retract_own_indicators', config: ['search_path=public, pg_temp'] },
+      { fn: 'similar_alert_view_facts', config: ['search_path=public, pg_temp'] },
     ]);
   });
 

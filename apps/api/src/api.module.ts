@@ -12,6 +12,7 @@ import { AlertsModule } from '@app/alerts';
 import { IndicatorsModule } from '@app/indicators';
 import { KeyEpochsModule } from '@app/key-epochs';
 import { RateLimitModule } from '@app/rate-limit';
+import { SimilarityModule } from '@app/similarity';
 import { CoreModule } from '@app/runtime';
 import { TaxiiModule } from '@app/taxii';
 import { WebhooksModule } from '@app/webhooks';
@@ -37,6 +38,7 @@ export class ApiModule {
         AuditModule,
         MembersModule,
         IndicatorsModule,
+        SimilarityModule,
         KeyEpochsModule,
         AlertsModule,
         WebhooksModule,

@@ -5,6 +5,7 @@ import { CorrelationModule } from '@app/correlation';
 import { OutboxRelayModule } from '@app/outbox';
 import { JobHandlers, JobName } from '@app/queue';
 import { CoreModule } from '@app/runtime';
+import { SimilarityWorkerModule } from '@app/similarity';
 import { WebhookWorkerModule } from '@app/webhooks';
 import { EventsProcessor } from './processors/events.processor.js';
 import { MaintenanceProcessor } from './processors/maintenance.processor.js';
@@ -32,6 +33,7 @@ export class WorkerModule implements OnApplicationBootstrap {
         CoreModule.forRoot(config, 'worker'),
         OutboxRelayModule,
         CorrelationModule,
+        SimilarityWorkerModule,
         WebhookWorkerModule,
         AuditCheckpointWorkerModule,
       ],

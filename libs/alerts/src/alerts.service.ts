@@ -16,10 +16,21 @@ type AlertRow = Omit<Alert, 'verdictCounts'> & {
   underReview: number;
 };
 
-/** The columns of an alert and its match that `view` reads. */
+/**
+ * The columns of an alert and its match that `view` reads. An EXACT alert is
+ * on a match (`m`); a SIMILAR one on a similar match (`sm`), whose token is
+ * the member's own signature digest (SHA-256 over its band tokens) and whose
+ * type is PROMPT_TEMPLATE: never a band token, let alone another member's.
+ */
 const ALERT_ROW = `
   a.id, a.member_id, a.match_id, a.status, a.version, a.other_holders, a.verdict, a.verdict_note, a.acknowledged_at,
-  a.created_at, a.updated_at, a.closed_at, m.type, m.key_epoch, m.token, m.first_seen_at, m.last_seen_at`;
+  a.created_at, a.updated_at, a.closed_at, a.match_kind, a.similarity,
+  COALESCE(m.type, 'PROMPT_TEMPLATE'::"IndicatorType") AS type, COALESCE(m.key_epoch, sm.key_epoch) AS key_epoch,
+  COALESCE(m.token, sm.digest) AS token, COALESCE(m.first_seen_at, sm.first_seen_at) AS first_seen_at,
+  COALESCE(m.last_seen_at, sm.last_seen_at) AS last_seen_at`;
+
+/** The alerts with their exact or similar match. */
+const ALERTS_JOINED = `alerts a LEFT JOIN matches m ON m.id = a.match_id LEFT JOIN similar_matches sm ON sm.id = a.similar_match_id`;
 
 /**
  * `column` truncated to the hour, UTC: a time set by other members' activity
@@ -50,25 +61,26 @@ function view(rows: string): string {
   return `
   WITH page AS (${rows})
   SELECT a.id, a.status, a.version, a.type, a.key_epoch AS "keyEpoch", encode(a.token, 'hex') AS token,
-         f.external_ref AS "externalRef", a.other_holders AS "otherHolderCount",
+         COALESCE(f.external_ref, sf.external_ref) AS "externalRef", a.other_holders AS "otherHolderCount",
+         a.match_kind AS "matchKind", a.similarity,
          ${hourOf('a.first_seen_at')} AS "firstSeenAt", ${hourOf('a.last_seen_at')} AS "lastSeenAt",
-         COALESCE(f.disclosed_holders, '{}') AS "disclosedHolders",
-         COALESCE(f.confirmed_abuse, 0) AS "confirmedAbuse", COALESCE(f.false_positive, 0) AS "falsePositive",
-         COALESCE(f.under_review, 0) AS "underReview",
+         COALESCE(f.disclosed_holders, sf.disclosed_holders, '{}') AS "disclosedHolders",
+         COALESCE(f.confirmed_abuse, sf.confirmed_abuse, 0) AS "confirmedAbuse",
+         COALESCE(f.false_positive, sf.false_positive, 0) AS "falsePositive",
+         COALESCE(f.under_review, sf.under_review, 0) AS "underReview",
          a.verdict, a.verdict_note AS "verdictNote", a.acknowledged_at AS "acknowledgedAt",
          ${hourOf('a.created_at')} AS "createdAt", ${hourOf('a.updated_at')} AS "updatedAt", ${hourOf('a.closed_at')} AS "closedAt"
     FROM page a
-    LEFT JOIN alert_view_facts(ARRAY(SELECT id FROM page)) f ON f.alert_id = a.id
+    LEFT JOIN alert_view_facts(ARRAY(SELECT id FROM page WHERE match_kind = 'EXACT')) f ON f.alert_id = a.id
+    LEFT JOIN similar_alert_view_facts(ARRAY(SELECT id FROM page WHERE match_kind = 'SIMILAR')) sf ON sf.alert_id = a.id
    ORDER BY a.created_at DESC, a.id DESC`;
 }
 
 /** One alert of the member, by id ($1 member, $2 alert). */
-const ONE = view(`SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id WHERE a.id = $2::uuid AND a.member_id = $1::uuid`);
+const ONE = view(`SELECT ${ALERT_ROW} FROM ${ALERTS_JOINED} WHERE a.id = $2::uuid AND a.member_id = $1::uuid`);
 
 /** Several alerts of the member, by id ($1 member, $2 alert ids): one call of alert_view_facts for all of them. */
-const MANY = view(
-  `SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id WHERE a.id = ANY($2::uuid[]) AND a.member_id = $1::uuid`,
-);
+const MANY = view(`SELECT ${ALERT_ROW} FROM ${ALERTS_JOINED} WHERE a.id = ANY($2::uuid[]) AND a.member_id = $1::uuid`);
 
 const VERDICT_EVENT = outboxEventSql('$1', '$2');
 /** Asks the worker to tell the match's other holders (AlertVerdictChanged); it announces nothing when the verdict is the one last announced. */
@@ -92,7 +104,7 @@ export class AlertsService {
     const conditions = ['a.member_id = $1::uuid'];
     const f = args.filter;
     if (f?.status) conditions.push(`a.status = ${param(f.status)}::"AlertStatus"`);
-    if (f?.type) conditions.push(`m.type = ${param(f.type)}::"IndicatorType"`);
+    if (f?.type) conditions.push(`COALESCE(m.type, 'PROMPT_TEMPLATE'::"IndicatorType") = ${param(f.type)}::"IndicatorType"`);
     // At the hour, as updatedAt is shown: a finer `since` would find the exact time by bisection.
     if (f?.since) conditions.push(`a.updated_at >= ${hourOf(`${param(f.since)}::timestamptz`)}`);
     if (args.after) {
@@ -106,7 +118,7 @@ export class AlertsService {
       );
     }
     const sql = view(`
-      SELECT ${ALERT_ROW} FROM alerts a JOIN matches m ON m.id = a.match_id
+      SELECT ${ALERT_ROW} FROM ${ALERTS_JOINED}
        WHERE ${conditions.join(' AND ')}
        ORDER BY a.created_at DESC, a.id DESC
        LIMIT ${param(first + 1)}`);

@@ -1,5 +1,5 @@
 import { registerEnumType } from '@nestjs/graphql';
-import { AlertStatus, Verdict } from '@app/database';
+import { AlertStatus, MatchKind, Verdict } from '@app/database';
 
 registerEnumType(AlertStatus, {
   name: 'AlertStatus',
@@ -17,5 +17,17 @@ registerEnumType(Verdict, {
     CONFIRMED_ABUSE: { description: 'Investigated: the value belongs to abuse.' },
     FALSE_POSITIVE: { description: 'Investigated: benign.' },
     UNDER_REVIEW: { description: 'Being investigated.' },
+  },
+});
+
+registerEnumType(MatchKind, {
+  name: 'MatchKind',
+  description: 'What an alert matched on.',
+  valuesMap: {
+    EXACT: { description: 'The same token (type, key epoch, token) held by other members.' },
+    SIMILAR: {
+      description:
+        "A template signature sharing at least SIMILARITY_MIN_SHARED_BANDS band tokens with other members' signatures; token is this member's own signature digest.",
+    },
   },
 });

@@ -45,6 +45,7 @@ export class SuppressionService {
       await this.outbox.publish(tx, JobName.events.SuppressionChanged, {
         keys: [{ type: input.type, keyEpoch: input.keyEpoch, token: input.token }],
       });
+      await this.publishBandChange(tx, input);
       await this.audit.record(tx, {
         actor,
         action: AuditAction.TokenSuppressed,
@@ -65,6 +66,7 @@ export class SuppressionService {
       await this.outbox.publish(tx, JobName.events.SuppressionChanged, {
         keys: [{ type: input.type, keyEpoch: input.keyEpoch, token: input.token }],
       });
+      await this.publishBandChange(tx, input);
       await this.audit.record(tx, {
         actor,
         action: AuditAction.TokenUnsuppressed,
@@ -73,6 +75,12 @@ export class SuppressionService {
       });
       return true;
     });
+  }
+
+  /** A PROMPT_TEMPLATE token may be a template signature's band token: its signatures are judged again. */
+  private async publishBandChange(tx: Prisma.TransactionClient, input: UnsuppressTokenInput): Promise<void> {
+    if (input.type !== 'PROMPT_TEMPLATE') return;
+    await this.outbox.publish(tx, JobName.events.TemplateBandsChanged, { keyEpoch: input.keyEpoch, tokens: [input.token] });
   }
 
   /** The list, newest first. */

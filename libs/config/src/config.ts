@@ -46,6 +46,8 @@ export interface AppConfig {
     expirySweepSeconds: number;
   };
   correlation: { minMembers: number; commonShare: number; commonMinHolders: number };
+  /** Similar template signatures (libs/similarity). */
+  similarity: { minSharedBands: number; maxBandHolders: number; maxPerSubmission: number };
   graphql: {
     maxDepth: number;
     maxAliases: number;
@@ -252,6 +254,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       minMembers: vars.MATCH_MIN_MEMBERS,
       commonShare: vars.COMMON_TOKEN_SHARE,
       commonMinHolders: vars.COMMON_TOKEN_MIN_HOLDERS,
+    },
+    similarity: {
+      minSharedBands: vars.SIMILARITY_MIN_SHARED_BANDS,
+      maxBandHolders: vars.SIMILARITY_MAX_BAND_HOLDERS,
+      maxPerSubmission: vars.MAX_TEMPLATE_SIGNATURES_PER_SUBMISSION,
     },
     auth: {
       accessTokenTtlSeconds: vars.ACCESS_TOKEN_TTL_SECONDS,

@@ -177,6 +177,27 @@ export class EnvironmentVariables {
   @Max(1_000)
   MATCH_MIN_MEMBERS = 2;
 
+  /** Two signatures of different members sharing at least this many of their 32 band tokens are similar. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(32)
+  SIMILARITY_MIN_SHARED_BANDS = 4;
+
+  /** A band token held by more than this many live signatures is boilerplate and ignored by similarity. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(10_000)
+  SIMILARITY_MAX_BAND_HOLDERS = 64;
+
+  /** Most signatures one submitTemplateSignatures call may carry (each is 32 band tokens). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  MAX_TEMPLATE_SIGNATURES_PER_SUBMISSION = 500;
+
   /** A token held by more than this share of active members is marked common and stops alerting... */
   @Transform(toFloat)
   @IsNumber()

@@ -30,3 +30,4 @@ export type {
 } from './generated/prisma/client.js';
 export { migrate, migrationStatus, readMigrations, MigrationError, type MigrationFile, type MigrationStatus } from './migrator.js';
 export { connectPg, databaseName, describePgError, ensureDatabase, maintenanceUrl } from './postgres.js';
+export { statement, type Statement } from './statement.js';

@@ -7,3 +7,5 @@ export { IndicatorsModule } from './indicators.module.js';
 export { IndicatorsService } from './indicators.service.js';
 export { ProbingThrottle } from './models/probing-throttle.model.js';
 export { RetractionResult, SubmissionResult } from './models/submission-result.model.js';
+export { ProbingThrottleService } from './probing-throttle.service.js';
+export { SubmissionQuotas, type QuotaCharge } from './submission-quotas.js';

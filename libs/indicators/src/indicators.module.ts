@@ -13,6 +13,7 @@ import { SubmissionQuotas } from './submission-quotas.js';
 @Module({
   imports: [OutboxModule, RateLimitModule, AuditModule],
   providers: [IndicatorsService, IndicatorsResolver, SubmissionQuotas, ProbingThrottleService, ActivityService, ActivityResolver],
-  exports: [IndicatorsService],
+  // The quotas and the probing throttle also govern template signatures (libs/similarity).
+  exports: [IndicatorsService, SubmissionQuotas, ProbingThrottleService],
 })
 export class IndicatorsModule {}

@@ -43,6 +43,12 @@ export const JobName = {
     ProbingThrottled: 'member.probing_throttled',
     /** Deliveries were created or rounds restarted by the API (test events, redelivery): queue them. */
     WebhookDeliveriesQueued: 'webhook_deliveries.queued',
+    /** Template signatures were stored: judge the submission's signatures and their neighbours (libs/similarity). */
+    TemplateSignaturesSubmitted: 'template_signatures.submitted',
+    /** Template signatures were retracted: re-judge their neighbours, then delete them. */
+    TemplateSignaturesRemoved: 'template_signatures.removed',
+    /** PROMPT_TEMPLATE tokens were suppressed or unsuppressed: re-judge the signatures holding them as band tokens. */
+    TemplateBandsChanged: 'template_bands.changed',
   },
   [QueueName.Webhooks]: {
     /** One attempt (or a wait for one) of one delivery; the job id names the delivery and its round. */
@@ -57,6 +63,8 @@ export const JobName = {
     AuditCheckpoint: 'audit.checkpoint',
     /** Deletes alert events past ALERT_EVENT_RETENTION_HOURS (what resumed subscriptions replay). */
     PruneAlertEvents: 'alert-events.prune',
+    /** Deletes expired template signatures after re-judging their neighbours. */
+    ExpireTemplateSignatures: 'template-signatures.expire',
   },
 } satisfies Record<QueueName, Record<string, string>>;
 

@@ -1,5 +1,5 @@
-import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
-import { AlertStatus, IndicatorType, Verdict } from '@app/database';
+import { Field, Float, ID, Int, ObjectType } from '@nestjs/graphql';
+import { AlertStatus, IndicatorType, MatchKind, Verdict } from '@app/database';
 import { Connection } from '@app/common';
 
 @ObjectType({ description: 'How other holders of the token judged their own alerts (counts only).' })
@@ -33,7 +33,10 @@ export class Alert {
   @Field({ description: 'Key epoch of the matched token.' })
   keyEpoch: string;
 
-  @Field({ description: 'The matched token (64 hex), as this member submitted it.' })
+  @Field({
+    description:
+      'The matched token (64 hex), as this member submitted it; for SIMILAR alerts, the digest of its own signature (SHA-256 over its 32 band tokens).',
+  })
   token: string;
 
   @Field(() => String, { nullable: true, description: "This member's own externalRef for the token, if it gave one and still holds it." })
@@ -62,6 +65,19 @@ export class Alert {
 
   @Field(() => Date, { nullable: true, description: 'When this member last acknowledged the alert.' })
   acknowledgedAt: Date | null;
+
+  @Field(() => MatchKind, {
+    description:
+      'EXACT: other members hold the same token. SIMILAR: other members hold template signatures similar to this one (docs/similar-templates.md).',
+  })
+  matchKind: MatchKind;
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "SIMILAR alerts: the estimated Jaccard similarity of the templates, (shared bands / 32)^(1/4) for the other member's signature that shares the most; null for EXACT alerts.",
+  })
+  similarity: number | null;
 
   @Field({ description: 'When this alert was created, to the hour (UTC).' })
   createdAt: Date;

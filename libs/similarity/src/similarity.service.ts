@@ -1,0 +1,230 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import type { AlertEvent } from '@app/correlation';
+import { PrismaService, type Prisma, type Statement } from '@app/database';
+import { OutboxService } from '@app/outbox';
+import { JobName } from '@app/queue';
+import { decideSimilar, type SimilarOther, type SimilarPlan } from './decide-similar.js';
+import {
+  BOUNDARY_HOLDERS,
+  CREATE_ALERTS,
+  DELETE_EXPIRED,
+  ENSURE_MATCHES,
+  EXPIRED,
+  HOLDERS_OF_BANDS,
+  LOCK_MATCHES,
+  RECORD_ALERT_EVENTS,
+  SIGNATURES,
+  SIGNATURES_OF_SUBMISSION,
+  SIMILAR_SIGNATURES,
+  UPDATE_ALERTS,
+  UPDATE_MATCHES,
+  WITH_MATCH,
+  type SimilarPairRow,
+} from './similarity.sql.js';
+
+type Tx = Prisma.TransactionClient;
+type Db = PrismaService | Tx;
+
+/** Signatures judged per transaction: bounds lock time and statement size. */
+const CHUNK = 500;
+/** Expired signatures removed per pass of the sweep. */
+const SWEEP_BATCH = 500;
+
+/** Runs a named statement through Prisma (the worker's transactions). */
+function run<P extends readonly unknown[], R>(db: Db, s: Statement<P, R>, params: P): Promise<R[]> {
+  return db.$queryRawUnsafe<R[]>(s.text, ...params);
+}
+
+/**
+ * Judges template signatures against the other members' into similar
+ * matches and SIMILAR alerts. Like correlation, every pass recomputes from
+ * the database under the similar matches' row locks, so a replayed, late or
+ * concurrent event for the same signatures gives the same result.
+ */
+@Injectable()
+export class SimilarityService {
+  private readonly logger = new Logger(SimilarityService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly prisma: PrismaService,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  /** After submitTemplateSignatures: the submission's signatures, the signatures similar to them, and those a tipped boilerplate band touches. */
+  async correlateSubmission(submissionId: string): Promise<AlertEvent[]> {
+    const ids = (await run(this.prisma, SIGNATURES_OF_SUBMISSION, [submissionId])).map((r) => r.id);
+    return this.judge(await this.affected(ids));
+  }
+
+  /**
+   * Removes retracted or expired signatures: first re-judges them and every
+   * signature that shares bands with them (closing the alerts they held up),
+   * then deletes those still expired. Recomputed each time, so a replay is harmless.
+   */
+  async remove(signatureIds: string[]): Promise<{ events: AlertEvent[]; deleted: number }> {
+    if (signatureIds.length === 0) return { events: [], deleted: 0 };
+    const events = await this.judge(await this.affected(signatureIds));
+    const deleted = await run(this.prisma, DELETE_EXPIRED, [signatureIds]);
+    return { events, deleted: deleted.length };
+  }
+
+  /** After a PROMPT_TEMPLATE token's suppression changed: re-judges every live signature holding it as a band token. */
+  async correlateBands(keyEpoch: string, tokens: string[]): Promise<AlertEvent[]> {
+    const ids = (await run(this.prisma, HOLDERS_OF_BANDS, [keyEpoch, tokens])).map((r) => r.id);
+    return this.judge(ids);
+  }
+
+  /** Deletes every expired signature, a batch at a time, after re-judging what it held up; returns how many. */
+  async sweep(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const ids = (await run(this.prisma, EXPIRED, [SWEEP_BATCH])).map((r) => r.id);
+      if (ids.length === 0) return total;
+      const { deleted } = await this.remove(ids);
+      total += deleted;
+      // A batch whose rows were all renewed meanwhile deletes nothing; the next pass finds the rest.
+      if (ids.length < SWEEP_BATCH || deleted === 0) return total;
+    }
+  }
+
+  /** The signatures whose judgement `ids` can change: themselves, their neighbours, and the holders of their boundary bands. */
+  private async affected(ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const { maxBandHolders, minSharedBands } = this.config.similarity;
+    const out = new Set(ids);
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const chunk = ids.slice(i, i + CHUNK);
+      const [pairs, boundary] = await Promise.all([
+        run(this.prisma, SIMILAR_SIGNATURES, [chunk, maxBandHolders, minSharedBands]),
+        run(this.prisma, BOUNDARY_HOLDERS, [chunk, maxBandHolders]),
+      ]);
+      for (const p of pairs) out.add(p.otherId);
+      for (const b of boundary) out.add(b.id);
+    }
+    return [...out].sort();
+  }
+
+  /** Judges the given signatures; returns the alert changes it made. */
+  async judge(ids: string[]): Promise<AlertEvent[]> {
+    const events: AlertEvent[] = [];
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const chunk = ids.slice(i, i + CHUNK);
+      events.push(...(await this.prisma.$transaction((tx) => this.judgeChunk(tx, chunk), { timeout: 60_000, maxWait: 60_000 })));
+    }
+    if (events.length) this.logger.log(`similarity changed ${events.length} alert(s) over ${ids.length} signature(s)`);
+    return events;
+  }
+
+  private async judgeChunk(tx: Tx, ids: string[]): Promise<AlertEvent[]> {
+    const { maxBandHolders, minSharedBands } = this.config.similarity;
+    // Only signatures with a similar one or a match already are worth a match row and a lock.
+    const [pairs, matched] = await Promise.all([
+      run(tx, SIMILAR_SIGNATURES, [ids, maxBandHolders, minSharedBands]),
+      run(tx, WITH_MATCH, [ids]),
+    ]);
+    const candidates = [...new Set([...pairs.map((p) => p.signatureId), ...matched.map((m) => m.id)])].sort();
+    if (candidates.length === 0) return [];
+    await run(tx, ENSURE_MATCHES, [candidates]);
+    const locked = await run(tx, LOCK_MATCHES, [candidates]);
+    // Judged again after the locks: a pass that waited sees what the one before it committed.
+    const [now, signatures] = await Promise.all([
+      run(tx, SIMILAR_SIGNATURES, [candidates, maxBandHolders, minSharedBands]),
+      run(tx, SIGNATURES, [candidates]),
+    ]);
+    const bySignature = new Map(signatures.map((s) => [s.id, s]));
+    const others = groupOthers(now);
+    const plans: (SimilarPlan & { firstSeenAt: Date; lastSeenAt: Date; memberId: string })[] = [];
+    for (const m of locked) {
+      const sig = bySignature.get(m.signatureId);
+      if (!sig) continue;
+      const plan = decideSimilar(
+        {
+          matchId: m.id,
+          memberId: sig.memberId,
+          live: sig.live,
+          status: m.status,
+          holderCount: m.holderCount,
+          bestShared: m.bestShared,
+          version: m.version,
+          alert:
+            m.alertId === null
+              ? null
+              : {
+                  id: m.alertId,
+                  status: m.alertStatus!,
+                  otherHolders: m.alertOtherHolders!,
+                  similarity: m.alertSimilarity,
+                  version: m.alertVersion!,
+                },
+        },
+        others.get(m.signatureId) ?? [],
+        this.config.correlation.minMembers,
+      );
+      plans.push({ ...plan, firstSeenAt: sig.firstSeenAt, lastSeenAt: sig.lastSeenAt, memberId: sig.memberId });
+    }
+    return this.apply(tx, plans);
+  }
+
+  private async apply(tx: Tx, plans: (SimilarPlan & { firstSeenAt: Date; lastSeenAt: Date; memberId: string })[]): Promise<AlertEvent[]> {
+    const changed = plans.filter((p) => p.match.changed);
+    if (changed.length) {
+      await run(tx, UPDATE_MATCHES, [
+        changed.map((p) => p.match.id),
+        changed.map((p) => p.match.status),
+        changed.map((p) => p.match.holderCount),
+        changed.map((p) => p.match.bestShared),
+        changed.map((p) => p.match.similarIds.join(',')),
+        changed.map((p) => p.match.version),
+        changed.map((p) => p.firstSeenAt.toISOString()),
+        changed.map((p) => p.lastSeenAt.toISOString()),
+      ]);
+    }
+    const events: AlertEvent[] = [];
+    const creates = plans.filter((p) => p.create !== null);
+    if (creates.length) {
+      const created = await run(tx, CREATE_ALERTS, [
+        creates.map((p) => p.match.id),
+        creates.map((p) => p.create!.memberId),
+        creates.map((p) => p.create!.otherHolders),
+        creates.map((p) => p.create!.similarity),
+      ]);
+      for (const row of created) events.push({ alertId: row.id, memberId: row.memberId, type: 'alert.created', version: 1 });
+    }
+    const updates = plans.filter((p) => p.update !== null);
+    if (updates.length) {
+      await run(tx, UPDATE_ALERTS, [
+        updates.map((p) => p.update!.id),
+        updates.map((p) => p.update!.status),
+        updates.map((p) => p.update!.otherHolders),
+        updates.map((p) => p.update!.similarity ?? 0),
+        updates.map((p) => p.update!.version),
+      ]);
+      for (const p of updates)
+        events.push({ alertId: p.update!.id, memberId: p.memberId, type: p.update!.type, version: p.update!.version });
+    }
+    if (events.length) {
+      const rows = await run(tx, RECORD_ALERT_EVENTS, [
+        events.map((e) => e.memberId),
+        events.map((e) => e.alertId),
+        events.map((e) => e.type),
+        events.map((e) => e.version),
+      ]);
+      for (const row of rows) events[row.ord - 1].seq = row.seq;
+      // The same event as correlation's: webhooks and live subscriptions fan it out, iff this commits.
+      await this.outbox.publish(tx, JobName.events.AlertsChanged, { events, occurredAt: new Date().toISOString() });
+    }
+    return events;
+  }
+}
+
+function groupOthers(pairs: SimilarPairRow[]): Map<string, SimilarOther[]> {
+  const map = new Map<string, SimilarOther[]>();
+  for (const p of pairs) {
+    const list = map.get(p.signatureId) ?? [];
+    list.push({ signatureId: p.otherId, memberId: p.otherMemberId, shared: p.shared });
+    map.set(p.signatureId, list);
+  }
+  return map;
+}

@@ -1,0 +1,397 @@
+import { statement } from '@app/database';
+import { outboxEventSql } from '@app/outbox';
+
+/*
+ * Every statement of similar template signatures, by the area it serves: the
+ * API's submission and retraction (run prepared on node-postgres inside the
+ * member's transaction), and the worker's judging of signatures against the
+ * other members' (run through Prisma's raw queries in its transactions).
+ */
+
+/** What CLAIM reads: the submission id (null when the key was taken), the member's quota state and unknown epochs. */
+export interface ClaimRow {
+  id: string | null;
+  quota: number | null;
+  throttledSince: Date | null;
+  liftedAt: Date | null;
+  unknownEpochs: string[] | null;
+}
+
+/**
+ * Claims the idempotency key, reads the member's own quota and probing
+ * throttle, and names the batch's epoch labels ($4) that are not key epochs
+ * of the federation once it has any: the same rules as submitIndicators.
+ */
+export const CLAIM = statement<[memberId: string, idempotencyKey: string, requestHash: Buffer, epochs: string[]], ClaimRow>(
+  'similarity.claim',
+  `
+  WITH claimed AS (
+    INSERT INTO template_signature_submissions (member_id, idempotency_key, request_hash, accepted, duplicates)
+    VALUES ($1::uuid, $2, $3, 0, 0)
+    ON CONFLICT (member_id, idempotency_key) DO NOTHING
+    RETURNING id
+  )
+  SELECT (SELECT id FROM claimed) AS id, m.indicators_per_hour AS quota,
+         m.probing_throttled_since AS "throttledSince", m.probing_throttle_lifted_at AS "liftedAt",
+         (SELECT array_agg(e.label) FROM unnest($4::text[]) AS e(label)
+           WHERE EXISTS (SELECT 1 FROM key_epochs)
+             AND NOT EXISTS (SELECT 1 FROM key_epochs k WHERE k.label = e.label)) AS "unknownEpochs"
+    FROM (SELECT 1) one LEFT JOIN members m ON m.id = $1::uuid`,
+);
+
+/** The first result of an idempotency key ($1 member, $2 key). */
+export const REPLAY = statement<
+  [memberId: string, idempotencyKey: string],
+  { id: string; request_hash: Buffer; accepted: number; duplicates: number }
+>(
+  'similarity.replay',
+  `SELECT id, request_hash, accepted, duplicates FROM template_signature_submissions
+    WHERE member_id = $1::uuid AND idempotency_key = $2`,
+);
+
+const STORED_EVENT = outboxEventSql('$11', '$12');
+
+/**
+ * Upserts every signature by (member, epoch, digest), inserts the band
+ * tokens of the new ones (a digest fixes its bands, so a refreshed one has
+ * them already; Postgres runs every data-modifying CTE), records the counts and publishes
+ * `template_signatures.submitted`: one statement. Columns travel as one
+ * comma-separated string each; $9 holds each signature's 32 band tokens as
+ * 2,048 hex characters; $10 the external references, or null when none has one.
+ */
+export const STORE = statement<
+  [
+    memberId: string,
+    submissionId: string,
+    epochs: string,
+    digests: string,
+    observed: string,
+    expires: string,
+    confidence: string,
+    disclose: string,
+    bands: string,
+    refs: (string | null)[] | null,
+    topic: string,
+    payload: string,
+    sent: number,
+  ],
+  { accepted: number; duplicates: number }
+>(
+  'similarity.store',
+  `
+  WITH input AS (
+    SELECT t.key_epoch, decode(t.digest_hex, 'hex') AS digest, t.observed_at::timestamptz AS observed_at,
+           t.expires_at::timestamptz AS expires_at, t.confidence::int AS confidence, t.disclose::boolean AS disclose_identity,
+           t.bands_hex, t.external_ref
+      FROM unnest(
+        string_to_array($3, ','), string_to_array($4, ','), string_to_array($5, ','), string_to_array($6, ','),
+        string_to_array($7, ','), string_to_array($8, ','), string_to_array($9, ','), $10::text[]
+      ) AS t(key_epoch, digest_hex, observed_at, expires_at, confidence, disclose, bands_hex, external_ref)
+  ),
+  upserted AS (
+    INSERT INTO template_signatures AS s (member_id, submission_id, key_epoch, digest, observed_at, first_seen_at,
+                                          last_seen_at, expires_at, confidence, disclose_identity, external_ref)
+    SELECT $1::uuid, $2::uuid, key_epoch, digest, observed_at, now(), now(), expires_at, confidence, disclose_identity, external_ref
+      FROM input
+    ON CONFLICT (member_id, key_epoch, digest) DO UPDATE SET
+      confidence = EXCLUDED.confidence,
+      observed_at = GREATEST(s.observed_at, EXCLUDED.observed_at),
+      first_seen_at = CASE WHEN s.expires_at <= now() THEN now() ELSE s.first_seen_at END,
+      last_seen_at = now(),
+      expires_at = EXCLUDED.expires_at,
+      external_ref = COALESCE(EXCLUDED.external_ref, s.external_ref),
+      disclose_identity = EXCLUDED.disclose_identity,
+      submission_id = EXCLUDED.submission_id
+    RETURNING s.id, s.key_epoch, s.digest, s.first_seen_at, (s.xmax = 0) AS inserted
+  ),
+  banded AS (
+    INSERT INTO template_signature_bands (key_epoch, token, signature_id, member_id, band)
+    SELECT u.key_epoch, decode(substr(i.bands_hex, g.band * 64 + 1, 64), 'hex'), u.id, $1::uuid, g.band
+      FROM upserted u
+      JOIN input i ON i.key_epoch = u.key_epoch AND i.digest = u.digest
+     CROSS JOIN generate_series(0, 31) AS g(band)
+     WHERE u.inserted
+    ON CONFLICT DO NOTHING
+  ),
+  counted AS (
+    SELECT count(*) FILTER (WHERE first_seen_at = now())::int AS accepted FROM upserted
+  ),
+  recorded AS (
+    UPDATE template_signature_submissions s SET accepted = c.accepted, duplicates = $13::int - c.accepted
+      FROM counted c
+     WHERE s.id = $2::uuid
+    RETURNING s.accepted, s.duplicates
+  ),
+  event AS (${STORED_EVENT.insert})
+  SELECT recorded.accepted, recorded.duplicates FROM recorded, event, ${STORED_EVENT.notify}`,
+);
+
+/**
+ * retractTemplateSignatures: the member's live signatures with these
+ * external references stop counting now (expires_at = now()); the worker
+ * re-judges their neighbours and then deletes them.
+ */
+export const RETRACT = statement<[memberId: string, externalRefs: string[]], { id: string }>(
+  'similarity.retract',
+  `UPDATE template_signatures SET expires_at = now(), last_seen_at = now()
+    WHERE member_id = $1::uuid AND external_ref = ANY($2::text[]) AND expires_at > now()
+   RETURNING id`,
+);
+
+const REMOVED_EVENT = outboxEventSql('$1', '$2');
+/** Publishes `template_signatures.removed` ($1 topic, $2 payload). */
+export const PUBLISH_REMOVED = statement<[topic: string, payload: string], { id: string }>(
+  'similarity.publishRemoved',
+  `WITH event AS (${REMOVED_EVENT.insert}) SELECT event.id FROM event, ${REMOVED_EVENT.notify}`,
+);
+
+// ---------------------------------------------------------------------------
+// Worker
+// ---------------------------------------------------------------------------
+
+/** The live signatures a submission stored or refreshed (and no later submission took over). */
+export const SIGNATURES_OF_SUBMISSION = statement<[submissionId: string], { id: string }>(
+  'similarity.signaturesOfSubmission',
+  `SELECT id FROM template_signatures WHERE submission_id = $1::uuid AND expires_at > now()`,
+);
+
+/** One pair found by SIMILAR_SIGNATURES. */
+export interface SimilarPairRow {
+  signatureId: string;
+  otherId: string;
+  otherMemberId: string;
+  shared: number;
+}
+
+/**
+ * For each signature in $1, the live signatures of other active members
+ * that share at least $3 usable band tokens with it, and how many.
+ *
+ * This is the one place where band tokens are filtered (the `usable` CTE):
+ * a band token counts unless an admin suppressed it (suppressed_tokens,
+ * type PROMPT_TEMPLATE) or more than $2 live signatures hold it
+ * (boilerplate, SIMILARITY_MAX_BAND_HOLDERS). Quarantined tokens are to be
+ * filtered here too, with one more NOT EXISTS in `usable`.
+ *
+ * Cost: per signature, 32 probes of the bands' primary key (epoch, token),
+ * each reading at most $2 + 1 holders: flat in the number of stored signatures.
+ */
+export const SIMILAR_SIGNATURES = statement<[signatureIds: string[], maxBandHolders: number, minSharedBands: number], SimilarPairRow>(
+  'similarity.similarSignatures',
+  `
+  WITH own AS (
+    SELECT b.signature_id, b.member_id, b.key_epoch, b.token
+      FROM template_signature_bands b
+     WHERE b.signature_id = ANY($1::uuid[])
+  ),
+  usable AS (
+    SELECT own.* FROM own
+     WHERE NOT EXISTS (SELECT 1 FROM suppressed_tokens s
+                        WHERE s.type = 'PROMPT_TEMPLATE' AND s.key_epoch = own.key_epoch AND s.token = own.token)
+       AND (SELECT count(*) FROM (
+              SELECT 1 FROM template_signature_bands h JOIN template_signatures hs ON hs.id = h.signature_id
+               WHERE h.key_epoch = own.key_epoch AND h.token = own.token AND hs.expires_at > now()
+               LIMIT $2::int + 1) AS held) <= $2::int
+  )
+  SELECT u.signature_id AS "signatureId", o.signature_id AS "otherId", o.member_id AS "otherMemberId", count(*)::int AS shared
+    FROM usable u
+    JOIN template_signature_bands o ON o.key_epoch = u.key_epoch AND o.token = u.token AND o.member_id <> u.member_id
+    JOIN template_signatures os ON os.id = o.signature_id AND os.expires_at > now()
+    JOIN members om ON om.id = os.member_id AND om.status = 'ACTIVE'
+   GROUP BY 1, 2, 3
+  HAVING count(*) >= $3::int`,
+);
+
+/**
+ * The signatures holding a band token of $1 whose live holder count sits at
+ * the boilerplate boundary ($2 or $2 + 1): a submission or removal may just
+ * have tipped it, changing what every holder shares.
+ */
+export const BOUNDARY_HOLDERS = statement<[signatureIds: string[], maxBandHolders: number], { id: string }>(
+  'similarity.boundaryHolders',
+  `
+  WITH own AS (
+    SELECT DISTINCT key_epoch, token FROM template_signature_bands WHERE signature_id = ANY($1::uuid[])
+  ),
+  edge AS (
+    SELECT own.* FROM own
+     WHERE (SELECT count(*) FROM (
+              SELECT 1 FROM template_signature_bands h JOIN template_signatures hs ON hs.id = h.signature_id
+               WHERE h.key_epoch = own.key_epoch AND h.token = own.token AND hs.expires_at > now()
+               LIMIT $2::int + 2) AS held) BETWEEN $2::int AND $2::int + 1
+  )
+  SELECT DISTINCT h.signature_id AS id
+    FROM edge JOIN template_signature_bands h ON h.key_epoch = edge.key_epoch AND h.token = edge.token`,
+);
+
+/** The live signatures holding any of these band tokens ($1 epoch, $2 hex tokens): what a suppression change touches. */
+export const HOLDERS_OF_BANDS = statement<[keyEpoch: string, tokens: string[]], { id: string }>(
+  'similarity.holdersOfBands',
+  `SELECT DISTINCT h.signature_id AS id
+     FROM template_signature_bands h JOIN template_signatures s ON s.id = h.signature_id
+    WHERE h.key_epoch = $1 AND h.token = ANY(ARRAY(SELECT decode(t, 'hex') FROM unnest($2::text[]) AS t))
+      AND s.expires_at > now()`,
+);
+
+/** A signature's state as judging needs it. */
+export interface SignatureRow {
+  id: string;
+  memberId: string;
+  keyEpoch: string;
+  digest: string;
+  live: boolean;
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+}
+
+/** The signatures in $1, live meaning unexpired and of an active member. */
+export const SIGNATURES = statement<[signatureIds: string[]], SignatureRow>(
+  'similarity.signatures',
+  `SELECT s.id, s.member_id AS "memberId", s.key_epoch AS "keyEpoch", encode(s.digest, 'hex') AS digest,
+          (s.expires_at > now() AND m.status = 'ACTIVE') AS live,
+          s.first_seen_at AS "firstSeenAt", s.last_seen_at AS "lastSeenAt"
+     FROM template_signatures s JOIN members m ON m.id = s.member_id
+    WHERE s.id = ANY($1::uuid[])`,
+);
+
+/** The signatures in $1 that already have a similar match (whatever its state). */
+export const WITH_MATCH = statement<[signatureIds: string[]], { id: string }>(
+  'similarity.withMatch',
+  `SELECT s.id FROM template_signatures s
+     JOIN similar_matches sm ON sm.member_id = s.member_id AND sm.key_epoch = s.key_epoch AND sm.digest = s.digest
+    WHERE s.id = ANY($1::uuid[])`,
+);
+
+/** A similar match before this pass, with its member's alert on it. */
+export interface SimilarMatchRow {
+  id: string;
+  signatureId: string;
+  status: 'OPEN' | 'CLOSED' | 'COMMON';
+  holderCount: number;
+  bestShared: number;
+  version: number;
+  alertId: string | null;
+  alertStatus: 'OPEN' | 'CLOSED' | null;
+  alertOtherHolders: number | null;
+  alertSimilarity: number | null;
+  alertVersion: number | null;
+}
+
+/**
+ * Creates the missing similar matches of the signatures in $1 (CLOSED, to be
+ * decided) and locks all of them in (member, epoch, digest) order, so
+ * concurrent passes over overlapping signatures queue up instead of
+ * deadlocking and each judges after the previous one committed.
+ */
+export const ENSURE_MATCHES = statement<[signatureIds: string[]], Record<string, never>>(
+  'similarity.ensureMatches',
+  `INSERT INTO similar_matches (member_id, key_epoch, digest, status, holder_count, best_shared, version, first_seen_at, last_seen_at)
+   SELECT member_id, key_epoch, digest, 'CLOSED', 0, 0, 0, first_seen_at, last_seen_at
+     FROM template_signatures WHERE id = ANY($1::uuid[])
+    ORDER BY member_id, key_epoch, digest
+   ON CONFLICT (member_id, key_epoch, digest) DO NOTHING`,
+);
+
+export const LOCK_MATCHES = statement<[signatureIds: string[]], SimilarMatchRow>(
+  'similarity.lockMatches',
+  `SELECT sm.id, s.id AS "signatureId", sm.status::text AS status, sm.holder_count AS "holderCount",
+          sm.best_shared AS "bestShared", sm.version,
+          a.id AS "alertId", a.status::text AS "alertStatus", a.other_holders AS "alertOtherHolders",
+          a.similarity AS "alertSimilarity", a.version AS "alertVersion"
+     FROM template_signatures s
+     JOIN similar_matches sm ON sm.member_id = s.member_id AND sm.key_epoch = s.key_epoch AND sm.digest = s.digest
+     LEFT JOIN alerts a ON a.similar_match_id = sm.id AND a.member_id = sm.member_id
+    WHERE s.id = ANY($1::uuid[])
+    ORDER BY sm.member_id, sm.key_epoch, sm.digest
+    FOR UPDATE OF sm`,
+);
+
+/** Writes the decided state of changed similar matches. */
+export const UPDATE_MATCHES = statement<
+  [
+    ids: string[],
+    statuses: string[],
+    holders: number[],
+    shared: number[],
+    similar: string[],
+    versions: number[],
+    firstSeen: string[],
+    lastSeen: string[],
+  ],
+  Record<string, never>
+>(
+  'similarity.updateMatches',
+  `UPDATE similar_matches m SET status = u.status::"MatchStatus", holder_count = u.holders, best_shared = u.shared,
+          similar_ids = string_to_array(u.similar_list, ',')::uuid[], version = u.version,
+          first_seen_at = u.first_seen, last_seen_at = u.last_seen, updated_at = now()
+     FROM unnest($1::uuid[], $2::text[], $3::int[], $4::int[], $5::text[], $6::int[], $7::timestamptz[], $8::timestamptz[])
+          AS u(id, status, holders, shared, similar_list, version, first_seen, last_seen)
+    WHERE m.id = u.id`,
+);
+
+/** Opens SIMILAR alerts ($1 similar matches, $2 members, $3 other holders, $4 similarity). */
+export const CREATE_ALERTS = statement<
+  [matchIds: string[], memberIds: string[], others: number[], similarity: number[]],
+  { id: string; memberId: string }
+>(
+  'similarity.createAlerts',
+  `INSERT INTO alerts (similar_match_id, member_id, other_holders, match_kind, similarity)
+   SELECT u.match_id, u.member_id, u.others, 'SIMILAR', u.similarity
+     FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::float8[]) AS u(match_id, member_id, others, similarity)
+   RETURNING id, member_id AS "memberId"`,
+);
+
+/** Changes SIMILAR alerts' status, counts and similarity. */
+export const UPDATE_ALERTS = statement<
+  [ids: string[], statuses: string[], others: number[], similarity: number[], versions: number[]],
+  Record<string, never>
+>(
+  'similarity.updateAlerts',
+  `UPDATE alerts a SET status = u.status::"AlertStatus", other_holders = u.others, similarity = u.similarity,
+          version = u.version, updated_at = now(), closed_at = CASE WHEN u.status = 'CLOSED' THEN now() ELSE NULL END
+     FROM unnest($1::uuid[], $2::text[], $3::int[], $4::float8[], $5::int[]) AS u(id, status, others, similarity, version)
+    WHERE a.id = u.id`,
+);
+
+/**
+ * Numbers alert events per member and stores them for resuming
+ * subscriptions, as correlation does: the members' sequence rows are taken in
+ * member order and stay locked until commit, after every similar match lock.
+ */
+export const RECORD_ALERT_EVENTS = statement<
+  [memberIds: string[], alertIds: string[], types: string[], versions: number[]],
+  { ord: number; seq: string }
+>(
+  'similarity.recordAlertEvents',
+  `
+  WITH ev AS (
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[]) WITH ORDINALITY AS u(member_id, alert_id, type, version, ord)
+  ), counts AS (
+    SELECT member_id, count(*) AS n FROM ev GROUP BY member_id ORDER BY member_id
+  ), taken AS (
+    INSERT INTO alert_event_sequences AS s (member_id, last_seq)
+    SELECT member_id, n FROM counts ORDER BY member_id
+    ON CONFLICT (member_id) DO UPDATE SET last_seq = s.last_seq + EXCLUDED.last_seq
+    RETURNING s.member_id, s.last_seq
+  ), numbered AS (
+    SELECT ev.*, t.last_seq - c.n + row_number() OVER (PARTITION BY ev.member_id ORDER BY ev.ord) AS seq
+      FROM ev JOIN counts c USING (member_id) JOIN taken t USING (member_id)
+  ), stored AS (
+    INSERT INTO alert_events (member_id, seq, alert_id, type, version, occurred_at)
+    SELECT member_id, seq, alert_id, type, version, clock_timestamp() FROM numbered
+    RETURNING seq
+  )
+  SELECT ord::int, seq::text FROM numbered`,
+);
+
+/** Expired signatures to remove, oldest first ($1 how many). */
+export const EXPIRED = statement<[limit: number], { id: string }>(
+  'similarity.expired',
+  `SELECT id FROM template_signatures WHERE expires_at <= now() ORDER BY expires_at LIMIT $1::int`,
+);
+
+/** Deletes the signatures of $1 that are still expired (one submitted again meanwhile stays); bands go with them. */
+export const DELETE_EXPIRED = statement<[signatureIds: string[]], { id: string }>(
+  'similarity.deleteExpired',
+  `DELETE FROM template_signatures WHERE id = ANY($1::uuid[]) AND expires_at <= now() RETURNING id`,
+);
