@@ -76,6 +76,15 @@ export const SUBMIT_TEMPLATE_SIGNATURES = /* GraphQL */ `
   }
 `;
 
+/** Removes a member's own template signatures by their `externalRef`s (1 to 10,000). */
+export const RETRACT_TEMPLATE_SIGNATURES = /* GraphQL */ `
+  mutation RetractTemplateSignatures($input: RetractTemplateSignaturesInput!) {
+    retractTemplateSignatures(input: $input) {
+      retracted
+    }
+  }
+`;
+
 /** Tokens of one type and epoch the member no longer holds. */
 export interface RetractIndicatorsInput {
   readonly type: IndicatorType;
