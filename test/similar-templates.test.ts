@@ -162,6 +162,18 @@ describe('similar templates across labs', () => {
     expect(body.data).toMatchObject({ id: alertA.id, matchKind: 'SIMILAR', similarity: estimatedJaccard(common) });
     expect(await one('SELECT count(*)::int FROM alert_events WHERE alert_id = $1', [alertA.id])).toBe(1);
 
+    // The same TAXII collection: a SIMILAR alert maps to STIX like any alert, patterning A's own digest.
+    const taxii = await fetch(`${ctx.url}/taxii2/api/collections/alerts/objects/`, {
+      headers: { accept: 'application/taxii+json;version=2.1', authorization: `Bearer ${labs.A.token}` },
+    });
+    expect(taxii.status).toBe(200);
+    const objects = ((await taxii.json()) as { objects: { type: string; id: string; spec_version: string; pattern?: string }[] }).objects;
+    const indicator = objects.find((o) => o.type === 'indicator')!;
+    expect(indicator.spec_version).toBe('2.1');
+    expect(indicator.pattern).toContain(`x-sigfed-keyed-token:token = '${signatureDigest(a)}'`);
+    expect(indicator.pattern).toContain("token_kind = 'PROMPT_TEMPLATE'");
+    expect(JSON.stringify(objects)).not.toContain(signatureDigest(b));
+
     // A replayed submission changes nothing.
     ok(await sign('B', TEMPLATE_B, { externalRef: 'B-case-9' }));
     await drained();
@@ -269,6 +281,18 @@ describe('similar templates across labs', () => {
     await drained();
     expect((await similarOf('A'))[0]).toMatchObject({ status: 'OPEN', similarity: estimatedJaccard(4) });
     expect((await similarOf('B'))[0]).toMatchObject({ status: 'OPEN', similarity: estimatedJaccard(4) });
+  });
+
+  it("closes the other lab's alert while a lab is suspended, and reopens it on reinstatement", async () => {
+    const suspend = 'mutation($id: ID!) { suspendMember(id: $id, reason: "investigating") { status } }';
+    ok(await ctx.gql(suspend, { id: labs.B.member.id }, admin.token));
+    await drained();
+    expect((await similarOf('A')).map((n) => n.status)).toEqual(['CLOSED']);
+    ok(await ctx.gql('mutation($id: ID!) { reinstateMember(id: $id) { status } }', { id: labs.B.member.id }, admin.token));
+    await drained();
+    expect((await similarOf('A')).map((n) => n.status)).toEqual(['OPEN']);
+    labs.B.token = await labs.B.member.token();
+    expect((await similarOf('B')).map((n) => n.status)).toEqual(['OPEN']);
   });
 
   it('closes alerts when a signature expires', async () => {

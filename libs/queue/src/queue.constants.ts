@@ -47,6 +47,8 @@ export const JobName = {
     TemplateSignaturesSubmitted: 'template_signatures.submitted',
     /** Template signatures were retracted: re-judge their neighbours, then delete them. */
     TemplateSignaturesRemoved: 'template_signatures.removed',
+    /** A member was suspended or reinstated: re-judge its template signatures and their neighbours (libs/similarity). */
+    TemplateSignaturesMemberChanged: 'template_signatures.member_changed',
     /** PROMPT_TEMPLATE tokens were suppressed or unsuppressed: re-judge the signatures holding them as band tokens. */
     TemplateBandsChanged: 'template_bands.changed',
   },

@@ -8,7 +8,7 @@ import { SimilarityService } from './similarity.service.js';
 
 /**
  * The worker side of similar templates: judging after submissions,
- * retractions and band suppression changes, and the expiry sweep of
+ * retractions, members' suspension or reinstatement and band suppression changes, and the expiry sweep of
  * signatures (on the indicators' EXPIRY_SWEEP_SECONDS). Imported by the worker only.
  */
 @Module({
@@ -33,6 +33,9 @@ export class SimilarityWorkerModule implements OnModuleInit, OnApplicationBootst
     });
     this.handlers.register(QueueName.Events, events.TemplateSignaturesRemoved, async (data) => {
       await this.similarity.remove((data as { signatureIds: string[] }).signatureIds);
+    });
+    this.handlers.register(QueueName.Events, events.TemplateSignaturesMemberChanged, async (data) => {
+      await this.similarity.correlateMember((data as { memberId: string }).memberId);
     });
     this.handlers.register(QueueName.Events, events.TemplateBandsChanged, async (data) => {
       const { keyEpoch, tokens } = data as { keyEpoch: string; tokens: string[] };

@@ -15,6 +15,7 @@ import {
   LOCK_MATCHES,
   RECORD_ALERT_EVENTS,
   SIGNATURES,
+  SIGNATURES_OF_MEMBER,
   SIGNATURES_OF_SUBMISSION,
   SIMILAR_SIGNATURES,
   UPDATE_ALERTS,
@@ -68,6 +69,15 @@ export class SimilarityService {
     const events = await this.judge(await this.affected(signatureIds));
     const deleted = await run(this.prisma, DELETE_EXPIRED, [signatureIds]);
     return { events, deleted: deleted.length };
+  }
+
+  /**
+   * After a member's suspension or reinstatement: its signatures and their
+   * neighbours, since every judgement counts only active members' signatures.
+   */
+  async correlateMember(memberId: string): Promise<AlertEvent[]> {
+    const ids = (await run(this.prisma, SIGNATURES_OF_MEMBER, [memberId])).map((r) => r.id);
+    return this.judge(await this.affected(ids));
   }
 
   /** After a PROMPT_TEMPLATE token's suppression changed: re-judges every live signature holding it as a band token. */

@@ -155,6 +155,12 @@ export const SIGNATURES_OF_SUBMISSION = statement<[submissionId: string], { id: 
   `SELECT id FROM template_signatures WHERE submission_id = $1::uuid AND expires_at > now()`,
 );
 
+/** A member's unexpired signatures: what its suspension or reinstatement changes. */
+export const SIGNATURES_OF_MEMBER = statement<[memberId: string], { id: string }>(
+  'similarity.signaturesOfMember',
+  `SELECT id FROM template_signatures WHERE member_id = $1::uuid AND expires_at > now()`,
+);
+
 /** One pair found by SIMILAR_SIGNATURES. */
 export interface SimilarPairRow {
   signatureId: string;
@@ -174,7 +180,9 @@ export interface SimilarPairRow {
  * filtered here too, with one more NOT EXISTS in `usable`.
  *
  * Cost: per signature, 32 probes of the bands' primary key (epoch, token),
- * each reading at most $2 + 1 holders: flat in the number of stored signatures.
+ * each reading at most $2 + 1 live holders once (`held`: the holders are
+ * both counted and returned), and a primary-key lookup per holder: flat in
+ * the number of stored signatures but for the B-tree's depth.
  */
 export const SIMILAR_SIGNATURES = statement<[signatureIds: string[], maxBandHolders: number, minSharedBands: number], SimilarPairRow>(
   'similarity.similarSignatures',
@@ -184,20 +192,26 @@ export const SIMILAR_SIGNATURES = statement<[signatureIds: string[], maxBandHold
       FROM template_signature_bands b
      WHERE b.signature_id = ANY($1::uuid[])
   ),
+  held AS (
+    SELECT own.signature_id, own.member_id, own.key_epoch, own.token, h.holder_id, h.holder_member,
+           count(*) OVER (PARTITION BY own.signature_id, own.token) AS holders
+      FROM own
+     CROSS JOIN LATERAL (
+           SELECT hb.signature_id AS holder_id, hs.member_id AS holder_member
+             FROM template_signature_bands hb JOIN template_signatures hs ON hs.id = hb.signature_id
+            WHERE hb.key_epoch = own.key_epoch AND hb.token = own.token AND hs.expires_at > now()
+            LIMIT $2::int + 1) AS h
+  ),
   usable AS (
-    SELECT own.* FROM own
-     WHERE NOT EXISTS (SELECT 1 FROM suppressed_tokens s
-                        WHERE s.type = 'PROMPT_TEMPLATE' AND s.key_epoch = own.key_epoch AND s.token = own.token)
-       AND (SELECT count(*) FROM (
-              SELECT 1 FROM template_signature_bands h JOIN template_signatures hs ON hs.id = h.signature_id
-               WHERE h.key_epoch = own.key_epoch AND h.token = own.token AND hs.expires_at > now()
-               LIMIT $2::int + 1) AS held) <= $2::int
+    SELECT held.* FROM held
+     WHERE held.holders <= $2::int
+       AND NOT EXISTS (SELECT 1 FROM suppressed_tokens s
+                        WHERE s.type = 'PROMPT_TEMPLATE' AND s.key_epoch = held.key_epoch AND s.token = held.token)
   )
-  SELECT u.signature_id AS "signatureId", o.signature_id AS "otherId", o.member_id AS "otherMemberId", count(*)::int AS shared
+  SELECT u.signature_id AS "signatureId", u.holder_id AS "otherId", u.holder_member AS "otherMemberId", count(*)::int AS shared
     FROM usable u
-    JOIN template_signature_bands o ON o.key_epoch = u.key_epoch AND o.token = u.token AND o.member_id <> u.member_id
-    JOIN template_signatures os ON os.id = o.signature_id AND os.expires_at > now()
-    JOIN members om ON om.id = os.member_id AND om.status = 'ACTIVE'
+    JOIN members om ON om.id = u.holder_member AND om.status = 'ACTIVE'
+   WHERE u.holder_member <> u.member_id
    GROUP BY 1, 2, 3
   HAVING count(*) >= $3::int`,
 );
