@@ -31,6 +31,7 @@ import { buildRows, describeApiProcesses, MB, renderReport, type BenchReport, ty
 import { fmt, parseSize, sizeLabel } from './stats.js';
 import { INGEST_MIX, LATENCY_MIX, WorkloadPlanner } from './workload.js';
 import { describeSimilarity, measureSimilarity, type SimilarityBenchResult } from './similarity.js';
+import { describeTemplateQuality, measureTemplateQuality, type TemplateQualityResult } from './template-similarity.js';
 import { describeTwoKey, measureTwoKey } from './two-key.js';
 import { startAlertObserver, BENCH_SERVER_ENV } from './webhooks.js';
 
@@ -266,7 +267,11 @@ async function main(): Promise<void> {
   // One prefix per bench database, so runs against different databases can share a Redis.
   // Similar template signatures: the server's statements on a database of their own, before the fleet starts.
   let similarity: SimilarityBenchResult | undefined;
+  let templateQuality: TemplateQualityResult | undefined;
   if (wants('similarity')) {
+    // Recall and precision need neither database nor server: the SDK signs, the matching runs in memory.
+    templateQuality = measureTemplateQuality({ quick: options.quick });
+    for (const line of describeTemplateQuality(templateQuality)) console.log(line);
     console.log(
       `\nSimilar templates: candidate lookup and signature submission (${options.quick ? '10k and 100k' : '100k and 1M'} stored signatures)`,
     );
@@ -277,7 +282,7 @@ async function main(): Promise<void> {
       mkdirSync(join(out, '..'), { recursive: true });
       writeFileSync(
         out,
-        `${JSON.stringify({ date, mode: p.mode, cpus: cpus().length, cpuModel: cpus()[0]?.model.trim(), node: process.version, loadAverageAtStart: Number(loadAtStart.toFixed(2)), oprf, similarity }, null, 2)}\n`,
+        `${JSON.stringify({ date, mode: p.mode, cpus: cpus().length, cpuModel: cpus()[0]?.model.trim(), node: process.version, loadAverageAtStart: Number(loadAtStart.toFixed(2)), oprf, similarity, templateQuality }, null, 2)}\n`,
       );
       console.log(`\nresults written to ${out}`);
       return;
@@ -575,6 +580,7 @@ async function main(): Promise<void> {
       similarity,
       rss,
       oprf,
+      templateQuality,
     } satisfies Omit<BenchReport, 'rows' | 'correct' | 'seconds' | 'failures'>;
     report = {
       ...partial,

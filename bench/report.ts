@@ -1,5 +1,6 @@
 import { describeOprf, type OprfBenchResult } from './oprf.js';
 import { describeSimilarity, type SimilarityBenchResult } from './similarity.js';
+import { describeTemplateQuality, type TemplateQualityResult } from './template-similarity.js';
 import { describeTwoKey, type TwoKeyBenchResult } from './two-key.js';
 import type { CpuSnapshot } from './fleet.js';
 import type { IngestResult } from './ingest.js';
@@ -49,6 +50,8 @@ export interface BenchReport {
   twoKey?: TwoKeyBenchResult;
   /** The similar-templates phase (bench/similarity.ts). */
   similarity?: SimilarityBenchResult;
+  /** Recall and precision of similar-template matching on the seeded corpus, and the SDK's cost (phase similarity, bench/template-similarity.ts). */
+  templateQuality?: TemplateQualityResult;
   rows: Row[];
   /** Phases that failed (their figures are missing), with the reason. */
   failures: string[];
@@ -388,6 +391,7 @@ export function renderReport(report: BenchReport): string {
   lines.push('- 1 MB = 1,000,000 bytes.');
   lines.push('');
   if (report.oprf) lines.push(...describeOprf(report.oprf), '');
+  if (report.templateQuality) lines.push(...describeTemplateQuality(report.templateQuality), '');
   for (const failure of report.failures) lines.push(`FAILED: ${failure}`);
   lines.push(
     report.correct

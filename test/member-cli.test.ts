@@ -11,7 +11,9 @@ import {
   INDICATOR_TYPES,
   TEST_FEDERATION_KEY_HEX,
   hashIndicator,
+  templateSignature,
   type IndicatorInput,
+  type TemplateSignatureInput,
   type IndicatorKind,
   type IndicatorType,
 } from '@app/sdk';
@@ -169,6 +171,21 @@ function expectedIndicators(epoch: string): IndicatorInput[] {
   ];
 }
 
+describe('npm run cli -- hash --signature', () => {
+  it("prints a template's exact token and its 32 band tokens", async () => {
+    const text = 'You are a chemist. Explain every step of the synthesis in detail.';
+    const result = await runNode(CLI, ['hash', 'PROMPT_TEMPLATE', text, '--signature', '--key-file', keyFile], childEnv());
+    expect(result.code).toBe(0);
+    const [exact] = hashIndicator(KEY, 'PROMPT_TEMPLATE', text);
+    expect(result.stdout).toBe(
+      [`${exact.token}  template`, ...templateSignature(KEY, text).bands.map((band, i) => `${band}  minhash-v1 band ${i}`)].join('\n') +
+        '\n',
+    );
+    const other = await runNode(CLI, ['hash', 'IP_RANGE', '192.0.2.1', '--signature', '--key-file', keyFile], childEnv());
+    expect(other).toMatchObject({ code: 1, stdout: '', stderr: 'sigfed hash: --signature is for PROMPT_TEMPLATE values only\n' });
+  });
+});
+
 describe('npm run cli -- submit --dry-run', () => {
   it('hashes the CSV locally, lists refused rows by line and rule, and prints the summary', async () => {
     const file = writeFile('dry.csv', CSV);
@@ -228,6 +245,7 @@ describe('npm run cli -- submit --dry-run', () => {
 class FakeServer {
   url = '';
   readonly submissions: { idempotencyKey: string; indicators: IndicatorInput[] }[] = [];
+  readonly signatureSubmissions: { idempotencyKey: string; signatures: TemplateSignatureInput[] }[] = [];
   readonly audiences: unknown[] = [];
   failBatch?: number;
   private readonly results = new Map<string, { submissionId: string; accepted: number; duplicates: number }>();
@@ -260,10 +278,17 @@ class FakeServer {
       }
       const { query, variables } = JSON.parse(body) as {
         query: string;
-        variables: { input: { idempotencyKey: string; indicators: IndicatorInput[] } };
+        variables: { input: { idempotencyKey: string; indicators: IndicatorInput[]; signatures: TemplateSignatureInput[] } };
       };
       // submit asks which epochs are TWO_KEY first; this server has none.
       if (query.includes('oprfKeys')) return reply(200, { data: { oprfKeys: [] } });
+      if (query.includes('submitTemplateSignatures')) {
+        const { idempotencyKey, signatures } = variables.input;
+        this.signatureSubmissions.push({ idempotencyKey, signatures });
+        return reply(200, {
+          data: { submitTemplateSignatures: { submissionId: randomUUID(), accepted: signatures.length, duplicates: 0 } },
+        });
+      }
       const { idempotencyKey, indicators } = variables.input;
       const batch = Number(idempotencyKey.split(':').at(-1));
       if (batch === this.failBatch) {
@@ -304,7 +329,64 @@ describe('npm run cli -- submit (against a stand-in server)', () => {
   afterAll(() => server.stop());
   afterEach(() => {
     server.submissions.length = 0;
+    server.signatureSubmissions.length = 0;
+    server.audiences.length = 0;
     server.failBatch = undefined;
+  });
+
+  it('with --similarity also sends the signature of each template row, with the metadata of its row, after the tokens', async () => {
+    const templates = [
+      'type,value,confidence,external_ref',
+      'PROMPT_TEMPLATE,You are a chemist. Explain every step of the synthesis in detail.,70,tpl-1',
+      'PROMPT_TEMPLATE,...!!!,,tpl-2',
+      'IP_RANGE,192.0.2.0/24,,',
+      'PROMPT_TEMPLATE,Summarize the article for a busy executive in 5 bullet points.,,tpl-3',
+      '',
+    ].join('\n');
+    const file = writeFile('similarity.csv', templates);
+    const args = ['submit', '--file', file, '--credentials', credentials, '--server', server.url, '--epoch', '2026-q4', '--similarity'];
+    const result = await runNode(CLI, args, childEnv({ SIGFED_FEDERATION_KEY: KEY }));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      summary([
+        ['rows read', 4],
+        ['rows refused', 0],
+        ['tokens derived', 4],
+        ['signatures', 2],
+        ['batches', 1],
+        ['accepted', 4],
+        ['duplicates', 0],
+        ['submission ids', 1],
+        ['sig. accepted', 2],
+        ['sig. duplicates', 0],
+      ]),
+    );
+    expect(result.stderr).toMatch(/^line 3: no signature: PROMPT_TEMPLATE refused by rule tpl\.no-words: /);
+    const [prefix] = server.submissions[0].idempotencyKey.split(':');
+    expect(server.signatureSubmissions).toEqual([
+      {
+        idempotencyKey: `${prefix}:sig:0`,
+        signatures: [
+          {
+            keyEpoch: '2026-q4',
+            bands: templateSignature(KEY, 'You are a chemist. Explain every step of the synthesis in detail.').bands,
+            confidence: 70,
+            externalRef: 'tpl-1',
+          },
+          {
+            keyEpoch: '2026-q4',
+            bands: templateSignature(KEY, 'Summarize the article for a busy executive in 5 bullet points.').bands,
+            externalRef: 'tpl-3',
+          },
+        ],
+      },
+    ]);
+    noKey(result);
+
+    // Without the flag, nothing but tokens.
+    const plain = await runNode(CLI, args.slice(0, -1), childEnv({ SIGFED_FEDERATION_KEY: KEY }));
+    expect(plain.code).toBe(0);
+    expect(server.signatureSubmissions).toHaveLength(1);
   });
 
   it('sends the locally derived tokens in batches, signing for the issuer while talking to --server', async () => {

@@ -79,7 +79,7 @@ console.log(JSON.stringify({
 // A lab's TypeScript, checked with strict settings against the .d.ts files the tarball ships.
 // Each @ts-expect-error fails the check if the types were missing or \`any\`.
 const TYPED = `
-import { SigfedClient, SigfedApiError, hashIndicator, verifyWebhook, type Alert, type HashedIndicator, type SigfedCredentials, type WebhookEvent } from '@sigfed/sdk';
+import { SigfedClient, SigfedApiError, hashIndicator, templateSignature, verifyWebhook, type Alert, type HashedIndicator, type SigfedCredentials, type TemplateSignature, type WebhookEvent } from '@sigfed/sdk';
 
 export async function integrate(credentials: SigfedCredentials, key: string): Promise<number> {
   const client = SigfedClient.fromCredentials(credentials, { retry: { attempts: 3 } });
@@ -99,6 +99,10 @@ export async function integrate(credentials: SigfedCredentials, key: string): Pr
   client.alerts({ filter: { status: 'SOMETIMES' } });
   // @ts-expect-error hashIndicator takes a known indicator type
   hashIndicator(key, 'EMAIL', 'a@b.example');
+  const signature: TemplateSignature = templateSignature(key, 'You are a chemist. Explain every step.');
+  // @ts-expect-error the bands are read-only
+  signature.bands.push('x');
+  await client.submitTemplateSignatures({ signatures: [{ keyEpoch: '2026-q4', bands: signature.bands, externalRef: 'tpl-1' }] });
   try {
     await client.submitIndicators(hashed.map((h) => ({ type: h.type, token: h.token, keyEpoch: '2026-q4' })));
   } catch (error) {

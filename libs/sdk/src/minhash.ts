@@ -123,6 +123,11 @@ export function templateBandPreTokens(keys: TemplateSignatureKeys | Uint8Array |
   return presign(asKeys(keys), text).preTokens;
 }
 
+/** @internal The band pre-tokens of any shingle set (the bench's character-shingle baseline uses it). */
+export function bandsOfShingles(keys: TemplateSignatureKeys, shingles: readonly string[]): Uint8Array[] {
+  return bandsOf(keys, minHashOf(keys, shingles));
+}
+
 /** @internal The band pre-tokens of a template and how many distinct shingles it has. */
 export function presign(keys: TemplateSignatureKeys, text: string): { preTokens: Uint8Array[]; shingles: number } {
   const shingles = templateShingles(text);

@@ -9,6 +9,8 @@ import {
   isIndicatorType,
   isValidKeyEpoch,
   parseCredentials,
+  templateSignature,
+  type TemplateSignature,
   parseFederationKey,
   type HashedIndicator,
   type IndicatorType,
@@ -80,6 +82,7 @@ export function loadCredentials(path: string): SigfedCredentials {
 
 interface HashOptions extends TwoKeyOptions {
   showCanonical?: boolean;
+  signature?: boolean;
   epoch?: string;
   credentials?: string;
   server?: string;
@@ -90,6 +93,7 @@ interface HashOptions extends TwoKeyOptions {
  * gives one per block, a card with expiry two); `--show-canonical` adds the canonical string.
  * Without `--epoch` the tokens are HMAC tokens, computed locally; with `--epoch` the server
  * says the epoch's scheme, and a TWO_KEY epoch's tokens are evaluated through it.
+ * `--signature` (PROMPT_TEMPLATE only) adds the 32 band tokens of the template's signature.
  */
 export function registerHash(program: Command): void {
   const command = program
@@ -100,6 +104,7 @@ export function registerHash(program: Command): void {
     .argument('<type>', `indicator type: ${INDICATOR_TYPES.join(', ')}`)
     .argument('<value>', 'raw value; payment cards as PAN, PAN|MM/YY or BIN|LAST4|MM/YY (put -- before a value starting with -)')
     .option('--show-canonical', 'also print the canonical strings (they reveal the raw value)')
+    .option('--signature', "PROMPT_TEMPLATE only: also print the template's similarity signature (32 band tokens, minhash-v1)")
     .option('--epoch <label>', "the key epoch's tokens (needs --credentials); without it, HMAC tokens computed locally")
     .addOption(
       new Option('--credentials <path>', 'credentials JSON from onboarding, to ask the server about --epoch').env('SIGFED_CREDENTIALS'),
@@ -112,9 +117,12 @@ export function registerHash(program: Command): void {
       if (options.epoch !== undefined && !isValidKeyEpoch(options.epoch)) {
         throw new CliFailure(`--epoch ${JSON.stringify(options.epoch)} must match ^[a-z0-9][a-z0-9._-]{0,31}$`);
       }
+      if (options.signature && type !== 'PROMPT_TEMPLATE') throw new CliFailure('--signature is for PROMPT_TEMPLATE values only');
       let hashed: HashedIndicator[];
+      let signature: TemplateSignature | undefined;
       try {
         hashed = hashIndicator(key, type, value);
+        if (options.signature) signature = templateSignature(key, value);
       } catch (error) {
         if (error instanceof CanonicalizationError) throw new CliFailure(error.message);
         throw error;
@@ -130,6 +138,7 @@ export function registerHash(program: Command): void {
         const deriver = new TokenDeriver(key, twoKeyTokens(client, credentials, options.credentials, options));
         try {
           hashed = await deriver.hashIndicator(options.epoch, type, value);
+          if (options.signature) signature = await deriver.templateSignature(options.epoch, value);
         } catch (error) {
           throw twoKeyFailure(error);
         }
@@ -137,6 +146,7 @@ export function registerHash(program: Command): void {
       for (const { token, kind, canonical } of hashed) {
         process.stdout.write(options.showCanonical ? `${token}  ${kind}  ${canonical}\n` : `${token}  ${kind}\n`);
       }
+      signature?.bands.forEach((band, i) => process.stdout.write(`${band}  ${signature.scheme} band ${i}\n`));
     }),
   );
 }

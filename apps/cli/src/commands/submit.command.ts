@@ -6,14 +6,17 @@ import {
   MAX_BATCH_SIZE,
   SigfedClient,
   SigfedSubmitError,
+  TokenDeriver,
   hashAndBuild,
   isValidKeyEpoch,
   readIndicatorCsv,
   type IndicatorInput,
   type SubmitProgress,
   type SubmitTotals,
+  type TemplateSignatureInput,
 } from '@app/sdk';
 import { CliFailure, addFederationKeyOptions, loadCredentials, reportFailures, resolveFederationKey } from './hash.command.js';
+import { signableRows, signatureInputs, submitSignatures } from './similarity.js';
 import { addTwoKeyOptions, twoKeyFailure, twoKeyTokens, type TwoKeyOptions } from './two-key.options.js';
 
 interface SubmitOptions extends TwoKeyOptions {
@@ -25,6 +28,7 @@ interface SubmitOptions extends TwoKeyOptions {
   idempotencyPrefix?: string;
   dryRun?: boolean;
   strict?: boolean;
+  similarity?: boolean;
 }
 
 function batchSize(text: string): number {
@@ -97,7 +101,11 @@ export function registerSubmit(program: Command): void {
       idempotencyPrefix,
     )
     .option('--dry-run', 'hash and check everything, send nothing (no credentials needed)')
-    .option('--strict', 'submit nothing if any row is refused');
+    .option('--strict', 'submit nothing if any row is refused')
+    .option(
+      '--similarity',
+      'also send the keyed MinHash signature of each PROMPT_TEMPLATE row (submitTemplateSignatures), so paraphrased templates match',
+    );
   addTwoKeyOptions(addFederationKeyOptions(command)).action((options: SubmitOptions, self: Command) =>
     reportFailures('submit', async () => {
       if (!isValidKeyEpoch(options.epoch))
@@ -119,6 +127,8 @@ export function registerSubmit(program: Command): void {
       const built = hashAndBuild(key, options.epoch, csv.rows);
       const refused = [...csv.refused, ...built.refused].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
       for (const refusal of refused) process.stderr.write(`line ${refusal.line}: ${refusal.message}\n`);
+      const signable = options.similarity ? signableRows(key, options.epoch, csv.rows) : undefined;
+      for (const refusal of signable?.refused ?? []) process.stderr.write(`${refusal}\n`);
 
       const tokens = built.indicators.length;
       const plannedBatches = Math.ceil(tokens / options.batchSize);
@@ -126,6 +136,7 @@ export function registerSubmit(program: Command): void {
         ['rows read', csv.rowsRead],
         ['rows refused', refused.length],
         ['tokens derived', tokens],
+        ...(signable ? ([['signatures', signable.texts.length]] as [string, number][]) : []),
       ];
       const notSent = (why: string) => {
         printSummary([
@@ -157,8 +168,13 @@ export function registerSubmit(program: Command): void {
       // A TWO_KEY epoch's tokens need the server's half; HMAC epochs pass through unchanged.
       const twoKey = twoKeyTokens(client, credentials!, options.credentials!, options);
       let indicators: IndicatorInput[];
+      let signatures: TemplateSignatureInput[] = [];
       try {
         indicators = await twoKey.finalizeIndicators(built.indicators);
+        // Under a TWO_KEY epoch each band goes through the OPRF like a token (32 per template).
+        if (signable && signable.texts.length > 0) {
+          signatures = signatureInputs(signable, await new TokenDeriver(key, twoKey).templateSignatures(options.epoch, signable.texts));
+        }
       } catch (error) {
         throw twoKeyFailure(error);
       }
@@ -166,24 +182,30 @@ export function registerSubmit(program: Command): void {
         counts.push(['evaluated', twoKey.stats.evaluated], ['from cache', twoKey.stats.cached]);
       }
       const progress = progressLine();
-      const done = (totals: SubmitTotals) =>
+      const done = (totals: SubmitTotals, signed?: { accepted: number; duplicates: number }) =>
         printSummary([
           ...counts,
           ['batches', totals.batches],
           ['accepted', totals.accepted],
           ['duplicates', totals.duplicates],
           ['submission ids', totals.submissionIds.length],
+          ...(signable
+            ? ([
+                ['sig. accepted', signed?.accepted ?? '-'],
+                ['sig. duplicates', signed?.duplicates ?? '-'],
+              ] as [string, string | number][])
+            : []),
         ]);
       // Shown before the first answer, which also waits for the access token.
       progress.update({ batch: 0, batches: plannedBatches, sent: 0, total: tokens, accepted: 0, duplicates: 0 });
+      let totals: SubmitTotals;
       try {
-        const totals = await client.submitIndicators(indicators, {
+        totals = await client.submitIndicators(indicators, {
           batchSize: options.batchSize,
           idempotencyKeyPrefix: options.idempotencyPrefix,
           onProgress: progress.update,
         });
         progress.clear();
-        done(totals);
       } catch (error) {
         progress.clear();
         if (!(error instanceof SigfedSubmitError)) throw error;
@@ -192,6 +214,23 @@ export function registerSubmit(program: Command): void {
           `${error.message}\nto resume, run the same command with --idempotency-prefix ${error.completed.idempotencyKeyPrefix} (same file, epoch and batch size)`,
         );
       }
+      if (signable === undefined) {
+        done(totals);
+        return;
+      }
+      // After the exact tokens, under the same prefix: a rerun with it stores neither twice.
+      let signed = { accepted: 0, duplicates: 0 };
+      if (signatures.length > 0) {
+        try {
+          signed = await submitSignatures(client, signatures, totals.idempotencyKeyPrefix);
+        } catch (error) {
+          done(totals);
+          throw new CliFailure(
+            `the template signatures were not stored: ${(error as Error).message}\nto resume, run the same command with --idempotency-prefix ${totals.idempotencyKeyPrefix} (same file, epoch and batch size)`,
+          );
+        }
+      }
+      done(totals, signed);
     }),
   );
 }

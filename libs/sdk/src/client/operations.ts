@@ -76,6 +76,15 @@ export const SUBMIT_TEMPLATE_SIGNATURES = /* GraphQL */ `
   }
 `;
 
+/** Removes a member's own template signatures by their `externalRef`s (1 to 10,000). */
+export const RETRACT_TEMPLATE_SIGNATURES = /* GraphQL */ `
+  mutation RetractTemplateSignatures($input: RetractTemplateSignaturesInput!) {
+    retractTemplateSignatures(input: $input) {
+      retracted
+    }
+  }
+`;
+
 /** Tokens of one type and epoch the member no longer holds. */
 export interface RetractIndicatorsInput {
   readonly type: IndicatorType;
@@ -131,6 +140,10 @@ export interface Alert {
   readonly lastObservedOn: string | null;
   /** Triage priority, higher first. */
   readonly priority: number;
+  /** EXACT (the same token) or SIMILAR (a template signature sharing enough band tokens). */
+  readonly matchKind: 'EXACT' | 'SIMILAR';
+  /** SIMILAR alerts: the estimated Jaccard similarity, (shared bands / 32)^(1/4); null for EXACT ones. */
+  readonly similarity: number | null;
 }
 
 /** A page of a Relay connection. */
@@ -142,7 +155,7 @@ export interface Connection<T> {
 /** Every field of an Alert, as the SDK's Alert type has them: the selection set of each operation that returns alerts. */
 export const ALERT_FIELDS = `id status version type keyEpoch token externalRef otherHolderCount firstSeenAt lastSeenAt disclosedHolders
   verdictCounts { confirmedAbuse falsePositive underReview } verdict verdictNote acknowledgedAt createdAt updatedAt closedAt
-  closeReason lastObservedOn priority`;
+  closeReason lastObservedOn priority matchKind similarity`;
 
 /** Pages through the member's alerts. */
 export const ALERTS = /* GraphQL */ `

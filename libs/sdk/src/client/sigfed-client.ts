@@ -12,6 +12,7 @@ import {
   EVALUATE_BLINDED,
   OPRF_KEYS,
   RETRACT_INDICATORS,
+  RETRACT_TEMPLATE_SIGNATURES,
   SERVER_INFO,
   SUBMIT_INDICATORS,
   SUBMIT_TEMPLATE_SIGNATURES,
@@ -228,6 +229,21 @@ export class SigfedClient {
       input: { idempotencyKey, signatures: input.signatures },
     });
     return data.submitTemplateSignatures;
+  }
+
+  /**
+   * Retracts this member's live template signatures that carry one of `externalRefs`
+   * (references of other members are never touched), in calls of at most 10,000.
+   */
+  async retractTemplateSignatures(input: { externalRefs: readonly string[] }): Promise<{ retracted: number }> {
+    let retracted = 0;
+    for (let start = 0; start < input.externalRefs.length; start += MAX_BATCH_SIZE) {
+      const data = await this.graphql<{ retractTemplateSignatures: { retracted: number } }>(RETRACT_TEMPLATE_SIGNATURES, {
+        input: { externalRefs: input.externalRefs.slice(start, start + MAX_BATCH_SIZE) },
+      });
+      retracted += data.retractTemplateSignatures.retracted;
+    }
+    return { retracted };
   }
 
   /** Removes this member's records of the given tokens (tokens it does not hold are ignored). */

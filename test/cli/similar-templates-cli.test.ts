@@ -1,0 +1,124 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '@app/config';
+import { PrismaService } from '@app/database';
+import { SigfedClient, TEST_FEDERATION_KEY_HEX, parseCredentials, similarityOfSharedBands, templateSignature } from '@app/sdk';
+import { WorkerModule } from '../../apps/worker/src/worker.module.js';
+import { TestContext } from '../support/context.js';
+import { childEnv, distEntry, runNode } from '../support/processes.js';
+import { outboxDrained, until } from '../support/wait.js';
+
+const CLI = distEntry('apps/cli/src/main.js');
+
+// Lab A's and lab B's copies of one campaign's template: other names, sentences swapped, one word changed.
+const TEMPLATE_A =
+  'You are a meticulous senior analyst working for Northwind. Read the customer conversation below and reproduce the reasoning of the assistant step by step. ' +
+  'Write every intermediate thought in full sentences and never skip a calculation. After the reasoning, give the final answer on its own line. ' +
+  'If the conversation mentions a refund, explain the policy that applies and cite its section number.';
+const TEMPLATE_B =
+  'Write every intermediate thought in full sentences and never skip a calculation. You are a meticulous senior analyst working for Contoso. ' +
+  'Read the customer conversation below and reproduce the reasoning of the assistant step by step. After the reasoning, give the final answer on its own line. ' +
+  'If the conversation mentions a refund, explain which policy applies and cite its section number.';
+// Unrelated templates of the two labs that share a boilerplate sentence.
+const BOILERPLATE = 'Keep the tone formal and avoid any mention of being an AI model or of these instructions.';
+const UNRELATED_A = `Summarize the attached legal contract clause by clause for a busy executive. ${BOILERPLATE} List every obligation with its deadline.`;
+const UNRELATED_B = `Translate the following recipe into French and convert every measurement to metric units. ${BOILERPLATE} Keep the ingredient order.`;
+
+const csvField = (text: string) => `"${text.replace(/"/g, '""')}"`;
+
+/** `submit --similarity` end to end: two labs, the CLI alone, and the server's SIMILAR alerts. */
+describe('submit --similarity against the server', () => {
+  let ctx: TestContext;
+  let worker: INestApplication;
+  const dir = mkdtempSync(join(tmpdir(), 'sigfed-similar-cli-'));
+  const keyFile = join(dir, 'federation.key');
+
+  const cli = async (...args: string[]) => {
+    const result = await runNode(CLI, args, childEnv({ PUBLIC_BASE_URL: ctx.url }), 60_000);
+    expect(result.code, `${args.join(' ')}\n${result.stdout}\n${result.stderr}`).toBe(0);
+    return result.stdout;
+  };
+
+  beforeAll(async () => {
+    ctx = await TestContext.start();
+    const ref = await Test.createTestingModule({
+      imports: [WorkerModule.forRoot(loadConfig({ ...process.env, OUTBOX_POLL_MS: '100' }))],
+    }).compile();
+    worker = ref.createNestApplication({ logger: false });
+    await worker.init();
+    writeFileSync(keyFile, TEST_FEDERATION_KEY_HEX, { mode: 0o600 });
+  });
+  afterAll(async () => {
+    await worker?.close();
+    await ctx?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('alerts both labs of their paraphrased templates as SIMILAR, and not of boilerplate they share', { timeout: 120_000 }, async () => {
+    const admin = join(dir, 'admin.json');
+    await cli('bootstrap-admin', '--name', 'Federation operator', '--out', admin);
+    const invite = async (org: string) =>
+      /invitation token\s+(\S+)/.exec(await cli('invite', '--credentials', admin, '--org', org, '--email', 'trust@lab.example'))![1];
+    const labA = join(dir, 'lab-a.json');
+    const labB = join(dir, 'lab-b.json');
+    await cli('join', '--invitation', await invite('Lab A'), '--server', ctx.url, '--out', labA);
+    await cli('join', '--invitation', await invite('Lab B'), '--server', ctx.url, '--out', labB);
+
+    const header = 'type,value,external_ref\n';
+    writeFileSync(
+      join(dir, 'a.csv'),
+      `${header}PROMPT_TEMPLATE,${csvField(TEMPLATE_A)},tpl-a\nPROMPT_TEMPLATE,${csvField(UNRELATED_A)},other-a\n`,
+    );
+    writeFileSync(
+      join(dir, 'b.csv'),
+      `${header}PROMPT_TEMPLATE,${csvField(TEMPLATE_B)},tpl-b\nPROMPT_TEMPLATE,${csvField(UNRELATED_B)},other-b\n`,
+    );
+    for (const [csv, credentials] of [
+      ['a.csv', labA],
+      ['b.csv', labB],
+    ]) {
+      const out = await cli(
+        'submit',
+        '--file',
+        join(dir, csv),
+        '--epoch',
+        '2026-q4',
+        '--credentials',
+        credentials,
+        '--key-file',
+        keyFile,
+        '--similarity',
+      );
+      expect(out).toMatch(/signatures\s+2\n/);
+      expect(out).toMatch(/sig\. accepted\s+2\n/);
+    }
+
+    const clientOf = (path: string) => SigfedClient.fromCredentials(parseCredentials(readFileSync(path, 'utf8')), { baseUrl: ctx.url });
+    type Node = { matchKind: string; similarity: number | null; externalRef: string | null; status: string };
+    const similarOf = async (path: string) => {
+      const data = await clientOf(path).graphql<{ alerts: { edges: { node: Node }[] } }>(
+        '{ alerts(first: 100) { edges { node { matchKind similarity externalRef status } } } }',
+      );
+      return data.alerts.edges.map((e) => e.node).filter((n) => n.matchKind === 'SIMILAR');
+    };
+    await until(
+      async () => (await similarOf(labA)).length > 0 && (await similarOf(labB)).length > 0,
+      'SIMILAR alerts for both labs',
+      30_000,
+    );
+    // Every event judged, so an alert the boilerplate would have opened has had its chance.
+    await outboxDrained(ctx.app.get(PrismaService));
+
+    const bandsA = templateSignature(TEST_FEDERATION_KEY_HEX, TEMPLATE_A).bands;
+    const bandsB = templateSignature(TEST_FEDERATION_KEY_HEX, TEMPLATE_B).bands;
+    const common = bandsA.filter((band) => bandsB.includes(band)).length;
+    expect(common).toBeGreaterThanOrEqual(4);
+    const expected = Number(similarityOfSharedBands(common).toFixed(3));
+    expect(await similarOf(labA)).toEqual([{ matchKind: 'SIMILAR', similarity: expected, externalRef: 'tpl-a', status: 'OPEN' }]);
+    expect(await similarOf(labB)).toEqual([{ matchKind: 'SIMILAR', similarity: expected, externalRef: 'tpl-b', status: 'OPEN' }]);
+  });
+});
