@@ -572,6 +572,8 @@ describe('SigfedClient.alerts', () => {
     closeReason: null,
     lastObservedOn: '2026-12-01',
     priority: 16,
+    matchKind: 'EXACT',
+    similarity: null,
   });
 
   it('pages through the connection with first/after and the filter as variables', async () => {
