@@ -340,7 +340,9 @@ describe('row-level security', () => {
     expect(grants).toEqual([
       { fn: 'alert_view_facts', api: true, worker: true, anyone: false },
       { fn: 'audit_append', api: true, worker: true, anyone: false },
+      { fn: 'campaign_disclosed_names', api: true, worker: true, anyone: false },
       { fn: 'member_activity_counts', api: true, worker: false, anyone: false },
+      { fn: 'over_cap_campaigns', api: true, worker: false, anyone: false },
       { fn: 'retract_own_indicators', api: true, worker: false, anyone: false },
     ]);
     const definers = await ctx.db.$queryRaw<{ fn: string; config: string[] }[]>`
@@ -348,7 +350,9 @@ describe('row-level security', () => {
     expect(definers).toEqual([
       { fn: 'alert_view_facts', config: ['search_path=public, pg_temp'] },
       { fn: 'audit_append', config: ['search_path=public, pg_temp'] },
+      { fn: 'campaign_disclosed_names', config: ['search_path=public, pg_temp'] },
       { fn: 'member_activity_counts', config: ['search_path=public, pg_temp'] },
+      { fn: 'over_cap_campaigns', config: ['search_path=public, pg_temp'] },
       { fn: 'retract_own_indicators', config: ['search_path=public, pg_temp'] },
     ]);
   });

@@ -1,6 +1,7 @@
 import { Inject, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
 import { AuditCheckpointWorkerModule } from '@app/auth';
 import { APP_CONFIG, type AppConfig } from '@app/config';
+import { CampaignsWorkerModule } from '@app/campaigns';
 import { CorrelationModule } from '@app/correlation';
 import { OutboxRelayModule } from '@app/outbox';
 import { JobHandlers, JobName } from '@app/queue';
@@ -32,6 +33,7 @@ export class WorkerModule implements OnApplicationBootstrap {
         CoreModule.forRoot(config, 'worker'),
         OutboxRelayModule,
         CorrelationModule,
+        CampaignsWorkerModule,
         WebhookWorkerModule,
         AuditCheckpointWorkerModule,
       ],

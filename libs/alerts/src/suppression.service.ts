@@ -45,6 +45,10 @@ export class SuppressionService {
       await this.outbox.publish(tx, JobName.events.SuppressionChanged, {
         keys: [{ type: input.type, keyEpoch: input.keyEpoch, token: input.token }],
       });
+      // A suppressed token links no bundles: the campaigns joined through it are linked again.
+      await this.outbox.publish(tx, JobName.events.CampaignsRelink, {
+        keys: [{ type: input.type, keyEpoch: input.keyEpoch, token: input.token }],
+      });
       await this.audit.record(tx, {
         actor,
         action: AuditAction.TokenSuppressed,
@@ -63,6 +67,10 @@ export class SuppressionService {
       const { count } = await tx.suppressedToken.deleteMany({ where: { type: input.type, keyEpoch: input.keyEpoch, token } });
       if (count === 0) throw new AlertError(AlertErrorCode.NotSuppressed, 'token is not suppressed');
       await this.outbox.publish(tx, JobName.events.SuppressionChanged, {
+        keys: [{ type: input.type, keyEpoch: input.keyEpoch, token: input.token }],
+      });
+      // A suppressed token links no bundles: the campaigns joined through it are linked again.
+      await this.outbox.publish(tx, JobName.events.CampaignsRelink, {
         keys: [{ type: input.type, keyEpoch: input.keyEpoch, token: input.token }],
       });
       await this.audit.record(tx, {

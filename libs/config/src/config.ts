@@ -46,6 +46,13 @@ export interface AppConfig {
     expirySweepSeconds: number;
   };
   correlation: { minMembers: number; commonShare: number; commonMinHolders: number };
+  campaigns: {
+    maxBundlesPerRequest: number;
+    maxIndicatorsPerBundle: number;
+    maxTokenBundles: number;
+    minBridgeTokens: number;
+    maxBundles: number;
+  };
   graphql: {
     maxDepth: number;
     maxAliases: number;
@@ -252,6 +259,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       minMembers: vars.MATCH_MIN_MEMBERS,
       commonShare: vars.COMMON_TOKEN_SHARE,
       commonMinHolders: vars.COMMON_TOKEN_MIN_HOLDERS,
+    },
+    campaigns: {
+      maxBundlesPerRequest: vars.BUNDLE_MAX_PER_REQUEST,
+      maxIndicatorsPerBundle: vars.BUNDLE_MAX_INDICATORS,
+      maxTokenBundles: vars.CAMPAIGN_MAX_TOKEN_BUNDLES,
+      minBridgeTokens: vars.CAMPAIGN_MIN_BRIDGE_TOKENS,
+      maxBundles: vars.CAMPAIGN_MAX_BUNDLES,
     },
     auth: {
       accessTokenTtlSeconds: vars.ACCESS_TOKEN_TTL_SECONDS,

@@ -191,6 +191,41 @@ export class EnvironmentVariables {
   @Max(100_000)
   COMMON_TOKEN_MIN_HOLDERS = 10;
 
+  /** Most bundles one submitBundles or retractBundles call may carry. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  BUNDLE_MAX_PER_REQUEST = 1_000;
+
+  /** Most indicators one bundle may carry. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  BUNDLE_MAX_INDICATORS = 100;
+
+  /** A token held by more bundles than this links nothing across members (a shared VPN exit or cloud range). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(100_000)
+  CAMPAIGN_MAX_TOKEN_BUNDLES = 50;
+
+  /** Distinct linking tokens that must join two members' parts of a component. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  CAMPAIGN_MIN_BRIDGE_TOKENS = 1;
+
+  /** A component past this many bundles is flagged for admins and frozen instead of grown. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(1_000_000)
+  CAMPAIGN_MAX_BUNDLES = 10_000;
+
   /** Default lifetime in days of indicators submitted without expiresAt, per type. */
   @Transform(toInt)
   @IsInt()

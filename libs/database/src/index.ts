@@ -8,6 +8,7 @@ export {
   type SqlClient,
   type TransactionOptions,
 } from './prisma.service.js';
+export { statement, type Statement } from './statement.js';
 export { Prisma } from './generated/prisma/client.js';
 export * from './generated/prisma/enums.js';
 export type {

@@ -110,6 +110,8 @@ export class MembersService {
         details: { clientId: row.clientId, reason: input.reason },
       });
       await this.outbox.publish(tx, JobName.events.MemberStateChanged, { memberId: row.id });
+      // Its bundles stop (or start again) counting for campaigns too.
+      await this.outbox.publish(tx, JobName.events.CampaignsRelink, { memberId: row.id });
       return toMember(row);
     });
     // Committed: every API process refuses the member's tokens from the next request on.
@@ -140,6 +142,8 @@ export class MembersService {
         details: { clientId: row.clientId },
       });
       await this.outbox.publish(tx, JobName.events.MemberStateChanged, { memberId: row.id });
+      // Its bundles stop (or start again) counting for campaigns too.
+      await this.outbox.publish(tx, JobName.events.CampaignsRelink, { memberId: row.id });
       return toMember(row);
     });
     await this.states?.changed(input.id);

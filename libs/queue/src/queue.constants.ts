@@ -41,6 +41,10 @@ export const JobName = {
     WebhookEndpointDisabled: 'webhook_endpoint.disabled',
     /** A member was throttled for probing: `member.probing_throttled` webhooks to the admins' endpoints. */
     ProbingThrottled: 'member.probing_throttled',
+    /** Bundles, members or suppressed tokens changed: the linker drains campaign_link_queue and links again what they touch. */
+    CampaignsRelink: 'campaigns.relink',
+    /** The linker changed campaigns: `campaign.*` webhook deliveries and campaignEvents subscriptions. */
+    CampaignsChanged: 'campaigns.changed',
     /** Deliveries were created or rounds restarted by the API (test events, redelivery): queue them. */
     WebhookDeliveriesQueued: 'webhook_deliveries.queued',
   },
@@ -55,6 +59,8 @@ export const JobName = {
     ExpireIndicators: 'indicators.expire',
     /** Signs a checkpoint of the audit chain head, unless the newest one still covers it. */
     AuditCheckpoint: 'audit.checkpoint',
+    /** Deletes expired bundle tokens and links again what they held together. */
+    ExpireBundleTokens: 'bundle-tokens.expire',
     /** Deletes alert events past ALERT_EVENT_RETENTION_HOURS (what resumed subscriptions replay). */
     PruneAlertEvents: 'alert-events.prune',
   },

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { AlertsService, toHour, type Alert } from '@app/alerts';
 import { AlertEventsPublisher } from '@app/alert-stream';
+import { CampaignEventsPublisher, CampaignsService, type Campaign, type CampaignsChangedPayload } from '@app/campaigns';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import type { AlertEvent } from '@app/correlation';
 import { MemberRole, MemberStatus, PrismaService, WebhookEndpointStatus } from '@app/database';
@@ -97,6 +98,8 @@ export class WebhookDispatchService {
     private readonly prisma: PrismaService,
     private readonly alerts: AlertsService,
     private readonly publisher: AlertEventsPublisher,
+    private readonly campaigns: CampaignsService,
+    private readonly campaignPublisher: CampaignEventsPublisher,
     @InjectQueue(QueueName.Webhooks) private readonly queue: Queue,
   ) {}
 
@@ -146,6 +149,45 @@ export class WebhookDispatchService {
     }
     const found = await mapLimit([...byMember], RENDER_CONCURRENCY, ([memberId, ids]) => this.alerts.getMany(memberId, ids));
     return new Map(found.flat().map((a) => [a.id, a]));
+  }
+
+  /**
+   * Campaign changes: a delivery per subscribed endpoint of each event's
+   * member, with the campaign as that member sees it (a member no longer in
+   * it gets `{ id, status: CLOSED, version }`), then the live stream.
+   */
+  async onCampaignsChanged(payload: CampaignsChangedPayload): Promise<void> {
+    const occurredAt = toHour(new Date(payload.occurredAt));
+    const memberIds = [...new Set(payload.events.map((e) => e.memberId))];
+    const endpoints = await this.prisma.webhookEndpoint.findMany({
+      where: { memberId: { in: memberIds }, status: WebhookEndpointStatus.ENABLED, member: { status: MemberStatus.ACTIVE } },
+      select: { id: true, memberId: true, eventTypes: true },
+    });
+    const byMember = new Map<string, typeof payload.events>();
+    for (const event of payload.events) {
+      if (!endpoints.some((e) => e.memberId === event.memberId && endpointWants(e.eventTypes, event.type))) continue;
+      const list = byMember.get(event.memberId) ?? [];
+      list.push(event);
+      byMember.set(event.memberId, list);
+    }
+    const rows: NewDelivery[] = [];
+    await mapLimit([...byMember], RENDER_CONCURRENCY, async ([memberId, events]) => {
+      const seen = new Map<string, Campaign>(
+        (await this.campaigns.getMany(memberId, [...new Set(events.map((e) => e.campaignId))])).map((c) => [c.id, c]),
+      );
+      for (const event of events) {
+        const data = seen.get(event.campaignId) ?? { id: event.campaignId, status: 'CLOSED', version: event.version };
+        const eventId = stableEventId(`${event.type}:${event.campaignId}:${memberId}:${event.version}`);
+        const body = webhookBody(event.type, occurredAt, data);
+        for (const target of endpoints) {
+          if (target.memberId === memberId && endpointWants(target.eventTypes, event.type)) {
+            rows.push({ endpointId: target.id, eventId, eventType: event.type, body });
+          }
+        }
+      }
+    });
+    await this.bind(rows);
+    await this.campaignPublisher.publish(payload.events, occurredAt);
   }
 
   /** A revoked member key: `member.key_revoked` to the member's subscribed endpoints. */

@@ -2,6 +2,7 @@ import { Inject, Logger, Module, type OnApplicationBootstrap, type OnModuleDestr
 import { AlertEventsPublisher } from '@app/alert-stream';
 import { AlertsModule } from '@app/alerts';
 import { AuditModule } from '@app/audit';
+import { CampaignEventsPublisher, CampaignViewsModule, type CampaignsChangedPayload } from '@app/campaigns';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { OutboxModule } from '@app/outbox';
 import { JobHandlers, JobName, QueueName } from '@app/queue';
@@ -20,12 +21,13 @@ import { WebhookKeysService } from './webhook-keys.service.js';
  * Redis that lost its data lost its schedulers too.
  */
 @Module({
-  imports: [OutboxModule, AuditModule, SecretsModule, AlertsModule],
+  imports: [OutboxModule, AuditModule, SecretsModule, AlertsModule, CampaignViewsModule],
   providers: [
     addressPolicyProvider,
     WebhookKeysService,
     EndpointSlots,
     AlertEventsPublisher,
+    CampaignEventsPublisher,
     WebhookDispatchService,
     WebhookDeliveryService,
   ],
@@ -46,6 +48,9 @@ export class WebhookWorkerModule implements OnModuleInit, OnApplicationBootstrap
   onModuleInit(): void {
     const { events, webhooks } = JobName;
     this.handlers.register(QueueName.Events, events.AlertsChanged, (data) => this.dispatch.onAlertsChanged(data as AlertsChangedPayload));
+    this.handlers.register(QueueName.Events, events.CampaignsChanged, (data) =>
+      this.dispatch.onCampaignsChanged(data as CampaignsChangedPayload),
+    );
     this.handlers.register(QueueName.Events, events.MemberKeyRevoked, (data) =>
       this.dispatch.onMemberKeyRevoked(data as { memberId: string; kid: string }),
     );
