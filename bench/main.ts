@@ -31,6 +31,7 @@ import { buildRows, MB, renderReport, type BenchReport, type LevelResult } from 
 import { fmt, parseSize, sizeLabel } from './stats.js';
 import { INGEST_MIX, LATENCY_MIX, WorkloadPlanner } from './workload.js';
 import { describeTwoKey, measureTwoKey } from './two-key.js';
+import { measureCampaigns } from './campaigns.js';
 import { startAlertObserver, BENCH_SERVER_ENV } from './webhooks.js';
 
 /** How big each phase is: batches per submitting member, per batch size. */
@@ -113,7 +114,8 @@ function parseArgs(argv: string[]) {
       (v) => {
         const phases = v.split(',').map((x) => x.trim());
         for (const x of phases)
-          if (!['ingest', 'latency', 'reads', 'oprf', 'two-key'].includes(x)) throw new InvalidArgumentError(`unknown phase ${x}`);
+          if (!['ingest', 'latency', 'reads', 'oprf', 'two-key', 'campaigns'].includes(x))
+            throw new InvalidArgumentError(`unknown phase ${x}`);
         return phases;
       },
     )
@@ -313,7 +315,10 @@ async function main(): Promise<void> {
     const failures: string[] = [];
     const latency: BenchReport['latency'] = [];
     let preloaded = 0;
-    for (const level of p.levels) {
+    // The indicator levels run unless only phases of their own were asked for.
+    const ownPhases = ['oprf', 'two-key', 'campaigns'];
+    const indicatorLevels = options.phases?.every((phase) => ownPhases.includes(phase)) ? [] : p.levels;
+    for (const level of indicatorLevels) {
       console.log(`\nStored size ${sizeLabel(level)}`);
       const loaded = await preload(options.databaseUrl, db, loadedTables, level, preloaded, memberIds);
       preloaded += loaded.rowsAdded;
@@ -450,6 +455,20 @@ async function main(): Promise<void> {
       }
     }
 
+    let campaigns: BenchReport['campaigns'];
+    if (wants('campaigns')) {
+      console.log(`\nCampaigns: bundles of ${8} tokens, ${10}% sharing a token with another member's`);
+      try {
+        campaigns = await measureCampaigns(ctx, options.databaseUrl, p.mode === 'quick');
+        console.log(
+          `    linking cost per bundle (worker CPU), largest over smallest size: ${fmt(campaigns.linkCostRatio, 2)} (${campaigns.note})`,
+        );
+      } catch (error) {
+        failures.push(`campaigns: ${(error as Error).message}`);
+        console.log(`    FAILED: ${(error as Error).message}`);
+      }
+    }
+
     const costGrowth: BenchReport['costGrowth'] = [];
     const from = levels.find((l) => l.stored === 1_000_000);
     const to = levels.find((l) => l.stored === 10_000_000);
@@ -503,6 +522,7 @@ async function main(): Promise<void> {
       latency,
       costGrowth,
       twoKey,
+      campaigns,
       rss,
       oprf,
     } satisfies Omit<BenchReport, 'rows' | 'correct' | 'seconds' | 'failures'>;

@@ -1,5 +1,6 @@
 import { describeOprf, type OprfBenchResult } from './oprf.js';
 import { describeTwoKey, type TwoKeyBenchResult } from './two-key.js';
+import type { CampaignBenchResult } from './campaigns.js';
 import type { IngestResult } from './ingest.js';
 import type { LatencyResult } from './latency.js';
 import type { ReadsResult } from './reads.js';
@@ -43,6 +44,8 @@ export interface BenchReport {
   oprf?: OprfBenchResult;
   /** End-to-end submission through the SDK under an HMAC and a TWO_KEY epoch (phase two-key). */
   twoKey?: TwoKeyBenchResult;
+  /** The campaign phase (bench/campaigns.ts). */
+  campaigns?: CampaignBenchResult;
   rows: Row[];
   /** Phases that failed (their figures are missing), with the reason. */
   failures: string[];
