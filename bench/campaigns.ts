@@ -311,6 +311,7 @@ export async function measureCampaigns(ctx: ServerContext, url: string, quick: b
     const sentAt = new Map<string, number>();
     const observedAt = new Date().toISOString();
     const inflight: Promise<void>[] = [];
+    const refused: string[] = [];
     // Pairs near the end of the largest preload, which no other phase touched.
     const firstPair = Math.floor(stored / 10) - count - 1;
     const t0 = performance.now();
@@ -328,15 +329,13 @@ export async function measureCampaigns(ctx: ServerContext, url: string, quick: b
       const wait = t0 + b * intervalMs - performance.now();
       if (wait > 0) await sleep(wait);
       inflight.push(
-        gql(
-          fleet.apis[b % fleet.apis.length].url,
-          SUBMIT,
-          { input: { idempotencyKey: randomUUID(), bundles } },
-          tokens[b % tokens.length],
-        ).then((answer) => {
-          dataOf('submitBundles', answer);
-          sentAt.set(`lat-${b}-0`, performance.now());
-        }),
+        gql(fleet.apis[b % fleet.apis.length].url, SUBMIT, { input: { idempotencyKey: randomUUID(), bundles } }, tokens[b % tokens.length])
+          .then((answer) => {
+            dataOf('submitBundles', answer);
+            sentAt.set(`lat-${b}-0`, performance.now());
+          })
+          // A refused call is counted as missing, not fatal.
+          .catch((error: Error) => void refused.push(error.message)),
       );
     }
     await Promise.all(inflight);
@@ -354,6 +353,7 @@ export async function measureCampaigns(ctx: ServerContext, url: string, quick: b
       `    link latency (commit -> campaign.created webhook) at ${LATENCY_RATE} bundles/s: p50 ${fmt(latency.ms.p50)} ms, p99 ${fmt(latency.ms.p99)} ms ` +
         `over ${fmt(samples.length)} campaigns${latency.missing ? ` (${latency.missing} missing)` : ''}`,
     );
+    if (refused.length) console.log(`    ${refused.length} call(s) refused, first: ${refused[0]}`);
   } finally {
     await receiver.close();
   }

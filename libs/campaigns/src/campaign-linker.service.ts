@@ -23,6 +23,8 @@ import {
   LINKING_TOKENS,
   LOCK_CAMPAIGNS,
   MEMBER_BUNDLES,
+  QUEUE_EXTRA,
+  QUEUE_PENDING,
   TAKE_QUEUED,
   TOKEN_HOLDERS,
   UPDATE_CAMPAIGN,
@@ -94,9 +96,20 @@ export class CampaignLinker {
     let extra: CampaignsRelinkPayload = payload;
     for (;;) {
       const result = await this.prisma.$transaction((tx) => this.pass(tx, extra), { timeout: 300_000, maxWait: 300_000 });
+      if (result === undefined) {
+        // Another process links: it drains the queue until it is empty after its commit, this event's work included.
+        if (extra.memberId || extra.keys?.length) {
+          const keys = (extra.keys ?? []).map((k) => `${k.type}:${k.keyEpoch}:${k.token}`);
+          await this.prisma.$executeRawUnsafe(QUEUE_EXTRA.text, extra.memberId ?? null, ...splitKeys(keys));
+        }
+        break;
+      }
       events.push(...result.events);
       extra = {};
-      if (!result.more) break;
+      if (result.more) continue;
+      // Work queued while this pass held the lock was left to it: look again now that the lock is free.
+      const [{ pending }] = await this.prisma.$queryRawUnsafe<{ pending: boolean }[]>(QUEUE_PENDING.text);
+      if (!pending) break;
     }
     if (events.length) this.logger.log(`linking published ${events.length} campaign event(s)`);
     return events;
@@ -117,8 +130,10 @@ export class CampaignLinker {
     return total;
   }
 
-  private async pass(tx: Tx, extra: CampaignsRelinkPayload): Promise<LinkPassResult> {
-    await q(tx, LINK_LOCK);
+  /** One pass, or undefined when another process holds the linking lock. */
+  private async pass(tx: Tx, extra: CampaignsRelinkPayload): Promise<LinkPassResult | undefined> {
+    const [{ locked }] = await q(tx, LINK_LOCK);
+    if (!locked) return undefined;
     const queued = await q(tx, TAKE_QUEUED, QUEUE_BATCH);
     const seedBundles = new Set<string>();
     const seedCampaigns = new Set<string>();

@@ -139,8 +139,31 @@ export const CAMPAIGNS_BY_ID = statement<[string, string[]], CampaignRow>(
 // The linker (worker role).
 // ---------------------------------------------------------------------------
 
-/** One process links at a time: every pass reads and rewrites whole components. */
-export const LINK_LOCK = statement<[]>('campaigns.link_lock', `SELECT pg_advisory_xact_lock(hashtext('sigfed.campaigns.link'))::text`);
+/**
+ * One process links at a time: every pass reads and rewrites whole
+ * components. Tried, not waited for: a process that finds it taken leaves
+ * its work in the queue for the holder, which drains until the queue is
+ * empty after its commit (so no transaction holds a pooled connection
+ * waiting for the lock).
+ */
+export const LINK_LOCK = statement<[], { locked: boolean }>(
+  'campaigns.link_lock',
+  `SELECT pg_try_advisory_xact_lock(hashtext('sigfed.campaigns.link')) AS locked`,
+);
+
+/** Whether any work is queued. */
+export const QUEUE_PENDING = statement<[], { pending: boolean }>(
+  'campaigns.queue_pending',
+  `SELECT EXISTS (SELECT 1 FROM campaign_link_queue) AS pending`,
+);
+
+/** Queues a member's bundles and tokens for the holder of the lock ($1 member or null, $2-$4 keys). */
+export const QUEUE_EXTRA = statement<[string | null, string[], string[], string[]]>(
+  'campaigns.queue_extra',
+  `WITH b AS (INSERT INTO campaign_link_queue (bundle_id) SELECT id FROM bundles WHERE member_id = $1::uuid)
+   INSERT INTO campaign_link_queue (type, key_epoch, token)
+   SELECT t::"IndicatorType", e, decode(k, 'hex') FROM unnest($2::text[], $3::text[], $4::text[]) AS u(t, e, k)`,
+);
 
 /** Takes up to $1 queued items, oldest first; they come back if the pass rolls back. */
 export const TAKE_QUEUED = statement<
