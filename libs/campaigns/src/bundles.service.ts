@@ -62,7 +62,8 @@ export class BundlesService {
   async retract(memberId: string, bundleRefs: string[]): Promise<BundleRetractionResult> {
     const refs = [...new Set(bundleRefs)];
     return this.prisma.sqlAsMember(memberId, async (db) => {
-      const payload: CampaignsRelinkPayload = { memberId };
+      // The queue names the work; memberId in a payload would re-link all of the member's bundles (suspension).
+      const payload: CampaignsRelinkPayload = {};
       const [row] = await run(db, RETRACT_BUNDLES, [memberId, refs, JobName.events.CampaignsRelink, JSON.stringify(payload)]);
       return { retracted: row.retracted };
     });
@@ -140,7 +141,8 @@ export class BundlesService {
     await run(db, INSERT_BUNDLE_TOKENS, [memberId, cols.bundles, cols.types, cols.epochs, cols.tokens, cols.expires]);
 
     const gone = [...removed].map((k) => k.split(':'));
-    const payload: CampaignsRelinkPayload = { memberId };
+    // The queue names the work; memberId in a payload would re-link all of the member's bundles (suspension).
+    const payload: CampaignsRelinkPayload = {};
     await run(db, QUEUE_LINKING, [
       [...idOf.values()],
       [...oldCampaigns],
