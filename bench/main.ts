@@ -551,7 +551,9 @@ async function main(): Promise<void> {
   const text = renderReport(report);
   console.log(`\n${text}`);
   const suffix = `${report.mode === 'quick' ? '-quick' : report.mode === 'custom' ? '-custom' : ''}${options.processes > 1 ? `-p${options.processes}` : ''}`;
-  const out = options.out ?? join(projectRoot(), 'bench', 'results', `${date}${suffix}.json`);
+  // A campaigns-only run must not overwrite the day's full results.
+  const only = options.phases?.every((phase) => phase === 'campaigns') ? '-campaigns' : '';
+  const out = options.out ?? join(projectRoot(), 'bench', 'results', `${date}${only}${suffix}.json`);
   mkdirSync(join(out, '..'), { recursive: true });
   writeFileSync(`${out}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
   renameSync(`${out}.tmp`, out);
