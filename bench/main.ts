@@ -33,6 +33,7 @@ import { INGEST_MIX, LATENCY_MIX, WorkloadPlanner } from './workload.js';
 import { describeSimilarity, measureSimilarity, type SimilarityBenchResult } from './similarity.js';
 import { describeTemplateQuality, measureTemplateQuality, type TemplateQualityResult } from './template-similarity.js';
 import { describeTwoKey, measureTwoKey } from './two-key.js';
+import { measureCampaigns } from './campaigns.js';
 import { startAlertObserver, BENCH_SERVER_ENV } from './webhooks.js';
 
 /** How big each phase is: batches per submitting member, per batch size. */
@@ -111,11 +112,11 @@ function parseArgs(argv: string[]) {
     )
     .option(
       '--phases <list>',
-      'which measurements to run: ingest,latency,reads,api-processes,oprf,two-key,similarity (default: all; oprf alone needs no database; similarity uses a database of its own)',
+      'which measurements to run: ingest,latency,reads,api-processes,oprf,two-key,similarity,campaigns (default: all; oprf alone needs no database; similarity uses a database of its own)',
       (v) => {
         const phases = v.split(',').map((x) => x.trim());
         for (const x of phases)
-          if (!['ingest', 'latency', 'reads', 'api-processes', 'oprf', 'two-key', 'similarity'].includes(x))
+          if (!['ingest', 'latency', 'reads', 'api-processes', 'oprf', 'two-key', 'similarity', 'campaigns'].includes(x))
             throw new InvalidArgumentError(`unknown phase ${x}`);
         return phases;
       },
@@ -340,7 +341,10 @@ async function main(): Promise<void> {
     const failures: string[] = [];
     const latency: BenchReport['latency'] = [];
     let preloaded = 0;
-    for (const level of p.levels) {
+    // The indicator levels run unless only phases of their own were asked for.
+    const ownPhases = ['oprf', 'two-key', 'campaigns'];
+    const indicatorLevels = options.phases?.every((phase) => ownPhases.includes(phase)) ? [] : p.levels;
+    for (const level of indicatorLevels) {
       console.log(`\nStored size ${sizeLabel(level)}`);
       const loaded = await preload(options.databaseUrl, db, loadedTables, level, preloaded, memberIds);
       preloaded += loaded.rowsAdded;
@@ -523,6 +527,20 @@ async function main(): Promise<void> {
       }
     }
 
+    let campaigns: BenchReport['campaigns'];
+    if (wants('campaigns')) {
+      console.log(`\nCampaigns: bundles of ${8} tokens, ${10}% sharing a token with another member's`);
+      try {
+        campaigns = await measureCampaigns(ctx, options.databaseUrl, p.mode === 'quick');
+        console.log(
+          `    linking cost per bundle (worker CPU), largest over smallest size: ${fmt(campaigns.linkCostRatio, 2)} (${campaigns.note})`,
+        );
+      } catch (error) {
+        failures.push(`campaigns: ${(error as Error).message}`);
+        console.log(`    FAILED: ${(error as Error).message}`);
+      }
+    }
+
     const costGrowth: BenchReport['costGrowth'] = [];
     const from = levels.find((l) => l.stored === 1_000_000);
     const to = levels.find((l) => l.stored === 10_000_000);
@@ -578,6 +596,7 @@ async function main(): Promise<void> {
       twoKey,
       apiProcesses,
       similarity,
+      campaigns,
       rss,
       oprf,
       templateQuality,
@@ -607,7 +626,9 @@ async function main(): Promise<void> {
   const text = renderReport(report);
   console.log(`\n${text}`);
   const suffix = `${report.mode === 'quick' ? '-quick' : report.mode === 'custom' ? '-custom' : ''}${options.processes > 1 ? `-p${options.processes}` : ''}`;
-  const out = options.out ?? join(projectRoot(), 'bench', 'results', `${date}${suffix}.json`);
+  // A campaigns-only run must not overwrite the day's full results.
+  const only = options.phases?.every((phase) => phase === 'campaigns') ? '-campaigns' : '';
+  const out = options.out ?? join(projectRoot(), 'bench', 'results', `${date}${only}${suffix}.json`);
   mkdirSync(join(out, '..'), { recursive: true });
   writeFileSync(`${out}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
   renameSync(`${out}.tmp`, out);

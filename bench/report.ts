@@ -3,6 +3,7 @@ import { describeSimilarity, type SimilarityBenchResult } from './similarity.js'
 import { describeTemplateQuality, type TemplateQualityResult } from './template-similarity.js';
 import { describeTwoKey, type TwoKeyBenchResult } from './two-key.js';
 import type { CpuSnapshot } from './fleet.js';
+import type { CampaignBenchResult } from './campaigns.js';
 import type { IngestResult } from './ingest.js';
 import type { LatencyResult } from './latency.js';
 import type { ReadsResult } from './reads.js';
@@ -52,6 +53,8 @@ export interface BenchReport {
   similarity?: SimilarityBenchResult;
   /** Recall and precision of similar-template matching on the seeded corpus, and the SDK's cost (phase similarity, bench/template-similarity.ts). */
   templateQuality?: TemplateQualityResult;
+  /** The campaign phase (bench/campaigns.ts). */
+  campaigns?: CampaignBenchResult;
   rows: Row[];
   /** Phases that failed (their figures are missing), with the reason. */
   failures: string[];

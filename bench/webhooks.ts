@@ -20,6 +20,8 @@ export const BENCH_SERVER_ENV = {
   SUBMISSION_QUOTA_PER_HOUR_IP_RANGE: '1000000000',
   // Ingest sends millions of new tokens from one member: exactly what the probing throttle stops.
   PROBING_MIN_INDICATORS: '1000000000',
+  // The campaign phase's latency calls overlap when the machine is slow.
+  SUBMISSION_MEMBER_CONCURRENCY: '8',
   OPRF_EVALUATIONS_PER_HOUR: '1000000000',
   OPRF_EVALUATIONS_PER_HOUR_IP_RANGE: '1000000000',
 };

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { createClient } from 'graphql-ws';
 import type { INestApplication } from '@nestjs/common';
 import type pg from 'pg';
 import { ristretto255 } from '@noble/curves/ed25519.js';
@@ -67,6 +69,9 @@ interface World {
   tokens: { bOnly: string; bc: string; ab: string; ac: string; suppressed: string };
   /** B's template signature: its idempotency key and externalRef. */
   bTemplate: { idempotencyKey: string; externalRef: string };
+  /** B's campaign (with C), and A's (with C). */
+  bCampaignId: string;
+  aCampaignId: string;
   /** Values only B (or B's own view) may ever see, by label. */
   markers: Record<string, string>;
 }
@@ -117,6 +122,21 @@ const TEMPLATE_SUBMIT =
   'mutation($i: SubmitTemplateSignaturesInput!) { submitTemplateSignatures(input: $i) { submissionId accepted duplicates } }';
 /** 32 distinct band tokens of a made-up signature. */
 const bandsOf = (label: string) => Array.from({ length: 32 }, (_, band) => testToken(`${label}-band-${band}`));
+const CAMPAIGN_FIELDS = `id status version memberCount bundleCount ownBundles { bundleRef directMatch }
+  linkingTokens { type keyEpoch token } tokenCounts { type count } firstSeenAt lastSeenAt disclosedMembers`;
+const SUBMIT_BUNDLES = 'mutation($i: SubmitBundlesInput!) { submitBundles(input: $i) { submissionId accepted duplicates } }';
+
+/** One bundle per ref, each of ACCOUNT_SIGNAL tokens. */
+const bundlesInput = (bundles: [string, string[]][]) => ({
+  i: {
+    idempotencyKey: randomUUID(),
+    bundles: bundles.map(([bundleRef, tokens]) => ({
+      bundleRef,
+      observedAt: '2026-11-20T12:00:00Z',
+      indicators: tokens.map((token) => ({ type: 'ACCOUNT_SIGNAL', keyEpoch: EPOCH, token })),
+    })),
+  },
+});
 
 /**
  * The table: every operation of the schema, by `Type.field`, with its
@@ -244,6 +264,37 @@ const SCENARIOS: Record<string, Scenario> = {
       await adminOnly(send, '{ auditLog(first: 100) { edges { node { id action actorLabel targetId details } } } }', {}, w.tokenA);
       await adminOnly(send, 'query($a: String) { auditLog(action: $a) { edges { node { id } } } }', { a: 'invitation.created' }, w.tokenA);
     },
+  },
+  'Query.campaigns': {
+    access: 'member',
+    doc: `query($after: String) { campaigns(first: 100, after: $after) { edges { cursor node { ${CAMPAIGN_FIELDS} } } pageInfo { hasNextPage endCursor } } }`,
+    attack: async (w, send) => {
+      const doc = `query($filter: CampaignFilter) { campaigns(first: 100, filter: $filter) { edges { cursor node { ${CAMPAIGN_FIELDS} } } } }`;
+      for (const filter of [null, { status: 'ACTIVE' }, { status: 'CLOSED' }]) {
+        const res = await send(doc, { filter }, w.tokenA);
+        expect(res.errors).toBeUndefined();
+        const ids = (res.data!.campaigns as { edges: { node: { id: string } }[] }).edges.map((e) => e.node.id);
+        // Only A's own campaign with C, never B's with C.
+        expect(ids).toEqual(filter?.status === 'CLOSED' ? [] : [w.aCampaignId]);
+      }
+    },
+  },
+  'Query.campaign': {
+    access: 'member',
+    doc: `query($id: ID!) { campaign(id: $id) { ${CAMPAIGN_FIELDS} } }`,
+    vars: (w) => ({ id: w.bCampaignId }),
+    attack: async (w, send) => {
+      const doc = `query($id: ID!) { campaign(id: $id) { ${CAMPAIGN_FIELDS} } }`;
+      await refusedLikeNothing(send, doc, { id: w.bCampaignId }, { id: ghostId() }, w.tokenA, 'NOT_FOUND');
+      const own = await send(doc, { id: w.aCampaignId }, w.tokenA);
+      expect(own.errors).toBeUndefined();
+      expect(own.data!.campaign).toMatchObject({ memberCount: 2, linkingTokens: [{ token: w.tokens.ac }] });
+    },
+  },
+  'Query.overCapCampaigns': {
+    access: 'admin',
+    doc: '{ overCapCampaigns { id status memberCount bundleCount overCapAt } }',
+    attack: async (w, send) => adminOnly(send, '{ overCapCampaigns { id status memberCount bundleCount overCapAt } }', {}, w.tokenA),
   },
   'Query.memberActivity': {
     access: 'admin',
@@ -423,6 +474,32 @@ const SCENARIOS: Record<string, Scenario> = {
       );
       expect(res.errors).toBeUndefined();
       expect(res.data!.retractTemplateSignatures).toEqual({ retracted: 0 });
+    },
+  },
+  'Mutation.submitBundles': {
+    access: 'member',
+    doc: SUBMIT_BUNDLES,
+    vars: (w) => bundlesInput([[w.markers['B bundleRef'], [testToken('anon')]]]),
+    attack: async (w, send) => {
+      // A using B's bundleRef makes a bundle of A's own: B's bundle is untouched (the unchanged-state check).
+      const res = await send(SUBMIT_BUNDLES, bundlesInput([[w.markers['B bundleRef'], [testToken('a-alone')]]]), w.tokenA);
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.submitBundles).toMatchObject({ accepted: 1, duplicates: 0 });
+    },
+  },
+  'Mutation.retractBundles': {
+    access: 'member',
+    doc: 'mutation($r: [String!]!) { retractBundles(bundleRefs: $r) { retracted } }',
+    vars: (w) => ({ r: [w.markers['B bundleRef']] }),
+    attack: async (w, send) => {
+      // Removes A's own bundle of that name (made by the submitBundles scenario, if it ran), never B's.
+      const res = await send(
+        'mutation($r: [String!]!) { retractBundles(bundleRefs: $r) { retracted } }',
+        { r: [w.markers['B bundleRef']] },
+        w.tokenA,
+      );
+      expect(res.errors).toBeUndefined();
+      expect(await one('SELECT count(*)::int FROM bundles WHERE member_id = $1', [w.b.id])).toBe(1);
     },
   },
   'Mutation.acknowledgeAlert': {
@@ -639,6 +716,54 @@ const SCENARIOS: Record<string, Scenario> = {
   },
 
   // ---------------------------------------------------------- subscriptions
+  'Subscription.campaignEvents': {
+    access: 'member',
+    attack: async (w) => {
+      const WebSocketImpl = createRequire(import.meta.url)('ws') as unknown;
+      const listen = (token?: string) => {
+        const got = { events: [] as unknown[], errors: [] as unknown[], closed: undefined as number | undefined };
+        const client = createClient({
+          url: `${ctxRef.url.replace(/^http/, 'ws')}/graphql`,
+          webSocketImpl: WebSocketImpl,
+          connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+          retryAttempts: 0,
+          lazy: false,
+          onNonLazyError: () => undefined,
+          on: { closed: (e) => (got.closed ??= (e as { code: number }).code) },
+        });
+        client.subscribe(
+          { query: `subscription { campaignEvents { type campaignId version occurredAt campaign { ${CAMPAIGN_FIELDS} } } }` },
+          {
+            next: (r) => (r.data ? got.events.push(r.data.campaignEvents) : got.errors.push(r.errors)),
+            error: (e) => got.errors.push(e),
+            complete: () => undefined,
+          },
+        );
+        return { got, client };
+      };
+      const [onA, onB, anonymous] = [listen(w.tokenA), listen(w.tokenB), listen()];
+      try {
+        await new Promise((r) => setTimeout(r, 300));
+        const d = await ctxRef.newMember();
+        const tokenD = await d.token();
+        // D joins B's campaign: B hears of it, A must not.
+        await ctxRef.gql(SUBMIT_BUNDLES, bundlesInput([['D-1', [w.tokens.bc]]]), tokenD);
+        await until(() => onB.got.events.length >= 1, 'B hears of its campaign');
+        // Then D joins A's (positive control).
+        await ctxRef.gql(SUBMIT_BUNDLES, bundlesInput([['D-2', [w.tokens.ac]]]), tokenD);
+        await until(() => onA.got.events.length >= 1, 'A hears of its own campaign');
+        await new Promise((r) => setTimeout(r, 300));
+        expect(onA.got.events.map((e) => (e as { campaignId: string }).campaignId)).toEqual([w.aCampaignId]);
+        expect(leaks(JSON.stringify(onA.got.events), w)).toEqual([]);
+        expect(onA.got.errors).toEqual([]);
+        await until(() => anonymous.got.closed !== undefined, 'anonymous connection closed');
+        expect(anonymous.got.closed).toBe(4403);
+        expect(anonymous.got.events).toEqual([]);
+      } finally {
+        for (const s of [onA, onB, anonymous]) await s.client.dispose();
+      }
+    },
+  },
   'Subscription.alertEvents': {
     access: 'member',
     attack: async (w) => {
@@ -735,6 +860,8 @@ describe('isolation: every operation, as member A against member B', () => {
          'template signatures', (SELECT json_agg(t ORDER BY id) FROM template_signatures t WHERE member_id = $1),
          'template submissions', (SELECT json_agg(t ORDER BY id) FROM template_signature_submissions t WHERE member_id = $1),
          'alerts', (SELECT json_agg(a ORDER BY id) FROM alerts a WHERE member_id = $1),
+         'bundles', (SELECT json_agg(b ORDER BY id) FROM bundles b WHERE member_id = $1),
+         'bundle tokens', (SELECT json_agg(t ORDER BY bundle_id, token) FROM bundle_tokens t WHERE member_id = $1),
          'endpoints', (SELECT json_agg(e ORDER BY id) FROM webhook_endpoints e WHERE member_id = $1),
          'deliveries', (SELECT json_agg(d ORDER BY d.id) FROM webhook_deliveries d WHERE d.endpoint_id IN (SELECT id FROM webhook_endpoints WHERE member_id = $1)),
          'members', (SELECT count(*) FROM members),
@@ -810,6 +937,23 @@ describe('isolation: every operation, as member A against member B', () => {
     const bIdempotencyKey = `b-batch-${secret}`;
     const tokenA = await a.token();
     const tokenC = await c.token();
+    // Bundles first (a bundle's tokens are stored without discloseIdentity; C's own submission below sets it):
+    // B's account and C's share the B+C token, A's and C's the A+C token: two campaigns.
+    const bBundleRef = `B-account-${secret}`;
+    for (const [token, bundles] of [
+      [tokenB, [[bBundleRef, [tokens.bc, tokens.bOnly]]]],
+      [
+        tokenC,
+        [
+          ['C-account-1', [tokens.bc]],
+          ['C-account-2', [tokens.ac]],
+        ],
+      ],
+      [tokenA, [['A-account-1', [tokens.ac]]]],
+    ] as [string, [string, string[]][]][]) {
+      const res = await ctx.gql(SUBMIT_BUNDLES, bundlesInput(bundles), token);
+      expect(res.errors).toBeUndefined();
+    }
     const bSubmission = await submitAs(
       tokenB,
       [
@@ -847,6 +991,10 @@ describe('isolation: every operation, as member A against member B', () => {
         Buffer.from(token, 'hex'),
       ])) as string;
     const bAlertIds = [await alertOf(b.id, tokens.bc), await alertOf(b.id, tokens.ab)];
+    const campaignOf = async (ref: string) => (await one('SELECT campaign_id FROM bundles WHERE bundle_ref = $1', [ref])) as string;
+    const [bCampaignId, aCampaignId] = [await campaignOf(bBundleRef), await campaignOf('A-account-1')];
+    expect(bCampaignId).toBeTruthy();
+    expect(aCampaignId).toBeTruthy();
     const aAlertIds = [await alertOf(a.id, tokens.ab), await alertOf(a.id, tokens.ac)];
 
     // A test event too, then wait until every delivery to B is finished (redeliverWebhook needs finished ones).
@@ -895,9 +1043,13 @@ describe('isolation: every operation, as member A against member B', () => {
       bDeliveries,
       tokens,
       bTemplate,
+      bCampaignId,
+      aCampaignId,
       markers: {
         'B template externalRef': bTemplate.externalRef,
         'B band token': bandsOf(`b-${secret}`)[0],
+        'B bundleRef': bBundleRef,
+        'B campaign id': bCampaignId,
         'B name': bName,
         'B contact e-mail': bEmail,
         'B member id': b.id,

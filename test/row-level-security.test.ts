@@ -355,6 +355,9 @@ describe('row-level security', () => {
       { fn: 'federation_report_facts', api: true, worker: false, anyone: false },
       { fn: 'member_activity_counts', api: true, worker: false, anyone: false },
       { fn: 'member_health_facts', api: true, worker: false, anyone: false },
+      { fn: 'campaign_disclosed_names', api: true, worker: true, anyone: false },
+      { fn: 'member_activity_counts', api: true, worker: false, anyone: false },
+      { fn: 'over_cap_campaigns', api: true, worker: false, anyone: false },
       { fn: 'retract_own_indicators', api: true, worker: false, anyone: false },
       { fn: 'similar_alert_view_facts', api: true, worker: true, anyone: false },
     ]);
@@ -367,6 +370,9 @@ describe('row-level security', () => {
       { fn: 'federation_report_facts', config: ['search_path=public, pg_temp'] },
       { fn: 'member_activity_counts', config: ['search_path=public, pg_temp'] },
       { fn: 'member_health_facts', config: ['search_path=public, pg_temp'] },
+      { fn: 'campaign_disclosed_names', config: ['search_path=public, pg_temp'] },
+      { fn: 'member_activity_counts', config: ['search_path=public, pg_temp'] },
+      { fn: 'over_cap_campaigns', config: ['search_path=public, pg_temp'] },
       { fn: 'retract_own_indicators', config: ['search_path=public, pg_temp'] },
       { fn: 'similar_alert_view_facts', config: ['search_path=public, pg_temp'] },
     ]);

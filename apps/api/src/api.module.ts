@@ -5,6 +5,7 @@ import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { AlertStreamModule, SocketWatchService } from '@app/alert-stream';
 import { AuditLogModule } from '@app/audit';
 import { AuthModule } from '@app/auth';
+import { CampaignsModule } from '@app/campaigns';
 import { DateTimeScalar, GraphQLExceptionFilter, InputValidationPipe, JSONObjectScalar } from '@app/common';
 import type { AppConfig } from '@app/config';
 import { MembersModule } from '@app/members';
@@ -42,6 +43,7 @@ export class ApiModule {
         SimilarityModule,
         KeyEpochsModule,
         AlertsModule,
+        CampaignsModule,
         WebhooksModule,
         AlertStreamModule,
         TaxiiModule,

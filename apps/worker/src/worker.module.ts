@@ -2,6 +2,7 @@ import { Inject, Module, type DynamicModule, type OnApplicationBootstrap } from 
 import { AlertStreamWorkerModule } from '@app/alert-stream';
 import { AuditCheckpointWorkerModule } from '@app/auth';
 import { APP_CONFIG, type AppConfig } from '@app/config';
+import { CampaignsWorkerModule } from '@app/campaigns';
 import { CorrelationModule } from '@app/correlation';
 import { EventConsumers, OutboxRelayModule } from '@app/outbox';
 import { JobHandlers, JobName } from '@app/queue';
@@ -38,6 +39,7 @@ export class WorkerModule implements OnApplicationBootstrap {
         OutboxRelayModule,
         CorrelationModule,
         SimilarityWorkerModule,
+        CampaignsWorkerModule,
         WebhookWorkerModule,
         AlertStreamWorkerModule,
         AuditCheckpointWorkerModule,

@@ -12,6 +12,6 @@ export {
   type StreamContext,
   type StreamSocket,
 } from './graphql-ws.options.js';
-export { CLOSE_FORBIDDEN, CLOSE_UNAUTHORIZED, type SocketRefusal } from './socket-close.js';
+export { CLOSE_FORBIDDEN, CLOSE_UNAUTHORIZED, refusalOf, type SocketRefusal } from './socket-close.js';
 export { SOCKET_WATCH_INTERVAL_MS, SocketWatchService } from './socket-watch.service.js';
 export { AlertEventView } from './models/alert-event.model.js';

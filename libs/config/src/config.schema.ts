@@ -859,6 +859,49 @@ export class SimilaritySettings {
   maxPerSubmission = 500;
 }
 
+/** Campaigns: bundles and how they link (libs/campaigns, docs/campaigns.md). */
+export class CampaignSettings {
+  /** Most bundles one submitBundles or retractBundles call may carry. */
+  @Env('BUNDLE_MAX_PER_REQUEST')
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  maxBundlesPerRequest = 1_000;
+
+  /** Most indicators one bundle may carry. */
+  @Env('BUNDLE_MAX_INDICATORS')
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  maxIndicatorsPerBundle = 100;
+
+  /** A token held by more bundles than this links nothing across members (a shared VPN exit or cloud range). */
+  @Env('CAMPAIGN_MAX_TOKEN_BUNDLES')
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(100_000)
+  maxTokenBundles = 50;
+
+  /** Distinct linking tokens that must join two members' parts of a component. */
+  @Env('CAMPAIGN_MIN_BRIDGE_TOKENS')
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  minBridgeTokens = 1;
+
+  /** A component past this many bundles is flagged for admins and frozen instead of grown. */
+  @Env('CAMPAIGN_MAX_BUNDLES')
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(1_000_000)
+  maxBundles = 10_000;
+}
+
 /** The first admin, made on first start. */
 export class BootstrapSettings {
   /** Display name of the admin member that `npm start` creates on an empty database. */

@@ -3,6 +3,7 @@ import {
   AuditSettings,
   AuthSettings,
   BootstrapSettings,
+  CampaignSettings,
   CorrelationSettings,
   DatabaseSettings,
   GraphqlSettings,
@@ -53,6 +54,7 @@ const SECTIONS = {
   webhooks: WebhookSettings,
   subscriptions: SubscriptionSettings,
   similarity: SimilaritySettings,
+  campaigns: CampaignSettings,
   bootstrap: BootstrapSettings,
 };
 

@@ -4,7 +4,7 @@ export { IndicatorInput, SubmitIndicatorsInput } from './dto/submit-indicators.i
 export { IndicatorTokenScalar } from './indicator-token.scalar.js';
 export { IndicatorError, IndicatorErrorCode } from './indicator.error.js';
 export { IndicatorsModule } from './indicators.module.js';
-export { IndicatorsService } from './indicators.service.js';
+export { IndicatorsService, type SubmissionExtension } from './indicators.service.js';
 export { INDICATOR_UPSERT_CONFLICT, storeSubmission } from './indicators.sql.js';
 export { ProbingThrottle } from './models/probing-throttle.model.js';
 export { RetractionResult, SubmissionResult } from './models/submission-result.model.js';

@@ -7,7 +7,15 @@ import { RateLimitError, RateLimitErrorCode, RateLimitService } from '@app/rate-
 import type { RetractIndicatorsInput } from './dto/retract-indicators.input.js';
 import type { SubmitIndicatorsInput } from './dto/submit-indicators.input.js';
 import { IndicatorError, IndicatorErrorCode } from './indicator.error.js';
-import { claimSubmission, retractOwn, storeSubmission, submissionByKey, submittedEvent, type SubmissionClaim } from './indicators.sql.js';
+import {
+  claimSubmission,
+  retractOwn,
+  storeSubmission,
+  recountSubmission,
+  submissionByKey,
+  submittedEvent,
+  type SubmissionClaim,
+} from './indicators.sql.js';
 import type { RetractionResult, SubmissionResult } from './models/submission-result.model.js';
 import { ProbingThrottleService } from './probing-throttle.service.js';
 import { SubmissionQuotas, type QuotaCharge } from './submission-quotas.js';
@@ -19,6 +27,22 @@ const CONCURRENT_RETRY_AFTER_SECONDS = 1;
 const SUBMISSION_SLOT_MS = 60_000;
 
 type Claim = SubmissionClaim;
+
+/**
+ * What a caller adds to a submission's transaction (submitBundles): it runs
+ * after the indicators are stored, commits or rolls back with them, and its
+ * counts become the submission's (what a replay returns).
+ */
+export interface SubmissionExtension {
+  /** Mixed into the request hash: a reused key with another payload is refused. */
+  hashMaterial: string;
+  /** Most indicators the call may carry, instead of MAX_INDICATORS_PER_SUBMISSION. */
+  maxItems: number;
+  /** Where item `index` came from in the caller's input, for error paths (`bundles.2.indicators.0`). */
+  fieldOf(index: number): string;
+  /** Runs in the submission's transaction once the indicators are stored. */
+  within(db: SqlClient, submissionId: string): Promise<{ accepted: number; duplicates: number }>;
+}
 
 /** Stores and retracts a member's hashed indicators; correlation follows through the outbox. */
 @Injectable()
@@ -41,7 +65,7 @@ export class IndicatorsService {
    * back (a replay costs neither); a stored batch counts towards probing
    * detection (ProbingThrottleService).
    */
-  async submit(memberId: string, input: SubmitIndicatorsInput): Promise<SubmissionResult> {
+  async submit(memberId: string, input: SubmitIndicatorsInput, extension?: SubmissionExtension): Promise<SubmissionResult> {
     // A member's submissions in progress are bounded across API processes: one member's large batches cannot
     // take every database connection, or the API's time checking items, from the others.
     const limit = this.config.rateLimit.submissionMemberConcurrency;
@@ -60,15 +84,17 @@ export class IndicatorsService {
     let charges: QuotaCharge[] = [];
     let claim: Claim | undefined;
     let itemCount = 0;
+    let newIndicators = 0;
     let result: SubmissionResult;
+    const maxItems = extension?.maxItems ?? this.config.indicators.maxPerSubmission;
     try {
-      priced = await this.chargeBudget(memberId, Math.min(input.indicators.length, this.config.indicators.maxPerSubmission));
+      priced = await this.chargeBudget(memberId, Math.min(input.indicators.length, maxItems));
       const items = validateIndicatorItems(input.indicators, {
-        maxItems: this.config.indicators.maxPerSubmission,
+        maxItems,
         ttlDays: this.config.indicators.ttlDays,
       });
       itemCount = items.length;
-      const hash = requestHash(items, input.indicators);
+      const hash = requestHash(items, input.indicators, extension?.hashMaterial);
       const unique = dedupeItems(items);
       // One transaction, scoped to the member: row-level security checks every row it writes.
       // Plain SQL in four round trips (BEGIN, claim, upsert, COMMIT): this is the hottest path.
@@ -77,7 +103,7 @@ export class IndicatorsService {
         const { rows } = await pgQuery(db, claimSubmission, [memberId, input.idempotencyKey, hash, epochs]);
         if (!rows[0].id) return this.replay(db, memberId, input.idempotencyKey, hash);
         // Refused inside the transaction: the claim rolls back with it.
-        if (rows[0].unknownEpochs) throw unknownEpochsError(items, rows[0].unknownEpochs);
+        if (rows[0].unknownEpochs) throw unknownEpochsError(items, rows[0].unknownEpochs, extension?.fieldOf);
         claim = rows[0];
 
         charges = await this.quotas.charge(
@@ -85,7 +111,12 @@ export class IndicatorsService {
           items.map((it) => it.type),
           claim,
         );
-        return await this.store(db, memberId, claim.id!, unique, items.length);
+        const stored = await this.store(db, memberId, claim.id!, unique, items.length);
+        newIndicators = stored.accepted;
+        if (!extension) return stored;
+        const counts = await extension.within(db, claim.id!);
+        await pgQuery(db, recountSubmission, [claim.id!, counts.accepted, counts.duplicates]);
+        return { submissionId: claim.id!, ...counts };
       });
       stored = claim !== undefined;
     } catch (error) {
@@ -96,7 +127,7 @@ export class IndicatorsService {
       await this.rateLimits.leave(`subcc:${memberId}`, slot);
     }
     // Committed: count it for probing detection (a retry replayed above is not counted twice).
-    if (claim && !claim.throttledSince) await this.probing.observe(memberId, claim.liftedAt, itemCount, result.accepted);
+    if (claim && !claim.throttledSince) await this.probing.observe(memberId, claim.liftedAt, itemCount, newIndicators);
     return result;
   }
 
@@ -213,13 +244,17 @@ export class IndicatorsService {
 }
 
 /** Rule `knownEpoch`: once the federation has key epochs, every token must carry one of their labels. */
-function unknownEpochsError(items: readonly NormalizedItem[], unknown: readonly string[]): InputValidationError {
+function unknownEpochsError(
+  items: readonly NormalizedItem[],
+  unknown: readonly string[],
+  fieldOf: (index: number) => string = (i) => `indicators.${i}`,
+): InputValidationError {
   const labels = new Set(unknown);
   const problems: FieldProblem[] = [];
   for (let i = 0; i < items.length && problems.length < 1000; i++) {
     if (!labels.has(items[i].keyEpoch)) continue;
     problems.push({
-      field: `indicators.${i}.keyEpoch`,
+      field: `${fieldOf(i)}.keyEpoch`,
       rule: 'knownEpoch',
       message: `keyEpoch "${items[i].keyEpoch}" is not a key epoch of this federation (oprfKeys lists the two-key ones; an operator creates epochs with create-key-epoch)`,
     });

@@ -189,3 +189,9 @@ export const memberActivity = statement<[windowHours: number], ActivityRow>(
     WHERE c.member_id IS NOT NULL OR m.probing_throttled_since IS NOT NULL
     ORDER BY indicators DESC, m.id`,
 );
+
+/** The counts an extension's work gives its submission ($1 submission, $2 accepted, $3 duplicates). */
+export const recountSubmission = statement<[submissionId: string, accepted: number, duplicates: number]>(
+  'indicators.recountSubmission',
+  'UPDATE submissions SET accepted = $2::int, duplicates = $3::int WHERE id = $1::uuid',
+);

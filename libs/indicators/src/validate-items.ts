@@ -121,7 +121,7 @@ export function isoFormatter(): (d: Date) => string {
 }
 
 /** SHA-256 of what was asked, to recognise a reused idempotency key with another payload. */
-export function requestHash(items: NormalizedItem[], explicitDefaults: IndicatorInput[]): Buffer {
+export function requestHash(items: NormalizedItem[], explicitDefaults: IndicatorInput[], extra = ''): Buffer {
   const lines = new Array<string>(items.length);
   const iso = isoFormatter();
   for (let i = 0; i < items.length; i++) {
@@ -132,5 +132,8 @@ export function requestHash(items: NormalizedItem[], explicitDefaults: Indicator
       `${it.type}|${it.keyEpoch}|${it.token}|${raw.observedAt == null ? '' : iso(raw.observedAt)}|` +
       `${raw.expiresAt == null ? '' : iso(raw.expiresAt)}|${raw.confidence ?? ''}|${raw.externalRef ?? ''}|${raw.discloseIdentity ?? ''}\n`;
   }
-  return createHash('sha256').update(lines.join('')).digest();
+  const hash = createHash('sha256').update(lines.join(''));
+  // A call that carries more than indicators (submitBundles) hashes the rest too.
+  if (extra) hash.update(`\u0000${extra}`);
+  return hash.digest();
 }

@@ -39,6 +39,41 @@ export interface ProbingThrottledPayload {
   throttledQuotaPerHour: number;
 }
 
+/** A token as campaign events carry it. */
+export interface CampaignTokenKey {
+  type: string;
+  keyEpoch: string;
+  token: string;
+}
+
+/**
+ * Payload of `campaigns.relink`: wakes the linker, which drains
+ * campaign_link_queue. `memberId` re-links that member's bundles (its
+ * suspension or reinstatement); `keys` re-links what those tokens join (the
+ * suppression list or quarantine changed).
+ */
+export interface CampaignsRelinkPayload {
+  memberId?: string;
+  keys?: CampaignTokenKey[];
+}
+
+/** What a member is told about a campaign. */
+export type CampaignEventType = 'campaign.created' | 'campaign.updated' | 'campaign.closed';
+
+/** One change of one campaign as one member sees it: ids only, never content. */
+export interface CampaignEvent {
+  campaignId: string;
+  memberId: string;
+  type: CampaignEventType;
+  version: number;
+}
+
+/** Payload of `campaigns.changed` (written by the linker): webhooks and the campaignEvents subscription. */
+export interface CampaignsChangedPayload {
+  events: CampaignEvent[];
+  occurredAt: string;
+}
+
 /** Declares an event's payload type; the value only carries the type. */
 const payload = <P extends object>(): EventDef<P> => ({}) as EventDef<P>;
 
@@ -81,6 +116,10 @@ export const Events = {
   'webhook_endpoint.disabled': payload<{ endpointId: string }>(),
   /** A member was throttled for probing: `member.probing_throttled` webhooks to the admins' endpoints. */
   'member.probing_throttled': payload<ProbingThrottledPayload>(),
+  /** Bundles changed (submitBundles, retractBundles): the linker drains campaign_link_queue and links again what they touch. */
+  'campaigns.relink': payload<CampaignsRelinkPayload>(),
+  /** The linker changed campaigns: `campaign.*` webhook deliveries and campaignEvents subscriptions. */
+  'campaigns.changed': payload<CampaignsChangedPayload>(),
   /** Deliveries were created or rounds restarted by the API (test events, redelivery): queue them. */
   'webhook_deliveries.queued': payload<{ deliveryIds: string[] }>(),
 } as const;

@@ -34,6 +34,8 @@ export const JobName = {
     ExpireIndicators: 'indicators.expire',
     /** Signs a checkpoint of the audit chain head, unless the newest one still covers it. */
     AuditCheckpoint: 'audit.checkpoint',
+    /** Deletes expired bundle tokens and links again what they held together. */
+    ExpireBundleTokens: 'bundle-tokens.expire',
     /** Deletes alert events past ALERT_EVENT_RETENTION_HOURS (what resumed subscriptions replay). */
     PruneAlertEvents: 'alert-events.prune',
     /** Deletes expired template signatures after re-judging their neighbours. */

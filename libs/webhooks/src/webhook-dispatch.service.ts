@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { AlertsService, toHour, type Alert } from '@app/alerts';
+import { CampaignsService, type Campaign } from '@app/campaigns';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { MemberRole, MemberStatus, PrismaService, queryRows, WebhookEndpointStatus } from '@app/database';
 import { ConsumesEvent, type AlertEvent, type EventPayloads } from '@app/outbox';
@@ -69,6 +70,7 @@ export class WebhookDispatchService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly prisma: PrismaService,
     private readonly alerts: AlertsService,
+    private readonly campaigns: CampaignsService,
     @InjectQueue(QueueName.Webhooks) private readonly queue: Queue,
   ) {}
 
@@ -119,6 +121,46 @@ export class WebhookDispatchService {
     }
     const found = await mapLimit([...byMember], RENDER_CONCURRENCY, ([memberId, ids]) => this.alerts.getMany(memberId, ids));
     return new Map(found.flat().map((a) => [a.id, a]));
+  }
+
+  /**
+   * Campaign changes: a delivery per subscribed endpoint of each event's
+   * member, with the campaign as that member sees it (a member no longer in
+   * it gets `{ id, status: CLOSED, version }`). The live stream is a
+   * consumer of its own (CampaignEventsPublisher).
+   */
+  @ConsumesEvent('campaigns.changed')
+  async onCampaignsChanged(payload: EventPayloads['campaigns.changed']): Promise<void> {
+    const occurredAt = toHour(new Date(payload.occurredAt));
+    const memberIds = [...new Set(payload.events.map((e) => e.memberId))];
+    const endpoints = await this.prisma.webhookEndpoint.findMany({
+      where: { memberId: { in: memberIds }, status: WebhookEndpointStatus.ENABLED, member: { status: MemberStatus.ACTIVE } },
+      select: { id: true, memberId: true, eventTypes: true },
+    });
+    const byMember = new Map<string, typeof payload.events>();
+    for (const event of payload.events) {
+      if (!endpoints.some((e) => e.memberId === event.memberId && endpointWants(e.eventTypes, event.type))) continue;
+      const list = byMember.get(event.memberId) ?? [];
+      list.push(event);
+      byMember.set(event.memberId, list);
+    }
+    const rows: NewDelivery[] = [];
+    await mapLimit([...byMember], RENDER_CONCURRENCY, async ([memberId, events]) => {
+      const seen = new Map<string, Campaign>(
+        (await this.campaigns.getMany(memberId, [...new Set(events.map((e) => e.campaignId))])).map((c) => [c.id, c]),
+      );
+      for (const event of events) {
+        const data = seen.get(event.campaignId) ?? { id: event.campaignId, status: 'CLOSED', version: event.version };
+        const eventId = stableEventId(`${event.type}:${event.campaignId}:${memberId}:${event.version}`);
+        const body = webhookBody(event.type, occurredAt, data);
+        for (const target of endpoints) {
+          if (target.memberId === memberId && endpointWants(target.eventTypes, event.type)) {
+            rows.push({ endpointId: target.id, eventId, eventType: event.type, body });
+          }
+        }
+      }
+    });
+    await this.bind(rows);
   }
 
   /** A revoked member key: `member.key_revoked` to the member's subscribed endpoints. */

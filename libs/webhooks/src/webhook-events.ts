@@ -6,6 +6,12 @@ export const WebhookEventType = {
   AlertUpdated: 'alert.updated',
   /** An alert closed: retraction, expiry, suppression, or below k. */
   AlertClosed: 'alert.closed',
+  /** The linker found a campaign the member has bundles in (new, or the member newly in it). */
+  CampaignCreated: 'campaign.created',
+  /** A campaign of the member changed: bundles, members, linking tokens, counts, days. */
+  CampaignUpdated: 'campaign.updated',
+  /** A campaign closed for the member: split away, merged into an older one, below MATCH_MIN_MEMBERS, or its bundles left. */
+  CampaignClosed: 'campaign.closed',
   /** One of the member's own keys was revoked (by the member or an admin). */
   MemberKeyRevoked: 'member.key_revoked',
   /** To admins' endpoints only, whatever their eventTypes: a member was throttled for probing. */

@@ -1,6 +1,7 @@
 import { Inject, Logger, Module, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { AlertsCoreModule } from '@app/alerts';
 import { AuditModule } from '@app/audit';
+import { CampaignViewsModule } from '@app/campaigns';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { OutboxModule } from '@app/outbox';
 import { JobHandlers, JobName, QueueName } from '@app/queue';
@@ -22,7 +23,7 @@ import { WebhookKeysService } from './webhook-keys.service.js';
  * Redis that lost its data lost its schedulers too.
  */
 @Module({
-  imports: [OutboxModule, AuditModule, SecretsModule, AlertsCoreModule],
+  imports: [OutboxModule, AuditModule, SecretsModule, AlertsCoreModule, CampaignViewsModule],
   providers: [
     addressPolicyProvider,
     WebhookKeysService,

@@ -1,0 +1,37 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { ConsumesEvent, type EventPayloads } from '@app/outbox';
+import { RedisService } from '@app/redis';
+import type { CampaignEvent } from './campaign-events.js';
+import { campaignEventsChannel } from './campaign-stream.js';
+
+const PER_MESSAGE = 1_000;
+
+/** Fans campaign changes out to every API process (worker role); subscribers read each campaign as their member sees it. */
+@Injectable()
+export class CampaignEventsPublisher {
+  private readonly channel: string;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly redis: RedisService,
+  ) {
+    this.channel = campaignEventsChannel(config.redis.prefix);
+  }
+
+  /** `campaigns.changed` (a consumer beside the webhooks'): the live stream. */
+  @ConsumesEvent('campaigns.changed')
+  async onCampaignsChanged(payload: EventPayloads['campaigns.changed']): Promise<void> {
+    await this.publish(payload.events, new Date(payload.occurredAt));
+  }
+
+  /** Publishes the changes, ids only. */
+  async publish(events: readonly CampaignEvent[], occurredAt: Date): Promise<void> {
+    for (let i = 0; i < events.length; i += PER_MESSAGE) {
+      await this.redis.publish(
+        this.channel,
+        JSON.stringify({ occurredAt: occurredAt.toISOString(), events: events.slice(i, i + PER_MESSAGE) }),
+      );
+    }
+  }
+}

@@ -1,0 +1,1 @@
+export type { CampaignEvent, CampaignEventType, CampaignsChangedPayload, CampaignsRelinkPayload, CampaignTokenKey } from '@app/outbox';
