@@ -69,9 +69,9 @@ describe('the worker role', () => {
       .compile();
     const app = moduleRef.createNestApplication({ logger: false });
     try {
-      // Each event correlation alone consumes is named; those with a second consumer (similarity's) are not.
+      // Each event correlation alone consumes is named; those with another consumer (similarity's, the linker's) are not.
       await expect(app.init()).rejects.toThrow(
-        'events without a consumer: indicators.submitted, indicators.removed, quarantine.changed, key_epoch.retired, alert.verdict_changed',
+        'events without a consumer: indicators.submitted, indicators.removed, key_epoch.retired, alert.verdict_changed',
       );
     } finally {
       await app.close().catch(() => undefined);
