@@ -18,7 +18,7 @@ const SCHEDULE = '0,150ms,150ms,150ms';
 
 const ALERT_FIELDS = `id status version type keyEpoch token externalRef otherHolderCount firstSeenAt lastSeenAt disclosedHolders
   verdictCounts { confirmedAbuse falsePositive underReview } verdict verdictNote acknowledgedAt createdAt updatedAt closedAt
-  closeReason lastObservedOn priority`;
+  closeReason lastObservedOn priority matchKind similarity`;
 const DELIVERY_FIELDS = `id eventId eventType status attemptCount body nextAttemptAt completedAt
   attempts { attemptedAt statusCode latencyMs responseBody error }`;
 
