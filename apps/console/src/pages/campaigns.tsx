@@ -6,6 +6,12 @@ import { Badge, ErrorBox, Section, useLoad } from '../ui.js';
 /** A campaign day (the API keeps observedAt to the UTC day). */
 const day = (iso: string) => iso.slice(0, 10);
 const short = (token: string) => `${token.slice(0, 8)}…`;
+const TYPE_LABEL: Record<string, string> = {
+  PAYMENT_FINGERPRINT: 'card',
+  IP_RANGE: 'IP range',
+  PROMPT_TEMPLATE: 'template',
+  ACCOUNT_SIGNAL: 'signal',
+};
 
 /** The campaigns your bundles are in: list, and a detail with your bundles, the linking tokens and a picture of them. */
 export function CampaignsPage({ session }: { session: Session }) {
@@ -123,8 +129,8 @@ function CampaignDetail({ session, id }: { session: Session; id: string }) {
       </table>
       {indirect.length ? (
         <p class="muted">
-          {indirect.length} of your bundles match nothing on their own: they are in the campaign only because they share tokens with your
-          other bundles in it.
+          Bundles marked “no” ({indirect.length}) match nothing on their own: they are in the campaign only because they share tokens with
+          your other bundles in it.
         </p>
       ) : null}
       <h3>Linking tokens (yours)</h3>
@@ -172,12 +178,12 @@ function LinkPicture({ campaign: c }: { campaign: Campaign }) {
   const tokens = c.linkingTokens;
   const rows = Math.max(bundles.length, tokens.length, 1);
   const height = rows * rowH + 30;
-  const width = 620;
+  const width = 520;
   const bx = 10;
   const bw = 170;
-  const tx = 250;
-  const tw = 190;
-  const mx = 500;
+  const tx = 220;
+  const tw = 150;
+  const mx = 400;
   const y = (i: number, n: number) => 20 + ((rows - n) * rowH) / 2 + i * rowH;
   const direct = bundles.map((b, i) => ({ b, i })).filter(({ b }) => b.directMatch);
   const others = c.memberCount - 1;
@@ -229,7 +235,7 @@ function LinkPicture({ campaign: c }: { campaign: Campaign }) {
           <g>
             <rect x={tx} y={y(j, tokens.length)} width={tw} height={24} rx={12} fill="#f4f4f4" stroke="#333" />
             <text x={tx + 10} y={y(j, tokens.length) + 16} font-size="12" fill="#111">
-              {t.type.toLowerCase().replace('_', ' ')} {short(t.token)}
+              {TYPE_LABEL[t.type] ?? t.type} {short(t.token)}
             </text>
           </g>
         ))}
