@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +14,7 @@ import { loadConfig } from '@app/config';
 import { PrismaService } from '@app/database';
 import { TEST_FEDERATION_KEY_HEX } from '@app/sdk';
 import { WorkerModule } from '../apps/worker/src/worker.module.js';
-import { TestContext, type TestMember } from './support/context.js';
+import { testToken, TestContext, type TestMember } from './support/context.js';
 import { childEnv, distEntry, runNode } from './support/processes.js';
 import { outboxDrained } from './support/wait.js';
 
@@ -141,7 +142,8 @@ describe('the web console, end to end in Chromium', () => {
     // The operator and the lab that will share an indicator with the invited one, with the files
     // onboarding writes ({ clientId, privateJwk, issuer }), made in-process to keep the test short.
     const admin = credentialFile('admin', await ctx.newAdmin({ name: 'Federation operator' }));
-    const labA = credentialFile('lab-a', await ctx.newMember({ name: 'Lab A' }));
+    const memberA = await ctx.newMember({ name: 'Lab A' });
+    const labA = credentialFile('lab-a', memberA);
 
     // The operator signs in: the sign-in page first.
     const operator = await open();
@@ -191,6 +193,8 @@ describe('the web console, end to end in Chromium', () => {
     writeFileSync(join(dir, 'b.csv'), 'type,value,external_ref\nIP_RANGE,203.0.113.7,case-B-7\n');
     await cli('submit', '--file', join(dir, 'a.csv'), '--epoch', '2026-q4', '--credentials', labA, '--key-file', keyFile);
     await cli('submit', '--file', join(dir, 'b.csv'), '--epoch', '2026-q4', '--credentials', labB, '--key-file', keyFile);
+    // Meanwhile a campaign for Lab A's analyst: two of its accounts and one of Lab C's, tied by a card.
+    await submitCampaign(memberA, await ctx.newMember({ name: 'Lab C' }));
     await outboxDrained(ctx.app.get(PrismaService));
     const alertRow = lab.page.locator('tr.fresh', { hasText: 'case-B-7' });
     await alertRow.waitFor({ timeout: 15_000 });
@@ -229,5 +233,39 @@ describe('the web console, end to end in Chromium', () => {
     await operator.page.getByRole('button', { name: 'Verify chain' }).click();
     await operator.page.getByText('chain intact').waitFor();
     await check(operator, '06-audit');
+    await nav(operator.page, 'Quarantine');
+    await operator.page.getByText('No quarantined tokens.').waitFor();
+    await check(operator, '07-quarantine');
+
+    // Lab A's analyst: the campaign, its bundles and linking token, and the picture of them.
+    const analyst = await open();
+    await signIn(analyst, labA);
+    await nav(analyst.page, 'Campaigns');
+    await analyst.page.locator('tr[data-campaign] button').click();
+    await analyst.page.locator('tr[data-bundle="hydra-2"]', { hasText: 'found only through the campaign' }).waitFor();
+    await analyst.page
+      .getByRole('img', { name: /2 of your bundles \(1 with a direct match\) linked through 1 linking token to 1 other member/ })
+      .waitFor();
+    await check(analyst, '14-campaign');
   });
+
+  /** Bundles through the API: A's hydra-1 and C's account share a card, A's hydra-2 shares only a device with hydra-1. */
+  async function submitCampaign(a: TestMember, c: TestMember): Promise<void> {
+    const tok = (type: string, label: string) => ({ type, keyEpoch: '2026-q4', token: testToken(label) });
+    const card = tok('PAYMENT_FINGERPRINT', 'hydra-card');
+    const device = tok('ACCOUNT_SIGNAL', 'a-device');
+    const submit = async (member: TestMember, bundles: { bundleRef: string; indicators: unknown[] }[]) => {
+      const res = await ctx.gql(
+        'mutation($input: SubmitBundlesInput!) { submitBundles(input: $input) { accepted } }',
+        { input: { idempotencyKey: randomUUID(), bundles: bundles.map((b) => ({ ...b, observedAt: '2026-11-20T10:15:00Z' })) } },
+        await member.token(),
+      );
+      expect(res.errors).toBeUndefined();
+    };
+    await submit(a, [
+      { bundleRef: 'hydra-1', indicators: [card, device] },
+      { bundleRef: 'hydra-2', indicators: [device] },
+    ]);
+    await submit(c, [{ bundleRef: 'c-account-9', indicators: [card] }]);
+  }
 });

@@ -6,7 +6,7 @@ import { AuditPage } from './pages/audit.js';
 import { InvitationsPage } from './pages/invitations.js';
 import { KeysPage } from './pages/keys.js';
 import { MembersPage } from './pages/members.js';
-import { EXTRA_PAGES } from './pages/pending.js';
+import { EXTRA_PAGES } from './pages/extra.js';
 import { ReportPage } from './pages/report.js';
 import { SuppressionPage } from './pages/suppression.js';
 import { WebhooksPage } from './pages/webhooks.js';

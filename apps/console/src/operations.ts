@@ -1,7 +1,8 @@
 /** The GraphQL documents the console sends: the public API's own operations (schema.gql), nothing console-only. */
 
 export const ALERT_FIELDS = `id status version type keyEpoch token externalRef otherHolderCount firstSeenAt lastSeenAt disclosedHolders
-  verdictCounts { confirmedAbuse falsePositive underReview } verdict verdictNote acknowledgedAt createdAt updatedAt closedAt`;
+  verdictCounts { confirmedAbuse falsePositive underReview } verdict verdictNote acknowledgedAt createdAt updatedAt closedAt
+  priority closeReason lastObservedOn matchKind similarity`;
 
 export interface Alert {
   id: string;
@@ -22,6 +23,11 @@ export interface Alert {
   createdAt: string;
   updatedAt: string;
   closedAt: string | null;
+  priority: number;
+  closeReason: string | null;
+  lastObservedOn: string | null;
+  matchKind: 'EXACT' | 'SIMILAR';
+  similarity: number | null;
 }
 
 export interface MemberKey {
@@ -52,8 +58,8 @@ const MEMBER_FIELDS = `id clientId name contactEmail role status indicatorsPerHo
 
 export const ME = `{ me { ${MEMBER_FIELDS} } }`;
 
-export const ALERTS = `query Alerts($first: Int, $after: String, $filter: AlertFilter) {
-  alerts(first: $first, after: $after, filter: $filter) { edges { node { ${ALERT_FIELDS} } } pageInfo { hasNextPage endCursor } }
+export const ALERTS = `query Alerts($first: Int, $after: String, $filter: AlertFilter, $orderBy: AlertOrder) {
+  alerts(first: $first, after: $after, filter: $filter, orderBy: $orderBy) { edges { node { ${ALERT_FIELDS} } } pageInfo { hasNextPage endCursor } }
 }`;
 export const ACKNOWLEDGE = `mutation Ack($id: ID!, $verdict: Verdict!, $note: String) {
   acknowledgeAlert(id: $id, verdict: $verdict, note: $note) { ${ALERT_FIELDS} }
@@ -167,6 +173,19 @@ export const SUPPRESSED = `{ suppressedTokens(first: 100) { edges { node { type 
 export const SUPPRESS = `mutation Suppress($input: SuppressTokenInput!) { suppressToken(input: $input) { type keyEpoch token reason createdAt } }`;
 export const UNSUPPRESS = `mutation Unsuppress($input: UnsuppressTokenInput!) { unsuppressToken(input: $input) }`;
 
+export interface Quarantined {
+  type: string;
+  keyEpoch: string;
+  token: string;
+  falsePositives: number;
+  confirmations: number;
+  quarantinedAt: string;
+}
+export const QUARANTINED = `query Quarantined($after: String) {
+  quarantinedTokens(first: 100, after: $after) { edges { node { type keyEpoch token falsePositives confirmations quarantinedAt } } pageInfo { hasNextPage endCursor } }
+}`;
+export const RELEASE_QUARANTINE = `mutation Release($input: ReleaseQuarantineInput!) { releaseQuarantine(input: $input) }`;
+
 export interface AuditEntry {
   id: string;
   occurredAt: string;
@@ -208,3 +227,24 @@ export const REPORT = `query Report($from: DateTime!, $to: DateTime!) {
     common ${FIGURE} suppressed activeMembers ${FIGURE} disclosedMembers { memberId name indicators matched }
   }
 }`;
+
+// -------------------------------------------------------------- campaigns
+export interface Campaign {
+  id: string;
+  status: 'ACTIVE' | 'CLOSED';
+  version: number;
+  memberCount: number;
+  bundleCount: number;
+  ownBundles: { bundleRef: string; directMatch: boolean }[];
+  linkingTokens: { type: string; keyEpoch: string; token: string }[];
+  tokenCounts: { type: string; count: number }[];
+  firstSeenAt: string;
+  lastSeenAt: string;
+  disclosedMembers: string[];
+}
+const CAMPAIGN_FIELDS = `id status version memberCount bundleCount ownBundles { bundleRef directMatch }
+  linkingTokens { type keyEpoch token } tokenCounts { type count } firstSeenAt lastSeenAt disclosedMembers`;
+export const CAMPAIGNS = `query Campaigns($after: String, $filter: CampaignFilter) {
+  campaigns(first: 100, after: $after, filter: $filter) { edges { node { ${CAMPAIGN_FIELDS} } } pageInfo { hasNextPage endCursor } }
+}`;
+export const CAMPAIGN = `query Campaign($id: ID!) { campaign(id: $id) { ${CAMPAIGN_FIELDS} } }`;

@@ -6,13 +6,13 @@ import { Badge, ErrorBox, Section, useAction, useLoad, when } from '../ui.js';
 
 const TYPES = ['PAYMENT_FINGERPRINT', 'IP_RANGE', 'PROMPT_TEMPLATE', 'ACCOUNT_SIGNAL'];
 const VERDICTS = ['CONFIRMED_ABUSE', 'FALSE_POSITIVE', 'UNDER_REVIEW'];
-type SortKey = 'createdAt' | 'lastSeenAt' | 'otherHolderCount';
+type SortKey = 'priority' | 'createdAt' | 'lastSeenAt' | 'otherHolderCount';
 
 /** Your alerts: filter, sort, detail, verdict; new ones appear as the subscription announces them. */
 export function AlertsPage({ session }: { session: Session }) {
   const [status, setStatus] = useState('OPEN');
   const [type, setType] = useState('');
-  const [sort, setSort] = useState<SortKey>('createdAt');
+  const [sort, setSort] = useState<SortKey>('priority');
   const [selected, setSelected] = useState<string | undefined>();
   const [live, setLive] = useState<'connecting' | 'live' | 'reconnecting'>('connecting');
   const [fresh, setFresh] = useState<Set<string>>(new Set());
@@ -20,9 +20,10 @@ export function AlertsPage({ session }: { session: Session }) {
     const filter: Record<string, string> = {};
     if (status) filter.status = status;
     if (type) filter.type = type;
-    const page = await session.gql<{ alerts: { edges: { node: Alert }[] } }>(ALERTS, { first: 100, filter });
+    const orderBy = sort === 'priority' ? 'PRIORITY' : 'NEWEST';
+    const page = await session.gql<{ alerts: { edges: { node: Alert }[] } }>(ALERTS, { first: 100, filter, orderBy });
     return page.alerts.edges.map((e) => e.node);
-  }, [status, type]);
+  }, [status, type, sort === 'priority']);
 
   useEffect(() => {
     const stream = new AlertStream(
@@ -43,7 +44,9 @@ export function AlertsPage({ session }: { session: Session }) {
 
   const alerts = useMemo(() => {
     const shown = (data ?? []).filter((a) => (!status || a.status === status) && (!type || a.type === type));
-    return shown.sort((a, b) => (sort === 'otherHolderCount' ? b.otherHolderCount - a.otherHolderCount : b[sort].localeCompare(a[sort])));
+    return shown.sort((a, b) =>
+      sort === 'priority' || sort === 'otherHolderCount' ? b[sort] - a[sort] || b.id.localeCompare(a.id) : b[sort].localeCompare(a[sort]),
+    );
   }, [data, status, type, sort]);
   const current = alerts.find((a) => a.id === selected) ?? (data ?? []).find((a) => a.id === selected);
 
@@ -78,6 +81,7 @@ export function AlertsPage({ session }: { session: Session }) {
           <label>
             Sort by
             <select value={sort} onChange={(e) => setSort(e.currentTarget.value as SortKey)}>
+              <option value="priority">priority</option>
               <option value="createdAt">newest</option>
               <option value="lastSeenAt">last seen</option>
               <option value="otherHolderCount">most other holders</option>
@@ -92,6 +96,7 @@ export function AlertsPage({ session }: { session: Session }) {
             <thead>
               <tr>
                 <th scope="col">Created</th>
+                <th scope="col">Priority</th>
                 <th scope="col">Type</th>
                 <th scope="col">Your reference</th>
                 <th scope="col">Others</th>
@@ -107,6 +112,7 @@ export function AlertsPage({ session }: { session: Session }) {
                       {when(a.createdAt)}
                     </button>
                   </td>
+                  <td>{a.priority}</td>
                   <td>{a.type}</td>
                   <td>{a.externalRef ?? '-'}</td>
                   <td>{a.otherHolderCount}</td>
@@ -138,8 +144,12 @@ function AlertDetail({ session, alert, onChange }: { session: Session; alert: Al
   const rows: [string, string | number][] = [
     ['Alert id', alert.id],
     ['Status', alert.status],
+    ['Priority', alert.priority],
+    ['Close reason', alert.closeReason ?? '-'],
     ['Version', alert.version],
     ['Type', alert.type],
+    ['Match kind', alert.matchKind],
+    ['Similarity', alert.similarity === null ? '-' : alert.similarity.toFixed(2)],
     ['Key epoch', alert.keyEpoch],
     ['Token', alert.token],
     ['Your reference', alert.externalRef ?? '-'],
@@ -151,6 +161,7 @@ function AlertDetail({ session, alert, onChange }: { session: Session; alert: Al
     ],
     ['First seen (any holder)', when(alert.firstSeenAt)],
     ['Last seen', when(alert.lastSeenAt)],
+    ['Last observed on (UTC day)', alert.lastObservedOn ?? '-'],
     ['Created', when(alert.createdAt)],
     ['Updated', when(alert.updatedAt)],
     ['Acknowledged', when(alert.acknowledgedAt)],
@@ -169,8 +180,11 @@ function AlertDetail({ session, alert, onChange }: { session: Session; alert: Al
         ))}
       </dl>
       <p class="muted">
-        Why it matched: {alert.otherHolderCount} other member{alert.otherHolderCount === 1 ? ' holds' : 's hold'} the same token (
-        {alert.type}, epoch {alert.keyEpoch}). Nothing else about them is shared unless they disclosed their name.
+        Why it matched:{' '}
+        {alert.matchKind === 'SIMILAR'
+          ? `${alert.otherHolderCount} other member${alert.otherHolderCount === 1 ? ' holds a template signature' : 's hold template signatures'} similar to yours (estimated similarity ${alert.similarity?.toFixed(2) ?? '-'}, epoch ${alert.keyEpoch}).`
+          : `${alert.otherHolderCount} other member${alert.otherHolderCount === 1 ? ' holds' : 's hold'} the same token (${alert.type}, epoch ${alert.keyEpoch}).`}{' '}
+        Nothing else about them is shared unless they disclosed their name.
       </p>
       <form
         class="stack"
