@@ -7,9 +7,12 @@ import { projectRoot } from '@app/common';
 /** Every credentials file a command in the docs writes (`join`, `bootstrap-admin --out`), and every key file, as the docs name them. */
 function filesTheDocsWrite(): string[] {
   const docs = join(projectRoot(), 'docs');
-  const texts = [join(projectRoot(), 'README.md'), ...readdirSync(docs).map((name) => join(docs, name))].map((path) =>
-    readFileSync(path, 'utf8'),
-  );
+  const texts = [
+    join(projectRoot(), 'README.md'),
+    ...readdirSync(docs)
+      .filter((name) => name.endsWith('.md'))
+      .map((name) => join(docs, name)),
+  ].map((path) => readFileSync(path, 'utf8'));
   const names = new Set<string>();
   for (const text of texts) {
     for (const match of text.matchAll(/(?:join|bootstrap-admin|--invitation)\b[^\n]*?--out ([^\s`'")]+)/g)) names.add(match[1]);

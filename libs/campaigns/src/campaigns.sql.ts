@@ -14,7 +14,7 @@ export const LOCK_OWN_BUNDLES = statement<
   [string, string[]],
   { id: string; bundleRef: string; campaignId: string | null; observedAt: Date }
 >(
-  'campaigns.lock_own_bundles',
+  'campaigns.lockOwnBundles',
   `SELECT id, bundle_ref AS "bundleRef", campaign_id AS "campaignId", observed_at AS "observedAt"
      FROM bundles WHERE member_id = $1::uuid AND bundle_ref = ANY($2::text[])
     ORDER BY bundle_ref
@@ -23,14 +23,14 @@ export const LOCK_OWN_BUNDLES = statement<
 
 /** The token keys (`TYPE:epoch:hex`) of the member's bundles ($1 member, $2 bundle ids). */
 export const OWN_BUNDLE_KEYS = statement<[string, string[]], { bundleId: string; key: string }>(
-  'campaigns.own_bundle_keys',
+  'campaigns.ownBundleKeys',
   `SELECT bundle_id AS "bundleId", type::text || ':' || key_epoch || ':' || encode(token, 'hex') AS key
      FROM bundle_tokens WHERE member_id = $1::uuid AND bundle_id = ANY($2::uuid[])`,
 );
 
 /** Creates or replaces the member's bundles ($1 member, $2 submission, $3 refs, $4 observed at). */
 export const UPSERT_BUNDLES = statement<[string, string, string[], Date[]], { id: string; bundleRef: string }>(
-  'campaigns.upsert_bundles',
+  'campaigns.upsertBundles',
   `INSERT INTO bundles AS b (member_id, submission_id, bundle_ref, observed_at)
    SELECT $1::uuid, $2::uuid, r, o FROM unnest($3::text[], $4::timestamptz[]) AS u(r, o)
    ON CONFLICT (member_id, bundle_ref) DO UPDATE SET
@@ -40,13 +40,13 @@ export const UPSERT_BUNDLES = statement<[string, string, string[], Date[]], { id
 
 /** Drops the token sets of bundles being replaced ($1 member, $2 bundle ids). */
 export const CLEAR_BUNDLE_TOKENS = statement<[string, string[]]>(
-  'campaigns.clear_bundle_tokens',
+  'campaigns.clearBundleTokens',
   `DELETE FROM bundle_tokens WHERE member_id = $1::uuid AND bundle_id = ANY($2::uuid[])`,
 );
 
 /** Stores token sets ($1 member, $2 bundle ids, $3-$5 keys, $6 expiry per row). */
 export const INSERT_BUNDLE_TOKENS = statement<[string, string[], string[], string[], string[], Date[]]>(
-  'campaigns.insert_bundle_tokens',
+  'campaigns.insertBundleTokens',
   `INSERT INTO bundle_tokens (bundle_id, member_id, type, key_epoch, token, expires_at)
    SELECT b, $1::uuid, t::"IndicatorType", e, decode(k, 'hex'), x
      FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) AS u(b, t, e, k, x)`,
@@ -58,7 +58,7 @@ export const INSERT_BUNDLE_TOKENS = statement<[string, string[], string[], strin
  * longer hold ($3-$5); $6 topic, $7 payload.
  */
 export const QUEUE_LINKING = statement<[string[], string[], string[], string[], string[], string, string], { id: string }>(
-  'campaigns.queue_linking',
+  'campaigns.queueLinking',
   `WITH b AS (INSERT INTO campaign_link_queue (bundle_id) SELECT unnest($1::uuid[])),
         c AS (INSERT INTO campaign_link_queue (campaign_id) SELECT unnest($2::uuid[])),
         t AS (INSERT INTO campaign_link_queue (type, key_epoch, token)
@@ -76,7 +76,7 @@ export const RETRACT_EVENT = outboxEventSql('campaigns.relink', '$3', '$4');
  * read here are the snapshot before the cascade removes them.
  */
 export const RETRACT_BUNDLES = statement<[string, string[], string, string], { retracted: number }>(
-  'campaigns.retract_bundles',
+  'campaigns.retractBundles',
   `WITH gone AS (
      DELETE FROM bundles WHERE member_id = $1::uuid AND bundle_ref = ANY($2::text[]) RETURNING id, campaign_id
    ), qc AS (
@@ -133,7 +133,7 @@ export const CAMPAIGN_ROWS = `SELECT c.* FROM campaigns c JOIN campaign_members 
 
 /** The member's campaigns among these ids ($1 member, $2 ids). */
 export const CAMPAIGNS_BY_ID = statement<[string, string[]], CampaignRow>(
-  'campaigns.by_id',
+  'campaigns.byId',
   campaignView(`${CAMPAIGN_ROWS} WHERE c.id = ANY($2::uuid[])`),
 );
 
@@ -149,19 +149,19 @@ export const CAMPAIGNS_BY_ID = statement<[string, string[]], CampaignRow>(
  * waiting for the lock).
  */
 export const LINK_LOCK = statement<[], { locked: boolean }>(
-  'campaigns.link_lock',
+  'campaigns.linkLock',
   `SELECT pg_try_advisory_xact_lock(hashtext('sigfed.campaigns.link')) AS locked`,
 );
 
 /** Whether any work is queued. */
 export const QUEUE_PENDING = statement<[], { pending: boolean }>(
-  'campaigns.queue_pending',
+  'campaigns.queuePending',
   `SELECT EXISTS (SELECT 1 FROM campaign_link_queue) AS pending`,
 );
 
 /** Queues a member's bundles and tokens for the holder of the lock ($1 member or null, $2-$4 keys). */
 export const QUEUE_EXTRA = statement<[string | null, string[], string[], string[]]>(
-  'campaigns.queue_extra',
+  'campaigns.queueExtra',
   `WITH b AS (INSERT INTO campaign_link_queue (bundle_id) SELECT id FROM bundles WHERE member_id = $1::uuid)
    INSERT INTO campaign_link_queue (type, key_epoch, token)
    SELECT t::"IndicatorType", e, decode(k, 'hex') FROM unnest($2::text[], $3::text[], $4::text[]) AS u(t, e, k)`,
@@ -172,7 +172,7 @@ export const TAKE_QUEUED = statement<
   [number],
   { bundleId: string | null; campaignId: string | null; type: string | null; keyEpoch: string | null; token: string | null }
 >(
-  'campaigns.take_queued',
+  'campaigns.takeQueued',
   `DELETE FROM campaign_link_queue
     WHERE id IN (SELECT id FROM campaign_link_queue ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
    RETURNING bundle_id AS "bundleId", campaign_id AS "campaignId", type::text AS type, key_epoch AS "keyEpoch",
@@ -181,19 +181,19 @@ export const TAKE_QUEUED = statement<
 
 /** The bundles of a member (its suspension or reinstatement changes what they link). */
 export const MEMBER_BUNDLES = statement<[string], { id: string }>(
-  'campaigns.member_bundles',
+  'campaigns.memberBundles',
   `SELECT id FROM bundles WHERE member_id = $1::uuid`,
 );
 
 /** Every bundle of these campaigns. */
 export const CAMPAIGN_BUNDLES = statement<[string[]], { id: string }>(
-  'campaigns.campaign_bundles',
+  'campaigns.campaignBundles',
   `SELECT id FROM bundles WHERE campaign_id = ANY($1::uuid[])`,
 );
 
 /** The campaigns whose linking rows name any of these tokens. */
 export const CAMPAIGNS_USING = statement<[string[], string[], string[]], { campaignId: string }>(
-  'campaigns.campaigns_using',
+  'campaigns.campaignsUsing',
   `SELECT DISTINCT t.campaign_id AS "campaignId"
      FROM unnest($1::"IndicatorType"[], $2::text[], $3::text[]) AS u(type, key_epoch, token_hex)
      JOIN campaign_linking_tokens t ON t.type = u.type AND t.key_epoch = u.key_epoch AND t.token = decode(u.token_hex, 'hex')`,
@@ -207,7 +207,7 @@ export const BUNDLE_TOKENS = statement<
   [string[]],
   { bundleId: string; memberId: string; campaignId: string | null; observedAt: Date; directMatch: boolean; key: string | null }
 >(
-  'campaigns.bundle_tokens',
+  'campaigns.bundleTokens',
   `SELECT b.id AS "bundleId", b.member_id AS "memberId", b.campaign_id AS "campaignId", b.observed_at AS "observedAt",
           b.direct_match AS "directMatch",
           bt.type::text || ':' || bt.key_epoch || ':' || encode(bt.token, 'hex') AS key
@@ -240,7 +240,7 @@ export interface TokenStanding {
  * be excluded in `usable` too (see the marked line).
  */
 export const LINKING_TOKENS = statement<[string[], string[], string[], number, number, number, number], TokenStanding>(
-  'campaigns.linking_tokens',
+  'campaigns.linkingTokens',
   `WITH keys AS (
      SELECT DISTINCT u.type::"IndicatorType" AS type, u.key_epoch, decode(u.token_hex, 'hex') AS token
        FROM unnest($1::text[], $2::text[], $3::text[]) AS u(type, key_epoch, token_hex)
@@ -276,7 +276,7 @@ export const LINKING_TOKENS = statement<[string[], string[], string[], number, n
 
 /** The live bundles of active members holding these (usable, so few) tokens. */
 export const TOKEN_HOLDERS = statement<[string[], string[], string[]], { key: string; bundleId: string; memberId: string }>(
-  'campaigns.token_holders',
+  'campaigns.tokenHolders',
   `SELECT u.type || ':' || u.key_epoch || ':' || u.token_hex AS key, bt.bundle_id AS "bundleId", bt.member_id AS "memberId"
      FROM unnest($1::text[], $2::text[], $3::text[]) AS u(type, key_epoch, token_hex)
      JOIN bundle_tokens bt ON bt.type = u.type::"IndicatorType" AND bt.key_epoch = u.key_epoch AND bt.token = decode(u.token_hex, 'hex')
@@ -299,7 +299,7 @@ export const LOCK_CAMPAIGNS = statement<
   [string[]],
   { id: string; status: 'ACTIVE' | 'CLOSED'; version: number; createdAt: Date; fingerprint: string | null; overCapAt: Date | null }
 >(
-  'campaigns.lock_campaigns',
+  'campaigns.lockCampaigns',
   `SELECT id, status::text AS status, version, created_at AS "createdAt", encode(fingerprint, 'hex') AS fingerprint,
           over_cap_at AS "overCapAt"
      FROM campaigns WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
@@ -307,20 +307,20 @@ export const LOCK_CAMPAIGNS = statement<
 
 /** Who could see these campaigns before the pass: each gets the event of what changed for it. */
 export const CAMPAIGN_MEMBERS_OF = statement<[string[]], { campaignId: string; memberId: string }>(
-  'campaigns.campaign_members_of',
+  'campaigns.campaignMembersOf',
   `SELECT campaign_id AS "campaignId", member_id AS "memberId" FROM campaign_members WHERE campaign_id = ANY($1::uuid[])`,
 );
 
 /** A new campaign; $1 over-cap flag time or null. */
 export const INSERT_CAMPAIGN = statement<[Date | null, Date, Date, number, number, string, Buffer | null], { id: string }>(
-  'campaigns.insert_campaign',
+  'campaigns.insertCampaign',
   `INSERT INTO campaigns (over_cap_at, first_seen_at, last_seen_at, member_count, bundle_count, token_counts, fingerprint)
    VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7) RETURNING id`,
 );
 
 /** A kept campaign's new state: a new version, ACTIVE, not over the cap. */
 export const UPDATE_CAMPAIGN = statement<[string, number, Date, Date, number, number, string, Buffer]>(
-  'campaigns.update_campaign',
+  'campaigns.updateCampaign',
   `UPDATE campaigns SET version = $2, status = 'ACTIVE', closed_at = NULL, over_cap_at = NULL, first_seen_at = $3,
           last_seen_at = $4, member_count = $5, bundle_count = $6, token_counts = $7::jsonb, fingerprint = $8, updated_at = now()
     WHERE id = $1::uuid`,
@@ -328,7 +328,7 @@ export const UPDATE_CAMPAIGN = statement<[string, number, Date, Date, number, nu
 
 /** Campaigns that ended (split away, merged into another, or below MATCH_MIN_MEMBERS); returns their new versions. */
 export const CLOSE_CAMPAIGNS = statement<[string[]], { id: string; version: number }>(
-  'campaigns.close_campaigns',
+  'campaigns.closeCampaigns',
   `UPDATE campaigns SET status = 'CLOSED', version = version + 1, closed_at = now(), updated_at = now(), over_cap_at = NULL
     WHERE id = ANY($1::uuid[]) AND status = 'ACTIVE'
    RETURNING id, version`,
@@ -336,13 +336,13 @@ export const CLOSE_CAMPAIGNS = statement<[string[]], { id: string; version: numb
 
 /** Flags components past CAMPAIGN_MAX_BUNDLES (first time only). */
 export const FLAG_OVER_CAP = statement<[string[]]>(
-  'campaigns.flag_over_cap',
+  'campaigns.flagOverCap',
   `UPDATE campaigns SET over_cap_at = now() WHERE id = ANY($1::uuid[]) AND over_cap_at IS NULL`,
 );
 
 /** Points bundles at their campaign (or none) and records whether they match directly. */
 export const ASSIGN_BUNDLES = statement<[string[], (string | null)[], boolean[]]>(
-  'campaigns.assign_bundles',
+  'campaigns.assignBundles',
   `UPDATE bundles b SET campaign_id = u.campaign_id, direct_match = u.direct_match
      FROM unnest($1::uuid[], $2::uuid[], $3::boolean[]) AS u(id, campaign_id, direct_match)
     WHERE b.id = u.id AND (b.campaign_id IS DISTINCT FROM u.campaign_id OR b.direct_match <> u.direct_match)`,
@@ -350,27 +350,27 @@ export const ASSIGN_BUNDLES = statement<[string[], (string | null)[], boolean[]]
 
 /** Clears the membership and token rows of these campaigns before they are written again. */
 export const CLEAR_CAMPAIGN_ROWS = statement<[string[]]>(
-  'campaigns.clear_campaign_rows',
+  'campaigns.clearCampaignRows',
   `WITH m AS (DELETE FROM campaign_members WHERE campaign_id = ANY($1::uuid[]))
    DELETE FROM campaign_linking_tokens WHERE campaign_id = ANY($1::uuid[])`,
 );
 
 /** Clears only the token rows (a closed campaign keeps who was in it, so that they can still read it as CLOSED). */
 export const CLEAR_CAMPAIGN_TOKENS = statement<[string[]]>(
-  'campaigns.clear_campaign_tokens',
+  'campaigns.clearCampaignTokens',
   `DELETE FROM campaign_linking_tokens WHERE campaign_id = ANY($1::uuid[])`,
 );
 
 /** Membership rows ($1 campaign, $2 member, $3 bundles, $4 disclosed). */
 export const INSERT_CAMPAIGN_MEMBERS = statement<[string[], string[], number[], boolean[]]>(
-  'campaigns.insert_campaign_members',
+  'campaigns.insertCampaignMembers',
   `INSERT INTO campaign_members (campaign_id, member_id, bundle_count, disclosed)
    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::boolean[])`,
 );
 
 /** Token rows ($1 campaign, $2 member, $3 bridging, $4-$6 key). */
 export const INSERT_CAMPAIGN_TOKENS = statement<[string[], string[], boolean[], string[], string[], string[]]>(
-  'campaigns.insert_campaign_tokens',
+  'campaigns.insertCampaignTokens',
   `INSERT INTO campaign_linking_tokens (campaign_id, member_id, bridging, type, key_epoch, token)
    SELECT c, m, b, t::"IndicatorType", e, decode(k, 'hex') FROM unnest($1::uuid[], $2::uuid[], $3::boolean[], $4::text[], $5::text[], $6::text[])
        AS u(c, m, b, t, e, k)`,
@@ -378,7 +378,7 @@ export const INSERT_CAMPAIGN_TOKENS = statement<[string[], string[], boolean[], 
 
 /** Deletes expired bundle tokens, a batch at a time, and queues them and their bundles for the linker. */
 export const EXPIRE_BUNDLE_TOKENS = statement<[number], { removed: number }>(
-  'campaigns.expire_bundle_tokens',
+  'campaigns.expireBundleTokens',
   `WITH gone AS (
      DELETE FROM bundle_tokens
       WHERE ctid = ANY(ARRAY(SELECT ctid FROM bundle_tokens WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED))
@@ -393,7 +393,7 @@ export const EXPIRE_BUNDLE_TOKENS = statement<[number], { removed: number }>(
 
 /** Campaigns past the cap, for the calling admin ($1 limit; nothing for a non-admin). */
 export const OVER_CAP = statement<[number], { id: string; status: string; memberCount: number; bundleCount: number; overCapAt: Date }>(
-  'campaigns.over_cap',
+  'campaigns.overCap',
   `SELECT id, status, member_count AS "memberCount", bundle_count AS "bundleCount", over_cap_at AS "overCapAt"
      FROM over_cap_campaigns($1::int)`,
 );

@@ -3,7 +3,7 @@ import { AuditAction, AuditService, SYSTEM_ACTOR } from '@app/audit';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { PrismaService, runStatement, type SqlClient } from '@app/database';
 import { ConsumesEvent, EventConsumers, OutboxService, type EventPayloads } from '@app/outbox';
-import { correlationSql } from './correlation.sql.js';
+import * as correlationSql from './correlation.sql.js';
 import { decideMatch, type MatchPlan } from './decide.js';
 import type { AlertEvent, TokenKey } from './correlation.types.js';
 

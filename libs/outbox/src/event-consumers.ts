@@ -8,7 +8,7 @@ import { EVENT_TOPICS } from './events.js';
 import { CONSUMES_EVENT } from './consumes-event.decorator.js';
 import type { OutboxJob } from './outbox-job.js';
 import { outboxJobId } from './outbox-job.js';
-import { outboxSql } from './outbox.sql.js';
+import * as outboxSql from './outbox.sql.js';
 
 /** One `@ConsumesEvent` method found at start-up. */
 export interface EventConsumer {

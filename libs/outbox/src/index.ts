@@ -21,4 +21,3 @@ export { OutboxRelayModule } from './outbox-relay.module.js';
 export { outboxJobId, type OutboxJob } from './outbox-job.js';
 export { OutboxRelay } from './outbox.relay.js';
 export { OUTBOX_CHANNEL, outboxEventSql, OutboxService, type OutboxEventSql } from './outbox.service.js';
-export { outboxSql } from './outbox.sql.js';

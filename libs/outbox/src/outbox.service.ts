@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { runStatement, type Prisma, type SqlClient } from '@app/database';
 import type { EventPayloads, EventTopic } from './events.js';
-import { OUTBOX_CHANNEL, outboxSql } from './outbox.sql.js';
+import * as outboxSql from './outbox.sql.js';
+import { OUTBOX_CHANNEL } from './outbox.sql.js';
 
 export { OUTBOX_CHANNEL };
 

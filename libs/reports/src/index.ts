@@ -1,5 +1,4 @@
 export { buildFederationReport, kAnonymous, type ReportFact } from './federation-report.js';
 export { FederationReport, ReportDisclosedMember, ReportFigure, ReportTypeFigures } from './models/federation-report.model.js';
 export { MemberHealth } from './models/member-health.model.js';
-export { ReportError, ReportErrorCode } from './report.error.js';
 export { ReportsModule } from './reports.module.js';

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { InputValidationError } from '@app/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { PrismaService } from '@app/database';
 import { buildFederationReport, type ReportFact } from './federation-report.js';
 import type { FederationReport, ReportDisclosedMember } from './models/federation-report.model.js';
 import type { MemberHealth } from './models/member-health.model.js';
-import { ReportError, ReportErrorCode } from './report.error.js';
 
 const DAY_MS = 86_400_000;
 /** An active member that submitted nothing for this long is `silent`. */
@@ -96,13 +96,12 @@ export class ReportsService {
   /** The federation report for [from, to), k-anonymous under MATCH_MIN_MEMBERS. */
   async federationReport(adminId: string, from: Date, to: Date): Promise<FederationReport> {
     if (!(from.getTime() < to.getTime())) {
-      throw new ReportError(ReportErrorCode.ReportPeriodInvalid, 'to: must be after from', { field: 'to', rule: 'after_from' });
+      throw new InputValidationError([{ field: 'to', rule: 'afterFrom', message: 'to must be after from' }]);
     }
     if (to.getTime() - from.getTime() > REPORT_MAX_DAYS * DAY_MS) {
-      throw new ReportError(ReportErrorCode.ReportPeriodInvalid, `to: the period may be at most ${REPORT_MAX_DAYS} days long`, {
-        field: 'to',
-        rule: 'max_days',
-      });
+      throw new InputValidationError([
+        { field: 'to', rule: 'maxPeriodDays', message: `the period from from to to may be at most ${REPORT_MAX_DAYS} days long` },
+      ]);
     }
     const [facts, disclosed] = await this.prisma.asMember(adminId, async (tx) => [
       await tx.$queryRaw<ReportFact[]>`SELECT * FROM federation_report_facts(${from}, ${to})`,
