@@ -104,6 +104,6 @@ describe('sigfed report', () => {
     expect(member.stderr).toMatch(/FORBIDDEN/);
     const backwards = await cli('report', '--credentials', adminFile, '--from', '2026-12-01', '--to', '2026-11-01');
     expect(backwards.code).toBe(2);
-    expect(backwards.stderr).toMatch(/to: must be after from.*BAD_USER_INPUT/);
+    expect(backwards.stderr).toMatch(/to must be after from/);
   });
 });

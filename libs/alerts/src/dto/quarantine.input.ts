@@ -1,5 +1,5 @@
 import { Field, InputType } from '@nestjs/graphql';
-import { IsBoolean, IsOptional, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { Equals, IsBoolean, IsOptional, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { PlainText } from '@app/common';
 import { UnsuppressTokenInput } from './suppression.input.js';
 
@@ -12,13 +12,16 @@ export class ReleaseQuarantineInput extends UnsuppressTokenInput {
   })
   @IsOptional()
   @IsBoolean()
+  // Moving to the suppression list needs the reason it will carry there.
+  @ValidateIf((input: ReleaseQuarantineInput) => input.suppress === true && input.reason == null)
+  @Equals(false, { message: 'suppress: true needs a reason (it becomes the suppression reason)' })
   suppress?: boolean | null;
 
   @Field(() => String, {
     nullable: true,
     description: 'Why, 1-1000 characters; kept in the audit log. Required with suppress (it becomes the suppression reason).',
   })
-  @ValidateIf((input: ReleaseQuarantineInput) => input.suppress === true || input.reason != null)
+  @ValidateIf((input: ReleaseQuarantineInput) => input.reason != null)
   @IsString()
   @MinLength(1)
   @MaxLength(1000)
