@@ -39,7 +39,7 @@ export interface CampaignBenchResult {
   levels: CampaignLevel[];
   /** Worker CPU per bundle at the largest size over the smallest (flat: 1). */
   linkCostRatio: number;
-  latency?: { stored: number; offeredPerSecond: number; batches: number; ms: Percentiles; missing: number };
+  latency?: { stored: number; offeredPerSecond: number; batches: number; ms: Percentiles; missing: number; refused: number };
   note: string;
 }
 
@@ -347,11 +347,14 @@ export async function measureCampaigns(ctx: ServerContext, url: string, quick: b
       offeredPerSecond: LATENCY_RATE,
       batches: count,
       ms: percentiles(samples),
-      missing: count - samples.length,
+      // Accepted calls whose campaign.created never came; refused calls (budgets, concurrency) are counted apart.
+      missing: sentAt.size - samples.length,
+      refused: refused.length,
     };
     console.log(
       `    link latency (commit -> campaign.created webhook) at ${LATENCY_RATE} bundles/s: p50 ${fmt(latency.ms.p50)} ms, p99 ${fmt(latency.ms.p99)} ms ` +
-        `over ${fmt(samples.length)} campaigns${latency.missing ? ` (${latency.missing} missing)` : ''}`,
+        `over ${fmt(samples.length)} campaigns${latency.missing ? ` (${latency.missing} missing)` : ''}` +
+        `${latency.refused ? `; ${latency.refused} calls refused (${[...new Set(refused.map((r) => r.slice(0, 80)))].join(' | ')})` : ''}`,
     );
     if (refused.length) console.log(`    ${refused.length} call(s) refused, first: ${refused[0]}`);
   } finally {
