@@ -1,6 +1,7 @@
 import { statement, type AlertStatus, type IndicatorType, type Verdict } from '@app/database';
 import { outboxEventSql } from '@app/outbox';
 import type { Alert } from './models/alert.model.js';
+import type { QuarantinedToken } from './models/quarantined-token.model.js';
 import type { SuppressedToken } from './models/suppressed-token.model.js';
 
 /** An alert as `view` returns it: the verdict counts still flat. */
@@ -197,5 +198,43 @@ export const suppressedTokensPageAfter = statement<
   `${SUPPRESSED_TOKEN}
    WHERE (created_at, type::text, key_epoch, token) < ($2::timestamptz, $3, $4, decode($5, 'hex'))
    ${SUPPRESSED_ORDER}
+   LIMIT $1`,
+);
+
+/** Takes token ($1 type, $2 key epoch, $3 token bytes) out of quarantine; returns the counts it was quarantined with. */
+export const releaseQuarantined = statement<
+  [type: IndicatorType, keyEpoch: string, token: Uint8Array],
+  { falsePositives: number; confirmations: number }
+>(
+  'alerts.releaseQuarantined',
+  `DELETE FROM quarantined_tokens WHERE type = $1::"IndicatorType" AND key_epoch = $2 AND token = $3
+   RETURNING false_positives AS "falsePositives", confirmations`,
+);
+
+/** A quarantined token as the queue shows it, with its exact quarantined_at as text for the cursor. */
+export type QuarantinedTokenRow = QuarantinedToken & { atKey: string };
+
+const QUARANTINED_TOKEN = `SELECT type, key_epoch AS "keyEpoch", encode(token, 'hex') AS token, false_positives AS "falsePositives",
+         confirmations, quarantined_at AS "quarantinedAt", quarantined_at::text AS "atKey"
+    FROM quarantined_tokens`;
+const QUARANTINED_ORDER = `ORDER BY quarantined_at DESC, type::text DESC, key_epoch DESC, token DESC`;
+
+/** The first $1 quarantined tokens, newest first. */
+export const quarantinedTokensPage = statement<[limit: number], QuarantinedTokenRow>(
+  'alerts.quarantinedTokensPage',
+  `${QUARANTINED_TOKEN}
+   ${QUARANTINED_ORDER}
+   LIMIT $1`,
+);
+
+/** The $1 quarantined tokens after the cursor's ($2 quarantined_at as text, $3 type, $4 key epoch, $5 token hex). */
+export const quarantinedTokensPageAfter = statement<
+  [limit: number, quarantinedAt: string, type: string, keyEpoch: string, tokenHex: string],
+  QuarantinedTokenRow
+>(
+  'alerts.quarantinedTokensPageAfter',
+  `${QUARANTINED_TOKEN}
+   WHERE (quarantined_at, type::text, key_epoch, token) < ($2::timestamptz, $3, $4, decode($5, 'hex'))
+   ${QUARANTINED_ORDER}
    LIMIT $1`,
 );

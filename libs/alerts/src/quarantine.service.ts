@@ -10,12 +10,12 @@ import {
   toConnection,
   type ConnectionShape,
 } from '@app/common';
-import { Prisma, PrismaService } from '@app/database';
+import { PrismaService, queryRows } from '@app/database';
 import { OutboxService } from '@app/outbox';
-import { JobName } from '@app/queue';
 import { KEY_EPOCH_PATTERN } from '@app/sdk';
 import { AlertError, AlertErrorCode } from './alert.error.js';
 import type { ReleaseQuarantineInput } from './dto/quarantine.input.js';
+import { quarantinedTokensPage, quarantinedTokensPageAfter, releaseQuarantined, type QuarantinedTokenRow } from './alerts.sql.js';
 import type { QuarantinedToken } from './models/quarantined-token.model.js';
 
 const LIST = 'quarantined';
@@ -41,9 +41,7 @@ export class QuarantineService {
     const key = { type: input.type, keyEpoch: input.keyEpoch, token };
     const target = { type: 'quarantined_token', id: `${input.type}:${input.keyEpoch}:${input.token}` };
     return this.prisma.$transaction(async (tx) => {
-      const released = await tx.$queryRaw<{ falsePositives: number; confirmations: number }[]>`
-        DELETE FROM quarantined_tokens WHERE type = ${input.type}::"IndicatorType" AND key_epoch = ${input.keyEpoch} AND token = ${token}
-        RETURNING false_positives AS "falsePositives", confirmations`;
+      const released = await queryRows(tx, releaseQuarantined, [input.type, input.keyEpoch, token]);
       if (released.length === 0) throw new AlertError(AlertErrorCode.NotQuarantined, 'token is not quarantined');
       const releasedAt = new Date();
       await tx.quarantineRelease.upsert({
@@ -89,22 +87,16 @@ export class QuarantineService {
   /** The quarantine queue, newest first. */
   async list(args: ConnectionArgs): Promise<ConnectionShape<QuarantinedToken>> {
     const first = pageSize(args.first);
-    let position = Prisma.sql`TRUE`;
+    let rows: QuarantinedTokenRow[];
     if (args.after) {
       const [at, type, keyEpoch, token] = decodeCursor(LIST, args.after, ['string', 'string', 'string', 'string'] as const);
       if (!isTimestampKey(at) || !/^[0-9a-f]{64}$/.test(token) || !/^[A-Z_]{1,32}$/.test(type) || !KEY_EPOCH_PATTERN.test(keyEpoch)) {
         throw new InputValidationError([{ field: 'after', rule: 'cursor', message: 'after must be a cursor that this list returned' }]);
       }
-      position = Prisma.sql`(quarantined_at, type::text, key_epoch, token) <
-                            (${at}::timestamptz, ${type}, ${keyEpoch}, decode(${token}, 'hex'))`;
+      rows = await queryRows(this.prisma, quarantinedTokensPageAfter, [first + 1, at, type, keyEpoch, token]);
+    } else {
+      rows = await queryRows(this.prisma, quarantinedTokensPage, [first + 1]);
     }
-    const rows = await this.prisma.$queryRaw<(QuarantinedToken & { atKey: string })[]>`
-      SELECT type, key_epoch AS "keyEpoch", encode(token, 'hex') AS token, false_positives AS "falsePositives",
-             confirmations, quarantined_at AS "quarantinedAt", quarantined_at::text AS "atKey"
-        FROM quarantined_tokens
-       WHERE ${position}
-       ORDER BY quarantined_at DESC, type::text DESC, key_epoch DESC, token DESC
-       LIMIT ${first + 1}`;
     return toConnection(
       rows,
       first,

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InputValidationError } from '@app/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { PrismaService } from '@app/database';
-import { buildFederationReport, type ReportFact } from './federation-report.js';
+import { PrismaService, queryRows } from '@app/database';
+import { buildFederationReport } from './federation-report.js';
+import { federationReportDisclosed, federationReportFacts, memberHealthFacts } from './reports.sql.js';
 import type { FederationReport, ReportDisclosedMember } from './models/federation-report.model.js';
 import type { MemberHealth } from './models/member-health.model.js';
 
@@ -15,17 +16,6 @@ export const KEY_UNUSED_DAYS = 90;
 const UNDELIVERED_ALERT_MS = 3_600_000;
 /** Longest period one report covers. */
 const REPORT_MAX_DAYS = 366;
-
-interface HealthRow {
-  member_id: string;
-  last_submission_at: Date | null;
-  indicators_held: bigint;
-  endpoints: number;
-  disabled_endpoints: number;
-  deliveries_day: number;
-  failed_day: number;
-  oldest_undelivered_at: Date | null;
-}
 
 /**
  * Cross-member views for operators. The counts cross members, which
@@ -42,7 +32,7 @@ export class ReportsService {
   /** Every member's health, those needing attention first. */
   async memberHealth(adminId: string, now = new Date()): Promise<MemberHealth[]> {
     const [rows, members] = await this.prisma.asMember(adminId, async (tx) => [
-      await tx.$queryRaw<HealthRow[]>`SELECT * FROM member_health_facts()`,
+      await queryRows(tx, memberHealthFacts, []),
       await tx.member.findMany({
         select: {
           id: true,
@@ -104,9 +94,8 @@ export class ReportsService {
       ]);
     }
     const [facts, disclosed] = await this.prisma.asMember(adminId, async (tx) => [
-      await tx.$queryRaw<ReportFact[]>`SELECT * FROM federation_report_facts(${from}, ${to})`,
-      await tx.$queryRaw<{ member_id: string; name: string; indicators: bigint; matched: bigint }[]>`
-        SELECT * FROM federation_report_disclosed(${from}, ${to})`,
+      await queryRows(tx, federationReportFacts, [from, to]),
+      await queryRows(tx, federationReportDisclosed, [from, to]),
     ]);
     const lines: ReportDisclosedMember[] = disclosed.map((d) => ({
       memberId: d.member_id,
