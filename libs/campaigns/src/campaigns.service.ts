@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { decodeCursor, encodeCursor, InputValidationError, pageSize, toConnection, type ConnectionShape } from '@app/common';
-import { prepared, PrismaService, type IndicatorType, type SqlClient } from '@app/database';
+import { PrismaService, type IndicatorType, type SqlClient } from '@app/database';
 import { run } from './bundles.service.js';
 import { CampaignError, CampaignErrorCode } from './campaign.error.js';
-import { CAMPAIGN_ROWS, CAMPAIGNS_BY_ID, campaignView, OVER_CAP, type CampaignRow } from './campaigns.sql.js';
+import { CAMPAIGNS_BY_ID, CAMPAIGNS_PAGE, CAMPAIGNS_PAGE_AFTER, OVER_CAP, type CampaignRow } from './campaigns.sql.js';
 import type { CampaignsArgs } from './dto/campaigns.args.js';
 import type { Campaign, OverCapCampaign } from './models/campaign.model.js';
 
@@ -34,23 +34,22 @@ export class CampaignsService {
   /** The member's campaigns, newest first, as a Relay connection. */
   async list(memberId: string, args: CampaignsArgs): Promise<ConnectionShape<Campaign>> {
     const first = pageSize(args.first);
-    const params: unknown[] = [memberId];
-    const param = (value: unknown) => `$${params.push(value)}`;
-    const conditions: string[] = ['true'];
-    if (args.filter?.status) conditions.push(`c.status = ${param(args.filter.status)}::"CampaignStatus"`);
+    const status = args.filter?.status ?? null;
+    let afterId: string | undefined;
     if (args.after) {
-      const [id] = decodeCursor(LIST, args.after, ['string'] as const);
-      if (!UUID.test(id)) {
+      [afterId] = decodeCursor(LIST, args.after, ['string'] as const);
+      if (!UUID.test(afterId)) {
         throw new InputValidationError([{ field: 'after', rule: 'cursor', message: 'after must be a cursor that this list returned' }]);
       }
-      conditions.push(`(c.created_at, c.id) < (SELECT p.created_at, p.id FROM campaigns p WHERE p.id = ${param(id)}::uuid)`);
     }
-    const sql = campaignView(
-      `${CAMPAIGN_ROWS} WHERE ${conditions.join(' AND ')} ORDER BY c.created_at DESC, c.id DESC LIMIT ${param(first + 1)}`,
+    const rows = await this.prisma.sqlAsMember(
+      memberId,
+      (db) =>
+        afterId === undefined
+          ? run(db, CAMPAIGNS_PAGE, [memberId, status, first + 1])
+          : run(db, CAMPAIGNS_PAGE_AFTER, [memberId, status, first + 1, afterId]),
+      { readOnly: true },
     );
-    const rows = await this.prisma.sqlAsMember(memberId, async (db) => (await db.query<CampaignRow>(prepared(sql, params))).rows, {
-      readOnly: true,
-    });
     return toConnection(rows, first, (r) => encodeCursor(LIST, [r.id]), toCampaign);
   }
 

@@ -129,12 +129,30 @@ export function campaignView(rows: string): string {
 }
 
 /** Campaign columns a page selects, joined through the member's own membership row ($1). */
-export const CAMPAIGN_ROWS = `SELECT c.* FROM campaigns c JOIN campaign_members cm ON cm.campaign_id = c.id AND cm.member_id = $1::uuid`;
+const CAMPAIGN_ROWS = `SELECT c.* FROM campaigns c JOIN campaign_members cm ON cm.campaign_id = c.id AND cm.member_id = $1::uuid`;
 
 /** The member's campaigns among these ids ($1 member, $2 ids). */
 export const CAMPAIGNS_BY_ID = statement<[string, string[]], CampaignRow>(
   'campaigns.byId',
   campaignView(`${CAMPAIGN_ROWS} WHERE c.id = ANY($2::uuid[])`),
+);
+
+const PAGE_FILTER = `($2::"CampaignStatus" IS NULL OR c.status = $2::"CampaignStatus")`;
+const PAGE_ORDER = `ORDER BY c.created_at DESC, c.id DESC LIMIT $3`;
+
+/** The member's campaigns, newest first ($1 member, $2 status or null for any, $3 limit). */
+export const CAMPAIGNS_PAGE = statement<[memberId: string, status: string | null, limit: number], CampaignRow>(
+  'campaigns.page',
+  campaignView(`${CAMPAIGN_ROWS} WHERE ${PAGE_FILTER} ${PAGE_ORDER}`),
+);
+
+/** `campaigns.page` after the campaign $4 (the cursor's). */
+export const CAMPAIGNS_PAGE_AFTER = statement<[memberId: string, status: string | null, limit: number, afterId: string], CampaignRow>(
+  'campaigns.pageAfter',
+  campaignView(
+    `${CAMPAIGN_ROWS} WHERE ${PAGE_FILTER}
+        AND (c.created_at, c.id) < (SELECT p.created_at, p.id FROM campaigns p WHERE p.id = $4::uuid) ${PAGE_ORDER}`,
+  ),
 );
 
 // ---------------------------------------------------------------------------

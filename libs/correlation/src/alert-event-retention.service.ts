@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { PrismaService } from '@app/database';
+import { executeRows, PrismaService } from '@app/database';
+import { pruneAlertEvents } from './correlation.sql.js';
 
 /** How often the worker prunes alert events. */
 export const PRUNE_EVERY_MS = 15 * 60_000;
@@ -24,10 +25,7 @@ export class AlertEventRetention {
     const hours = this.config.subscriptions.eventRetentionHours;
     let total = 0;
     for (;;) {
-      const removed = await this.prisma.$executeRaw`
-        DELETE FROM alert_events
-         WHERE ctid = ANY(ARRAY(
-                 SELECT ctid FROM alert_events WHERE occurred_at < now() - make_interval(hours => ${hours}) LIMIT ${BATCH}))`;
+      const removed = await executeRows(this.prisma, pruneAlertEvents, [hours, BATCH]);
       total += removed;
       if (removed < BATCH) return total;
     }

@@ -239,3 +239,21 @@ export const bumpOtherAlerts = statement<[matchId: string, alertId: string], { i
     WHERE match_id = $1::uuid AND id <> $2::uuid
    RETURNING id, member_id AS "memberId", version`,
 );
+
+/**
+ * Deletes up to $1 expired indicators (rows another sweep holds are
+ * skipped) and returns their keys, one per deleted row.
+ */
+export const deleteExpired = statement<[limit: number], TokenKey>(
+  'correlation.deleteExpired',
+  `DELETE FROM indicators
+    WHERE ctid = ANY(ARRAY(SELECT ctid FROM indicators WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED))
+   RETURNING type::text AS type, key_epoch AS "keyEpoch", encode(token, 'hex') AS token`,
+);
+
+/** Deletes up to $2 alert events older than $1 hours (ALERT_EVENT_RETENTION_HOURS). */
+export const pruneAlertEvents = statement<[retentionHours: number, limit: number]>(
+  'correlation.pruneAlertEvents',
+  `DELETE FROM alert_events
+    WHERE ctid = ANY(ARRAY(SELECT ctid FROM alert_events WHERE occurred_at < now() - make_interval(hours => $1::int) LIMIT $2))`,
+);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from '@app/database';
+import { PrismaService, queryRows } from '@app/database';
 import { OutboxService } from '@app/outbox';
-import type { TokenKey } from './correlation.types.js';
+import { deleteExpired } from './correlation.sql.js';
 
 const BATCH = 5_000;
 
@@ -23,12 +23,7 @@ export class ExpiryService {
     let total = 0;
     for (;;) {
       const removed = await this.prisma.$transaction(async (tx) => {
-        const rows = await tx.$queryRaw<TokenKey[]>`
-          DELETE FROM indicators
-           WHERE ctid = ANY(ARRAY(
-                   SELECT ctid FROM indicators WHERE expires_at <= now()
-                    LIMIT ${BATCH} FOR UPDATE SKIP LOCKED))
-          RETURNING type, key_epoch AS "keyEpoch", encode(token, 'hex') AS token`;
+        const rows = await queryRows(tx, deleteExpired, [BATCH]);
         if (rows.length) {
           const unique = [...new Map(rows.map((r) => [`${r.type}|${r.keyEpoch}|${r.token}`, r])).values()];
           await this.outbox.publish(tx, 'indicators.removed', { keys: unique });

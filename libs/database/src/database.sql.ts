@@ -40,3 +40,9 @@ export const migrationLock = statement<[key: number]>('database.migrationLock', 
 
 /** Releases the session's migration lock $1. */
 export const migrationUnlock = statement<[key: number]>('database.migrationUnlock', `SELECT pg_advisory_unlock($1)`);
+
+/** The server's version, as `SHOW server_version` gives it. */
+export const serverVersion = statement<[], { version: string }>(
+  'database.serverVersion',
+  `SELECT current_setting('server_version') AS version`,
+);

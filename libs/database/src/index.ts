@@ -41,5 +41,5 @@ export type {
   WebhookEndpoint,
 } from './generated/prisma/client.js';
 export { migrate, migrationStatus, readMigrations, MigrationError, type MigrationFile, type MigrationStatus } from './migrator.js';
-export { connectPg, databaseName, describePgError, ensureDatabase, maintenanceUrl } from './postgres.js';
+export { connectPg, databaseName, describePgError, ensureDatabase, maintenanceUrl, serverVersion } from './postgres.js';
 export { runStatement, type StatementRunner } from './run-statement.js';

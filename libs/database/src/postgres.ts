@@ -1,6 +1,8 @@
 import pg from 'pg';
 import { redactUrl } from '@app/config';
 import { StartupError } from '@app/common';
+import { serverVersion as versionStatement } from './database.sql.js';
+import { pgRows, type SqlClient } from './statement.js';
 
 const START_HINT = 'start PostgreSQL (on Debian: pg_ctlcluster <version> main start) or set DATABASE_URL';
 
@@ -72,4 +74,10 @@ export async function ensureDatabase(url: string, autoCreate: boolean): Promise<
   } finally {
     await admin.end();
   }
+}
+
+/** The version of the server `client` is connected to (`15.8`). */
+export async function serverVersion(client: SqlClient): Promise<string> {
+  const [row] = await pgRows(client, versionStatement, []);
+  return row.version;
 }

@@ -20,4 +20,5 @@ export { OutboxModule } from './outbox.module.js';
 export { OutboxRelayModule } from './outbox-relay.module.js';
 export { outboxJobId, type OutboxJob } from './outbox-job.js';
 export { OutboxRelay } from './outbox.relay.js';
-export { OUTBOX_CHANNEL, outboxEventSql, OutboxService, type OutboxEventSql } from './outbox.service.js';
+export { OutboxService } from './outbox.service.js';
+export { OUTBOX_CHANNEL, outboxEventSql, type OutboxEventSql } from './outbox.sql.js';

@@ -3,18 +3,17 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import type { Queue } from 'bullmq';
 import type pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { connectPg, PrismaService } from '@app/database';
+import { connectPg, executeRows, PrismaService, queryRows } from '@app/database';
 import { JobHandlers, JobName, keepJobScheduler, QueueName } from '@app/queue';
 import { EventConsumers } from './event-consumers.js';
 import { outboxJobId, type OutboxJob } from './outbox-job.js';
-import { OUTBOX_CHANNEL } from './outbox.service.js';
+import * as outboxSql from './outbox.sql.js';
+import { LISTEN_OUTBOX, type DueEventRow } from './outbox.sql.js';
 
 const BATCH = 500;
 const REDIS_TIMEOUT_MS = 5_000;
 /** Processed rows are kept this long for inspection, then deleted. */
 const RETENTION_HOURS = 24;
-
-type Row = { id: bigint; topic: string; payload: unknown; relay_count: number; consumers_done: string[] };
 
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
@@ -104,7 +103,7 @@ export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap, OnModu
         this.listener = undefined;
         this.listenLater();
       });
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      await client.query(LISTEN_OUTBOX);
       this.listener = client;
     } catch (error) {
       // Postgres is down (at start, or still down when the lost connection is retried): keep
@@ -129,21 +128,11 @@ export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap, OnModu
     for (;;) {
       const relayed = await this.prisma.$transaction(
         async (tx) => {
-          const rows = await tx.$queryRaw<Row[]>`
-            SELECT id, topic, payload, relay_count, COALESCE(consumers_done, '{}') AS consumers_done FROM outbox_events
-             WHERE processed_at IS NULL
-               AND (relayed_at IS NULL
-                    OR relayed_at < now() - make_interval(secs => ${this.config.outbox.redeliverAfterSeconds}))
-             ORDER BY id
-             LIMIT ${BATCH}
-             FOR UPDATE SKIP LOCKED`;
+          const rows = await queryRows(tx, outboxSql.due, [this.config.outbox.redeliverAfterSeconds, BATCH]);
           if (rows.length === 0) return 0;
           const idle = await within(this.enqueue(rows), REDIS_TIMEOUT_MS, 'enqueueing outbox events');
           // A row with no consumer left to run (all finished, or none in this version) is done.
-          await tx.$executeRaw`
-            UPDATE outbox_events SET relayed_at = now(), relay_count = relay_count + 1,
-                   processed_at = CASE WHEN id = ANY(${idle}::bigint[]) THEN now() END
-             WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;
+          await executeRows(tx, outboxSql.markRelayed, [idle, rows.map((r) => r.id)]);
           return rows.length;
         },
         { timeout: REDIS_TIMEOUT_MS * 2 },
@@ -153,7 +142,7 @@ export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap, OnModu
   }
 
   /** Queues the jobs of the rows' unfinished consumers; returns the ids of rows that have none. */
-  private async enqueue(rows: Row[]): Promise<bigint[]> {
+  private async enqueue(rows: DueEventRow[]): Promise<bigint[]> {
     const idle: bigint[] = [];
     const fresh: ReturnType<typeof this.job>[] = [];
     const again: ReturnType<typeof this.job>[] = [];
@@ -181,14 +170,12 @@ export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap, OnModu
     return idle;
   }
 
-  private job(row: Row, consumer: string) {
+  private job(row: DueEventRow, consumer: string) {
     const data: OutboxJob = { outboxId: String(row.id), consumer, payload: row.payload };
     return { name: row.topic, data, opts: { jobId: outboxJobId(row.id, consumer) } };
   }
 
   private async cleanup(): Promise<void> {
-    await this.prisma.$executeRaw`
-      DELETE FROM outbox_events
-       WHERE processed_at < now() - make_interval(hours => ${RETENTION_HOURS})`;
+    await executeRows(this.prisma, outboxSql.deleteProcessed, [RETENTION_HOURS]);
   }
 }

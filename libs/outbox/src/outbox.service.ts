@@ -1,64 +1,24 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { runStatement, type Prisma, type SqlClient } from '@app/database';
+import { queryRows, runStatement, type Prisma, type SqlClient } from '@app/database';
 import type { EventPayloads, EventTopic } from './events.js';
 import * as outboxSql from './outbox.sql.js';
-import { OUTBOX_CHANNEL } from './outbox.sql.js';
 
-export { OUTBOX_CHANNEL };
-
-const NOTIFY = `pg_notify('${OUTBOX_CHANNEL}', '')`;
-
-function eventInsert(topicParam: string, payloadParam: string): string {
-  return `INSERT INTO outbox_events (topic, payload) VALUES (${topicParam}, ${payloadParam}::jsonb) RETURNING id`;
-}
-
-/** The outbox insert of a hot-path statement for one topic (see `outboxEventSql`). */
-export interface OutboxEventSql<T extends EventTopic> {
-  /** `INSERT ... RETURNING id`, for a CTE. */
-  readonly insert: string;
-  /** `pg_notify(...)`, for the final FROM. */
-  readonly notify: string;
-  /** The values of the topic and payload placeholders, in that order: spread them into the statement's values. */
-  values(payload: EventPayloads[T]): [T, string];
-}
-
-/**
- * The outbox insert of a hot-path statement that records its event itself
- * (plain node-postgres, one round trip for the change and its event), for
- * `topic`, given the placeholders its topic and JSON payload take: use
- * `insert` as a CTE, put `notify` in the final FROM (as `publish` does), and
- * pass `values(payload)` at those placeholders; the payload is checked
- * against the event map.
- */
-export function outboxEventSql<T extends EventTopic>(topic: T, topicParam: string, payloadParam: string): OutboxEventSql<T> {
-  return {
-    insert: eventInsert(topicParam, payloadParam),
-    notify: NOTIFY,
-    values: (payload) => [topic, JSON.stringify(payload)],
-  };
-}
+/** How long an inline event waits for its writer to run its consumers before the relay takes it up. */
+const INLINE_GRACE_SECONDS = 30;
 
 /**
  * Writes events in the caller's transaction: if the change commits, the event
  * exists and will be handled; if it rolls back, the event never existed.
  */
-/** How long an inline event waits for its writer to run its consumers before the relay takes it up. */
-const INLINE_GRACE_SECONDS = 30;
-
 @Injectable()
 export class OutboxService {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   /** Records one event; returns its id. Call it with the `tx` of the change it announces. */
   async publish<T extends EventTopic>(tx: Prisma.TransactionClient, topic: T, payload: EventPayloads[T]): Promise<bigint> {
-    const rows = await tx.$queryRaw<{ id: bigint }[]>`
-      WITH event AS (
-        INSERT INTO outbox_events (topic, payload) VALUES (${topic}, ${JSON.stringify(payload)}::jsonb)
-        RETURNING id
-      )
-      SELECT event.id FROM event, pg_notify(${OUTBOX_CHANNEL}, '')`;
-    return rows[0].id;
+    const [row] = await queryRows(tx, outboxSql.publish, [topic, JSON.stringify(payload)]);
+    return BigInt(row.id);
   }
 
   /**

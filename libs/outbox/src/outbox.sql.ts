@@ -1,14 +1,46 @@
 import { statement } from '@app/database';
+import type { EventPayloads, EventTopic } from './events.js';
 
 /** Postgres channel the relay LISTENs on, so events leave within milliseconds of commit. */
 export const OUTBOX_CHANNEL = 'sigfed_outbox';
 
-/** The outbox's statements (plain node-postgres). */
+/** `LISTEN` on the relay's own connection (a utility command: it cannot be prepared, so it is no statement). */
+export const LISTEN_OUTBOX = `LISTEN ${OUTBOX_CHANNEL}`;
+
+/** The NOTIFY that wakes the relay on commit, for the final FROM of a statement that records an event. */
+const NOTIFY = `pg_notify('${OUTBOX_CHANNEL}', '')`;
+
+/** The outbox insert of a hot-path statement for one topic (see `outboxEventSql`). */
+export interface OutboxEventSql<T extends EventTopic> {
+  /** `INSERT ... RETURNING id`, for a CTE. */
+  readonly insert: string;
+  /** `pg_notify(...)`, for the final FROM. */
+  readonly notify: string;
+  /** The values of the topic and payload placeholders, in that order: spread them into the statement's values. */
+  values(payload: EventPayloads[T]): [T, string];
+}
+
+/**
+ * The outbox insert of a hot-path statement that records its event itself
+ * (plain node-postgres, one round trip for the change and its event), for
+ * `topic`, given the placeholders its topic and JSON payload take: use
+ * `insert` as a CTE, put `notify` in the final FROM (as `publish` does), and
+ * pass `values(payload)` at those placeholders; the payload is checked
+ * against the event map.
+ */
+export function outboxEventSql<T extends EventTopic>(topic: T, topicParam: string, payloadParam: string): OutboxEventSql<T> {
+  return {
+    insert: `INSERT INTO outbox_events (topic, payload) VALUES (${topicParam}, ${payloadParam}::jsonb) RETURNING id`,
+    notify: NOTIFY,
+    values: (payload) => [topic, JSON.stringify(payload)],
+  };
+}
+
 /** Records one event and wakes the relay on commit ($1 topic, $2 payload JSON). */
 export const publish = statement<[topic: string, payload: string], { id: string }>(
   'outbox.publish',
   `WITH event AS (INSERT INTO outbox_events (topic, payload) VALUES ($1, $2::jsonb) RETURNING id)
-   SELECT event.id::text AS id FROM event, pg_notify('${OUTBOX_CHANNEL}', '')`,
+   SELECT event.id::text AS id FROM event, ${NOTIFY}`,
 );
 /**
  * Records one event whose consumers its writer runs itself right after
@@ -37,4 +69,42 @@ export const consumed = statement<[outboxId: string, consumer: string, consumers
       SET consumers_done = array_append(COALESCE(consumers_done, '{}'), $2::text),
           processed_at = CASE WHEN $3::text[] <@ array_append(COALESCE(consumers_done, '{}'), $2::text) THEN now() END
     WHERE id = $1::bigint AND processed_at IS NULL AND NOT ($2::text = ANY(COALESCE(consumers_done, '{}')))`,
+);
+
+/** A relayed row: its consumers that finished are in `consumers_done`. */
+export interface DueEventRow {
+  id: bigint;
+  topic: string;
+  payload: unknown;
+  relay_count: number;
+  consumers_done: string[];
+}
+
+/**
+ * Locks up to $2 rows the relay owes the queue: never relayed, or relayed
+ * more than $1 seconds ago (OUTBOX_REDELIVER_AFTER_SECONDS) and still not
+ * processed. Rows another relay holds are skipped.
+ */
+export const due = statement<[redeliverAfterSeconds: number, limit: number], DueEventRow>(
+  'outbox.due',
+  `SELECT id, topic, payload, relay_count, COALESCE(consumers_done, '{}') AS consumers_done FROM outbox_events
+    WHERE processed_at IS NULL
+      AND (relayed_at IS NULL OR relayed_at < now() - make_interval(secs => $1::int))
+    ORDER BY id
+    LIMIT $2
+      FOR UPDATE SKIP LOCKED`,
+);
+
+/** Marks rows $2 relayed; those of $1 (no consumer left to run) processed as well. */
+export const markRelayed = statement<[idle: bigint[], ids: bigint[]]>(
+  'outbox.markRelayed',
+  `UPDATE outbox_events SET relayed_at = now(), relay_count = relay_count + 1,
+          processed_at = CASE WHEN id = ANY($1::bigint[]) THEN now() END
+    WHERE id = ANY($2::bigint[])`,
+);
+
+/** Deletes rows processed more than $1 hours ago. */
+export const deleteProcessed = statement<[retentionHours: number]>(
+  'outbox.deleteProcessed',
+  `DELETE FROM outbox_events WHERE processed_at < now() - make_interval(hours => $1::int)`,
 );

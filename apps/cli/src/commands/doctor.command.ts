@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { migrationsDir } from '@app/common';
 import { loadConfig, redactUrl, type AppConfig } from '@app/config';
-import { connectPg, migrationStatus } from '@app/database';
+import { connectPg, migrationStatus, serverVersion } from '@app/database';
 import { checkRedis } from '@app/redis';
 
 type Check = { name: string; ok: boolean; detail: string };
@@ -10,8 +10,8 @@ async function checkPostgres(config: AppConfig): Promise<Check> {
   try {
     const client = await connectPg(config.database.url, 3_000);
     try {
-      const { rows } = await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
-      return { name: 'postgres', ok: true, detail: `${redactUrl(config.database.url)} (PostgreSQL ${rows[0].v})` };
+      const version = await serverVersion(client);
+      return { name: 'postgres', ok: true, detail: `${redactUrl(config.database.url)} (PostgreSQL ${version})` };
     } finally {
       await client.end();
     }
