@@ -131,7 +131,7 @@ describe('alertEvents across token renewal and reconnects', () => {
     // Under the query's own member filter, row-level security shows the API's role the scoped member's events only.
     const seen = await api.prisma.sqlAsMember(
       lab.id,
-      async (db) => (await db.query<{ member_id: string }>('SELECT member_id FROM alert_events')).rows,
+      async (db) => (await db.query<{ member_id: string }>({ text: 'SELECT member_id FROM alert_events' })).rows,
     );
     expect(new Set(seen.map((r) => r.member_id))).toEqual(new Set([lab.id]));
   });

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { prepared, PrismaService, type SqlClient, type Statement } from '@app/database';
+import { pgRows, PrismaService, type SqlClient } from '@app/database';
 import { IndicatorsService, type SubmissionResult } from '@app/indicators';
 import {
   CLEAR_BUNDLE_TOKENS,
@@ -18,11 +18,6 @@ import type { BundleRetractionResult } from './models/campaign.model.js';
 import { bundlesHashMaterial, validateBundles, type CheckedBundle } from './validate-bundles.js';
 
 const DAY_MS = 86_400_000;
-
-/** Runs a named statement on a member-scoped connection. */
-export async function run<P extends readonly unknown[], R>(db: SqlClient, st: Statement<P, R>, params: P): Promise<R[]> {
-  return (await db.query<R & object>(prepared(st.text, [...params]))).rows;
-}
 
 /**
  * Stores and retracts a member's bundles. A bundle's tokens go through the
@@ -63,7 +58,7 @@ export class BundlesService {
     const refs = [...new Set(bundleRefs)];
     return this.prisma.sqlAsMember(memberId, async (db) => {
       // The queue names the work; memberId in a payload would re-link all of the member's bundles (suspension).
-      const [row] = await run(db, RETRACT_BUNDLES, [memberId, refs, ...RETRACT_EVENT.values({})]);
+      const [row] = await pgRows(db, RETRACT_BUNDLES, [memberId, refs, ...RETRACT_EVENT.values({})]);
       return { retracted: row.retracted };
     });
   }
@@ -79,11 +74,11 @@ export class BundlesService {
     submissionId: string,
     bundles: CheckedBundle[],
   ): Promise<{ accepted: number; duplicates: number }> {
-    const existing = await run(db, LOCK_OWN_BUNDLES, [memberId, bundles.map((b) => b.bundleRef)]);
+    const existing = await pgRows(db, LOCK_OWN_BUNDLES, [memberId, bundles.map((b) => b.bundleRef)]);
     const byRef = new Map(existing.map((e) => [e.bundleRef, e]));
     const oldKeys = new Map<string, Set<string>>();
     if (existing.length) {
-      for (const row of await run(db, OWN_BUNDLE_KEYS, [memberId, existing.map((e) => e.id)])) {
+      for (const row of await pgRows(db, OWN_BUNDLE_KEYS, [memberId, existing.map((e) => e.id)])) {
         const set = oldKeys.get(row.bundleId) ?? new Set<string>();
         set.add(row.key);
         oldKeys.set(row.bundleId, set);
@@ -110,7 +105,7 @@ export class BundlesService {
     }
     if (changed.length === 0) return { accepted: 0, duplicates: bundles.length };
 
-    const stored = await run(db, UPSERT_BUNDLES, [
+    const stored = await pgRows(db, UPSERT_BUNDLES, [
       memberId,
       submissionId,
       changed.map((b) => b.bundleRef),
@@ -118,7 +113,7 @@ export class BundlesService {
     ]);
     const idOf = new Map(stored.map((s) => [s.bundleRef, s.id]));
     const replaced = changed.map((b) => byRef.get(b.bundleRef)?.id).filter((id): id is string => id !== undefined);
-    if (replaced.length) await run(db, CLEAR_BUNDLE_TOKENS, [memberId, replaced]);
+    if (replaced.length) await pgRows(db, CLEAR_BUNDLE_TOKENS, [memberId, replaced]);
 
     const ttl = this.config.indicators.ttlDays;
     const nowMs = Date.now();
@@ -137,11 +132,11 @@ export class BundlesService {
         cols.expires.push(expires);
       }
     }
-    await run(db, INSERT_BUNDLE_TOKENS, [memberId, cols.bundles, cols.types, cols.epochs, cols.tokens, cols.expires]);
+    await pgRows(db, INSERT_BUNDLE_TOKENS, [memberId, cols.bundles, cols.types, cols.epochs, cols.tokens, cols.expires]);
 
     const gone = [...removed].map((k) => k.split(':'));
     // The queue names the work; memberId in a payload would re-link all of the member's bundles (suspension).
-    await run(db, QUEUE_LINKING, [
+    await pgRows(db, QUEUE_LINKING, [
       [...idOf.values()],
       [...oldCampaigns],
       gone.map((g) => g[0]),

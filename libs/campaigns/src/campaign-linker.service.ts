@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { PrismaService, type Prisma, type Statement } from '@app/database';
+import { executeRows, PrismaService, queryRows, type Prisma, type Statement } from '@app/database';
 import { ConsumesEvent, OutboxService, type EventPayloads } from '@app/outbox';
 import type { CampaignEvent, CampaignsChangedPayload, CampaignsRelinkPayload } from './campaign-events.js';
 import {
@@ -38,12 +38,14 @@ const QUEUE_BATCH = 2_000;
 /** Expired bundle tokens deleted per transaction. */
 const EXPIRY_BATCH = 5_000;
 
-async function q<P extends readonly unknown[], R>(tx: Tx, st: Statement<P, R>, ...params: P): Promise<R[]> {
-  return tx.$queryRawUnsafe<R[]>(st.text, ...params);
+/** `queryRows` with the parameters spread (the linker passes key arrays as three). */
+function q<P extends readonly unknown[], R>(tx: Tx, st: Statement<P, R>, ...params: P): Promise<R[]> {
+  return queryRows(tx, st, params);
 }
 
+/** `executeRows` with the parameters spread. */
 async function exec<P extends readonly unknown[], R>(tx: Tx, st: Statement<P, R>, ...params: P): Promise<void> {
-  await tx.$executeRawUnsafe(st.text, ...params);
+  await executeRows(tx, st, params);
 }
 
 function splitKeys(keys: Iterable<string>): [string[], string[], string[]] {
@@ -123,7 +125,7 @@ export class CampaignLinker {
         // Another process links: it drains the queue until it is empty after its commit, this event's work included.
         if (extra.memberId || extra.keys?.length) {
           const keys = (extra.keys ?? []).map((k) => `${k.type}:${k.keyEpoch}:${k.token}`);
-          await this.prisma.$executeRawUnsafe(QUEUE_EXTRA.text, extra.memberId ?? null, ...splitKeys(keys));
+          await executeRows(this.prisma, QUEUE_EXTRA, [extra.memberId ?? null, ...splitKeys(keys)]);
         }
         break;
       }
@@ -131,7 +133,7 @@ export class CampaignLinker {
       extra = {};
       if (result.more) continue;
       // Work queued while this pass held the lock was left to it: look again now that the lock is free.
-      const [{ pending }] = await this.prisma.$queryRawUnsafe<{ pending: boolean }[]>(QUEUE_PENDING.text);
+      const [{ pending }] = await queryRows(this.prisma, QUEUE_PENDING, []);
       if (!pending) break;
     }
     if (events.length) this.logger.log(`linking published ${events.length} campaign event(s)`);

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { decodeCursor, encodeCursor, InputValidationError, pageSize, toConnection, type ConnectionShape } from '@app/common';
-import { PrismaService, type IndicatorType, type SqlClient } from '@app/database';
-import { run } from './bundles.service.js';
+import { pgRows, PrismaService, type IndicatorType, type SqlClient } from '@app/database';
 import { CampaignError, CampaignErrorCode } from './campaign.error.js';
 import { CAMPAIGNS_BY_ID, CAMPAIGNS_PAGE, CAMPAIGNS_PAGE_AFTER, OVER_CAP, type CampaignRow } from './campaigns.sql.js';
 import type { CampaignsArgs } from './dto/campaigns.args.js';
@@ -46,8 +45,8 @@ export class CampaignsService {
       memberId,
       (db) =>
         afterId === undefined
-          ? run(db, CAMPAIGNS_PAGE, [memberId, status, first + 1])
-          : run(db, CAMPAIGNS_PAGE_AFTER, [memberId, status, first + 1, afterId]),
+          ? pgRows(db, CAMPAIGNS_PAGE, [memberId, status, first + 1])
+          : pgRows(db, CAMPAIGNS_PAGE_AFTER, [memberId, status, first + 1, afterId]),
       { readOnly: true },
     );
     return toConnection(rows, first, (r) => encodeCursor(LIST, [r.id]), toCampaign);
@@ -68,13 +67,13 @@ export class CampaignsService {
   }
 
   private async readMany(db: SqlClient, memberId: string, ids: string[]): Promise<Campaign[]> {
-    return (await run(db, CAMPAIGNS_BY_ID, [memberId, ids])).map(toCampaign);
+    return (await pgRows(db, CAMPAIGNS_BY_ID, [memberId, ids])).map(toCampaign);
   }
 
   /** Campaigns past CAMPAIGN_MAX_BUNDLES, newest flag first, for an active admin (over_cap_campaigns checks it too). */
   async overCap(adminId: string, first: number | null | undefined): Promise<OverCapCampaign[]> {
     const limit = Math.min(Math.max(first ?? 50, 1), 500);
-    const rows = await this.prisma.sqlAsMember(adminId, (db) => run(db, OVER_CAP, [limit]), { readOnly: true });
+    const rows = await this.prisma.sqlAsMember(adminId, (db) => pgRows(db, OVER_CAP, [limit]), { readOnly: true });
     return rows as OverCapCampaign[];
   }
 }

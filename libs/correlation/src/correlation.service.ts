@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditAction, AuditService, SYSTEM_ACTOR } from '@app/audit';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { PrismaService, runStatement, type SqlClient } from '@app/database';
+import { PrismaService, pgRows, type SqlClient } from '@app/database';
 import { ConsumesEvent, EventConsumers, OutboxService, type EventPayloads } from '@app/outbox';
 import * as correlationSql from './correlation.sql.js';
 import { decideMatch, type MatchPlan } from './decide.js';
@@ -102,7 +102,7 @@ export class CorrelationService {
    * holders' alerts, with the same events.
    */
   async correlateMember(memberId: string): Promise<AlertEvent[]> {
-    return this.correlate(await runStatement(this.prisma, correlationSql.memberKeys, [memberId]));
+    return this.correlate(await pgRows(this.prisma, correlationSql.memberKeys, [memberId]));
   }
 
   /**
@@ -112,7 +112,7 @@ export class CorrelationService {
    * that have a match can change: nothing new matches under the epoch.
    */
   async correlateEpoch(label: string): Promise<AlertEvent[]> {
-    return this.correlate(await runStatement(this.prisma, correlationSql.epochKeys, [label]));
+    return this.correlate(await pgRows(this.prisma, correlationSql.epochKeys, [label]));
   }
 
   /**
@@ -126,17 +126,17 @@ export class CorrelationService {
    */
   async announceVerdict(alertId: string): Promise<AlertEvent[]> {
     return this.inTransaction(async (pass) => {
-      const [match] = await runStatement(pass.client, correlationSql.lockMatchOfAlert, [alertId]);
+      const [match] = await pgRows(pass.client, correlationSql.lockMatchOfAlert, [alertId]);
       if (!match) return [];
       if (await this.quarantine(pass, match)) {
-        await runStatement(pass.client, correlationSql.markAnnounced, [alertId]);
+        await pgRows(pass.client, correlationSql.markAnnounced, [alertId]);
         const closed = await this.correlateChunk(pass, { keys: [{ type: match.type, keyEpoch: match.keyEpoch, token: match.token }] });
         return Array.isArray(closed) ? closed : [];
       }
-      const announced = await runStatement(pass.client, correlationSql.markVerdictAnnounced, [alertId]);
+      const announced = await pgRows(pass.client, correlationSql.markVerdictAnnounced, [alertId]);
       if (announced.length === 0) return [];
-      const rows = await runStatement(pass.client, correlationSql.bumpOtherAlerts, [match.id, alertId]);
-      await runStatement(pass.client, correlationSql.refreshPriority, [[match.id]]);
+      const rows = await pgRows(pass.client, correlationSql.bumpOtherAlerts, [match.id, alertId]);
+      await pgRows(pass.client, correlationSql.refreshPriority, [[match.id]]);
       const events = rows.map((r): AlertEvent => ({ alertId: r.id, memberId: r.memberId, type: 'alert.updated', version: r.version }));
       await this.announce(pass, events);
       return events;
@@ -145,10 +145,7 @@ export class CorrelationService {
 
   /** Quarantines the match's token when its verdicts say so (correlationSql.quarantine), under the match's lock; audited. */
   private async quarantine(pass: Pass, match: TokenKey & { id: string }): Promise<boolean> {
-    const rows = await runStatement(pass.client, correlationSql.quarantine, [
-      match.id,
-      this.config.correlation.quarantineMinFalsePositives,
-    ]);
+    const rows = await pgRows(pass.client, correlationSql.quarantine, [match.id, this.config.correlation.quarantineMinFalsePositives]);
     if (rows.length === 0) return false;
     await this.audit.recordSql(pass.client, {
       actor: SYSTEM_ACTOR,
@@ -194,7 +191,7 @@ export class CorrelationService {
   ): Promise<AlertEvent[] | { overflow: TokenKey[] }> {
     const k = 'keys' in source ? arrays(source.keys) : arrays([]);
     const submissionId = 'submissionId' in source ? source.submissionId : null;
-    const candidates = await runStatement(pass.client, correlationSql.candidates, [
+    const candidates = await pgRows(pass.client, correlationSql.candidates, [
       k.types,
       k.epochs,
       k.tokens,
@@ -204,15 +201,15 @@ export class CorrelationService {
     if (candidates.length === 0) return [];
     if (candidates.length > CHUNK) return { overflow: candidates };
     const c = arrays(candidates);
-    await runStatement(pass.client, correlationSql.createMatches, [c.types, c.epochs, c.tokens]);
-    const matches = await runStatement(pass.client, correlationSql.lockMatches, [c.types, c.epochs, c.tokens]);
+    await pgRows(pass.client, correlationSql.createMatches, [c.types, c.epochs, c.tokens]);
+    const matches = await pgRows(pass.client, correlationSql.lockMatches, [c.types, c.epochs, c.tokens]);
     const ids = matches.map((m) => m.id);
 
     const [holderRows, alertRows, blockedRows, [{ active }]] = await Promise.all([
-      runStatement(pass.client, correlationSql.holders, [ids]),
-      runStatement(pass.client, correlationSql.alerts, [ids]),
-      runStatement(pass.client, correlationSql.blocked, [ids]),
-      runStatement(pass.client, correlationSql.activeMembers, []),
+      pgRows(pass.client, correlationSql.holders, [ids]),
+      pgRows(pass.client, correlationSql.alerts, [ids]),
+      pgRows(pass.client, correlationSql.blocked, [ids]),
+      pgRows(pass.client, correlationSql.activeMembers, []),
     ]);
 
     const holders = groupBy(holderRows, (r) => r.matchId);
@@ -234,7 +231,7 @@ export class CorrelationService {
   private async apply(pass: Pass, plans: MatchPlan[]): Promise<AlertEvent[]> {
     const changed = plans.filter((p) => p.match.changed);
     if (changed.length) {
-      await runStatement(pass.client, correlationSql.updateMatches, [
+      await pgRows(pass.client, correlationSql.updateMatches, [
         changed.map((p) => p.match.id),
         changed.map((p) => p.match.status),
         changed.map((p) => p.match.holderCount),
@@ -245,7 +242,7 @@ export class CorrelationService {
     const events: AlertEvent[] = [];
     const creates = plans.flatMap((p) => p.create.map((memberId) => ({ matchId: p.match.id, memberId, others: p.match.holderCount - 1 })));
     if (creates.length) {
-      const created = await runStatement(pass.client, correlationSql.createAlerts, [
+      const created = await pgRows(pass.client, correlationSql.createAlerts, [
         creates.map((c) => c.matchId),
         creates.map((c) => c.memberId),
         creates.map((c) => c.others),
@@ -255,7 +252,7 @@ export class CorrelationService {
 
     const updates = plans.flatMap((p) => p.update);
     if (updates.length) {
-      await runStatement(pass.client, correlationSql.updateAlerts, [
+      await pgRows(pass.client, correlationSql.updateAlerts, [
         updates.map((u) => u.id),
         updates.map((u) => u.status),
         updates.map((u) => u.otherHolders),
@@ -265,7 +262,7 @@ export class CorrelationService {
       for (const u of updates) events.push({ alertId: u.id, memberId: u.memberId, type: u.type, version: u.version });
     }
     // Every pass, changed or not: a refresh moves lastObservedOn (and with it the priority) without changing the match.
-    if (plans.length) await runStatement(pass.client, correlationSql.refreshPriority, [plans.map((p) => p.match.id)]);
+    if (plans.length) await pgRows(pass.client, correlationSql.refreshPriority, [plans.map((p) => p.match.id)]);
     await this.announce(pass, events);
     return events;
   }
@@ -273,7 +270,7 @@ export class CorrelationService {
   /** In the caller's transaction: the changes are recorded and announced (webhooks, live subscriptions) if and only if they commit. */
   private async announce(pass: Pass, events: AlertEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const rows = await runStatement(pass.client, correlationSql.recordEvents, [
+    const rows = await pgRows(pass.client, correlationSql.recordEvents, [
       events.map((e) => e.memberId),
       events.map((e) => e.alertId),
       events.map((e) => e.type),

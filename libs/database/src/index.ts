@@ -2,7 +2,6 @@ export { DatabaseModule } from './database.module.js';
 export {
   DATABASE_ROLE,
   databaseUrlOf,
-  prepared,
   PrismaService,
   type DatabaseRole,
   type SqlClient,
@@ -42,4 +41,3 @@ export type {
 } from './generated/prisma/client.js';
 export { migrate, migrationStatus, readMigrations, MigrationError, type MigrationFile, type MigrationStatus } from './migrator.js';
 export { connectPg, databaseName, describePgError, ensureDatabase, maintenanceUrl, serverVersion } from './postgres.js';
-export { runStatement, type StatementRunner } from './run-statement.js';

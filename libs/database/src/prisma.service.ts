@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { StartupError } from '@app/common';
 import { APP_CONFIG, redactUrl, type AppConfig } from '@app/config';
@@ -19,21 +18,6 @@ export type DatabaseRole = 'api' | 'worker' | 'owner';
 export const DATABASE_ROLE = Symbol('DATABASE_ROLE');
 
 export type { SqlClient };
-
-/**
- * A hot statement as node-postgres runs it prepared: parsed and planned once
- * per pooled connection under its name, then only bound and executed. The
- * name is derived from the text, so two different texts never share one.
- */
-export function prepared(text: string, values: unknown[]): pg.QueryConfig<unknown[]> {
-  let name = preparedNames.get(text);
-  if (name === undefined) {
-    name = `sigfed_${createHash('sha256').update(text).digest('base64url').slice(0, 16)}`;
-    preparedNames.set(text, name);
-  }
-  return { name, text, values };
-}
-const preparedNames = new Map<string, string>();
 
 /** Options of an interactive transaction. */
 export type TransactionOptions = { maxWait?: number; timeout?: number; isolationLevel?: Prisma.TransactionIsolationLevel };
@@ -140,7 +124,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
     return this.inTransaction(`BEGIN; SET LOCAL statement_timeout = ${Math.trunc(options.statementTimeoutMs)}`, fn);
   }
 
-  /** One statement on the pool, in a transaction of its own (no member scope): a `SqlClient` for `runStatement`. */
+  /** One statement on the pool, in a transaction of its own (no member scope): a `SqlClient` for `pgRows`. */
   query<R extends pg.QueryResultRow>(query: pg.QueryConfig<unknown[]>): Promise<pg.QueryResult<R>> {
     return this.pool.query<R>(query);
   }

@@ -1,8 +1,14 @@
 import type pg from 'pg';
 import type { Prisma } from './generated/prisma/client.js';
 
-/** A pooled connection inside `sql.asMember`'s transaction: plain node-postgres, parameters as $1, $2... */
-export type SqlClient = Pick<pg.PoolClient, 'query'>;
+/**
+ * What runs statements on plain node-postgres: a pooled connection inside
+ * `sqlAsMember`'s or `sqlTransaction`'s transaction, a `pg.Client`, or
+ * `PrismaService` itself (one statement on the pool).
+ */
+export interface SqlClient {
+  query<R extends pg.QueryResultRow>(config: pg.QueryConfig<unknown[]>): Promise<pg.QueryResult<R>>;
+}
 
 /** A named SQL statement with its parameter and row types next to it. */
 export interface Statement<P extends readonly unknown[], R> {
@@ -40,21 +46,17 @@ export function namedQuery<P extends readonly unknown[], R>(statement: Statement
   return { name: statement.name, text: statement.text, values: params as unknown as unknown[] };
 }
 
-/** Runs `statement` on a plain node-postgres connection (`sqlAsMember`), prepared under its name. */
-export function pgQuery<P extends readonly unknown[], R extends pg.QueryResultRow>(
+/** Runs `statement` on plain node-postgres, prepared (once per connection) under its name. */
+export function pgQuery<P extends readonly unknown[], R>(
   db: SqlClient,
   statement: Statement<P, R>,
   params: P,
-): Promise<pg.QueryResult<R>> {
-  return db.query<R>(namedQuery(statement, params));
+): Promise<pg.QueryResult<R & pg.QueryResultRow>> {
+  return db.query<R & pg.QueryResultRow>(namedQuery(statement, params));
 }
 
 /** `pgQuery`'s rows. */
-export async function pgRows<P extends readonly unknown[], R extends pg.QueryResultRow>(
-  db: SqlClient,
-  statement: Statement<P, R>,
-  params: P,
-): Promise<R[]> {
+export async function pgRows<P extends readonly unknown[], R>(db: SqlClient, statement: Statement<P, R>, params: P): Promise<R[]> {
   return (await pgQuery(db, statement, params)).rows;
 }
 

@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import { PrismaService, runStatement } from '@app/database';
+import { PrismaService, pgRows } from '@app/database';
 import { QueueName } from '@app/queue';
 import { EVENT_TOPICS } from './events.js';
 import { CONSUMES_EVENT } from './consumes-event.decorator.js';
@@ -91,7 +91,7 @@ export class EventConsumers implements OnModuleInit {
   async consume(outboxId: string, consumerId: string, payload: unknown): Promise<void> {
     const consumer = this.get(consumerId);
     await consumer.run(payload);
-    await runStatement(this.prisma, outboxSql.consumed, [outboxId, consumer.id, this.of(consumer.topic).map((c) => c.id)]);
+    await pgRows(this.prisma, outboxSql.consumed, [outboxId, consumer.id, this.of(consumer.topic).map((c) => c.id)]);
   }
 
   onModuleInit(): void {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { queryRows, runStatement, type Prisma, type SqlClient } from '@app/database';
+import { queryRows, pgRows, type Prisma, type SqlClient } from '@app/database';
 import type { EventPayloads, EventTopic } from './events.js';
 import * as outboxSql from './outbox.sql.js';
 
@@ -39,8 +39,8 @@ export class OutboxService {
     const json = JSON.stringify(payload);
     const redeliver = this.config.outbox.redeliverAfterSeconds;
     const [row] = options.inline
-      ? await runStatement(db, outboxSql.publishClaimed, [topic, json, Math.min(INLINE_GRACE_SECONDS, redeliver), redeliver])
-      : await runStatement(db, outboxSql.publish, [topic, json]);
+      ? await pgRows(db, outboxSql.publishClaimed, [topic, json, Math.min(INLINE_GRACE_SECONDS, redeliver), redeliver])
+      : await pgRows(db, outboxSql.publish, [topic, json]);
     return BigInt(row.id);
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { PrismaService, type Prisma, type Statement } from '@app/database';
+import { PrismaService, queryRows, type Prisma } from '@app/database';
 import { ConsumesEvent, OutboxService, type AlertEvent, type EventPayloads } from '@app/outbox';
 import { decideSimilar, type SimilarOther, type SimilarPlan } from './decide-similar.js';
 import {
@@ -29,11 +29,6 @@ type Db = PrismaService | Tx;
 const CHUNK = 500;
 /** Expired signatures removed per pass of the sweep. */
 const SWEEP_BATCH = 500;
-
-/** Runs a named statement through Prisma (the worker's transactions). */
-function run<P extends readonly unknown[], R>(db: Db, s: Statement<P, R>, params: P): Promise<R[]> {
-  return db.$queryRawUnsafe<R[]>(s.text, ...params);
-}
 
 /**
  * Judges template signatures against the other members' into similar
@@ -82,7 +77,7 @@ export class SimilarityService {
 
   /** After submitTemplateSignatures: the submission's signatures, the signatures similar to them, and those a tipped boilerplate band touches. */
   async correlateSubmission(submissionId: string): Promise<AlertEvent[]> {
-    const ids = (await run(this.prisma, SIGNATURES_OF_SUBMISSION, [submissionId])).map((r) => r.id);
+    const ids = (await queryRows(this.prisma, SIGNATURES_OF_SUBMISSION, [submissionId])).map((r) => r.id);
     return this.judge(await this.affected(ids));
   }
 
@@ -94,7 +89,7 @@ export class SimilarityService {
   async remove(signatureIds: string[]): Promise<{ events: AlertEvent[]; deleted: number }> {
     if (signatureIds.length === 0) return { events: [], deleted: 0 };
     const events = await this.judge(await this.affected(signatureIds));
-    const deleted = await run(this.prisma, DELETE_EXPIRED, [signatureIds]);
+    const deleted = await queryRows(this.prisma, DELETE_EXPIRED, [signatureIds]);
     return { events, deleted: deleted.length };
   }
 
@@ -103,13 +98,13 @@ export class SimilarityService {
    * neighbours, since every judgement counts only active members' signatures.
    */
   async correlateMember(memberId: string): Promise<AlertEvent[]> {
-    const ids = (await run(this.prisma, SIGNATURES_OF_MEMBER, [memberId])).map((r) => r.id);
+    const ids = (await queryRows(this.prisma, SIGNATURES_OF_MEMBER, [memberId])).map((r) => r.id);
     return this.judge(await this.affected(ids));
   }
 
   /** After a PROMPT_TEMPLATE token's suppression changed: re-judges every live signature holding it as a band token. */
   async correlateBands(keyEpoch: string, tokens: string[]): Promise<AlertEvent[]> {
-    const ids = (await run(this.prisma, HOLDERS_OF_BANDS, [keyEpoch, tokens])).map((r) => r.id);
+    const ids = (await queryRows(this.prisma, HOLDERS_OF_BANDS, [keyEpoch, tokens])).map((r) => r.id);
     return this.judge(ids);
   }
 
@@ -117,7 +112,7 @@ export class SimilarityService {
   async sweep(): Promise<number> {
     let total = 0;
     for (;;) {
-      const ids = (await run(this.prisma, EXPIRED, [SWEEP_BATCH])).map((r) => r.id);
+      const ids = (await queryRows(this.prisma, EXPIRED, [SWEEP_BATCH])).map((r) => r.id);
       if (ids.length === 0) return total;
       const { deleted } = await this.remove(ids);
       total += deleted;
@@ -134,8 +129,8 @@ export class SimilarityService {
     for (let i = 0; i < ids.length; i += CHUNK) {
       const chunk = ids.slice(i, i + CHUNK);
       const [pairs, boundary] = await Promise.all([
-        run(this.prisma, SIMILAR_SIGNATURES, [chunk, maxBandHolders, minSharedBands]),
-        run(this.prisma, BOUNDARY_HOLDERS, [chunk, maxBandHolders]),
+        queryRows(this.prisma, SIMILAR_SIGNATURES, [chunk, maxBandHolders, minSharedBands]),
+        queryRows(this.prisma, BOUNDARY_HOLDERS, [chunk, maxBandHolders]),
       ]);
       for (const p of pairs) out.add(p.otherId);
       for (const b of boundary) out.add(b.id);
@@ -158,17 +153,17 @@ export class SimilarityService {
     const { maxBandHolders, minSharedBands } = this.config.similarity;
     // Only signatures with a similar one or a match already are worth a match row and a lock.
     const [pairs, matched] = await Promise.all([
-      run(tx, SIMILAR_SIGNATURES, [ids, maxBandHolders, minSharedBands]),
-      run(tx, WITH_MATCH, [ids]),
+      queryRows(tx, SIMILAR_SIGNATURES, [ids, maxBandHolders, minSharedBands]),
+      queryRows(tx, WITH_MATCH, [ids]),
     ]);
     const candidates = [...new Set([...pairs.map((p) => p.signatureId), ...matched.map((m) => m.id)])].sort();
     if (candidates.length === 0) return [];
-    await run(tx, ENSURE_MATCHES, [candidates]);
-    const locked = await run(tx, LOCK_MATCHES, [candidates]);
+    await queryRows(tx, ENSURE_MATCHES, [candidates]);
+    const locked = await queryRows(tx, LOCK_MATCHES, [candidates]);
     // Judged again after the locks: a pass that waited sees what the one before it committed.
     const [now, signatures] = await Promise.all([
-      run(tx, SIMILAR_SIGNATURES, [candidates, maxBandHolders, minSharedBands]),
-      run(tx, SIGNATURES, [candidates]),
+      queryRows(tx, SIMILAR_SIGNATURES, [candidates, maxBandHolders, minSharedBands]),
+      queryRows(tx, SIGNATURES, [candidates]),
     ]);
     const bySignature = new Map(signatures.map((s) => [s.id, s]));
     const others = groupOthers(now);
@@ -207,7 +202,7 @@ export class SimilarityService {
   private async apply(tx: Tx, plans: (SimilarPlan & { firstSeenAt: Date; lastSeenAt: Date; memberId: string })[]): Promise<AlertEvent[]> {
     const changed = plans.filter((p) => p.match.changed);
     if (changed.length) {
-      await run(tx, UPDATE_MATCHES, [
+      await queryRows(tx, UPDATE_MATCHES, [
         changed.map((p) => p.match.id),
         changed.map((p) => p.match.status),
         changed.map((p) => p.match.holderCount),
@@ -221,7 +216,7 @@ export class SimilarityService {
     const events: AlertEvent[] = [];
     const creates = plans.filter((p) => p.create !== null);
     if (creates.length) {
-      const created = await run(tx, CREATE_ALERTS, [
+      const created = await queryRows(tx, CREATE_ALERTS, [
         creates.map((p) => p.match.id),
         creates.map((p) => p.create!.memberId),
         creates.map((p) => p.create!.otherHolders),
@@ -231,7 +226,7 @@ export class SimilarityService {
     }
     const updates = plans.filter((p) => p.update !== null);
     if (updates.length) {
-      await run(tx, UPDATE_ALERTS, [
+      await queryRows(tx, UPDATE_ALERTS, [
         updates.map((p) => p.update!.id),
         updates.map((p) => p.update!.status),
         updates.map((p) => p.update!.otherHolders),
@@ -242,7 +237,7 @@ export class SimilarityService {
         events.push({ alertId: p.update!.id, memberId: p.memberId, type: p.update!.type, version: p.update!.version });
     }
     if (events.length) {
-      const rows = await run(tx, RECORD_ALERT_EVENTS, [
+      const rows = await queryRows(tx, RECORD_ALERT_EVENTS, [
         events.map((e) => e.memberId),
         events.map((e) => e.alertId),
         events.map((e) => e.type),

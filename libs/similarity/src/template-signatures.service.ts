@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InputValidationError, type FieldProblem } from '@app/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { prepared, PrismaService, type SqlClient, type Statement } from '@app/database';
+import { pgRows, PrismaService, type SqlClient } from '@app/database';
 import { ProbingThrottleService, SubmissionQuotas, type QuotaCharge } from '@app/indicators';
 import { RateLimitError, RateLimitErrorCode, RateLimitService } from '@app/rate-limit';
 import type { RetractTemplateSignaturesInput } from './dto/retract-template-signatures.input.js';
@@ -13,12 +13,6 @@ import { BANDS_PER_SIGNATURE, dedupeSignatures, requestHash, validateSignatures,
 
 const CONCURRENT_RETRY_AFTER_SECONDS = 1;
 const SUBMISSION_SLOT_MS = 60_000;
-
-/** Runs a named statement prepared on the member's connection. */
-async function run<P extends readonly unknown[], R>(db: SqlClient, s: Statement<P, R>, params: P): Promise<R[]> {
-  const { rows } = await db.query(prepared(s.text, [...params]));
-  return rows as R[];
-}
 
 /**
  * Stores and retracts a member's template signatures; judging them against
@@ -67,7 +61,7 @@ export class TemplateSignaturesService {
       const unique = dedupeSignatures(items);
       result = await this.prisma.sqlAsMember(memberId, async (db) => {
         const epochs = [...new Set(items.map((it) => it.keyEpoch))];
-        const [row] = await run(db, CLAIM, [memberId, input.idempotencyKey, hash, epochs]);
+        const [row] = await pgRows(db, CLAIM, [memberId, input.idempotencyKey, hash, epochs]);
         if (!row.id) return this.replay(db, memberId, input.idempotencyKey, hash);
         // Refused inside the transaction: the claim rolls back with it.
         if (row.unknownEpochs) throw unknownEpochsError(items, row.unknownEpochs);
@@ -97,9 +91,9 @@ export class TemplateSignaturesService {
     const priced = await this.chargeBudget(memberId, input.externalRefs.length);
     try {
       return await this.prisma.sqlAsMember(memberId, async (db) => {
-        const rows = await run(db, RETRACT, [memberId, input.externalRefs]);
+        const rows = await pgRows(db, RETRACT, [memberId, input.externalRefs]);
         if (rows.length > 0) {
-          await run(db, PUBLISH_REMOVED, REMOVED_EVENT.values({ signatureIds: rows.map((r) => r.id) }));
+          await pgRows(db, PUBLISH_REMOVED, REMOVED_EVENT.values({ signatureIds: rows.map((r) => r.id) }));
         }
         return { retracted: rows.length };
       });
@@ -127,7 +121,7 @@ export class TemplateSignaturesService {
   }
 
   private async replay(db: SqlClient, memberId: string, key: string, hash: Buffer): Promise<TemplateSignatureSubmissionResult> {
-    const [first] = await run(db, REPLAY, [memberId, key]);
+    const [first] = await pgRows(db, REPLAY, [memberId, key]);
     if (!first) throw new Error(`template signature submission ${key} claimed by another transaction but not readable`);
     if (!first.request_hash.equals(hash)) {
       throw new SimilarityError(
@@ -146,7 +140,7 @@ export class TemplateSignaturesService {
     sent: number,
   ): Promise<TemplateSignatureSubmissionResult> {
     const refs = items.some((it) => it.externalRef !== null) ? items.map((it) => it.externalRef) : null;
-    const [row] = await run(db, STORE, [
+    const [row] = await pgRows(db, STORE, [
       memberId,
       submissionId,
       items.map((it) => it.keyEpoch).join(','),
