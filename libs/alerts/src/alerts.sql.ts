@@ -1,4 +1,4 @@
-import { statement, type AlertStatus, type IndicatorType, type Verdict } from '@app/database';
+import { statement, type Statement, type AlertStatus, type IndicatorType, type Verdict } from '@app/database';
 import { outboxEventSql } from '@app/outbox';
 import type { Alert } from './models/alert.model.js';
 import type { QuarantinedToken } from './models/quarantined-token.model.js';
@@ -174,32 +174,43 @@ export const announceVerdict = statement<[topic: 'alert.verdict_changed', payloa
 );
 
 /** A suppressed token as the list shows it, with its exact created_at as text for the cursor. */
-export type SuppressedTokenRow = SuppressedToken & { createdKey: string };
+/**
+ * The keyset page of a token list (suppressions, quarantine), newest first:
+ * `first` takes the first $1 rows, `after` the $1 rows after the cursor's
+ * ($2 the instant as text, $3 type, $4 key epoch, $5 token hex).
+ */
+export interface TokenListPages<R> {
+  readonly first: Statement<[limit: number], R>;
+  readonly after: Statement<[limit: number, at: string, type: string, keyEpoch: string, tokenHex: string], R>;
+}
 
-const SUPPRESSED_TOKEN = `SELECT type, key_epoch AS "keyEpoch", encode(token, 'hex') AS token, reason, created_at AS "createdAt",
-         created_at::text AS "createdKey"
-    FROM suppressed_tokens`;
-const SUPPRESSED_ORDER = `ORDER BY created_at DESC, type::text DESC, key_epoch DESC, token DESC`;
+/** A row of a token list with its instant's exact text (`cursorKey`) for the cursor. */
+export type TokenListRow<T> = T & { cursorKey: string };
 
+/** Both statements of a token list of `table` (`columns` selected), ordered by `instant` then the token's key. */
+function tokenListPages<R>(name: string, table: string, columns: string, instant: string): TokenListPages<R> {
+  const select = `SELECT type, key_epoch AS "keyEpoch", encode(token, 'hex') AS token, ${columns}, ${instant}::text AS "cursorKey"
+    FROM ${table}`;
+  const order = `ORDER BY ${instant} DESC, type::text DESC, key_epoch DESC, token DESC`;
+  return {
+    first: statement(`alerts.${name}Page`, `${select}\n   ${order}\n   LIMIT $1`),
+    after: statement(
+      `alerts.${name}PageAfter`,
+      `${select}\n   WHERE (${instant}, type::text, key_epoch, token) < ($2::timestamptz, $3, $4, decode($5, 'hex'))\n   ${order}\n   LIMIT $1`,
+    ),
+  };
+}
+
+const suppressedTokens = tokenListPages<TokenListRow<SuppressedToken>>(
+  'suppressedTokens',
+  'suppressed_tokens',
+  `reason, created_at AS "createdAt"`,
+  'created_at',
+);
 /** The first $1 suppressed tokens, newest first. */
-export const suppressedTokensPage = statement<[limit: number], SuppressedTokenRow>(
-  'alerts.suppressedTokensPage',
-  `${SUPPRESSED_TOKEN}
-   ${SUPPRESSED_ORDER}
-   LIMIT $1`,
-);
-
+export const suppressedTokensPage = suppressedTokens.first;
 /** The $1 suppressed tokens after the cursor's ($2 created_at as text, $3 type, $4 key epoch, $5 token hex). */
-export const suppressedTokensPageAfter = statement<
-  [limit: number, created: string, type: string, keyEpoch: string, tokenHex: string],
-  SuppressedTokenRow
->(
-  'alerts.suppressedTokensPageAfter',
-  `${SUPPRESSED_TOKEN}
-   WHERE (created_at, type::text, key_epoch, token) < ($2::timestamptz, $3, $4, decode($5, 'hex'))
-   ${SUPPRESSED_ORDER}
-   LIMIT $1`,
-);
+export const suppressedTokensPageAfter = suppressedTokens.after;
 
 /** Takes token ($1 type, $2 key epoch, $3 token bytes) out of quarantine; returns the counts it was quarantined with. */
 export const releaseQuarantined = statement<
@@ -211,30 +222,13 @@ export const releaseQuarantined = statement<
    RETURNING false_positives AS "falsePositives", confirmations`,
 );
 
-/** A quarantined token as the queue shows it, with its exact quarantined_at as text for the cursor. */
-export type QuarantinedTokenRow = QuarantinedToken & { atKey: string };
-
-const QUARANTINED_TOKEN = `SELECT type, key_epoch AS "keyEpoch", encode(token, 'hex') AS token, false_positives AS "falsePositives",
-         confirmations, quarantined_at AS "quarantinedAt", quarantined_at::text AS "atKey"
-    FROM quarantined_tokens`;
-const QUARANTINED_ORDER = `ORDER BY quarantined_at DESC, type::text DESC, key_epoch DESC, token DESC`;
-
+const quarantinedTokens = tokenListPages<TokenListRow<QuarantinedToken>>(
+  'quarantinedTokens',
+  'quarantined_tokens',
+  `false_positives AS "falsePositives", confirmations, quarantined_at AS "quarantinedAt"`,
+  'quarantined_at',
+);
 /** The first $1 quarantined tokens, newest first. */
-export const quarantinedTokensPage = statement<[limit: number], QuarantinedTokenRow>(
-  'alerts.quarantinedTokensPage',
-  `${QUARANTINED_TOKEN}
-   ${QUARANTINED_ORDER}
-   LIMIT $1`,
-);
-
+export const quarantinedTokensPage = quarantinedTokens.first;
 /** The $1 quarantined tokens after the cursor's ($2 quarantined_at as text, $3 type, $4 key epoch, $5 token hex). */
-export const quarantinedTokensPageAfter = statement<
-  [limit: number, quarantinedAt: string, type: string, keyEpoch: string, tokenHex: string],
-  QuarantinedTokenRow
->(
-  'alerts.quarantinedTokensPageAfter',
-  `${QUARANTINED_TOKEN}
-   WHERE (quarantined_at, type::text, key_epoch, token) < ($2::timestamptz, $3, $4, decode($5, 'hex'))
-   ${QUARANTINED_ORDER}
-   LIMIT $1`,
-);
+export const quarantinedTokensPageAfter = quarantinedTokens.after;

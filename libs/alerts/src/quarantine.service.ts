@@ -1,22 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { AuditAction, AuditService, type AuditActor } from '@app/audit';
-import {
-  ConnectionArgs,
-  decodeCursor,
-  encodeCursor,
-  InputValidationError,
-  isTimestampKey,
-  pageSize,
-  toConnection,
-  type ConnectionShape,
-} from '@app/common';
+import type { ConnectionArgs, ConnectionShape } from '@app/common';
 import { PrismaService, queryRows } from '@app/database';
 import { OutboxService } from '@app/outbox';
-import { KEY_EPOCH_PATTERN } from '@app/sdk';
 import { AlertError, AlertErrorCode } from './alert.error.js';
 import type { ReleaseQuarantineInput } from './dto/quarantine.input.js';
-import { quarantinedTokensPage, quarantinedTokensPageAfter, releaseQuarantined, type QuarantinedTokenRow } from './alerts.sql.js';
+import { quarantinedTokensPage, quarantinedTokensPageAfter, releaseQuarantined } from './alerts.sql.js';
 import type { QuarantinedToken } from './models/quarantined-token.model.js';
+import { tokenListPage } from './token-list-page.js';
 
 const LIST = 'quarantined';
 
@@ -86,22 +77,6 @@ export class QuarantineService {
 
   /** The quarantine queue, newest first. */
   async list(args: ConnectionArgs): Promise<ConnectionShape<QuarantinedToken>> {
-    const first = pageSize(args.first);
-    let rows: QuarantinedTokenRow[];
-    if (args.after) {
-      const [at, type, keyEpoch, token] = decodeCursor(LIST, args.after, ['string', 'string', 'string', 'string'] as const);
-      if (!isTimestampKey(at) || !/^[0-9a-f]{64}$/.test(token) || !/^[A-Z_]{1,32}$/.test(type) || !KEY_EPOCH_PATTERN.test(keyEpoch)) {
-        throw new InputValidationError([{ field: 'after', rule: 'cursor', message: 'after must be a cursor that this list returned' }]);
-      }
-      rows = await queryRows(this.prisma, quarantinedTokensPageAfter, [first + 1, at, type, keyEpoch, token]);
-    } else {
-      rows = await queryRows(this.prisma, quarantinedTokensPage, [first + 1]);
-    }
-    return toConnection(
-      rows,
-      first,
-      (r) => encodeCursor(LIST, [r.atKey, r.type, r.keyEpoch, r.token]),
-      ({ atKey: _key, ...row }) => row,
-    );
+    return tokenListPage<QuarantinedToken>(this.prisma, LIST, { first: quarantinedTokensPage, after: quarantinedTokensPageAfter }, args);
   }
 }

@@ -1,22 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { AuditAction, AuditService, type AuditActor } from '@app/audit';
-import {
-  ConnectionArgs,
-  decodeCursor,
-  encodeCursor,
-  InputValidationError,
-  isTimestampKey,
-  pageSize,
-  toConnection,
-  type ConnectionShape,
-} from '@app/common';
+import type { ConnectionArgs, ConnectionShape } from '@app/common';
 import { PrismaService, queryRows } from '@app/database';
 import { OutboxService } from '@app/outbox';
-import { KEY_EPOCH_PATTERN } from '@app/sdk';
 import { AlertError, AlertErrorCode } from './alert.error.js';
-import { suppressedTokensPage, suppressedTokensPageAfter, type SuppressedTokenRow } from './alerts.sql.js';
+import { suppressedTokensPage, suppressedTokensPageAfter } from './alerts.sql.js';
 import type { SuppressTokenInput, UnsuppressTokenInput } from './dto/suppression.input.js';
 import type { SuppressedToken } from './models/suppressed-token.model.js';
+import { tokenListPage } from './token-list-page.js';
 
 const LIST = 'suppressed';
 
@@ -77,22 +68,6 @@ export class SuppressionService {
 
   /** The list, newest first. */
   async list(args: ConnectionArgs): Promise<ConnectionShape<SuppressedToken>> {
-    const first = pageSize(args.first);
-    let rows: SuppressedTokenRow[];
-    if (args.after) {
-      const [created, type, keyEpoch, token] = decodeCursor(LIST, args.after, ['string', 'string', 'string', 'string'] as const);
-      if (!isTimestampKey(created) || !/^[0-9a-f]{64}$/.test(token) || !/^[A-Z_]{1,32}$/.test(type) || !KEY_EPOCH_PATTERN.test(keyEpoch)) {
-        throw new InputValidationError([{ field: 'after', rule: 'cursor', message: 'after must be a cursor that this list returned' }]);
-      }
-      rows = await queryRows(this.prisma, suppressedTokensPageAfter, [first + 1, created, type, keyEpoch, token]);
-    } else {
-      rows = await queryRows(this.prisma, suppressedTokensPage, [first + 1]);
-    }
-    return toConnection(
-      rows,
-      first,
-      (r) => encodeCursor(LIST, [r.createdKey, r.type, r.keyEpoch, r.token]),
-      ({ createdKey: _key, ...row }) => row,
-    );
+    return tokenListPage<SuppressedToken>(this.prisma, LIST, { first: suppressedTokensPage, after: suppressedTokensPageAfter }, args);
   }
 }
