@@ -1,6 +1,6 @@
+/** Registers the GraphQL names of the database enums this library's models and inputs expose (they import this file). */
 import { registerEnumType } from '@nestjs/graphql';
 import { AlertCloseReason, AlertStatus, MatchKind, Verdict } from '@app/database';
-import { AlertOrder } from './dto/alerts.args.js';
 
 registerEnumType(AlertStatus, {
   name: 'AlertStatus',
@@ -30,15 +30,6 @@ registerEnumType(AlertCloseReason, {
     SUPPRESSED: { description: 'An admin put the token on the suppression list.' },
     QUARANTINED: { description: "Members' FALSE_POSITIVE verdicts quarantined the token; it alerts again only once an admin releases it." },
     KEY_EPOCH_RETIRED: { description: "An operator retired the token's key epoch; tokens under it no longer match." },
-  },
-});
-
-registerEnumType(AlertOrder, {
-  name: 'AlertOrder',
-  description: 'How the alerts list is sorted.',
-  valuesMap: {
-    NEWEST: { description: 'Newest first (creation time, then id): the default.' },
-    PRIORITY: { description: 'Highest priority first, then id (docs/indicators-and-alerts.md#priority).' },
   },
 });
 

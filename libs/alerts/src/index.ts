@@ -1,10 +1,6 @@
-import './graphql-enums.js';
-
-export { AlertError, AlertErrorCode } from './alert.error.js';
 export { AlertsCoreModule } from './alerts-core.module.js';
 export { AlertsModule } from './alerts.module.js';
 export { AlertsService } from './alerts.service.js';
 export { alertsPage } from './alerts.sql.js';
 export { toHour } from './coarse-time.js';
-export { Alert, AlertConnection, VerdictCounts } from './models/alert.model.js';
-export { SuppressionService } from './suppression.service.js';
+export { Alert } from './models/alert.model.js';

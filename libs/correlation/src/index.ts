@@ -1,5 +1,5 @@
 export { CorrelationModule } from './correlation.module.js';
 export { CorrelationService } from './correlation.service.js';
-export type { AlertEvent, AlertEventType, TokenKey } from './correlation.types.js';
+export type { AlertEvent, AlertEventType } from './correlation.types.js';
 export { ExpiryService } from './expiry.service.js';
 export { AlertEventRetention } from './alert-event-retention.service.js';

@@ -1,12 +1,5 @@
 export { DatabaseModule } from './database.module.js';
-export {
-  DATABASE_ROLE,
-  databaseUrlOf,
-  PrismaService,
-  type DatabaseRole,
-  type SqlClient,
-  type TransactionOptions,
-} from './prisma.service.js';
+export { databaseUrlOf, PrismaService, type DatabaseRole, type SqlClient } from './prisma.service.js';
 export {
   executeRows,
   namedQuery,
@@ -16,7 +9,6 @@ export {
   statement,
   type ParamsOf,
   type RawSqlClient,
-  type RowOf,
   type Statement,
 } from './statement.js';
 export { Prisma } from './generated/prisma/client.js';
@@ -25,13 +17,10 @@ export type {
   Alert,
   AuditCheckpoint,
   AuditEvent,
-  Indicator,
   Invitation,
   KeyEpoch,
-  Match,
   Member,
   MemberKey,
-  OutboxEvent,
   SigningKey,
   Submission,
   SuppressedToken,
@@ -39,5 +28,5 @@ export type {
   WebhookDeliveryAttempt,
   WebhookEndpoint,
 } from './generated/prisma/client.js';
-export { migrate, migrationStatus, readMigrations, MigrationError, type MigrationFile, type MigrationStatus } from './migrator.js';
-export { connectPg, databaseName, describePgError, ensureDatabase, maintenanceUrl, serverVersion } from './postgres.js';
+export { migrate, migrationStatus, readMigrations, MigrationError } from './migrator.js';
+export { connectPg, databaseName, ensureDatabase, maintenanceUrl, serverVersion } from './postgres.js';

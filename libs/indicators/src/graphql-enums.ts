@@ -1,3 +1,4 @@
+/** Registers the GraphQL names of the database enums this library's models and inputs expose (they import this file). */
 import { registerEnumType } from '@nestjs/graphql';
 import { IndicatorType } from '@app/database';
 

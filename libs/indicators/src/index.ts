@@ -1,12 +1,8 @@
-import './graphql-enums.js';
-export { RetractIndicatorsInput } from './dto/retract-indicators.input.js';
 export { IndicatorInput, SubmitIndicatorsInput } from './dto/submit-indicators.input.js';
 export { IndicatorTokenScalar } from './indicator-token.scalar.js';
-export { IndicatorError, IndicatorErrorCode } from './indicator.error.js';
 export { IndicatorsModule } from './indicators.module.js';
-export { IndicatorsService, type SubmissionExtension } from './indicators.service.js';
+export { IndicatorsService } from './indicators.service.js';
 export { INDICATOR_UPSERT_CONFLICT, storeSubmission } from './indicators.sql.js';
-export { ProbingThrottle } from './models/probing-throttle.model.js';
-export { RetractionResult, SubmissionResult } from './models/submission-result.model.js';
+export { SubmissionResult } from './models/submission-result.model.js';
 export { ProbingThrottleService } from './probing-throttle.service.js';
 export { SubmissionQuotas, type QuotaCharge } from './submission-quotas.js';

@@ -1,11 +1,5 @@
-import './graphql-enums.js';
-export { EvaluateBlindedInput } from './dto/evaluate-blinded.input.js';
-export { KeyEpochError, KeyEpochErrorCode } from './key-epoch.error.js';
-export { KeyEpochAdminService, oprfKeyContext, type KeyEpochSummary, type NewKeyEpoch } from './key-epoch-admin.service.js';
-export { keyEpochStatus, OprfKeyStatus } from './key-epoch-status.js';
+export { KeyEpochError } from './key-epoch.error.js';
+export { KeyEpochAdminService, type KeyEpochSummary } from './key-epoch-admin.service.js';
 export { KeyEpochAdminModule, KeyEpochsModule } from './key-epochs.module.js';
-export { KeyEpochsService } from './key-epochs.service.js';
-export { EvaluateBlindedResult } from './models/evaluate-blinded-result.model.js';
-export { OprfKey } from './models/oprf-key.model.js';
 export { OprfEvaluationPool } from './oprf-evaluation.pool.js';
-export { ELEMENT_BYTES, fromBase64Url, OPRF_MODE, OPRF_SUITE, oprfInfo, toBase64Url } from './oprf-suite.js';
+export { fromBase64Url, oprfInfo, toBase64Url } from './oprf-suite.js';

@@ -1,3 +1,5 @@
+import { registerEnumType } from '@nestjs/graphql';
+
 /** Where a key epoch stands in its life. */
 export enum OprfKeyStatus {
   UPCOMING = 'UPCOMING',
@@ -5,6 +7,17 @@ export enum OprfKeyStatus {
   RETIRING = 'RETIRING',
   RETIRED = 'RETIRED',
 }
+
+registerEnumType(OprfKeyStatus, {
+  name: 'OprfKeyStatus',
+  description: 'Where a two-key epoch stands in its life.',
+  valuesMap: {
+    UPCOMING: { description: 'Published before notBefore: members may derive tokens under it ahead of the switch.' },
+    ACTIVE: { description: 'Between notBefore and notAfter.' },
+    RETIRING: { description: 'After notAfter, while evaluations are still served (KEY_EPOCH_RETIRING_DAYS).' },
+    RETIRED: { description: 'No longer evaluated: KEY_EPOCH_RETIRING_DAYS after notAfter, or retired by an operator.' },
+  },
+});
 
 const DAY_MS = 86_400_000;
 

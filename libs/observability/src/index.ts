@@ -1,5 +1,4 @@
-export { loggerParams, REDACTED_PATHS, requestId } from './logging.js';
+export { loggerParams, requestId } from './logging.js';
 export { MetricsListener } from './metrics.listener.js';
 export { MetricsService } from './metrics.service.js';
 export { ObservabilityModule } from './observability.module.js';
-export { ReadinessService, type ReadinessReport } from './readiness.service.js';

@@ -1,11 +1,9 @@
 export { ConsumesEvent } from './consumes-event.decorator.js';
-export { consumerProblems, EventConsumers, type EventConsumer } from './event-consumers.js';
+export { EventConsumers } from './event-consumers.js';
 export {
-  EVENT_TOPICS,
   Events,
   type AlertEvent,
   type AlertEventType,
-  type AlertsChangedPayload,
   type CampaignEvent,
   type CampaignEventType,
   type CampaignsChangedPayload,
@@ -13,12 +11,10 @@ export {
   type CampaignTokenKey,
   type EventPayloads,
   type EventTopic,
-  type ProbingThrottledPayload,
   type TokenKey,
 } from './events.js';
 export { OutboxModule } from './outbox.module.js';
 export { OutboxRelayModule } from './outbox-relay.module.js';
 export { outboxJobId, type OutboxJob } from './outbox-job.js';
-export { OutboxRelay } from './outbox.relay.js';
 export { OutboxService } from './outbox.service.js';
-export { OUTBOX_CHANNEL, outboxEventSql, type OutboxEventSql } from './outbox.sql.js';
+export { outboxEventSql } from './outbox.sql.js';

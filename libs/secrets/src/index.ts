@@ -1,3 +1,3 @@
-export { decrypt, DecryptionError, encrypt, loadDataKey, masterKeyPath, type DataKeySource, type LoadedDataKey } from './data-key.js';
+export { decrypt, DecryptionError, masterKeyPath } from './data-key.js';
 export { DataKeyService } from './data-key.service.js';
 export { SecretsModule } from './secrets.module.js';

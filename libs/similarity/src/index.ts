@@ -1,10 +1,7 @@
 export { RetractTemplateSignaturesInput } from './dto/retract-template-signatures.input.js';
-export { SubmitTemplateSignaturesInput, TemplateSignatureInput } from './dto/submit-template-signatures.input.js';
-export { BANDS, decideSimilar, estimatedJaccard } from './decide-similar.js';
-export { TemplateSignatureRetractionResult, TemplateSignatureSubmissionResult } from './models/template-signature-result.model.js';
-export { SimilarityError, SimilarityErrorCode } from './similarity.error.js';
+export { SubmitTemplateSignaturesInput } from './dto/submit-template-signatures.input.js';
+export { estimatedJaccard } from './decide-similar.js';
 export { SimilarityModule } from './similarity.module.js';
 export { SimilarityService } from './similarity.service.js';
 export { SimilarityWorkerModule } from './similarity-worker.module.js';
-export { TemplateSignaturesService } from './template-signatures.service.js';
-export { signatureDigest, BANDS_PER_SIGNATURE } from './validate-signatures.js';
+export { signatureDigest } from './validate-signatures.js';

@@ -1,8 +1,9 @@
-import { ArgsType, Field, ID, InputType } from '@nestjs/graphql';
+import { ArgsType, Field, ID, InputType, registerEnumType } from '@nestjs/graphql';
 import { IsEnum, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { Type } from 'class-transformer';
 import { AlertStatus, IndicatorType, Verdict } from '@app/database';
 import { ConnectionArgs, PlainText } from '@app/common';
+import '../graphql-enums.js';
 
 @InputType({ description: 'Narrows the alerts list.' })
 export class AlertFilter {
@@ -26,6 +27,15 @@ export enum AlertOrder {
   NEWEST = 'NEWEST',
   PRIORITY = 'PRIORITY',
 }
+
+registerEnumType(AlertOrder, {
+  name: 'AlertOrder',
+  description: 'How the alerts list is sorted.',
+  valuesMap: {
+    NEWEST: { description: 'Newest first (creation time, then id): the default.' },
+    PRIORITY: { description: 'Highest priority first, then id (docs/indicators-and-alerts.md#priority).' },
+  },
+});
 
 @ArgsType()
 export class AlertsArgs extends ConnectionArgs {

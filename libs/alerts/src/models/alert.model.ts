@@ -1,6 +1,7 @@
 import { Field, Float, ID, Int, ObjectType } from '@nestjs/graphql';
 import { AlertCloseReason, AlertStatus, IndicatorType, MatchKind, Verdict } from '@app/database';
 import { Connection } from '@app/common';
+import '../graphql-enums.js';
 
 @ObjectType({ description: 'How other holders of the token judged their own alerts (counts only).' })
 export class VerdictCounts {

@@ -3,6 +3,7 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsEnum, IsOptional, IsString, MaxL
 import { Type } from 'class-transformer';
 import { ConnectionArgs } from '@app/common';
 import { CampaignStatus } from '@app/database';
+import '../graphql-enums.js';
 
 @InputType({ description: 'Narrows the campaigns list.' })
 export class CampaignFilter {

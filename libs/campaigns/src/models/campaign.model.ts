@@ -1,6 +1,7 @@
 import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
 import { Connection } from '@app/common';
 import { CampaignStatus, IndicatorType } from '@app/database';
+import '../graphql-enums.js';
 
 @ObjectType({ description: 'One of your own bundles in a campaign.' })
 export class CampaignBundle {

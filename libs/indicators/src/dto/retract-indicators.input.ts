@@ -3,6 +3,7 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsEnum, Matches } from 'class-vali
 import { IndicatorType } from '@app/database';
 import { KEY_EPOCH_PATTERN } from '@app/sdk';
 import { IndicatorTokenScalar } from '../indicator-token.scalar.js';
+import '../graphql-enums.js';
 
 @InputType({ description: 'Tokens of one type and epoch that the member no longer holds.' })
 export class RetractIndicatorsInput {

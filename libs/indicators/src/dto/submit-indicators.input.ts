@@ -3,6 +3,7 @@ import { IsArray, Matches } from 'class-validator';
 import { BulkList } from '@app/common';
 import { IndicatorType } from '@app/database';
 import { IndicatorTokenScalar } from '../indicator-token.scalar.js';
+import '../graphql-enums.js';
 
 /**
  * One hashed indicator. Its fields are checked in one pass by

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsEnum, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { ConnectionArgs } from '@app/common';
 import { DeliveryStatus } from '@app/database';
+import '../graphql-enums.js';
 
 @InputType({ description: 'Narrows the deliveries list.' })
 export class WebhookDeliveryFilter {

@@ -1,6 +1,7 @@
 import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
 import { Connection } from '@app/common';
 import { DeliveryStatus } from '@app/database';
+import '../graphql-enums.js';
 
 @ObjectType({ description: 'One HTTP attempt of a delivery.' })
 export class WebhookDeliveryAttempt {

@@ -1,5 +1,6 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { WebhookEndpointStatus } from '@app/database';
+import '../graphql-enums.js';
 
 @ObjectType({ description: 'An HTTPS receiver of your signed events (Standard Webhooks).' })
 export class WebhookEndpoint {
