@@ -1,4 +1,5 @@
 import { statement } from '@app/database';
+import { claimSubmissionSql, submissionByKeySql, type SubmissionClaim, type SubmissionReplayRow } from '@app/indicators';
 import { outboxEventSql } from '@app/outbox';
 
 /*
@@ -8,45 +9,16 @@ import { outboxEventSql } from '@app/outbox';
  * other members' (run through Prisma's raw queries in its transactions).
  */
 
-/** What CLAIM reads: the submission id (null when the key was taken), the member's quota state and unknown epochs. */
-export interface ClaimRow {
-  id: string | null;
-  quota: number | null;
-  throttledSince: Date | null;
-  liftedAt: Date | null;
-  unknownEpochs: string[] | null;
-}
-
-/**
- * Claims the idempotency key, reads the member's own quota and probing
- * throttle, and names the batch's epoch labels ($4) that are not key epochs
- * of the federation once it has any: the same rules as submitIndicators.
- */
-export const CLAIM = statement<[memberId: string, idempotencyKey: string, requestHash: Buffer, epochs: string[]], ClaimRow>(
+/** Claims a submitTemplateSignatures key: the same claim as submitIndicators' (claimSubmissionSql), over this table. */
+export const CLAIM = statement<[memberId: string, idempotencyKey: string, requestHash: Buffer, epochs: string[]], SubmissionClaim>(
   'similarity.claim',
-  `
-  WITH claimed AS (
-    INSERT INTO template_signature_submissions (member_id, idempotency_key, request_hash, accepted, duplicates)
-    VALUES ($1::uuid, $2, $3, 0, 0)
-    ON CONFLICT (member_id, idempotency_key) DO NOTHING
-    RETURNING id
-  )
-  SELECT (SELECT id FROM claimed) AS id, m.indicators_per_hour AS quota,
-         m.probing_throttled_since AS "throttledSince", m.probing_throttle_lifted_at AS "liftedAt",
-         (SELECT array_agg(e.label) FROM unnest($4::text[]) AS e(label)
-           WHERE EXISTS (SELECT 1 FROM key_epochs)
-             AND NOT EXISTS (SELECT 1 FROM key_epochs k WHERE k.label = e.label)) AS "unknownEpochs"
-    FROM (SELECT 1) one LEFT JOIN members m ON m.id = $1::uuid`,
+  claimSubmissionSql('template_signature_submissions'),
 );
 
 /** The first result of an idempotency key ($1 member, $2 key). */
-export const REPLAY = statement<
-  [memberId: string, idempotencyKey: string],
-  { id: string; request_hash: Buffer; accepted: number; duplicates: number }
->(
+export const REPLAY = statement<[memberId: string, idempotencyKey: string], SubmissionReplayRow>(
   'similarity.replay',
-  `SELECT id, request_hash, accepted, duplicates FROM template_signature_submissions
-    WHERE member_id = $1::uuid AND idempotency_key = $2`,
+  submissionByKeySql('template_signature_submissions'),
 );
 
 /** The `template_signatures.submitted` event STORE writes at $11 and $12. */
