@@ -5,6 +5,7 @@ import { databaseName } from '@app/database';
 import { CLAIM, SIMILAR_SIGNATURES, STORE } from '../libs/similarity/src/similarity.sql.js';
 import { signatureDigest } from '../libs/similarity/src/validate-signatures.js';
 import { open, recreateDatabase } from './database.js';
+import { cpuSecondsOf } from './fleet.js';
 import { fmt, percentiles, sizeLabel, type Percentiles } from './stats.js';
 
 /** Candidate lookups and submissions at one number of stored signatures. */
@@ -16,7 +17,14 @@ export interface SimilarityLevel {
    * them), and the same probe run again at once (its pages in shared buffers:
    * the lookup's own work, apart from the cache's size).
    */
-  lookup: Percentiles & { mean: number; warm: Percentiles & { mean: number }; buffersPerLookup: number; found: number };
+  lookup: Percentiles & {
+    mean: number;
+    warm: Percentiles & { mean: number };
+    buffersPerLookup: number;
+    /** CPU (user + system) of the PostgreSQL backend per lookup, first and repeated runs together: what other load on the machine moves least. */
+    cpuMsPerLookup: number;
+    found: number;
+  };
   /** submitTemplateSignatures' statements (claim + store, one transaction per batch of 500). */
   submit: { signatures: number; seconds: number; rate: number };
   /** The same rows by a plain INSERT into tables with only their primary keys, no upsert and no outbox. */
@@ -31,13 +39,15 @@ export interface SimilarityBenchResult {
   warmLookupRatio: number;
   /** Buffers touched per lookup, largest over smallest (a measure free of the machine's noise). */
   buffersRatio: number;
+  /** Backend CPU per lookup, largest over smallest. */
+  cpuRatio: number;
   method: string[];
 }
 
 const MEMBERS = 8;
 const EPOCH = 'bench';
 const BATCH = 500;
-const CHUNK = 25_000;
+const CHUNK = 50_000;
 const LOOKUPS = 300;
 const WARMUP = 50;
 
@@ -47,8 +57,15 @@ const bandSql = (g: string, b: string) => `decode(md5('b' || ${g} || ':' || ${b}
 /**
  * Stores `from`..`to` (exclusive) signatures of random bands straight in SQL,
  * as the upsert would leave them: 32 band rows each, spread over the members.
+ * The bands' key, unique index and foreign key are dropped for the load and
+ * built again after it, as a restore does (32M rows inserted in random key
+ * order would take the better part of an hour here); the table is the same
+ * afterwards, its index freshly packed at both sizes.
  */
 async function preload(db: pg.Client, members: string[], from: number, to: number): Promise<void> {
+  await db.query(`ALTER TABLE template_signature_bands DROP CONSTRAINT template_signature_bands_signature_id_fkey,
+                    DROP CONSTRAINT template_signature_bands_pkey;
+                  DROP INDEX template_signature_bands_signature_id_band_key`);
   for (let start = from; start < to; start += CHUNK) {
     const end = Math.min(start + CHUNK, to) - 1;
     await db.query(
@@ -65,6 +82,13 @@ async function preload(db: pg.Client, members: string[], from: number, to: numbe
       [start, end, members],
     );
   }
+  await db.query(`SET maintenance_work_mem = '1GB'`);
+  await db.query(`ALTER TABLE template_signature_bands
+                    ADD CONSTRAINT template_signature_bands_pkey PRIMARY KEY (key_epoch, token, signature_id);
+                  CREATE UNIQUE INDEX template_signature_bands_signature_id_band_key ON template_signature_bands (signature_id, band);
+                  ALTER TABLE template_signature_bands ADD CONSTRAINT template_signature_bands_signature_id_fkey
+                    FOREIGN KEY (signature_id) REFERENCES template_signatures (id) ON DELETE CASCADE ON UPDATE CASCADE`);
+  await db.query('RESET maintenance_work_mem');
   await db.query('VACUUM (ANALYZE) template_signatures, template_signature_bands');
   await db.query('CHECKPOINT');
 }
@@ -94,9 +118,11 @@ async function probes(db: pg.Client, prober: string, targets: number[]): Promise
 async function lookups(db: pg.Client, ids: string[]): Promise<SimilarityLevel['lookup']> {
   const run = (id: string) => db.query({ name: 'similar', text: SIMILAR_SIGNATURES.text, values: [[id], 64, 4] });
   for (const id of ids.slice(0, WARMUP)) await run(id);
+  const { rows: backend } = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
   const samples: number[] = [];
   const warm: number[] = [];
   let found = 0;
+  const cpu0 = cpuSecondsOf(backend[0].pid);
   for (const id of ids.slice(WARMUP)) {
     let t = performance.now();
     found += (await run(id)).rowCount ?? 0;
@@ -105,6 +131,7 @@ async function lookups(db: pg.Client, ids: string[]): Promise<SimilarityLevel['l
     await run(id);
     warm.push(performance.now() - t);
   }
+  const cpuMsPerLookup = ((cpuSecondsOf(backend[0].pid) - cpu0) * 1000) / (2 * samples.length);
   let buffers = 0;
   const explained = ids.slice(WARMUP, WARMUP + 20);
   for (const id of explained) {
@@ -121,6 +148,7 @@ async function lookups(db: pg.Client, ids: string[]): Promise<SimilarityLevel['l
     mean: mean(samples),
     warm: { ...percentiles(warm), mean: mean(warm) },
     buffersPerLookup: buffers / explained.length,
+    cpuMsPerLookup,
     found,
   };
 }
@@ -231,7 +259,7 @@ export async function measureSimilarity(databaseUrl: string, quick: boolean, log
       const lookup = await lookups(db, await probes(db, prober, targets));
       log(
         `  lookup: mean ${fmt(lookup.mean, 2)} ms, p50 ${fmt(lookup.p50, 2)} ms, p99 ${fmt(lookup.p99, 2)} ms (repeated: mean ${fmt(lookup.warm.mean, 2)} ms), ` +
-          `${fmt(lookup.buffersPerLookup, 1)} buffers each, ${fmt(lookup.found)} candidates found for ${fmt(lookup.count)} probes`,
+          `${fmt(lookup.buffersPerLookup, 1)} buffers and ${fmt(lookup.cpuMsPerLookup, 2)} ms of backend CPU each, ${fmt(lookup.found)} candidates found for ${fmt(lookup.count)} probes`,
       );
       const sub = await submit(db, members[0], batches);
       const base = await baseline(db, batches);
@@ -244,9 +272,10 @@ export async function measureSimilarity(databaseUrl: string, quick: boolean, log
       lookupRatio: large.lookup.mean / small.lookup.mean,
       warmLookupRatio: large.lookup.warm.mean / small.lookup.warm.mean,
       buffersRatio: large.lookup.buffersPerLookup / small.lookup.buffersPerLookup,
+      cpuRatio: large.lookup.cpuMsPerLookup / small.lookup.cpuMsPerLookup,
       method: [
         `Stored signatures preloaded in SQL with 32 random band tokens each over ${MEMBERS} members (no boilerplate), then VACUUM (ANALYZE) and CHECKPOINT.`,
-        `Lookup: SIMILAR_SIGNATURES (libs/similarity/src/similarity.sql.ts) for one probe signature at a time that shares 8 bands with one stored signature; ${WARMUP} warm-up probes, then ${LOOKUPS - WARMUP} timed, each run twice (first run, then repeated with its pages cached); buffers from EXPLAIN (ANALYZE, BUFFERS) of 20 probes.`,
+        `Lookup: SIMILAR_SIGNATURES (libs/similarity/src/similarity.sql.ts) for one probe signature at a time that shares 8 bands with one stored signature; ${WARMUP} warm-up probes, then ${LOOKUPS - WARMUP} timed, each run twice (first run, then repeated with its pages cached); buffers from EXPLAIN (ANALYZE, BUFFERS) of 20 probes; backend CPU from /proc/<pid>/stat of the connection's PostgreSQL process over the timed runs (10 ms ticks).`,
         `Submission: CLAIM and STORE of submitTemplateSignatures in one transaction per ${BATCH} signatures, on one connection (no HTTP, no queue); baseline: the same rows by plain INSERTs into tables with only a primary key.`,
         quick ? 'Quick mode: 10k and 100k stored signatures instead of 100k and 1M.' : 'Full mode: 100k and 1M stored signatures.',
       ],
@@ -263,7 +292,8 @@ export function describeSimilarity(r: SimilarityBenchResult): string[] {
   const [small, large] = [r.levels[0], r.levels.at(-1)!];
   return [
     `    candidate lookup ${sizeLabel(small.stored)} -> ${sizeLabel(large.stored)} stored: mean ${fmt(small.lookup.mean, 2)} -> ${fmt(large.lookup.mean, 2)} ms ` +
-      `(ratio ${fmt(r.lookupRatio, 2)}, goal <= 1.2); repeated ${fmt(small.lookup.warm.mean, 2)} -> ${fmt(large.lookup.warm.mean, 2)} ms (ratio ${fmt(r.warmLookupRatio, 2)}); buffers ${fmt(small.lookup.buffersPerLookup, 1)} -> ${fmt(large.lookup.buffersPerLookup, 1)} (ratio ${fmt(r.buffersRatio, 2)})`,
+      `(ratio ${fmt(r.lookupRatio, 2)}, goal <= 1.2); repeated ${fmt(small.lookup.warm.mean, 2)} -> ${fmt(large.lookup.warm.mean, 2)} ms (ratio ${fmt(r.warmLookupRatio, 2)}); buffers ${fmt(small.lookup.buffersPerLookup, 1)} -> ${fmt(large.lookup.buffersPerLookup, 1)} (ratio ${fmt(r.buffersRatio, 2)}); ` +
+      `backend CPU ${fmt(small.lookup.cpuMsPerLookup, 2)} -> ${fmt(large.lookup.cpuMsPerLookup, 2)} ms (ratio ${fmt(r.cpuRatio, 2)})`,
     ...r.levels.map(
       (l) =>
         `    submission at ${sizeLabel(l.stored)}: ${fmt(l.submit.rate)} signatures/s (${fmt(l.submit.rate * 32)} band tokens/s); plain-insert baseline ${fmt(l.baseline.rate)}/s`,

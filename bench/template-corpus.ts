@@ -879,7 +879,10 @@ function variant(random: Random, draft: Draft, kind: VariantKind): string {
     case 'reordered': {
       // Reordered, and half the time one sentence dropped when there are enough.
       let order = reorder(random, draft);
-      if (order.length >= 5 && random() < 0.5) order = order.filter((_, i) => i !== Math.floor(random() * order.length));
+      if (order.length >= 5 && random() < 0.5) {
+        const dropped = Math.floor(random() * order.length);
+        order = order.filter((_, i) => i !== dropped);
+      }
       return writeDraft(draft, order);
     }
     case 'edited':

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectPg } from '@app/database';
 import { TEST_FEDERATION_KEY_HEX, templateSignature } from '@app/sdk';
 import { estimatedJaccard, signatureDigest, SimilarityService } from '@app/similarity';
-import { createKeyEpoch } from '../apps/cli/src/commands/key-epochs.command.js';
+import { createKeyEpoch, retireKeyEpoch } from '../apps/cli/src/commands/key-epochs.command.js';
 import { TestContext, type GqlResponse, type TestMember } from './support/context.js';
 import { until } from './support/wait.js';
 import { startWorker, WebhookReceiver } from './support/webhooks.js';
@@ -25,7 +25,9 @@ const SETTINGS = {
   WEBHOOK_ALLOW_HTTP: 'true',
   WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32',
 };
-const FIELDS = 'id status version type keyEpoch token matchKind similarity externalRef otherHolderCount disclosedHolders';
+const FIELDS =
+  'id status version type keyEpoch token matchKind similarity externalRef otherHolderCount disclosedHolders closeReason verdictCounts { falsePositive confirmedAbuse }';
+const ACK = 'mutation($id: ID!, $v: Verdict!) { acknowledgeAlert(id: $id, verdict: $v) { id verdict } }';
 const SUBMIT = 'mutation($i: SubmitTemplateSignaturesInput!) { submitTemplateSignatures(input: $i) { submissionId accepted duplicates } }';
 const RETRACT = 'mutation($i: RetractTemplateSignaturesInput!) { retractTemplateSignatures(input: $i) { retracted } }';
 
@@ -98,7 +100,7 @@ describe('similar templates across labs', () => {
     ctx = await TestContext.start(SETTINGS);
     worker = await startWorker(SETTINGS);
     receiver = await WebhookReceiver.start();
-    for (const name of ['A', 'B', 'C', 'D', 'E', 'F', 'G']) {
+    for (const name of ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J']) {
       const member = await ctx.newMember({ name: `Lab ${name}` });
       labs[name] = { member, token: await member.token() };
     }
@@ -245,8 +247,8 @@ describe('similar templates across labs', () => {
     );
     expect(res.data!.retractTemplateSignatures).toEqual({ retracted: 1 });
     await drained();
-    expect((await similarOf('A')).map((n) => n.status)).toEqual(['CLOSED']);
-    expect((await similarOf('B')).map((n) => n.status)).toEqual(['CLOSED']);
+    expect((await similarOf('A')).map((n) => [n.status, n.closeReason])).toEqual([['CLOSED', 'NOT_MATCHED']]);
+    expect((await similarOf('B')).map((n) => [n.status, n.closeReason])).toEqual([['CLOSED', 'NOT_MATCHED']]);
     expect(await one('SELECT count(*)::int FROM template_signatures WHERE member_id = $1', [labs.A.member.id])).toBe(0);
     // Submitting it again reopens the same alerts.
     ok(await sign('A', TEMPLATE_A, { externalRef: 'A-case-17' }));
@@ -269,8 +271,8 @@ describe('similar templates across labs', () => {
       );
     }
     await drained();
-    expect((await similarOf('A')).map((n) => n.status)).toEqual(['CLOSED']);
-    expect((await similarOf('B')).map((n) => n.status)).toEqual(['CLOSED']);
+    expect((await similarOf('A')).map((n) => [n.status, n.closeReason])).toEqual([['CLOSED', 'SUPPRESSED']]);
+    expect((await similarOf('B')).map((n) => [n.status, n.closeReason])).toEqual([['CLOSED', 'SUPPRESSED']]);
     ok(
       await ctx.gql(
         'mutation($t: IndicatorToken!) { unsuppressToken(input: { type: PROMPT_TEMPLATE, keyEpoch: "2026-q4", token: $t }) }',
@@ -279,7 +281,7 @@ describe('similar templates across labs', () => {
       ),
     );
     await drained();
-    expect((await similarOf('A'))[0]).toMatchObject({ status: 'OPEN', similarity: estimatedJaccard(4) });
+    expect((await similarOf('A'))[0]).toMatchObject({ status: 'OPEN', similarity: estimatedJaccard(4), closeReason: null });
     expect((await similarOf('B'))[0]).toMatchObject({ status: 'OPEN', similarity: estimatedJaccard(4) });
   });
 
@@ -369,5 +371,73 @@ describe('similar templates across labs', () => {
       field: 'signatures.0.keyEpoch',
       rule: 'knownEpoch',
     });
+  });
+
+  /** Three labs' variants of one template (names, order and a word changed). */
+  const TRIO = [
+    'You grade the physics exam of Maria Lopez and explain each mistake in detail. Start with the mechanics questions and finish with optics. ' +
+      'Quote the formula that applies to every answer and show the units. Never reveal the marking scheme to the student. Sign the report as the examiner.',
+    'You grade the physics exam of Tom Berg and explain each mistake in detail. Quote the formula that applies to every answer and show the units. ' +
+      'Start with the mechanics questions and finish with optics. Never reveal the marking scheme to the student. Sign the report as the examiner.',
+    'You grade the physics exam of Ana Silva and explain each mistake in detail. Start with the mechanics questions and finish with optics. ' +
+      'Quote the formula that applies to every answer and show the units. Never show the marking scheme to the student. Sign the report as the examiner.',
+  ];
+  const trioAlert = async (lab: string) => (await similarOf(lab)).find((n) => n.externalRef === `trio-${lab}`)!;
+  const eventsOf = async (alertId: unknown) =>
+    (await owner.query('SELECT type, version FROM alert_events WHERE alert_id = $1 ORDER BY seq', [alertId])).rows.map(
+      (r: { type: string; version: number }) => `${r.type}@${r.version}`,
+    );
+
+  it("gives the other labs' SIMILAR alerts a new version on a verdict, once, as for EXACT alerts", async () => {
+    for (const [i, lab] of ['H', 'I', 'J'].entries()) ok(await sign(lab, TRIO[i], { externalRef: `trio-${lab}` }));
+    await drained();
+    const before = { H: await trioAlert('H'), I: await trioAlert('I'), J: await trioAlert('J') };
+    for (const a of Object.values(before)) expect(a).toMatchObject({ status: 'OPEN', otherHolderCount: 2 });
+
+    ok(await ctx.gql(ACK, { id: before.H.id, v: 'FALSE_POSITIVE' }, labs.H.token));
+    await drained();
+    const i = await trioAlert('I');
+    expect(i).toMatchObject({ version: (before.I.version as number) + 1, verdictCounts: { falsePositive: 1, confirmedAbuse: 0 } });
+    expect(await trioAlert('J')).toMatchObject({ version: (before.J.version as number) + 1, verdictCounts: { falsePositive: 1 } });
+    expect((await eventsOf(i.id)).at(-1)).toBe(`alert.updated@${i.version}`);
+    expect((await trioAlert('H')).version).toBe(before.H.version);
+
+    // The same verdict again announces nothing.
+    ok(await ctx.gql(ACK, { id: before.H.id, v: 'FALSE_POSITIVE' }, labs.H.token));
+    await drained();
+    expect((await trioAlert('I')).version).toBe(i.version);
+  });
+
+  it("quarantines the group's band tokens at two false positives: every alert they held up closes QUARANTINED", async () => {
+    const iAlert = await trioAlert('I');
+    ok(await ctx.gql(ACK, { id: iAlert.id, v: 'FALSE_POSITIVE' }, labs.I.token));
+    await drained();
+    for (const lab of ['H', 'I', 'J']) expect(await trioAlert(lab)).toMatchObject({ status: 'CLOSED', closeReason: 'QUARANTINED' });
+    const quarantined = (
+      await owner.query(`SELECT encode(token, 'hex') AS token FROM quarantined_tokens WHERE type = 'PROMPT_TEMPLATE' AND key_epoch = $1`, [
+        EPOCH,
+      ])
+    ).rows.map((r: { token: string }) => r.token);
+    const [h, iBands, j] = TRIO.map(bandsOf);
+    // Every band of the three signatures, and nothing else.
+    expect(new Set(quarantined)).toEqual(new Set([...h, ...iBands, ...j]));
+    expect(await one(`SELECT count(*)::int FROM audit_events WHERE action = 'quarantine.entered'`)).toBe(quarantined.length);
+    // A fourth lab's copy matches nobody through the quarantined bands.
+    ok(await sign('E', TRIO[0], { externalRef: 'trio-E' }));
+    await drained();
+    expect((await similarOf('E')).filter((n) => n.externalRef === 'trio-E')).toEqual([]);
+  });
+
+  it('closes SIMILAR alerts under a key epoch that is retired, KEY_EPOCH_RETIRED', async () => {
+    await createKeyEpoch(ctx.config, { epoch: 'tpl-retired', notBefore: '2026-01-01', notAfter: '2099-01-01', scheme: 'HMAC' });
+    ok(await submit('A', [{ keyEpoch: 'tpl-retired', bands: bandsOf(TEMPLATE_A) }]));
+    ok(await submit('B', [{ keyEpoch: 'tpl-retired', bands: bandsOf(TEMPLATE_B) }]));
+    await drained();
+    const underEpoch = async (lab: string) => (await similarOf(lab)).filter((n) => n.keyEpoch === 'tpl-retired');
+    expect((await underEpoch('A')).map((n) => n.status)).toEqual(['OPEN']);
+    await retireKeyEpoch(ctx.config, 'tpl-retired');
+    await drained();
+    for (const lab of ['A', 'B'])
+      expect((await underEpoch(lab)).map((n) => [n.status, n.closeReason])).toEqual([['CLOSED', 'KEY_EPOCH_RETIRED']]);
   });
 });

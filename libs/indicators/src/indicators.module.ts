@@ -7,13 +7,22 @@ import { ActivityService } from './activity.service.js';
 import { IndicatorsResolver } from './indicators.resolver.js';
 import { IndicatorsService } from './indicators.service.js';
 import { ProbingThrottleService } from './probing-throttle.service.js';
+import { SubmissionGate } from './submission-gate.js';
 import { SubmissionQuotas } from './submission-quotas.js';
 
 /** Submission and retraction of hashed indicators (API role). */
 @Module({
   imports: [OutboxModule, RateLimitModule, AuditModule],
-  providers: [IndicatorsService, IndicatorsResolver, SubmissionQuotas, ProbingThrottleService, ActivityService, ActivityResolver],
-  // The quotas and the probing throttle also govern template signatures (libs/similarity).
-  exports: [IndicatorsService, SubmissionQuotas, ProbingThrottleService],
+  providers: [
+    IndicatorsService,
+    IndicatorsResolver,
+    SubmissionGate,
+    SubmissionQuotas,
+    ProbingThrottleService,
+    ActivityService,
+    ActivityResolver,
+  ],
+  // The gate (budget, quotas, probing throttle) also admits template signatures (libs/similarity).
+  exports: [IndicatorsService, SubmissionGate, SubmissionQuotas, ProbingThrottleService],
 })
 export class IndicatorsModule {}

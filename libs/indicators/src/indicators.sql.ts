@@ -12,20 +12,17 @@ export interface SubmissionClaim {
 }
 
 /**
- * Claims the idempotency key (a concurrent retry waits here on the first
- * one's row, then finds it taken), reads the member's own quota and probing
- * throttle, and names the batch's epoch labels ($4) that are not key epochs
- * of the federation once it has any (null when all are known, or it has
- * none), in one round trip. `id` is null when the key was taken.
+ * Claims the idempotency key in `table` (a concurrent retry waits here on the
+ * first one's row, then finds it taken), reads the member's own quota and
+ * probing throttle, and names the batch's epoch labels ($4) that are not key
+ * epochs of the federation once it has any (null when all are known, or it
+ * has none), in one round trip. `id` is null when the key was taken. Shared
+ * by every submission's table (submissions, template_signature_submissions).
  */
-export const claimSubmission = statement<
-  [memberId: string, idempotencyKey: string, requestHash: Buffer, epochs: string[]],
-  SubmissionClaim
->(
-  'indicators.claimSubmission',
-  `
+export function claimSubmissionSql(table: string): string {
+  return `
   WITH claimed AS (
-    INSERT INTO submissions (member_id, idempotency_key, request_hash, accepted, duplicates)
+    INSERT INTO ${table} (member_id, idempotency_key, request_hash, accepted, duplicates)
     VALUES ($1::uuid, $2, $3, 0, 0)
     ON CONFLICT (member_id, idempotency_key) DO NOTHING
     RETURNING id
@@ -35,17 +32,25 @@ export const claimSubmission = statement<
          (SELECT array_agg(e.label) FROM unnest($4::text[]) AS e(label)
            WHERE EXISTS (SELECT 1 FROM key_epochs)
              AND NOT EXISTS (SELECT 1 FROM key_epochs k WHERE k.label = e.label)) AS "unknownEpochs"
-    FROM (SELECT 1) one LEFT JOIN members m ON m.id = $1::uuid`,
-);
+    FROM (SELECT 1) one LEFT JOIN members m ON m.id = $1::uuid`;
+}
+
+/** The first submission in `table` under member $1's idempotency key $2, for a replay. */
+export function submissionByKeySql(table: string): string {
+  return `SELECT id, request_hash, accepted, duplicates FROM ${table} WHERE member_id = $1::uuid AND idempotency_key = $2`;
+}
+
+/** Claims a submitIndicators key (claimSubmissionSql). */
+export const claimSubmission = statement<
+  [memberId: string, idempotencyKey: string, requestHash: Buffer, epochs: string[]],
+  SubmissionClaim
+>('indicators.claimSubmission', claimSubmissionSql('submissions'));
 
 /** The first submission under member $1's idempotency key $2, for a replay. */
 export const submissionByKey = statement<
   [memberId: string, idempotencyKey: string],
   { id: string; request_hash: Buffer; accepted: number; duplicates: number }
->(
-  'indicators.submissionByKey',
-  'SELECT id, request_hash, accepted, duplicates FROM submissions WHERE member_id = $1::uuid AND idempotency_key = $2',
-);
+>('indicators.submissionByKey', submissionByKeySql('submissions'));
 
 /**
  * How a stored record takes a new submission of its token: the rules the

@@ -63,9 +63,16 @@ describe('decideSimilar', () => {
       version: 1,
       alert: { id: 'a', status: 'OPEN', otherHolders: 1, similarity: 0.707, version: 1 },
     });
-    expect(decideSimilar(open, [], 2).update).toMatchObject({ status: 'CLOSED', type: 'alert.closed' });
+    expect(decideSimilar(open, [], 2).update).toMatchObject({ status: 'CLOSED', type: 'alert.closed', closeReason: 'NOT_MATCHED' });
+    expect(decideSimilar(open, [], 2, 'QUARANTINED').update).toMatchObject({ status: 'CLOSED', closeReason: 'QUARANTINED' });
     const closed = { ...open, status: 'CLOSED' as const, alert: { ...open.alert!, status: 'CLOSED' as const, version: 2 } };
-    expect(decideSimilar(closed, [other('B', 8)], 2).update).toMatchObject({ id: 'a', status: 'OPEN', version: 3, type: 'alert.updated' });
+    expect(decideSimilar(closed, [other('B', 8)], 2, 'SUPPRESSED').update).toMatchObject({
+      id: 'a',
+      status: 'OPEN',
+      version: 3,
+      type: 'alert.updated',
+      closeReason: null,
+    });
   });
 
   it('changes nothing when a pass finds what the last one did (replays are no-ops)', () => {

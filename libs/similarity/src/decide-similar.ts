@@ -1,5 +1,8 @@
 import type { AlertEventType } from '@app/correlation';
 
+/** Why a SIMILAR alert closes (alerts.close_reason), as for EXACT alerts: the cause of the pass that closes it. */
+export type SimilarCloseReason = 'NOT_MATCHED' | 'SUPPRESSED' | 'QUARANTINED' | 'KEY_EPOCH_RETIRED';
+
 /** The share of agreeing bands estimates s^4 (see estimatedJaccard). */
 export const ROWS_PER_BAND = 4;
 export const BANDS = 32;
@@ -56,6 +59,8 @@ export interface SimilarPlan {
     similarity: number | null;
     version: number;
     type: AlertEventType;
+    /** Null while open. */
+    closeReason: SimilarCloseReason | null;
   } | null;
 }
 
@@ -64,8 +69,15 @@ export interface SimilarPlan {
  * signatures similar to it now, its similar match's state and its member's
  * alert. OPEN while the signature is live and, counting its own member, at
  * least `minMembers` (MATCH_MIN_MEMBERS) distinct members hold similar ones.
+ * An alert that closes takes `closeReason`, the cause of this pass
+ * (NOT_MATCHED for retraction, expiry and suspension).
  */
-export function decideSimilar(before: SimilarBefore, others: SimilarOther[], minMembers: number): SimilarPlan {
+export function decideSimilar(
+  before: SimilarBefore,
+  others: SimilarOther[],
+  minMembers: number,
+  closeReason: SimilarCloseReason = 'NOT_MATCHED',
+): SimilarPlan {
   const counted = before.live ? others : [];
   const members = new Set(counted.map((o) => o.memberId));
   const holderCount = counted.length ? members.size + 1 : 0;
@@ -92,7 +104,15 @@ export function decideSimilar(before: SimilarBefore, others: SimilarOther[], min
     const otherHolders = holderCount - 1;
     if (!alert) plan.create = { memberId: before.memberId, otherHolders, similarity };
     else if (alert.status === 'CLOSED' || alert.otherHolders !== otherHolders || alert.similarity !== similarity) {
-      plan.update = { id: alert.id, status: 'OPEN', otherHolders, similarity, version: alert.version + 1, type: 'alert.updated' };
+      plan.update = {
+        id: alert.id,
+        status: 'OPEN',
+        otherHolders,
+        similarity,
+        version: alert.version + 1,
+        type: 'alert.updated',
+        closeReason: null,
+      };
     }
   } else if (alert?.status === 'OPEN') {
     plan.update = {
@@ -102,6 +122,7 @@ export function decideSimilar(before: SimilarBefore, others: SimilarOther[], min
       similarity: alert.similarity,
       version: alert.version + 1,
       type: 'alert.closed',
+      closeReason,
     };
   }
   return plan;

@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Module, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
+import { AuditModule } from '@app/audit';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { OutboxModule } from '@app/outbox';
 import { JobHandlers, JobName, keepJobScheduler, QueueName } from '@app/queue';
@@ -8,13 +9,14 @@ import { SimilarityService } from './similarity.service.js';
 
 /**
  * The worker side of similar templates: judging after submissions,
- * retractions, members' suspension or reinstatement and band suppression
- * changes (SimilarityService's `@ConsumesEvent` methods), and the expiry
+ * retractions, members' suspension or reinstatement, band suppression and
+ * quarantine changes, key-epoch retirement and verdicts on SIMILAR alerts
+ * (SimilarityService's `@ConsumesEvent` methods), and the expiry
  * sweep of signatures (on the indicators' EXPIRY_SWEEP_SECONDS). Imported by
  * the worker only.
  */
 @Module({
-  imports: [OutboxModule],
+  imports: [OutboxModule, AuditModule],
   providers: [SimilarityService],
   exports: [SimilarityService],
 })

@@ -1,18 +1,24 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AuditAction, AuditService, SYSTEM_ACTOR } from '@app/audit';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { PrismaService, queryRows, type Prisma } from '@app/database';
 import { ConsumesEvent, OutboxService, type AlertEvent, type EventPayloads } from '@app/outbox';
-import { decideSimilar, type SimilarOther, type SimilarPlan } from './decide-similar.js';
+import { decideSimilar, type SimilarCloseReason, type SimilarOther, type SimilarPlan } from './decide-similar.js';
 import {
   BOUNDARY_HOLDERS,
+  BUMP_SIMILAR_ALERTS,
   CREATE_ALERTS,
   DELETE_EXPIRED,
   ENSURE_MATCHES,
   EXPIRED,
   HOLDERS_OF_BANDS,
+  LOCK_MATCH_OF_ALERT,
   LOCK_MATCHES,
+  MARK_VERDICT_ANNOUNCED,
+  QUARANTINE_SHARED_BANDS,
   RECORD_ALERT_EVENTS,
   SIGNATURES,
+  SIGNATURES_OF_EPOCH,
   SIGNATURES_OF_MEMBER,
   SIGNATURES_OF_SUBMISSION,
   SIMILAR_SIGNATURES,
@@ -44,6 +50,7 @@ export class SimilarityService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly prisma: PrismaService,
     private readonly outbox: OutboxService,
+    private readonly audit: AuditService,
   ) {}
 
   /** `template_signatures.submitted`: judges the submission's signatures. */
@@ -67,12 +74,66 @@ export class SimilarityService {
   /** `suppression.changed` (a second consumer): PROMPT_TEMPLATE tokens may be band tokens; their signatures are judged again. */
   @ConsumesEvent('suppression.changed')
   async onSuppressionChanged(payload: EventPayloads['suppression.changed']): Promise<void> {
-    const byEpoch = new Map<string, string[]>();
-    for (const key of payload.keys) {
-      if (key.type !== 'PROMPT_TEMPLATE') continue;
-      byEpoch.set(key.keyEpoch, [...(byEpoch.get(key.keyEpoch) ?? []), key.token]);
-    }
-    for (const [keyEpoch, tokens] of byEpoch) await this.correlateBands(keyEpoch, tokens);
+    for (const [keyEpoch, tokens] of templateTokensByEpoch(payload.keys)) await this.correlateBands(keyEpoch, tokens, 'SUPPRESSED');
+  }
+
+  /** `quarantine.changed` (an admin released a quarantined token; a second consumer): band tokens among them are usable again. */
+  @ConsumesEvent('quarantine.changed')
+  async onQuarantineChanged(payload: EventPayloads['quarantine.changed']): Promise<void> {
+    for (const [keyEpoch, tokens] of templateTokensByEpoch(payload.keys)) await this.correlateBands(keyEpoch, tokens);
+  }
+
+  /** `key_epoch.retired` (a second consumer): signatures under a retired epoch count nowhere, so their alerts close. */
+  @ConsumesEvent('key_epoch.retired')
+  async onKeyEpochRetired(payload: EventPayloads['key_epoch.retired']): Promise<void> {
+    const ids = (await queryRows(this.prisma, SIGNATURES_OF_EPOCH, [payload.label])).map((r) => r.id);
+    await this.judge(ids, 'KEY_EPOCH_RETIRED');
+  }
+
+  /** `alert.verdict_changed` (a second consumer; correlation's handles EXACT alerts): the same for a SIMILAR alert. */
+  @ConsumesEvent('alert.verdict_changed')
+  async onVerdictChanged(payload: EventPayloads['alert.verdict_changed']): Promise<void> {
+    await this.announceVerdict(payload.alertId);
+  }
+
+  /**
+   * A member's verdict on its SIMILAR alert, as for an EXACT one: the other
+   * members' alerts whose verdict counts include it get a new version and one
+   * `alert.updated` each, once per verdict (under the similar match's lock, so
+   * a replayed event announces nothing). When the group's verdicts meet the
+   * quarantine rule (QUARANTINE_MIN_FALSE_POSITIVES), the band tokens the
+   * signatures share are quarantined instead, and every alert they held up
+   * closes QUARANTINED. Nothing for an EXACT alert.
+   */
+  async announceVerdict(alertId: string): Promise<AlertEvent[]> {
+    const quarantined = await this.prisma.$transaction(
+      async (tx) => {
+        const [match] = await queryRows(tx, LOCK_MATCH_OF_ALERT, [alertId]);
+        if (!match) return { events: [] as AlertEvent[], tokens: [] as string[], keyEpoch: '' };
+        const tokens = await queryRows(tx, QUARANTINE_SHARED_BANDS, [match.matchId, this.config.correlation.quarantineMinFalsePositives]);
+        if (tokens.length > 0) {
+          for (const t of tokens) {
+            await this.audit.record(tx, {
+              actor: SYSTEM_ACTOR,
+              action: AuditAction.TokenQuarantined,
+              target: { type: 'quarantined_token', id: `PROMPT_TEMPLATE:${t.keyEpoch}:${t.token}` },
+              details: { falsePositives: t.falsePositives, confirmations: t.confirmations },
+            });
+          }
+          await queryRows(tx, MARK_VERDICT_ANNOUNCED, [alertId]);
+          return { events: [], tokens: tokens.map((t) => t.token), keyEpoch: match.keyEpoch };
+        }
+        if ((await queryRows(tx, MARK_VERDICT_ANNOUNCED, [alertId])).length === 0) return { events: [], tokens: [], keyEpoch: '' };
+        const rows = await queryRows(tx, BUMP_SIMILAR_ALERTS, [match.matchId]);
+        const events = rows.map((r): AlertEvent => ({ alertId: r.id, memberId: r.memberId, type: 'alert.updated', version: r.version }));
+        await this.announce(tx, events);
+        return { events, tokens: [], keyEpoch: '' };
+      },
+      { timeout: 60_000, maxWait: 60_000 },
+    );
+    if (quarantined.tokens.length === 0) return quarantined.events;
+    // After the quarantine committed: every signature holding a quarantined band is judged without it.
+    return this.correlateBands(quarantined.keyEpoch, quarantined.tokens, 'QUARANTINED');
   }
 
   /** After submitTemplateSignatures: the submission's signatures, the signatures similar to them, and those a tipped boilerplate band touches. */
@@ -103,9 +164,9 @@ export class SimilarityService {
   }
 
   /** After a PROMPT_TEMPLATE token's suppression changed: re-judges every live signature holding it as a band token. */
-  async correlateBands(keyEpoch: string, tokens: string[]): Promise<AlertEvent[]> {
+  async correlateBands(keyEpoch: string, tokens: string[], closeReason?: SimilarCloseReason): Promise<AlertEvent[]> {
     const ids = (await queryRows(this.prisma, HOLDERS_OF_BANDS, [keyEpoch, tokens])).map((r) => r.id);
-    return this.judge(ids);
+    return this.judge(ids, closeReason);
   }
 
   /** Deletes every expired signature, a batch at a time, after re-judging what it held up; returns how many. */
@@ -138,18 +199,20 @@ export class SimilarityService {
     return [...out].sort();
   }
 
-  /** Judges the given signatures; returns the alert changes it made. */
-  async judge(ids: string[]): Promise<AlertEvent[]> {
+  /** Judges the given signatures; returns the alert changes it made. An alert that closes takes `closeReason` (NOT_MATCHED when not given). */
+  async judge(ids: string[], closeReason?: SimilarCloseReason): Promise<AlertEvent[]> {
     const events: AlertEvent[] = [];
     for (let i = 0; i < ids.length; i += CHUNK) {
       const chunk = ids.slice(i, i + CHUNK);
-      events.push(...(await this.prisma.$transaction((tx) => this.judgeChunk(tx, chunk), { timeout: 60_000, maxWait: 60_000 })));
+      events.push(
+        ...(await this.prisma.$transaction((tx) => this.judgeChunk(tx, chunk, closeReason), { timeout: 60_000, maxWait: 60_000 })),
+      );
     }
     if (events.length) this.logger.log(`similarity changed ${events.length} alert(s) over ${ids.length} signature(s)`);
     return events;
   }
 
-  private async judgeChunk(tx: Tx, ids: string[]): Promise<AlertEvent[]> {
+  private async judgeChunk(tx: Tx, ids: string[], closeReason?: SimilarCloseReason): Promise<AlertEvent[]> {
     const { maxBandHolders, minSharedBands } = this.config.similarity;
     // Only signatures with a similar one or a match already are worth a match row and a lock.
     const [pairs, matched] = await Promise.all([
@@ -193,6 +256,7 @@ export class SimilarityService {
         },
         others.get(m.signatureId) ?? [],
         this.config.correlation.minMembers,
+        closeReason,
       );
       plans.push({ ...plan, firstSeenAt: sig.firstSeenAt, lastSeenAt: sig.lastSeenAt, memberId: sig.memberId });
     }
@@ -232,10 +296,17 @@ export class SimilarityService {
         updates.map((p) => p.update!.otherHolders),
         updates.map((p) => p.update!.similarity ?? 0),
         updates.map((p) => p.update!.version),
+        updates.map((p) => p.update!.closeReason),
       ]);
       for (const p of updates)
         events.push({ alertId: p.update!.id, memberId: p.memberId, type: p.update!.type, version: p.update!.version });
     }
+    await this.announce(tx, events);
+    return events;
+  }
+
+  /** Numbers the alert events, records them for resuming subscriptions and publishes `alerts.changed`, in the pass's transaction. */
+  private async announce(tx: Tx, events: AlertEvent[]): Promise<void> {
     if (events.length) {
       const rows = await queryRows(tx, RECORD_ALERT_EVENTS, [
         events.map((e) => e.memberId),
@@ -247,7 +318,6 @@ export class SimilarityService {
       // The same event as correlation's: webhooks and live subscriptions fan it out, iff this commits.
       await this.outbox.publish(tx, 'alerts.changed', { events, occurredAt: new Date().toISOString() });
     }
-    return events;
   }
 }
 
@@ -259,4 +329,14 @@ function groupOthers(pairs: SimilarPairRow[]): Map<string, SimilarOther[]> {
     map.set(p.signatureId, list);
   }
   return map;
+}
+
+/** The PROMPT_TEMPLATE tokens among `keys` (band tokens, perhaps), by key epoch. */
+function templateTokensByEpoch(keys: readonly { type: string; keyEpoch: string; token: string }[]): Map<string, string[]> {
+  const byEpoch = new Map<string, string[]>();
+  for (const key of keys) {
+    if (key.type !== 'PROMPT_TEMPLATE') continue;
+    byEpoch.set(key.keyEpoch, [...(byEpoch.get(key.keyEpoch) ?? []), key.token]);
+  }
+  return byEpoch;
 }

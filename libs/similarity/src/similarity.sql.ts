@@ -1,4 +1,5 @@
 import { statement } from '@app/database';
+import { claimSubmissionSql, submissionByKeySql, type SubmissionClaim, type SubmissionReplayRow } from '@app/indicators';
 import { outboxEventSql } from '@app/outbox';
 
 /*
@@ -8,45 +9,16 @@ import { outboxEventSql } from '@app/outbox';
  * other members' (run through Prisma's raw queries in its transactions).
  */
 
-/** What CLAIM reads: the submission id (null when the key was taken), the member's quota state and unknown epochs. */
-export interface ClaimRow {
-  id: string | null;
-  quota: number | null;
-  throttledSince: Date | null;
-  liftedAt: Date | null;
-  unknownEpochs: string[] | null;
-}
-
-/**
- * Claims the idempotency key, reads the member's own quota and probing
- * throttle, and names the batch's epoch labels ($4) that are not key epochs
- * of the federation once it has any: the same rules as submitIndicators.
- */
-export const CLAIM = statement<[memberId: string, idempotencyKey: string, requestHash: Buffer, epochs: string[]], ClaimRow>(
+/** Claims a submitTemplateSignatures key: the same claim as submitIndicators' (claimSubmissionSql), over this table. */
+export const CLAIM = statement<[memberId: string, idempotencyKey: string, requestHash: Buffer, epochs: string[]], SubmissionClaim>(
   'similarity.claim',
-  `
-  WITH claimed AS (
-    INSERT INTO template_signature_submissions (member_id, idempotency_key, request_hash, accepted, duplicates)
-    VALUES ($1::uuid, $2, $3, 0, 0)
-    ON CONFLICT (member_id, idempotency_key) DO NOTHING
-    RETURNING id
-  )
-  SELECT (SELECT id FROM claimed) AS id, m.indicators_per_hour AS quota,
-         m.probing_throttled_since AS "throttledSince", m.probing_throttle_lifted_at AS "liftedAt",
-         (SELECT array_agg(e.label) FROM unnest($4::text[]) AS e(label)
-           WHERE EXISTS (SELECT 1 FROM key_epochs)
-             AND NOT EXISTS (SELECT 1 FROM key_epochs k WHERE k.label = e.label)) AS "unknownEpochs"
-    FROM (SELECT 1) one LEFT JOIN members m ON m.id = $1::uuid`,
+  claimSubmissionSql('template_signature_submissions'),
 );
 
 /** The first result of an idempotency key ($1 member, $2 key). */
-export const REPLAY = statement<
-  [memberId: string, idempotencyKey: string],
-  { id: string; request_hash: Buffer; accepted: number; duplicates: number }
->(
+export const REPLAY = statement<[memberId: string, idempotencyKey: string], SubmissionReplayRow>(
   'similarity.replay',
-  `SELECT id, request_hash, accepted, duplicates FROM template_signature_submissions
-    WHERE member_id = $1::uuid AND idempotency_key = $2`,
+  submissionByKeySql('template_signature_submissions'),
 );
 
 /** The `template_signatures.submitted` event STORE writes at $11 and $12. */
@@ -262,11 +234,12 @@ export interface SignatureRow {
   lastSeenAt: Date;
 }
 
-/** The signatures in $1, live meaning unexpired and of an active member. */
+/** The signatures in $1, live meaning unexpired, of an active member and under an epoch not retired. */
 export const SIGNATURES = statement<[signatureIds: string[]], SignatureRow>(
   'similarity.signatures',
   `SELECT s.id, s.member_id AS "memberId", s.key_epoch AS "keyEpoch", encode(s.digest, 'hex') AS digest,
-          (s.expires_at > now() AND m.status = 'ACTIVE') AS live,
+          (s.expires_at > now() AND m.status = 'ACTIVE'
+           AND NOT EXISTS (SELECT 1 FROM key_epochs k WHERE k.label = s.key_epoch AND k.retired_at IS NOT NULL)) AS live,
           s.first_seen_at AS "firstSeenAt", s.last_seen_at AS "lastSeenAt"
      FROM template_signatures s JOIN members m ON m.id = s.member_id
     WHERE s.id = ANY($1::uuid[])`,
@@ -359,15 +332,16 @@ export const CREATE_ALERTS = statement<
    RETURNING id, member_id AS "memberId"`,
 );
 
-/** Changes SIMILAR alerts' status, counts and similarity. */
+/** Changes SIMILAR alerts' status, counts, similarity and close reason (null while open). */
 export const UPDATE_ALERTS = statement<
-  [ids: string[], statuses: string[], others: number[], similarity: number[], versions: number[]],
+  [ids: string[], statuses: string[], others: number[], similarity: number[], versions: number[], closeReasons: (string | null)[]],
   Record<string, never>
 >(
   'similarity.updateAlerts',
   `UPDATE alerts a SET status = u.status::"AlertStatus", other_holders = u.others, similarity = u.similarity,
-          version = u.version, updated_at = now(), closed_at = CASE WHEN u.status = 'CLOSED' THEN now() ELSE NULL END
-     FROM unnest($1::uuid[], $2::text[], $3::int[], $4::float8[], $5::int[]) AS u(id, status, others, similarity, version)
+          version = u.version, updated_at = now(), closed_at = CASE WHEN u.status = 'CLOSED' THEN now() ELSE NULL END,
+          close_reason = u.reason::"AlertCloseReason"
+     FROM unnest($1::uuid[], $2::text[], $3::int[], $4::float8[], $5::int[], $6::text[]) AS u(id, status, others, similarity, version, reason)
     WHERE a.id = u.id`,
 );
 
@@ -412,4 +386,102 @@ export const EXPIRED = statement<[limit: number], { id: string }>(
 export const DELETE_EXPIRED = statement<[signatureIds: string[]], { id: string }>(
   'similarity.deleteExpired',
   `DELETE FROM template_signatures WHERE id = ANY($1::uuid[]) AND expires_at <= now() RETURNING id`,
+);
+
+/** The live signatures under a key epoch ($1): what its retirement closes. */
+export const SIGNATURES_OF_EPOCH = statement<[keyEpoch: string], { id: string }>(
+  'similarity.signaturesOfEpoch',
+  `SELECT id FROM template_signatures WHERE key_epoch = $1 AND expires_at > now()`,
+);
+
+// ---------------------------------------------------------------------------
+// Verdicts on SIMILAR alerts
+// ---------------------------------------------------------------------------
+
+/** A SIMILAR alert's similar match, locked: its signature and the other members' signatures that counted. */
+export interface SimilarMatchOfAlertRow {
+  matchId: string;
+  signatureId: string;
+  keyEpoch: string;
+  similarIds: string[];
+}
+
+/** Locks the similar match of SIMILAR alert $1 (no row for an EXACT alert). */
+export const LOCK_MATCH_OF_ALERT = statement<[alertId: string], SimilarMatchOfAlertRow>(
+  'similarity.lockMatchOfAlert',
+  `SELECT sm.id AS "matchId", s.id AS "signatureId", sm.key_epoch AS "keyEpoch", sm.similar_ids::text[] AS "similarIds"
+     FROM alerts a
+     JOIN similar_matches sm ON sm.id = a.similar_match_id
+     JOIN template_signatures s ON s.member_id = sm.member_id AND s.key_epoch = sm.key_epoch AND s.digest = sm.digest
+    WHERE a.id = $1::uuid
+      FOR UPDATE OF sm`,
+);
+
+/**
+ * Quarantines every band token of similar match $1's signature and of the
+ * signatures that counted towards it (so those templates, copied by anyone,
+ * stop matching, as a quarantined exact token does), when the verdicts on the group's
+ * SIMILAR alerts (its own and those on the counted signatures) say so: at
+ * least $2 distinct active members say FALSE_POSITIVE and they outnumber the
+ * active members that say CONFIRMED_ABUSE; the rule of
+ * correlation.quarantine. Suppressed tokens are left alone.
+ */
+export const QUARANTINE_SHARED_BANDS = statement<
+  [matchId: string, minFalsePositives: number],
+  { keyEpoch: string; token: string; falsePositives: number; confirmations: number }
+>(
+  'similarity.quarantineSharedBands',
+  `
+  WITH sm AS (
+    SELECT * FROM similar_matches WHERE id = $1::uuid
+  ),
+  own AS (
+    SELECT s.id FROM template_signatures s JOIN sm ON s.member_id = sm.member_id AND s.key_epoch = sm.key_epoch AND s.digest = sm.digest
+  ),
+  verdicts AS (
+    SELECT a.member_id, a.verdict FROM alerts a JOIN sm ON a.similar_match_id = sm.id
+    UNION ALL
+    SELECT oa.member_id, oa.verdict
+      FROM sm
+      JOIN template_signatures o ON o.id = ANY(sm.similar_ids)
+      JOIN similar_matches om ON om.member_id = o.member_id AND om.key_epoch = o.key_epoch AND om.digest = o.digest
+      JOIN alerts oa ON oa.similar_match_id = om.id
+  ),
+  counts AS (
+    SELECT count(DISTINCT v.member_id) FILTER (WHERE v.verdict = 'FALSE_POSITIVE')::int AS fp,
+           count(DISTINCT v.member_id) FILTER (WHERE v.verdict = 'CONFIRMED_ABUSE')::int AS confirmed
+      FROM verdicts v JOIN members mb ON mb.id = v.member_id AND mb.status = 'ACTIVE'
+  ),
+  bands AS (
+    SELECT b.key_epoch, b.token FROM own JOIN template_signature_bands b ON b.signature_id = own.id
+    UNION
+    SELECT b.key_epoch, b.token FROM sm JOIN template_signature_bands b ON b.signature_id = ANY(sm.similar_ids)
+  )
+  INSERT INTO quarantined_tokens (type, key_epoch, token, false_positives, confirmations)
+  SELECT 'PROMPT_TEMPLATE', bands.key_epoch, bands.token, c.fp, c.confirmed
+    FROM bands, counts c
+   WHERE c.fp >= $2::int AND c.fp > c.confirmed
+     AND NOT EXISTS (SELECT 1 FROM suppressed_tokens st
+                      WHERE st.type = 'PROMPT_TEMPLATE' AND st.key_epoch = bands.key_epoch AND st.token = bands.token)
+  ON CONFLICT DO NOTHING
+  RETURNING key_epoch AS "keyEpoch", encode(token, 'hex') AS token, false_positives AS "falsePositives", confirmations`,
+);
+
+/** Marks SIMILAR alert $1's verdict announced, unless it already was (one row, or none). */
+export const MARK_VERDICT_ANNOUNCED = statement<[alertId: string], { id: string }>(
+  'similarity.markVerdictAnnounced',
+  `UPDATE alerts SET announced_verdict = verdict
+    WHERE id = $1::uuid AND announced_verdict IS DISTINCT FROM verdict
+   RETURNING id`,
+);
+
+/** A new version for the SIMILAR alerts of the other members' signatures that counted towards similar match $1 (their verdict counts include this one's). */
+export const BUMP_SIMILAR_ALERTS = statement<[matchId: string], { id: string; memberId: string; version: number }>(
+  'similarity.bumpSimilarAlerts',
+  `UPDATE alerts oa SET version = oa.version + 1, updated_at = now()
+     FROM similar_matches sm, template_signatures o, similar_matches om
+    WHERE sm.id = $1::uuid AND o.id = ANY(sm.similar_ids)
+      AND om.member_id = o.member_id AND om.key_epoch = o.key_epoch AND om.digest = o.digest
+      AND oa.similar_match_id = om.id AND oa.member_id <> sm.member_id
+   RETURNING oa.id, oa.member_id AS "memberId", oa.version`,
 );
