@@ -309,6 +309,8 @@ async function baselineReads(ctx: ServerContext, clients: number, seconds: numbe
         const memberId = ids[i % ids.length];
         // alert_view_facts answers for the member the session is scoped to, as sqlAsMember's transaction is.
         await c.query(`SELECT set_config('sigfed.member_id', $1, false)`, [memberId]);
+        // The plan settings sqlAsMember's list pages run with (indexOrder), for the session here.
+        await c.query('SET plan_cache_mode = force_generic_plan; SET enable_bitmapscan = off');
         const page = namedQuery(alertsPage, alertsPageParams(memberId));
         while (performance.now() < end) {
           await c.query(page);
