@@ -435,9 +435,18 @@ async function main(): Promise<void> {
             `    server ${fmt(r.server.qps)} queries/s (p50 ${fmt(r.server.p50Ms)} ms, p99 ${fmt(r.server.p99Ms)} ms, ${r.server.failed} failed); baseline ${fmt(r.baseline.qps)}/s`,
           );
           console.log(`             CPU/request: API ${fmt(c.api, 2)} ms, Postgres ${fmt(c.postgres, 2)} ms`);
+          if (r.alertsPerMember)
+            console.log(`             alerts held by the reading members: ${r.alertsPerMember.map((n) => fmt(n)).join(', ')}`);
           if (r.priority) {
+            const pc = r.priority.cpuMsPerRequest;
             console.log(
-              `    orderBy: PRIORITY ${fmt(r.priority.qps)} queries/s (p50 ${fmt(r.priority.p50Ms)} ms, p99 ${fmt(r.priority.p99Ms)} ms, ${r.priority.failed} failed)`,
+              `    orderBy: PRIORITY ${fmt(r.priority.qps)} queries/s (p50 ${fmt(r.priority.p50Ms)} ms, p99 ${fmt(r.priority.p99Ms)} ms, ${r.priority.failed} failed), CPU/request API ${fmt(pc.api, 2)} ms, Postgres ${fmt(pc.postgres, 2)} ms`,
+            );
+          }
+          for (const v of r.variants ?? []) {
+            const vc = v.cpuMsPerRequest;
+            console.log(
+              `    ${v.label}: ${fmt(v.qps)} queries/s (p50 ${fmt(v.p50Ms)} ms, ${v.failed} failed), CPU/request API ${fmt(vc.api, 2)} ms, Postgres ${fmt(vc.postgres, 2)} ms`,
             );
           }
           if (r.floor) {
@@ -482,7 +491,7 @@ async function main(): Promise<void> {
         apiProcesses = [];
         for (const count of [1, 2]) {
           const view: ServerContext = { ...ctx, fleet: fleet.withApis(count) };
-          const reads = await measureReads(view, READ_CLIENTS, p.readSeconds);
+          const reads = await measureReads(view, READ_CLIENTS, p.readSeconds, { variants: false });
           const batchSize = BATCH_SIZES[0];
           const workload = planner.plan({
             label: `${count} API process(es) ${fmt(batchSize)}/batch`,

@@ -51,7 +51,7 @@ export class AlertsService {
       const rows = await this.prisma.sqlAsMember(
         memberId,
         (db) => (after ? pgRows(db, alertsPageByPriorityAfter, [...filters, ...after]) : pgRows(db, alertsPageByPriority, [...filters])),
-        { readOnly: true },
+        { readOnly: true, indexOrder: true },
       );
       return toConnection(rows, first, (r) => encodeCursor(LIST_BY_PRIORITY, [r.priorityRank, r.id]), toAlert);
     }
@@ -63,7 +63,7 @@ export class AlertsService {
     const rows = await this.prisma.sqlAsMember(
       memberId,
       (db) => (after === undefined ? pgRows(db, alertsPage, [...filters]) : pgRows(db, alertsPageAfter, [...filters, after])),
-      { readOnly: true },
+      { readOnly: true, indexOrder: true },
     );
     return toConnection(rows, first, (r) => encodeCursor(LIST, [r.id]), toAlert);
   }

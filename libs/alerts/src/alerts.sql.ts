@@ -13,21 +13,11 @@ export type AlertRow = Omit<Alert, 'verdictCounts'> & {
   priorityRank: number;
 };
 
-/**
- * The columns of an alert and its match that `view` reads. An EXACT alert is
- * on a match (`m`); a SIMILAR one on a similar match (`sm`), whose token is
- * the member's own signature digest (SHA-256 over its band tokens) and whose
- * type is PROMPT_TEMPLATE: never a band token, let alone another member's.
- */
+/** The columns of an alert that `view` reads: a page is chosen from `alerts` alone, in the order of its index. */
 const ALERT_ROW = `
-  a.id, a.member_id, a.match_id, a.status, a.version, a.other_holders, a.verdict, a.verdict_note, a.acknowledged_at,
-  a.created_at, a.updated_at, a.closed_at, a.close_reason, a.last_observed_on, a.priority_rank, a.match_kind, a.similarity,
-  COALESCE(m.type, 'PROMPT_TEMPLATE'::"IndicatorType") AS type, COALESCE(m.key_epoch, sm.key_epoch) AS key_epoch,
-  COALESCE(m.token, sm.digest) AS token, COALESCE(m.first_seen_at, sm.first_seen_at) AS first_seen_at,
-  COALESCE(m.last_seen_at, sm.last_seen_at) AS last_seen_at`;
-
-/** The alerts with their exact or similar match. */
-const ALERTS_JOINED = `alerts a LEFT JOIN matches m ON m.id = a.match_id LEFT JOIN similar_matches sm ON sm.id = a.similar_match_id`;
+  a.id, a.member_id, a.match_id, a.similar_match_id, a.status, a.version, a.other_holders, a.verdict, a.verdict_note,
+  a.acknowledged_at, a.created_at, a.updated_at, a.closed_at, a.close_reason, a.last_observed_on, a.priority_rank,
+  a.match_kind, a.similarity`;
 
 /** The two orders of the list: the SQL ORDER BY of a page and of its view. */
 const NEWEST = 'a.created_at DESC, a.id DESC';
@@ -48,23 +38,31 @@ const hourOf = (column: string) => `date_trunc('hour', ${column}, 'UTC')`;
  * row-level security hides every other member's rows too: another member's
  * alert is indistinguishable from none.
  *
- * `rows` selects the alerts to show (ALERT_ROW, already limited to the page);
- * the per-alert lookups below run on those rows only. Joined before the
- * LIMIT, they ran for every alert the member has, and the page cost grew
- * with the member's history. What is read from indicators by token (the
- * member's own reference, and the facts about other holders, which cross
- * members) comes from `alert_view_facts`, one call per page: it returns only
- * those, for the calling member's own alerts, and, run as the tables' owner,
- * looks indicators up by their key, which row-level security would keep the
- * API's role from using (see the row_level_security migration).
+ * `rows` selects the alerts to show (ALERT_ROW from `alerts` alone, already
+ * limited to the page: an index range in the list's order, stopped after
+ * the page); everything else is joined to those rows only, so a page costs
+ * the same whatever the member's history. An EXACT alert is on a match
+ * (`m`); a SIMILAR one on a similar match (`sm`), whose token is the
+ * member's own signature digest (SHA-256 over its band tokens) and whose
+ * type is PROMPT_TEMPLATE: never a band token, let alone another member's.
+ * What is read from indicators by token (the member's own reference, and the
+ * facts about other holders, which cross members) comes from
+ * `alert_view_facts`, one call per page: it returns only those, for the
+ * calling member's own alerts, and, run as the tables' owner, looks
+ * indicators up by their key, which row-level security would keep the API's
+ * role from using (see the row_level_security migration). Both lookups are
+ * PL/pgSQL, planned once per connection (the alert_view_facts_plpgsql
+ * migration).
  */
 function view(rows: string, order: string = NEWEST): string {
   return `
   WITH page AS (${rows})
-  SELECT a.id, a.status, a.version, a.type, a.key_epoch AS "keyEpoch", encode(a.token, 'hex') AS token,
+  SELECT a.id, a.status, a.version, COALESCE(m.type, 'PROMPT_TEMPLATE'::"IndicatorType") AS type,
+         COALESCE(m.key_epoch, sm.key_epoch) AS "keyEpoch", encode(COALESCE(m.token, sm.digest), 'hex') AS token,
          COALESCE(f.external_ref, sf.external_ref) AS "externalRef", a.other_holders AS "otherHolderCount",
          a.match_kind AS "matchKind", a.similarity,
-         ${hourOf('a.first_seen_at')} AS "firstSeenAt", ${hourOf('a.last_seen_at')} AS "lastSeenAt",
+         ${hourOf('COALESCE(m.first_seen_at, sm.first_seen_at)')} AS "firstSeenAt",
+         ${hourOf('COALESCE(m.last_seen_at, sm.last_seen_at)')} AS "lastSeenAt",
          COALESCE(f.disclosed_holders, sf.disclosed_holders, '{}') AS "disclosedHolders",
          COALESCE(f.confirmed_abuse, sf.confirmed_abuse, 0) AS "confirmedAbuse",
          COALESCE(f.false_positive, sf.false_positive, 0) AS "falsePositive",
@@ -74,6 +72,8 @@ function view(rows: string, order: string = NEWEST): string {
          a.close_reason AS "closeReason", to_char(a.last_observed_on, 'YYYY-MM-DD') AS "lastObservedOn",
          a.priority_rank - ((now() AT TIME ZONE 'UTC')::date - DATE '1970-01-01') AS priority, a.priority_rank AS "priorityRank"
     FROM page a
+    LEFT JOIN matches m ON m.id = a.match_id
+    LEFT JOIN similar_matches sm ON sm.id = a.similar_match_id
     LEFT JOIN alert_view_facts(ARRAY(SELECT id FROM page WHERE match_kind = 'EXACT')) f ON f.alert_id = a.id
     LEFT JOIN similar_alert_view_facts(ARRAY(SELECT id FROM page WHERE match_kind = 'SIMILAR')) sf ON sf.alert_id = a.id
    ORDER BY ${order}`;
@@ -81,12 +81,14 @@ function view(rows: string, order: string = NEWEST): string {
 
 /**
  * The list's filters, each off when its parameter is null: $2 status, $3
- * token type, $4 since (at the hour, as updatedAt is shown: a finer `since`
- * would find the exact time by bisection).
+ * token type (a SIMILAR alert's is PROMPT_TEMPLATE; the match is looked up
+ * only when this filter is on), $4 since (at the hour, as updatedAt is shown:
+ * a finer `since` would find the exact time by bisection).
  */
 const LIST_FILTERS = `a.member_id = $1::uuid
    AND ($2::"AlertStatus" IS NULL OR a.status = $2::"AlertStatus")
-   AND ($3::"IndicatorType" IS NULL OR COALESCE(m.type, 'PROMPT_TEMPLATE'::"IndicatorType") = $3::"IndicatorType")
+   AND ($3::"IndicatorType" IS NULL
+        OR COALESCE((SELECT m.type FROM matches m WHERE m.id = a.match_id), 'PROMPT_TEMPLATE'::"IndicatorType") = $3::"IndicatorType")
    AND ($4::timestamptz IS NULL OR a.updated_at >= ${hourOf('$4::timestamptz')})`;
 
 type ListParams = [memberId: string, status: AlertStatus | null, type: IndicatorType | null, since: Date | null, limit: number];
@@ -95,7 +97,7 @@ type ListParams = [memberId: string, status: AlertStatus | null, type: Indicator
 export const alertsPage = statement<ListParams, AlertRow>(
   'alerts.page',
   view(`
-    SELECT ${ALERT_ROW} FROM ${ALERTS_JOINED}
+    SELECT ${ALERT_ROW} FROM alerts a
      WHERE ${LIST_FILTERS}
      ORDER BY ${NEWEST}
      LIMIT $5`),
@@ -108,7 +110,7 @@ export const alertsPage = statement<ListParams, AlertRow>(
 export const alertsPageAfter = statement<[...ListParams, afterId: string], AlertRow>(
   'alerts.pageAfter',
   view(`
-    SELECT ${ALERT_ROW} FROM ${ALERTS_JOINED}
+    SELECT ${ALERT_ROW} FROM alerts a
      WHERE ${LIST_FILTERS}
        AND (a.created_at, a.id) < (SELECT c.created_at, c.id FROM alerts c WHERE c.id = $6::uuid AND c.member_id = $1::uuid)
      ORDER BY ${NEWEST}
@@ -120,7 +122,7 @@ export const alertsPageByPriority = statement<ListParams, AlertRow>(
   'alerts.pageByPriority',
   view(
     `
-    SELECT ${ALERT_ROW} FROM ${ALERTS_JOINED}
+    SELECT ${ALERT_ROW} FROM alerts a
      WHERE ${LIST_FILTERS}
      ORDER BY ${BY_PRIORITY}
      LIMIT $5`,
@@ -137,7 +139,7 @@ export const alertsPageByPriorityAfter = statement<[...ListParams, afterRank: nu
   'alerts.pageByPriorityAfter',
   view(
     `
-    SELECT ${ALERT_ROW} FROM ${ALERTS_JOINED}
+    SELECT ${ALERT_ROW} FROM alerts a
      WHERE ${LIST_FILTERS}
        AND (a.priority_rank, a.id) < ($6::int, $7::uuid)
      ORDER BY ${BY_PRIORITY}
@@ -149,13 +151,13 @@ export const alertsPageByPriorityAfter = statement<[...ListParams, afterRank: nu
 /** One alert of the member, by id ($1 member, $2 alert). */
 export const alertById = statement<[memberId: string, id: string], AlertRow>(
   'alerts.byId',
-  view(`SELECT ${ALERT_ROW} FROM ${ALERTS_JOINED} WHERE a.id = $2::uuid AND a.member_id = $1::uuid`),
+  view(`SELECT ${ALERT_ROW} FROM alerts a WHERE a.id = $2::uuid AND a.member_id = $1::uuid`),
 );
 
 /** Several alerts of the member, by id ($1 member, $2 alert ids): one call of alert_view_facts for all of them. */
 export const alertsByIds = statement<[memberId: string, ids: string[]], AlertRow>(
   'alerts.byIds',
-  view(`SELECT ${ALERT_ROW} FROM ${ALERTS_JOINED} WHERE a.id = ANY($2::uuid[]) AND a.member_id = $1::uuid`),
+  view(`SELECT ${ALERT_ROW} FROM alerts a WHERE a.id = ANY($2::uuid[]) AND a.member_id = $1::uuid`),
 );
 
 /** Records the member's verdict ($3) and note ($4) on its alert $2. */

@@ -102,13 +102,26 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
    * connection inside one transaction scoped to `memberId` (row-level
    * security as in `asMember`). `BEGIN` and the setting travel in one round
    * trip. Commits when `fn` resolves, rolls back when it throws.
+   *
+   * `indexOrder` is for list pages (a LIMIT over an index range in the
+   * list's order): their statements are planned once per connection
+   * (`plan_cache_mode = force_generic_plan`; a custom plan of a page with its
+   * lookups cost more to plan than to run) and without bitmap scans, which
+   * for a generic plan would read every row of the member and sort them
+   * whenever the average member holds few, so a member with a long history
+   * paid for all of it on every page.
    */
-  async sqlAsMember<T>(memberId: string, fn: (db: SqlClient) => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
+  async sqlAsMember<T>(
+    memberId: string,
+    fn: (db: SqlClient) => Promise<T>,
+    options: { readOnly?: boolean; indexOrder?: boolean } = {},
+  ): Promise<T> {
     // The id is interpolated (a multi-statement string takes no parameters): only a UUID may get here.
     if (!UUID.test(memberId)) throw new Error('sqlAsMember needs a member id (a UUID)');
     // No statement outlives the HTTP request it serves (REQUEST_TIMEOUT_MS); Prisma's transactions had their own time-outs.
     return this.inTransaction(
       `BEGIN${options.readOnly ? ' READ ONLY' : ''}; SET LOCAL statement_timeout = ${this.statementTimeoutMs}; ` +
+        (options.indexOrder ? 'SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_bitmapscan = off; ' : '') +
         `SELECT set_config('sigfed.member_id', '${memberId}', true)`,
       fn,
     );
