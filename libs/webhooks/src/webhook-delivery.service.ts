@@ -96,7 +96,29 @@ export class WebhookDeliveryService {
     }
   }
 
-  private async attempt(data: DeliverJob, job: Job): Promise<Outcome> {
+  /**
+   * Runs a just-bound delivery's first attempt in this process, without a
+   * queue job (so without the job's pick-up and bookkeeping round trips).
+   * Returns when its job must be queued instead: at once when a slot was
+   * busy (the job then waits in the slot FIFO as any other), or at the next
+   * attempt's time; nothing when the delivery ended. The row is the truth:
+   * should this process die first, the recovery sweep queues the delivery.
+   */
+  async runInline(data: DeliverJob): Promise<{ queueAt: number } | undefined> {
+    const outcome = await this.attempt(data);
+    switch (outcome.kind) {
+      case 'done':
+      case 'failed':
+        return undefined;
+      case 'parked':
+        return { queueAt: Date.now() };
+      case 'postponed':
+        return { queueAt: outcome.until };
+    }
+  }
+
+  /** One attempt; without a job (inline) a busy slot ends it as `parked` without joining the slot's waiters. */
+  private async attempt(data: DeliverJob, job?: Job): Promise<Outcome> {
     const { timeoutMs, endpointConcurrency, memberConcurrency } = this.config.webhooks;
     const held = new HeldSlots(this.slots, slotHoldMs(timeoutMs));
     /** Takes a slot of `key`, or parks the job in the key's queue of waiters. */
@@ -107,7 +129,7 @@ export class WebhookDeliveryService {
         return true;
       }
       await held.releaseAll();
-      await this.slots.park(job, key, claim.waitingSinceMs);
+      if (job) await this.slots.park(job, key, claim.waitingSinceMs);
       return false;
     };
     try {

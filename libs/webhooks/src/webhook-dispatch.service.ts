@@ -7,11 +7,11 @@ import { APP_CONFIG, type AppConfig } from '@app/config';
 import { MemberRole, MemberStatus, PrismaService, queryRows, WebhookEndpointStatus } from '@app/database';
 import { ConsumesEvent, type AlertEvent, type EventPayloads } from '@app/outbox';
 import { JobName, QueueName, WEBHOOK_JOB_OPTIONS } from '@app/queue';
-import type { DeliverJob } from './webhook-delivery.service.js';
+import { WebhookDeliveryService, type DeliverJob } from './webhook-delivery.service.js';
 import { endpointWants, WebhookEventType } from './webhook-events.js';
 import { stableEventId, toEndpointView, webhookBody } from './webhook-views.js';
 import { RECOVERY_BATCH } from './webhooks.constants.js';
-import { bindDeliveries, overdueDeliveries, pendingDeliveries, type QueuedDelivery } from './webhooks.sql.js';
+import { bindDeliveries, overdueDeliveries, pendingDeliveries, targetEndpoints, type QueuedDelivery } from './webhooks.sql.js';
 
 /** A delivery to create: one event for one endpoint. */
 interface NewDelivery {
@@ -71,8 +71,12 @@ export class WebhookDispatchService {
     private readonly prisma: PrismaService,
     private readonly alerts: AlertsService,
     private readonly campaigns: CampaignsService,
+    private readonly delivery: WebhookDeliveryService,
     @InjectQueue(QueueName.Webhooks) private readonly queue: Queue,
   ) {}
+
+  /** Alert deliveries whose first attempt runs in this process (runInline), until each ends or is queued. */
+  private readonly inline = new Set<Promise<void>>();
 
   /**
    * Alert changes: a delivery per subscribed endpoint of each alert's member
@@ -86,10 +90,8 @@ export class WebhookDispatchService {
     // Another member's submission or retraction made the change: its time is told to the hour only.
     const occurredAt = toHour(payload.occurredAt ? new Date(payload.occurredAt) : new Date());
     const memberIds = [...new Set(payload.events.map((e) => e.memberId))];
-    const endpoints = await this.prisma.webhookEndpoint.findMany({
-      where: { memberId: { in: memberIds }, status: WebhookEndpointStatus.ENABLED, member: { status: MemberStatus.ACTIVE } },
-      select: { id: true, memberId: true, eventTypes: true },
-    });
+    // Plain pg (prepared): one of these runs for every alert change, beside correlation's own statements.
+    const endpoints = await queryRows(this.prisma, targetEndpoints, [memberIds]);
     const wanted = payload.events
       .map((event) => ({
         event,
@@ -107,8 +109,13 @@ export class WebhookDispatchService {
         const body = webhookBody(event.type, occurredAt, alert);
         for (const target of targets) rows.push({ endpointId: target.id, eventId, eventType: event.type, body });
       }
-      await this.bind(rows);
+      await this.bind(rows, true);
     }
+  }
+
+  /** Waits for the first attempts running inline (worker shutdown). */
+  async settleInline(): Promise<void> {
+    while (this.inline.size) await Promise.all([...this.inline]);
   }
 
   /** The alerts of these events as their members see them, by id; an alert gone with its member is missing. */
@@ -262,8 +269,13 @@ export class WebhookDispatchService {
     return recovered;
   }
 
-  /** Creates the deliveries that do not exist yet and queues every one still PENDING. */
-  private async bind(rows: NewDelivery[]): Promise<void> {
+  /**
+   * Creates the deliveries that do not exist yet and queues every one still
+   * PENDING; with `inline`, those due now start their first attempt in this
+   * process instead (at most WEBHOOK_CONCURRENCY at once), which spares an
+   * alert's webhook the queue's pick-up.
+   */
+  private async bind(rows: NewDelivery[], inline = false): Promise<void> {
     if (rows.length === 0) return;
     const firstDelay = this.config.webhooks.retryScheduleMs[0] / 1000;
     const columns = {
@@ -281,7 +293,29 @@ export class WebhookDispatchService {
       columns.bodies,
       firstDelay,
     ]);
-    await this.enqueue(queued);
+    if (!inline) return this.enqueue(queued);
+    const now = Date.now();
+    const later: QueuedDelivery[] = [];
+    for (const row of queued) {
+      const due = (row.nextAttemptAt?.getTime() ?? now) <= now;
+      if (due && this.inline.size < this.config.webhooks.concurrency) this.startInline(row);
+      else later.push(row);
+    }
+    await this.enqueue(later);
+  }
+
+  /** Runs one delivery's first attempt here; its job is queued when the attempt says so, or when it throws. */
+  private startInline(row: QueuedDelivery): void {
+    const run = this.delivery
+      .runInline({ deliveryId: row.id, round: row.round, endpointId: row.endpointId })
+      .catch((error: Error) => {
+        this.logger.warn(`inline attempt of webhook delivery ${row.id} failed (${error.message}); queued for retry`);
+        return { queueAt: Date.now() };
+      })
+      .then((next) => (next ? this.enqueue([{ ...row, nextAttemptAt: new Date(next.queueAt) }]) : undefined))
+      .catch((error: Error) => this.logger.warn(`cannot queue webhook delivery ${row.id} (${error.message}); the recovery sweep will`))
+      .finally(() => this.inline.delete(run));
+    this.inline.add(run);
   }
 
   private async enqueue(rows: QueuedDelivery[]): Promise<void> {

@@ -65,6 +65,7 @@ export class WebhookWorkerModule implements OnModuleInit, OnApplicationBootstrap
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
+    await this.dispatch.settleInline();
     await this.sweeping;
   }
 }

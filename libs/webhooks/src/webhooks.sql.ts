@@ -26,6 +26,21 @@ export const overdueDeliveries = statement<[overdueSeconds: number, limit: numbe
     LIMIT $2`,
 );
 
+/** An enabled endpoint of an active member, with the event types it takes. */
+export interface TargetEndpoint {
+  id: string;
+  memberId: string;
+  eventTypes: string[];
+}
+
+/** The enabled endpoints of members $1 that are active: where their alert changes go. */
+export const targetEndpoints = statement<[memberIds: string[]], TargetEndpoint>(
+  'webhooks.targetEndpoints',
+  `SELECT e.id, e.member_id AS "memberId", e.event_types AS "eventTypes"
+     FROM webhook_endpoints e JOIN members m ON m.id = e.member_id
+    WHERE e.member_id = ANY($1::uuid[]) AND e.status = 'ENABLED' AND m.status = 'ACTIVE'`,
+);
+
 /**
  * Creates the deliveries ($1 endpoints, $2 event ids, $3 event types, $4
  * bodies, first attempt $5 seconds from now) that do not exist yet, and

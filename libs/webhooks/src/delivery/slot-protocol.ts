@@ -48,9 +48,9 @@ export class SlotProtocol {
     @InjectQueue(QueueName.Webhooks) private readonly queue: Queue,
   ) {}
 
-  /** Takes one of `limit` slots of `key` for `job`, or queues the job as a waiter. */
-  claim(key: string, limit: number, holdMs: number, job: Job): Promise<SlotClaim> {
-    return this.slots.acquire(key, limit, holdMs, job.id ?? '');
+  /** Takes one of `limit` slots of `key` for `job`, or queues the job as a waiter (no job: an inline attempt, queued as none). */
+  claim(key: string, limit: number, holdMs: number, job?: Job): Promise<SlotClaim> {
+    return this.slots.acquire(key, limit, holdMs, job?.id ?? '');
   }
 
   /**
