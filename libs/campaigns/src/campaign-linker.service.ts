@@ -4,6 +4,7 @@ import { PrismaService, type Prisma, type Statement } from '@app/database';
 import { ConsumesEvent, OutboxService, type EventPayloads } from '@app/outbox';
 import type { CampaignEvent, CampaignsChangedPayload, CampaignsRelinkPayload } from './campaign-events.js';
 import {
+  ALERT_BUNDLE_KEYS,
   ASSIGN_BUNDLES,
   BUNDLE_TOKENS,
   CAMPAIGN_BUNDLES,
@@ -22,6 +23,7 @@ import {
   LINKING_TOKENS,
   LOCK_CAMPAIGNS,
   MEMBER_BUNDLES,
+  QUEUE_EPOCH_CAMPAIGNS,
   QUEUE_EXTRA,
   QUEUE_PENDING,
   TAKE_QUEUED,
@@ -89,7 +91,6 @@ export class CampaignLinker {
     private readonly outbox: OutboxService,
   ) {}
 
-  /** The consumer of `campaigns.relink`: drains the link queue (plus the payload's member or tokens); returns the events it published. */
   /** `campaigns.relink` (bundles changed): drains the link queue. */
   @ConsumesEvent('campaigns.relink')
   async onRelink(payload: EventPayloads['campaigns.relink']): Promise<void> {
@@ -114,6 +115,28 @@ export class CampaignLinker {
     await this.relink({ keys: payload.keys });
   }
 
+  /**
+   * `alerts.changed` (a consumer beside the webhooks' and the stream's): a
+   * plain submitIndicators, retractIndicators, expiry or quarantine changed
+   * whether a token matches; the tokens among them that bundles hold are
+   * linked again (a match gained joins, one lost splits).
+   */
+  @ConsumesEvent('alerts.changed')
+  async onAlertsChanged(payload: EventPayloads['alerts.changed']): Promise<void> {
+    const alertIds = [...new Set(payload.events.map((e) => e.alertId))];
+    if (alertIds.length === 0) return;
+    const keys = await q(this.prisma, ALERT_BUNDLE_KEYS, alertIds);
+    if (keys.length) await this.relink({ keys });
+  }
+
+  /** `key_epoch.retired`: tokens under the epoch link nothing; the campaigns joined through them are linked again. */
+  @ConsumesEvent('key_epoch.retired')
+  async onKeyEpochRetired(payload: EventPayloads['key_epoch.retired']): Promise<void> {
+    await exec(this.prisma, QUEUE_EPOCH_CAMPAIGNS, payload.label);
+    await this.relink({});
+  }
+
+  /** Drains the link queue, plus the payload's member or tokens; returns the events it published. */
   async relink(payload: CampaignsRelinkPayload): Promise<CampaignEvent[]> {
     const events: CampaignEvent[] = [];
     let extra: CampaignsRelinkPayload = payload;
