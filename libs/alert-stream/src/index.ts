@@ -4,6 +4,8 @@ export { alertEventsChannel, type AlertStreamMessage, type StreamedAlertEvent } 
 export { AlertStreamError, AlertStreamErrorCode } from './alert-stream.error.js';
 export { AlertStreamModule } from './alert-stream.module.js';
 export { AlertStreamService } from './alert-stream.service.js';
+export { MemberFanout, publishMemberEvents, type MemberFanoutOptions, type MemberStreamMessage } from './member-fanout.js';
+export { MemberStreamListener } from './member-stream-listener.js';
 export {
   alertStreamWsOptions,
   bearerFromConnectionParams,
