@@ -286,9 +286,14 @@ export const LINKING_TOKENS = statement<[string[], string[], string[], number, n
          SELECT EXISTS (SELECT 1 FROM key_epochs e WHERE e.label = k.key_epoch AND e.retired_at IS NOT NULL) AS yes
        ) retired
        CROSS JOIN LATERAL (
+         -- One range scan of the key's records, then their members: joined the other way round (a probe of
+         -- indicators per member, which the planner picks when members has no statistics) the cost grows with
+         -- the number of members.
          SELECT count(DISTINCT i.member_id)::int AS n
-           FROM indicators i JOIN members m ON m.id = i.member_id AND m.status = 'ACTIVE'
-          WHERE i.type = k.type AND i.key_epoch = k.key_epoch AND i.token = k.token AND i.expires_at > now()
+           FROM (SELECT i.member_id FROM indicators i
+                  WHERE i.type = k.type AND i.key_epoch = k.key_epoch AND i.token = k.token AND i.expires_at > now()
+                 OFFSET 0) i
+           JOIN members m ON m.id = i.member_id AND m.status = 'ACTIVE'
        ) holders
        CROSS JOIN LATERAL (
          SELECT count(*)::int AS bundles FROM (
