@@ -119,14 +119,19 @@ export class CampaignLinker {
    * `alerts.changed` (a consumer beside the webhooks' and the stream's): a
    * plain submitIndicators, retractIndicators, expiry or quarantine changed
    * whether a token matches; the tokens among them that bundles hold are
-   * linked again (a match gained joins, one lost splits).
+   * queued for linking (a match gained joins, one lost splits). The pass runs
+   * in the `campaigns.relink` job, not in correlation's inline one.
    */
   @ConsumesEvent('alerts.changed')
   async onAlertsChanged(payload: EventPayloads['alerts.changed']): Promise<void> {
     const alertIds = [...new Set(payload.events.map((e) => e.alertId))];
     if (alertIds.length === 0) return;
-    const keys = await q(this.prisma, ALERT_BUNDLE_KEYS, alertIds);
-    if (keys.length) await this.relink({ keys });
+    await this.prisma.$transaction(async (tx) => {
+      const keys = (await q(tx, ALERT_BUNDLE_KEYS, alertIds)).map((k) => `${k.type}:${k.keyEpoch}:${k.token}`);
+      if (keys.length === 0) return;
+      await exec(tx, QUEUE_EXTRA, null, ...splitKeys(keys));
+      await this.outbox.publish(tx, 'campaigns.relink', {});
+    });
   }
 
   /** `key_epoch.retired`: tokens under the epoch link nothing; the campaigns joined through them are linked again. */
