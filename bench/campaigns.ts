@@ -339,8 +339,10 @@ export async function measureCampaigns(ctx: ServerContext, url: string, quick: b
       );
     }
     await Promise.all(inflight);
+    // Wait for the accepted calls' own bundles: arrivals also names the stored pairs' bundles of senders that own them.
     const deadline = performance.now() + 60_000;
-    while (receiver.arrivals.size < count && performance.now() < deadline) await sleep(25);
+    const waiting = () => [...sentAt.keys()].some((ref) => !receiver.arrivals.has(ref));
+    while (waiting() && performance.now() < deadline) await sleep(25);
     const samples = [...sentAt].filter(([ref]) => receiver.arrivals.has(ref)).map(([ref, at]) => receiver.arrivals.get(ref)! - at);
     latency = {
       stored: sizes.at(-1)!,

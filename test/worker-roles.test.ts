@@ -42,13 +42,17 @@ describe('the worker role', () => {
       expect(types.filter(isResolver).map((t) => (t as { name: string }).name)).toEqual([]);
     });
 
-    it('runs webhooks and the live stream as separate consumers of alerts.changed', () => {
+    it('runs webhooks, the live stream and the campaign linker as separate consumers of alerts.changed', () => {
       const ids = app
         .get(EventConsumers)
         .of('alerts.changed')
         .map((c) => c.id)
         .sort();
-      expect(ids).toEqual(['AlertEventsPublisher.onAlertsChanged', 'WebhookDispatchService.onAlertsChanged']);
+      expect(ids).toEqual([
+        'AlertEventsPublisher.onAlertsChanged',
+        'CampaignLinker.onAlertsChanged',
+        'WebhookDispatchService.onAlertsChanged',
+      ]);
     });
   });
 

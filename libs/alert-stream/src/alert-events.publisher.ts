@@ -4,9 +4,7 @@ import { APP_CONFIG, type AppConfig } from '@app/config';
 import { ConsumesEvent, type EventPayloads } from '@app/outbox';
 import { RedisService } from '@app/redis';
 import { alertEventsChannel, type StreamedAlertEvent } from './alert-stream.channel.js';
-
-/** Events per pub/sub message, so one huge correlation pass does not make one huge message. */
-const PER_MESSAGE = 1_000;
+import { publishMemberEvents } from './member-fanout.js';
 
 /**
  * Fans alert changes out to every API process (worker role). Pub/sub keeps
@@ -35,11 +33,7 @@ export class AlertEventsPublisher {
 
   /** Publishes the changes (ids only); subscribers read each alert as its member sees it. */
   async publish(events: readonly StreamedAlertEvent[], occurredAt: Date): Promise<void> {
-    for (let i = 0; i < events.length; i += PER_MESSAGE) {
-      const slice = events
-        .slice(i, i + PER_MESSAGE)
-        .map(({ memberId, alertId, type, version, seq }) => ({ memberId, alertId, type, version, seq }));
-      await this.redis.publish(this.channel, JSON.stringify({ occurredAt: occurredAt.toISOString(), events: slice }));
-    }
+    const ids = events.map(({ memberId, alertId, type, version, seq }) => ({ memberId, alertId, type, version, seq }));
+    await publishMemberEvents(this.redis, this.channel, ids, occurredAt);
   }
 }

@@ -1,3 +1,4 @@
+import type { MemberStreamMessage } from './member-fanout.js';
 import type { AlertEventType } from '@app/correlation';
 
 /** One alert change as it travels between processes: ids only, never alert content. */
@@ -11,10 +12,7 @@ export interface StreamedAlertEvent {
 }
 
 /** A Redis pub/sub message: the changes one correlation pass made. */
-export interface AlertStreamMessage {
-  occurredAt: string;
-  events: StreamedAlertEvent[];
-}
+export type AlertStreamMessage = MemberStreamMessage<StreamedAlertEvent>;
 
 /** The pub/sub channel, under the deployment's key prefix (Redis does not prefix channels itself). */
 export function alertEventsChannel(prefix: string): string {

@@ -1,14 +1,14 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { AlertsService, toHour } from '@app/alerts';
-import { AccessTokenService, AuthError, type AuthenticatedMember } from '@app/auth';
+import { AccessTokenService, type AuthenticatedMember } from '@app/auth';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { PrismaService } from '@app/database';
-import { createRedisClient, type RedisClient } from '@app/redis';
 import { alertEventLog, EVENT_PAGE } from './alert-event-log.js';
 import { AlertStreamError, AlertStreamErrorCode } from './alert-stream.error.js';
-import { alertEventsChannel, type AlertStreamMessage } from './alert-stream.channel.js';
+import { alertEventsChannel, type StreamedAlertEvent } from './alert-stream.channel.js';
 import type { StreamContext, StreamSocket } from './graphql-ws.options.js';
-import { refusalOf } from './socket-close.js';
+import { MemberFanout } from './member-fanout.js';
+import { MemberStreamListener } from './member-stream-listener.js';
 import type { AlertEventView } from './models/alert-event.model.js';
 
 /** Re-verify the token before pushing at most this often per connection. */
@@ -42,31 +42,29 @@ interface EventPage {
  * So live and replayed events cannot overlap or leave a gap, whatever order
  * the messages arrive in, and a duplicated message changes nothing.
  */
-class Listener implements AsyncIterableIterator<AlertEventView> {
-  private readonly backlog: AlertEventView[] = [];
-  private waiting: ((result: IteratorResult<AlertEventView>) => void) | undefined;
-  private ended = false;
-  private lastCheck = Date.now();
+class Listener extends MemberStreamListener<AlertEventView> {
   private reading: Promise<void> | undefined;
   private again = false;
   /** The reader stopped at a page of unsent events; the consumer taking them lets it go on. */
   private paused = false;
 
   constructor(
-    readonly memberId: string,
+    memberId: string,
     /** The id of the last event queued: the next read starts after it. */
     private cursor: bigint,
-    private readonly token: string,
-    private readonly socket: StreamSocket,
-    private readonly verify: (token: string) => Promise<unknown>,
+    token: string,
+    socket: StreamSocket,
+    verify: (token: string) => Promise<unknown>,
     private readonly read: ReadAfter,
-    private readonly onEnd: (listener: Listener) => void,
+    onEnd: (listener: Listener) => void,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    super(memberId, token, socket, verify, (l) => onEnd(l as Listener));
+  }
 
   /** A live message named event `seq` of this member (undefined: an older worker's message, without numbers). */
   wake(seq: bigint | undefined): void {
-    if (this.ended || (seq !== undefined && seq <= this.cursor)) return;
+    if (this.isEnded || (seq !== undefined && seq <= this.cursor)) return;
     if (this.reading) {
       this.again = true;
       return;
@@ -85,83 +83,26 @@ class Listener implements AsyncIterableIterator<AlertEventView> {
       });
   }
 
-  next(): Promise<IteratorResult<AlertEventView>> {
-    const value = this.backlog.shift();
-    if (value) {
-      if (this.paused && this.backlog.length === 0) {
-        this.paused = false;
-        this.wake(undefined);
-      }
-      return Promise.resolve({ value, done: false });
+  protected override taken(left: number): void {
+    if (this.paused && left === 0) {
+      this.paused = false;
+      this.wake(undefined);
     }
-    if (this.ended) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => (this.waiting = resolve));
-  }
-
-  return(): Promise<IteratorResult<AlertEventView>> {
-    this.end();
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<AlertEventView> {
-    return this;
-  }
-
-  /** Ends the subscription and closes its connection with `code`. */
-  close(code: number, reason: string): void {
-    if (this.ended) return;
-    this.end();
-    this.socket.close(code, reason);
-  }
-
-  /** Ends the subscription, leaving the connection open (the client unsubscribed, or the server stops). */
-  end(): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.backlog.length = 0;
-    this.waiting?.({ value: undefined, done: true });
-    this.waiting = undefined;
-    this.onEnd(this);
   }
 
   /** Queues every stored event after the cursor, a page at a time, pausing while a page is still unsent. */
   private async catchUp(): Promise<void> {
     for (;;) {
-      if (this.backlog.length >= EVENT_PAGE) {
+      if (this.queued >= EVENT_PAGE) {
         this.paused = true;
         return;
       }
       if (!(await this.stillAllowed(CHECK_ON_EVENT_MS))) return;
       const { events, last, full } = await this.read(this.memberId, this.cursor);
-      if (this.ended || last === undefined) return;
+      if (this.isEnded || last === undefined) return;
       this.cursor = last;
       for (const event of events) this.push(event);
       if (!full) return;
-    }
-  }
-
-  private push(event: AlertEventView): void {
-    if (this.waiting) {
-      const resolve = this.waiting;
-      this.waiting = undefined;
-      resolve({ value: event, done: false });
-    } else {
-      this.backlog.push(event);
-    }
-  }
-
-  private async stillAllowed(maxAgeMs: number): Promise<boolean> {
-    if (this.ended) return false;
-    if (Date.now() - this.lastCheck < maxAgeMs) return true;
-    this.lastCheck = Date.now();
-    try {
-      await this.verify(this.token);
-      return true;
-    } catch (error) {
-      if (!(error instanceof AuthError)) return true; // a database hiccup is not a reason to drop the client
-      const { code, reason } = refusalOf(error);
-      this.close(code, reason);
-      return false;
     }
   }
 }
@@ -181,16 +122,26 @@ class Listener implements AsyncIterableIterator<AlertEventView> {
 @Injectable()
 export class AlertStreamService implements OnModuleDestroy {
   private readonly logger = new Logger(AlertStreamService.name);
-  private readonly byMember = new Map<string, Set<Listener>>();
-  private subscriber: RedisClient | undefined;
-  private subscribed: Promise<unknown> | undefined;
+  private readonly fanout: MemberFanout<StreamedAlertEvent, Listener>;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly alerts: AlertsService,
     private readonly tokens: AccessTokenService,
     private readonly prisma: PrismaService,
-  ) {}
+  ) {
+    this.fanout = new MemberFanout({
+      name: 'alert stream',
+      redis: config.redis,
+      channel: alertEventsChannel(config.redis.prefix),
+      logger: this.logger,
+      deliver: (listeners, events) => {
+        const seq = highestSeq(events);
+        for (const listener of listeners) listener.wake(seq);
+      },
+      onResync: () => this.resync(),
+    });
+  }
 
   /**
    * Opens `member`'s stream on the connection in `context`: the events after
@@ -204,7 +155,7 @@ export class AlertStreamService implements OnModuleDestroy {
     }
     const resumeFrom = after === undefined || after === null ? undefined : this.resumePoint(after);
     // Listening first: an event committed from here on wakes the listener, whatever the cursor read below finds.
-    await this.listen();
+    await this.fanout.listen();
     const cursor = await this.prisma.sqlAsMember(
       member.id,
       async (db) => {
@@ -227,20 +178,17 @@ export class AlertStreamService implements OnModuleDestroy {
       context.socket,
       (t) => this.tokens.verify(t),
       (memberId, seq) => this.readAfter(memberId, seq),
-      (l) => this.forget(l),
+      (l) => this.fanout.forget(l),
       this.logger,
     );
-    let set = this.byMember.get(member.id);
-    if (!set) this.byMember.set(member.id, (set = new Set()));
-    set.add(listener);
+    this.fanout.add(listener);
     // Events committed between the cursor read and the listener's registration were announced to no one yet.
     listener.wake(undefined);
     return listener;
   }
 
   async onModuleDestroy(): Promise<void> {
-    for (const set of this.byMember.values()) for (const listener of set) listener.end();
-    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+    await this.fanout.close();
   }
 
   private resumePoint(after: string): bigint {
@@ -271,60 +219,23 @@ export class AlertStreamService implements OnModuleDestroy {
     return { events, last: BigInt(rows[rows.length - 1].seq), full: rows.length === EVENT_PAGE };
   }
 
-  private listen(): Promise<unknown> {
-    if (this.subscribed) return this.subscribed;
-    const channel = alertEventsChannel(this.config.redis.prefix);
-    const subscriber = createRedisClient(this.config.redis, { maxRetriesPerRequest: null });
-    subscriber.on('error', (error: Error) => this.logger.warn(`alert stream Redis connection: ${error.message}`));
-    subscriber.on('message', (_channel: string, text: string) => this.dispatch(text));
-    // 'ready' again: a reconnect (ioredis subscribes again first); '-node'/'+node': the cluster's subscriber node may have changed.
-    let connected = false;
-    subscriber.on('ready', () => {
-      if (connected) this.resync();
-      connected = true;
-    });
-    subscriber.on('-node', () => this.resync());
-    subscriber.on('+node', () => this.resync());
-    this.subscriber = subscriber;
-    this.subscribed = subscriber.subscribe(channel).catch((error: unknown) => {
-      this.subscribed = undefined;
-      throw error;
-    });
-    return this.subscribed;
-  }
-
   /** Wakes every listener now and once more shortly, to read what lost messages would have announced. */
   private resync(): void {
     const wakeAll = () => {
-      for (const set of this.byMember.values()) for (const listener of set) listener.wake(undefined);
+      for (const listener of this.fanout.all()) listener.wake(undefined);
     };
     wakeAll();
     setTimeout(wakeAll, RESYNC_AGAIN_MS).unref();
   }
+}
 
-  /** Wakes the listeners of the members a message names, with the highest event number it has for each. */
-  private dispatch(text: string): void {
-    let message: AlertStreamMessage;
-    try {
-      message = JSON.parse(text) as AlertStreamMessage;
-    } catch {
-      this.logger.error('alert stream: a message that is not JSON');
-      return;
-    }
-    // A member's highest number in the message; undefined once one of its events has none (every listener then reads).
-    const highest = new Map<string, bigint | undefined>();
-    for (const event of message.events) {
-      if (!this.byMember.has(event.memberId)) continue;
-      const seq = event.seq !== undefined && EVENT_ID.test(event.seq) ? BigInt(event.seq) : undefined;
-      const seen = highest.has(event.memberId) ? highest.get(event.memberId) : 0n;
-      highest.set(event.memberId, seq === undefined || seen === undefined ? undefined : seq > seen ? seq : seen);
-    }
-    for (const [memberId, seq] of highest) for (const listener of [...(this.byMember.get(memberId) ?? [])]) listener.wake(seq);
+/** The highest event number among a member's events; undefined once one has none (every listener then reads). */
+function highestSeq(events: readonly StreamedAlertEvent[]): bigint | undefined {
+  let highest = 0n;
+  for (const event of events) {
+    const seq = event.seq !== undefined && EVENT_ID.test(event.seq) ? BigInt(event.seq) : undefined;
+    if (seq === undefined) return undefined;
+    if (seq > highest) highest = seq;
   }
-
-  private forget(listener: Listener): void {
-    const set = this.byMember.get(listener.memberId);
-    set?.delete(listener);
-    if (set?.size === 0) this.byMember.delete(listener.memberId);
-  }
+  return highest;
 }

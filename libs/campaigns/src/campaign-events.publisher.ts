@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { publishMemberEvents } from '@app/alert-stream';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { ConsumesEvent, type EventPayloads } from '@app/outbox';
 import { RedisService } from '@app/redis';
 import type { CampaignEvent } from './campaign-events.js';
 import { campaignEventsChannel } from './campaign-stream.js';
-
-const PER_MESSAGE = 1_000;
 
 /** Fans campaign changes out to every API process (worker role); subscribers read each campaign as their member sees it. */
 @Injectable()
@@ -27,11 +26,6 @@ export class CampaignEventsPublisher {
 
   /** Publishes the changes, ids only. */
   async publish(events: readonly CampaignEvent[], occurredAt: Date): Promise<void> {
-    for (let i = 0; i < events.length; i += PER_MESSAGE) {
-      await this.redis.publish(
-        this.channel,
-        JSON.stringify({ occurredAt: occurredAt.toISOString(), events: events.slice(i, i + PER_MESSAGE) }),
-      );
-    }
+    await publishMemberEvents(this.redis, this.channel, events, occurredAt);
   }
 }

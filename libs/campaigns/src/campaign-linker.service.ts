@@ -4,6 +4,7 @@ import { executeRows, PrismaService, queryRows, type Prisma, type Statement } fr
 import { ConsumesEvent, OutboxService, type EventPayloads } from '@app/outbox';
 import type { CampaignEvent, CampaignsChangedPayload, CampaignsRelinkPayload } from './campaign-events.js';
 import {
+  ALERT_BUNDLE_KEYS,
   ASSIGN_BUNDLES,
   BUNDLE_TOKENS,
   CAMPAIGN_BUNDLES,
@@ -22,6 +23,7 @@ import {
   LINKING_TOKENS,
   LOCK_CAMPAIGNS,
   MEMBER_BUNDLES,
+  QUEUE_EPOCH_CAMPAIGNS,
   QUEUE_EXTRA,
   QUEUE_PENDING,
   TAKE_QUEUED,
@@ -91,7 +93,6 @@ export class CampaignLinker {
     private readonly outbox: OutboxService,
   ) {}
 
-  /** The consumer of `campaigns.relink`: drains the link queue (plus the payload's member or tokens); returns the events it published. */
   /** `campaigns.relink` (bundles changed): drains the link queue. */
   @ConsumesEvent('campaigns.relink')
   async onRelink(payload: EventPayloads['campaigns.relink']): Promise<void> {
@@ -116,6 +117,33 @@ export class CampaignLinker {
     await this.relink({ keys: payload.keys });
   }
 
+  /**
+   * `alerts.changed` (a consumer beside the webhooks' and the stream's): a
+   * plain submitIndicators, retractIndicators, expiry or quarantine changed
+   * whether a token matches; the tokens among them that bundles hold are
+   * queued for linking (a match gained joins, one lost splits). The pass runs
+   * in the `campaigns.relink` job, not in correlation's inline one.
+   */
+  @ConsumesEvent('alerts.changed')
+  async onAlertsChanged(payload: EventPayloads['alerts.changed']): Promise<void> {
+    const alertIds = [...new Set(payload.events.map((e) => e.alertId))];
+    if (alertIds.length === 0) return;
+    await this.prisma.$transaction(async (tx) => {
+      const keys = (await q(tx, ALERT_BUNDLE_KEYS, alertIds)).map((k) => `${k.type}:${k.keyEpoch}:${k.token}`);
+      if (keys.length === 0) return;
+      await exec(tx, QUEUE_EXTRA, null, ...splitKeys(keys));
+      await this.outbox.publish(tx, 'campaigns.relink', {});
+    });
+  }
+
+  /** `key_epoch.retired`: tokens under the epoch link nothing; the campaigns joined through them are linked again. */
+  @ConsumesEvent('key_epoch.retired')
+  async onKeyEpochRetired(payload: EventPayloads['key_epoch.retired']): Promise<void> {
+    await exec(this.prisma, QUEUE_EPOCH_CAMPAIGNS, payload.label);
+    await this.relink({});
+  }
+
+  /** Drains the link queue, plus the payload's member or tokens; returns the events it published. */
   async relink(payload: CampaignsRelinkPayload): Promise<CampaignEvent[]> {
     const events: CampaignEvent[] = [];
     let extra: CampaignsRelinkPayload = payload;

@@ -9,7 +9,8 @@ import { CampaignLinker } from './campaign-linker.service.js';
 
 /**
  * The worker side of campaigns: the linker (consumer of `campaigns.relink`,
- * `member.state_changed`, `suppression.changed`, `quarantine.changed`), the
+ * `member.state_changed`, `suppression.changed`, `quarantine.changed`,
+ * `alerts.changed`, `key_epoch.retired`), the
  * live stream's publisher (of `campaigns.changed`), and the bundle-token
  * expiry sweep.
  */

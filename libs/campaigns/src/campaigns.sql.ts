@@ -197,6 +197,26 @@ export const TAKE_QUEUED = statement<
              encode(token, 'hex') AS token`,
 );
 
+/**
+ * The tokens of these alerts' matches that any bundle holds ($1 alert ids):
+ * a plain submission, retraction or expiry changed whether they match, so
+ * what they join is linked again.
+ */
+export const ALERT_BUNDLE_KEYS = statement<[string[]], { type: string; keyEpoch: string; token: string }>(
+  'campaigns.alertBundleKeys',
+  `SELECT DISTINCT m.type::text AS type, m.key_epoch AS "keyEpoch", encode(m.token, 'hex') AS token
+     FROM alerts a JOIN matches m ON m.id = a.match_id
+    WHERE a.id = ANY($1::uuid[])
+      AND EXISTS (SELECT 1 FROM bundle_tokens bt WHERE bt.type = m.type AND bt.key_epoch = m.key_epoch AND bt.token = m.token)`,
+);
+
+/** Queues every campaign joined through a token under a key epoch an operator retired ($1 label). */
+export const QUEUE_EPOCH_CAMPAIGNS = statement<[string]>(
+  'campaigns.queueEpochCampaigns',
+  `INSERT INTO campaign_link_queue (campaign_id)
+   SELECT DISTINCT campaign_id FROM campaign_linking_tokens WHERE key_epoch = $1`,
+);
+
 /** The bundles of a member (its suspension or reinstatement changes what they link). */
 export const MEMBER_BUNDLES = statement<[string], { id: string }>(
   'campaigns.memberBundles',
@@ -240,9 +260,12 @@ export interface TokenStanding {
   type: string;
   keyEpoch: string;
   token: string;
-  /** A match on its own: held by MATCH_MIN_MEMBERS active members, neither common nor suppressed. */
+  /** A match on its own: held by MATCH_MIN_MEMBERS active members, neither common nor suppressed, its key epoch not retired. */
   isMatch: boolean;
-  /** May join bundles at all: not suppressed, not quarantined, held by at most CAMPAIGN_MAX_TOKEN_BUNDLES live bundles. */
+  /**
+   * May join bundles at all: not suppressed, not quarantined, its key epoch
+   * not retired, held by at most CAMPAIGN_MAX_TOKEN_BUNDLES live bundles.
+   */
   usable: boolean;
   /** May join different members' bundles: usable and a match. */
   linking: boolean;
@@ -254,8 +277,9 @@ export interface TokenStanding {
  * common: $5 share of active members once $6 hold it, not suppressed),
  * whether it is usable (not suppressed, held by at most $7 =
  * CAMPAIGN_MAX_TOKEN_BUNDLES live bundles of active members; counting stops
- * at $7 + 1), and whether it links members (both). Quarantined tokens are to
- * be excluded in `usable` too (see the marked line).
+ * at $7 + 1, not quarantined), and whether it links members (both). A
+ * token under a retired key epoch is neither: records under it match
+ * nothing (correlation's rule).
  */
 export const LINKING_TOKENS = statement<[string[], string[], string[], number, number, number, number], TokenStanding>(
   'campaigns.linkingTokens',
@@ -266,8 +290,9 @@ export const LINKING_TOKENS = statement<[string[], string[], string[], number, n
      SELECT count(*)::int AS n FROM members WHERE status = 'ACTIVE'
    ), standing AS (
      SELECT k.type, k.key_epoch, k.token,
-            holders.n >= $4::int AND NOT (holders.n >= $6::int AND holders.n > $5::float8 * active.n) AND NOT suppressed.yes AS is_match,
-            held.bundles <= $7::int AND NOT suppressed.yes
+            holders.n >= $4::int AND NOT (holders.n >= $6::int AND holders.n > $5::float8 * active.n) AND NOT suppressed.yes
+            AND NOT retired.yes AS is_match,
+            held.bundles <= $7::int AND NOT suppressed.yes AND NOT retired.yes
             AND NOT EXISTS (SELECT 1 FROM quarantined_tokens q WHERE q.type = k.type AND q.key_epoch = k.key_epoch AND q.token = k.token)
               AS usable
        FROM keys k CROSS JOIN active
@@ -276,9 +301,17 @@ export const LINKING_TOKENS = statement<[string[], string[], string[], number, n
                          WHERE s.type = k.type AND s.key_epoch = k.key_epoch AND s.token = k.token) AS yes
        ) suppressed
        CROSS JOIN LATERAL (
+         SELECT EXISTS (SELECT 1 FROM key_epochs e WHERE e.label = k.key_epoch AND e.retired_at IS NOT NULL) AS yes
+       ) retired
+       CROSS JOIN LATERAL (
+         -- One range scan of the key's records, then their members: joined the other way round (a probe of
+         -- indicators per member, which the planner picks when members has no statistics) the cost grows with
+         -- the number of members.
          SELECT count(DISTINCT i.member_id)::int AS n
-           FROM indicators i JOIN members m ON m.id = i.member_id AND m.status = 'ACTIVE'
-          WHERE i.type = k.type AND i.key_epoch = k.key_epoch AND i.token = k.token AND i.expires_at > now()
+           FROM (SELECT i.member_id FROM indicators i
+                  WHERE i.type = k.type AND i.key_epoch = k.key_epoch AND i.token = k.token AND i.expires_at > now()
+                 OFFSET 0) i
+           JOIN members m ON m.id = i.member_id AND m.status = 'ACTIVE'
        ) holders
        CROSS JOIN LATERAL (
          SELECT count(*)::int AS bundles FROM (
