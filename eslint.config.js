@@ -10,7 +10,7 @@ export default tseslint.config(
     ignores: [
       'dist/**',
       'node_modules/**',
-      'libs/database/src/generated/**',
+      'libs/platform/database/src/generated/**',
       'libs/sdk/dist/**',
       'coverage/**',
       '**/*.js',

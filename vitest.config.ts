@@ -4,11 +4,22 @@ import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 import './test/setup/node20-polyfills.js';
 
-// Every folder under libs/ is importable as @app/<name>, as tsconfig.json's paths say.
+/** Every library folder (libs/platform/<name>, libs/federation/<name>, libs/<name>), importable as @app/<name> as tsconfig.json's paths say. */
+function libraryFolders(): { name: string; dir: string }[] {
+  const libs = resolve(import.meta.dirname, 'libs');
+  const groups = ['platform', 'federation'];
+  return [
+    ...groups.flatMap((g) => readdirSync(resolve(libs, g)).map((name) => ({ name, dir: resolve(libs, g, name) }))),
+    ...readdirSync(libs)
+      .filter((name) => !groups.includes(name))
+      .map((name) => ({ name, dir: resolve(libs, name) })),
+  ];
+}
+
 const alias = [
-  ...readdirSync(resolve(import.meta.dirname, 'libs')).map((name) => ({
+  ...libraryFolders().map(({ name, dir }) => ({
     find: `@app/${name}`,
-    replacement: resolve(import.meta.dirname, 'libs', name, 'src', 'index.ts'),
+    replacement: resolve(dir, 'src', 'index.ts'),
   })),
   // graphql 16 ships CommonJS (main) and ESM (module) builds without an exports map: Node, and so
   // NestJS, load the CommonJS one; Vite would pick the ESM one for our sources. Two copies break

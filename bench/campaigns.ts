@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { INSERT_BUNDLE_TOKENS, UPSERT_BUNDLES } from '../libs/campaigns/src/campaigns.sql.js';
+import { INSERT_BUNDLE_TOKENS, UPSERT_BUNDLES } from '../libs/federation/campaigns/src/campaigns.sql.js';
 import { cpuPerItem } from './fleet.js';
 import { dataOf, gql, postJson } from './http.js';
 import type { ServerContext } from './ingest.js';

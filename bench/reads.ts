@@ -41,7 +41,7 @@ export const ALERTS_PRIORITY_PAGE = `query AlertsByPriority($first: Int) {
 
 /**
  * The baseline: the statement AlertsService.list runs for that page
- * (`alertsPage`, imported from the service's libs/alerts/src/alerts.sql.ts,
+ * (`alertsPage`, imported from the service's libs/federation/alerts/src/alerts.sql.ts,
  * so the two cannot drift apart), straight through pg: no HTTP, GraphQL,
  * token or transaction around it. Its parameters: no filter, one page.
  */

@@ -2,8 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { databaseName } from '@app/database';
-import { CLAIM, SIMILAR_SIGNATURES, STORE } from '../libs/similarity/src/similarity.sql.js';
-import { signatureDigest } from '../libs/similarity/src/validate-signatures.js';
+import { CLAIM, SIMILAR_SIGNATURES, STORE } from '../libs/federation/similarity/src/similarity.sql.js';
+import { signatureDigest } from '../libs/federation/similarity/src/validate-signatures.js';
 import { open, recreateDatabase } from './database.js';
 import { cpuSecondsOf } from './fleet.js';
 import { fmt, percentiles, sizeLabel, type Percentiles } from './stats.js';
@@ -275,7 +275,7 @@ export async function measureSimilarity(databaseUrl: string, quick: boolean, log
       cpuRatio: large.lookup.cpuMsPerLookup / small.lookup.cpuMsPerLookup,
       method: [
         `Stored signatures preloaded in SQL with 32 random band tokens each over ${MEMBERS} members (no boilerplate), then VACUUM (ANALYZE) and CHECKPOINT.`,
-        `Lookup: SIMILAR_SIGNATURES (libs/similarity/src/similarity.sql.ts) for one probe signature at a time that shares 8 bands with one stored signature; ${WARMUP} warm-up probes, then ${LOOKUPS - WARMUP} timed, each run twice (first run, then repeated with its pages cached); buffers from EXPLAIN (ANALYZE, BUFFERS) of 20 probes; backend CPU from /proc/<pid>/stat of the connection's PostgreSQL process over the timed runs (10 ms ticks).`,
+        `Lookup: SIMILAR_SIGNATURES (libs/federation/similarity/src/similarity.sql.ts) for one probe signature at a time that shares 8 bands with one stored signature; ${WARMUP} warm-up probes, then ${LOOKUPS - WARMUP} timed, each run twice (first run, then repeated with its pages cached); buffers from EXPLAIN (ANALYZE, BUFFERS) of 20 probes; backend CPU from /proc/<pid>/stat of the connection's PostgreSQL process over the timed runs (10 ms ticks).`,
         `Submission: CLAIM and STORE of submitTemplateSignatures in one transaction per ${BATCH} signatures, on one connection (no HTTP, no queue); baseline: the same rows by plain INSERTs into tables with only a primary key.`,
         quick ? 'Quick mode: 10k and 100k stored signatures instead of 100k and 1M.' : 'Full mode: 100k and 1M stored signatures.',
       ],

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { TEST_FEDERATION_KEY_HEX, canonicalizePromptTemplate, deriveToken, templateSignature, templateSignatureKeys } from '@app/sdk';
-import { SimilaritySettings } from '../libs/config/src/config.schema.js';
+import { SimilaritySettings } from '../libs/platform/config/src/config.schema.js';
 import { bandsOfShingles, keysFor } from '../libs/sdk/src/minhash.js';
 import { fmt } from './stats.js';
 import { FULL_CORPUS, QUICK_CORPUS, VARIANT_KINDS, generateCorpus, type CorpusOptions, type CorpusTemplate } from './template-corpus.js';

@@ -8,7 +8,7 @@ import { loadConfig } from '@app/config';
 import { connectPg, type Statement } from '@app/database';
 
 /**
- * Every statement of every `libs/<lib>/src/*.sql.ts`, prepared against the
+ * Every statement of every `libs/<group>/<lib>/src/*.sql.ts`, prepared against the
  * migrated schema under its own name (as node-postgres prepares it at run
  * time), with its parameters and result columns compared with the types
  * declared next to it: a migration that renames or retypes a column a
@@ -20,8 +20,15 @@ const ROOT = resolve(import.meta.dirname, '..');
 /** The statement modules, found rather than listed, so a library's new module is covered without editing this file. */
 function statementModules(): { lib: string; file: string }[] {
   const libs = join(ROOT, 'libs');
-  return readdirSync(libs).flatMap((lib) => {
-    const src = join(libs, lib, 'src');
+  const groups = ['platform', 'federation'];
+  const folders = [
+    ...groups.flatMap((g) => readdirSync(join(libs, g)).map((lib) => ({ lib, dir: join(libs, g, lib) }))),
+    ...readdirSync(libs)
+      .filter((lib) => !groups.includes(lib))
+      .map((lib) => ({ lib, dir: join(libs, lib) })),
+  ];
+  return folders.flatMap(({ lib, dir }) => {
+    const src = join(dir, 'src');
     if (!existsSync(src)) return [];
     return readdirSync(src)
       .filter((name) => name.endsWith('.sql.ts'))

@@ -4,7 +4,7 @@ import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { QueueName } from '@app/queue';
-import { EndpointSlots } from '../libs/webhooks/src/delivery/endpoint-slots.js';
+import { EndpointSlots } from '../libs/federation/webhooks/src/delivery/endpoint-slots.js';
 import { TestContext } from './support/context.js';
 import { until } from './support/wait.js';
 import { startWorker, WebhookReceiver } from './support/webhooks.js';

@@ -2,7 +2,7 @@ import { Injectable, Module, type INestApplication } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AlertsResolver } from '../libs/alerts/src/alerts.resolver.js';
+import { AlertsResolver } from '../libs/federation/alerts/src/alerts.resolver.js';
 import { loadConfig } from '@app/config';
 import { CorrelationService } from '@app/correlation';
 import { ConsumesEvent, EventConsumers, type EventTopic } from '@app/outbox';

@@ -20,7 +20,7 @@ for (const entry of COMMANDS) {
   else program.command(entry.name).description(entry.description);
 }
 
-// Node's own parser, as the server processes do (libs/runtime's loadDotEnv would load the server's libraries).
+// Node's own parser, as the server processes do (libs/platform/runtime's loadDotEnv would load the server's libraries).
 if (existsSync('.env')) process.loadEnvFile('.env');
 try {
   await program.parseAsync(process.argv);

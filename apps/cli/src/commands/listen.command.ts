@@ -37,7 +37,7 @@ export function newLocalSecret(): string {
 
 /**
  * The body, id and headers the server sends for a webhook delivery
- * (libs/webhooks: `{ type, timestamp, data }`, Standard Webhooks headers),
+ * (libs/federation/webhooks: `{ type, timestamp, data }`, Standard Webhooks headers),
  * signed with the local secret.
  */
 export function signedDelivery(webhook: Webhook, event: AlertEvent): { body: string; headers: Record<string, string> } {

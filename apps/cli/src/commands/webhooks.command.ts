@@ -31,7 +31,7 @@ const DELIVERIES = `query Deliveries($endpointId: ID!, $filter: WebhookDeliveryF
   }
 }`;
 
-/** Every event type an endpoint can ask for (libs/webhooks/src/webhook-events.ts). */
+/** Every event type an endpoint can ask for (libs/federation/webhooks/src/webhook-events.ts). */
 const EVENT_TYPES = [
   'alert.created',
   'alert.updated',

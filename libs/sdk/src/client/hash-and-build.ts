@@ -45,7 +45,7 @@ export interface BuiltIndicators {
   readonly rowsUsed: number;
 }
 
-// These mirror the server's per-item checks (libs/indicators validate-items.ts). The server
+// These mirror the server's per-item checks (libs/federation/indicators validate-items.ts). The server
 // refuses a whole batch for one bad item, so catching it here, with the row's line number,
 // keeps one typo from failing a thousand good rows.
 const FUTURE_SKEW_MS = 5 * 60_000;

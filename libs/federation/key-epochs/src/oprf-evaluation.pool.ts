@@ -15,7 +15,7 @@ import type { EvaluationOutcome, EvaluationTask } from './oprf-evaluation.worker
 export function evaluationWorkerFile(): string {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('.js')) return join(here, '..', 'oprf-evaluation.worker.js');
-  return join(projectRoot(), 'dist', 'libs', 'key-epochs', 'src', 'oprf-evaluation.worker.js');
+  return join(projectRoot(), 'dist', 'libs', 'federation', 'key-epochs', 'src', 'oprf-evaluation.worker.js');
 }
 
 /**

@@ -10,7 +10,7 @@ export type AccessRole = 'MEMBER' | 'ADMIN';
 
 /**
  * Marks an operation or controller as callable without an access token. The
- * global AuthGuard (libs/auth) refuses everything else unauthenticated, so
+ * global AuthGuard (libs/federation/auth) refuses everything else unauthenticated, so
  * public operations are explicit and greppable.
  */
 export const Public = () => SetMetadata(IS_PUBLIC, true);

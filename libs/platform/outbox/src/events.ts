@@ -100,7 +100,7 @@ export const Events = {
   'quarantine.changed': payload<{ keys: TokenKey[] }>(),
   /** An operator retired a key epoch (retire-key-epoch): re-evaluate every match under it. */
   'key_epoch.retired': payload<{ label: string }>(),
-  /** Template signatures were stored: judge the submission's signatures and their neighbours (libs/similarity). */
+  /** Template signatures were stored: judge the submission's signatures and their neighbours (libs/federation/similarity). */
   'template_signatures.submitted': payload<{ submissionId: string }>(),
   /** Template signatures were retracted: re-judge their neighbours, then delete them. */
   'template_signatures.removed': payload<{ signatureIds: string[] }>(),

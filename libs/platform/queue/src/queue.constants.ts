@@ -20,7 +20,7 @@ export const ALL_QUEUES: readonly QueueName[] = Object.values(QueueName);
  * Job names of the webhooks and maintenance queues. The worker refuses to
  * start unless each name here has exactly one handler
  * (JobHandlers.assertComplete). The events queue's jobs are named by outbox
- * topic, one per consumer: the event map is libs/outbox's `Events`.
+ * topic, one per consumer: the event map is libs/platform/outbox's `Events`.
  */
 export const JobName = {
   [QueueName.Webhooks]: {

@@ -87,7 +87,7 @@ export class MemberKeysService {
         data: { status: KeyStatus.REVOKED, revokedAt: new Date() },
         select: KEY_SELECT,
       });
-      // Announced with the change: the member's endpoints get `member.key_revoked` (libs/webhooks).
+      // Announced with the change: the member's endpoints get `member.key_revoked` (libs/federation/webhooks).
       await this.outbox.publish(tx, 'member_key.revoked', { memberId: owner.memberId, kid: input.kid });
       await this.audit.record(tx, {
         actor: memberActor(member),

@@ -22,7 +22,7 @@ import { SubmissionQuotas } from './submission-quotas.js';
     ActivityService,
     ActivityResolver,
   ],
-  // The gate (budget, quotas, probing throttle) also admits template signatures (libs/similarity).
+  // The gate (budget, quotas, probing throttle) also admits template signatures (libs/federation/similarity).
   exports: [IndicatorsService, SubmissionGate, SubmissionQuotas, ProbingThrottleService],
 })
 export class IndicatorsModule {}

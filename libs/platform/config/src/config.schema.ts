@@ -832,7 +832,7 @@ export class SubscriptionSettings {
   eventRetentionHours = 168;
 }
 
-/** Similar template signatures (libs/similarity). */
+/** Similar template signatures (libs/federation/similarity). */
 export class SimilaritySettings {
   /** Two signatures of different members sharing at least this many of their 32 band tokens are similar. */
   @Env('SIMILARITY_MIN_SHARED_BANDS')
@@ -859,7 +859,7 @@ export class SimilaritySettings {
   maxPerSubmission = 500;
 }
 
-/** Campaigns: bundles and how they link (libs/campaigns, docs/campaigns.md). */
+/** Campaigns: bundles and how they link (libs/federation/campaigns, docs/campaigns.md). */
 export class CampaignSettings {
   /** Most bundles one submitBundles or retractBundles call may carry. */
   @Env('BUNDLE_MAX_PER_REQUEST')
