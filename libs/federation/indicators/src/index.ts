@@ -20,3 +20,4 @@ export {
   type SubmissionReplayRow,
 } from './submission-gate.js';
 export { SubmissionQuotas, type QuotaCharge } from './submission-quotas.js';
+export { checkBatchSize, itemProblems, recordFields } from './validate-items.js';

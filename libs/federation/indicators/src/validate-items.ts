@@ -29,28 +29,76 @@ const MAX_LIFETIME_MS = 730 * DAY_MS;
 // Printable text only: a reference is shown back to its owner, never interpreted.
 const EXTERNAL_REF = /^[^\p{Cc}\p{Cs}]{1,256}$/u;
 
+/** The fields every stored record carries (indicators, template signatures), as a caller may send them. */
+export interface RecordFieldsInput {
+  observedAt?: Date | null;
+  expiresAt?: Date | null;
+  confidence?: number | null;
+  externalRef?: string | null;
+  discloseIdentity?: boolean | null;
+}
+
+/** Those fields checked and defaulted. */
+export type RecordFields = Pick<NormalizedItem, 'observedAt' | 'expiresAt' | 'confidence' | 'externalRef' | 'discloseIdentity'>;
+
+/** Records a problem of item `i`'s field. */
+export type ItemProblem = (i: number, field: string, rule: string, message: string) => void;
+
+/** Refuses an all-or-nothing list `field` that is empty or longer than `maxItems`. */
+export function checkBatchSize(field: string, length: number, maxItems: number): void {
+  if (length === 0) {
+    throw new InputValidationError([{ field, rule: 'arrayMinSize', message: `${field} must contain at least 1 item` }]);
+  }
+  if (length > maxItems) {
+    throw new InputValidationError([
+      { field, rule: 'arrayMaxSize', message: `${field} must contain at most ${maxItems} items (got ${length}); split the batch` },
+    ]);
+  }
+}
+
+/** Collects the problems of list `field`'s items (`field.3.keyEpoch`), the first 1,000 of them. */
+export function itemProblems(field: string): { problems: FieldProblem[]; bad: ItemProblem } {
+  const problems: FieldProblem[] = [];
+  const bad: ItemProblem = (i, name, rule, message) => {
+    if (problems.length < 1000) problems.push({ field: `${field}.${i}.${name}`, rule, message });
+  };
+  return { problems, bad };
+}
+
+/** Checks and defaults item `i`'s record fields; `ttlDays` gives the default expiry. */
+export function recordFields(item: RecordFieldsInput, i: number, bad: ItemProblem, now: Date, ttlDays: number): RecordFields {
+  const nowMs = now.getTime();
+  const observedAt = item.observedAt ?? now;
+  if (observedAt.getTime() > nowMs + FUTURE_SKEW_MS) {
+    bad(i, 'observedAt', 'notInFuture', 'observedAt must not be more than 5 minutes in the future');
+  }
+  const expiresAt = item.expiresAt ?? new Date(nowMs + ttlDays * DAY_MS);
+  if (expiresAt.getTime() <= nowMs) bad(i, 'expiresAt', 'inFuture', 'expiresAt must be in the future');
+  else if (expiresAt.getTime() > nowMs + MAX_LIFETIME_MS) {
+    bad(i, 'expiresAt', 'maxLifetime', 'expiresAt must be at most 730 days ahead');
+  }
+  const confidence = item.confidence ?? 50;
+  if (!Number.isInteger(confidence) || confidence < 0 || confidence > 100) {
+    bad(i, 'confidence', 'range', 'confidence must be an integer from 0 to 100');
+  }
+  const externalRef = item.externalRef ?? null;
+  if (externalRef !== null && !EXTERNAL_REF.test(externalRef)) {
+    bad(i, 'externalRef', 'printable', 'externalRef must be 1-256 printable characters');
+  } else if (externalRef !== null) {
+    const found = formatCharacterIn(externalRef);
+    if (found) bad(i, 'externalRef', PLAIN_TEXT_RULE, plainTextMessage('externalRef', found));
+  }
+  return { observedAt, expiresAt, confidence, externalRef, discloseIdentity: item.discloseIdentity ?? false };
+}
+
 /**
  * Checks and defaults every item in one pass and reports every problem with
  * its index (`indicators.3.keyEpoch`). Type and token were already checked by
  * GraphQL (enum and IndicatorToken scalar) during variable coercion.
  */
 export function validateIndicatorItems(items: IndicatorInput[], rules: ItemRules, now = new Date()): NormalizedItem[] {
-  if (items.length === 0) {
-    throw new InputValidationError([{ field: 'indicators', rule: 'arrayMinSize', message: 'indicators must contain at least 1 item' }]);
-  }
-  if (items.length > rules.maxItems) {
-    throw new InputValidationError([
-      {
-        field: 'indicators',
-        rule: 'arrayMaxSize',
-        message: `indicators must contain at most ${rules.maxItems} items (got ${items.length}); split the batch`,
-      },
-    ]);
-  }
-  const problems: FieldProblem[] = [];
-  const bad = (i: number, field: string, rule: string, message: string) =>
-    problems.length < 1000 && problems.push({ field: `indicators.${i}.${field}`, rule, message });
-  const nowMs = now.getTime();
+  checkBatchSize('indicators', items.length, rules.maxItems);
+  const { problems, bad } = itemProblems('indicators');
   const out: NormalizedItem[] = new Array(items.length);
 
   for (let i = 0; i < items.length; i++) {
@@ -58,36 +106,7 @@ export function validateIndicatorItems(items: IndicatorInput[], rules: ItemRules
     if (!KEY_EPOCH_PATTERN.test(item.keyEpoch)) {
       bad(i, 'keyEpoch', 'matches', 'keyEpoch must match ^[a-z0-9][a-z0-9._-]{0,31}$');
     }
-    const observedAt = item.observedAt ?? now;
-    if (observedAt.getTime() > nowMs + FUTURE_SKEW_MS) {
-      bad(i, 'observedAt', 'notInFuture', 'observedAt must not be more than 5 minutes in the future');
-    }
-    const expiresAt = item.expiresAt ?? new Date(nowMs + rules.ttlDays[item.type] * DAY_MS);
-    if (expiresAt.getTime() <= nowMs) bad(i, 'expiresAt', 'inFuture', 'expiresAt must be in the future');
-    else if (expiresAt.getTime() > nowMs + MAX_LIFETIME_MS) {
-      bad(i, 'expiresAt', 'maxLifetime', 'expiresAt must be at most 730 days ahead');
-    }
-    const confidence = item.confidence ?? 50;
-    if (!Number.isInteger(confidence) || confidence < 0 || confidence > 100) {
-      bad(i, 'confidence', 'range', 'confidence must be an integer from 0 to 100');
-    }
-    const externalRef = item.externalRef ?? null;
-    if (externalRef !== null && !EXTERNAL_REF.test(externalRef)) {
-      bad(i, 'externalRef', 'printable', 'externalRef must be 1-256 printable characters');
-    } else if (externalRef !== null) {
-      const found = formatCharacterIn(externalRef);
-      if (found) bad(i, 'externalRef', PLAIN_TEXT_RULE, plainTextMessage('externalRef', found));
-    }
-    out[i] = {
-      type: item.type,
-      keyEpoch: item.keyEpoch,
-      token: item.token,
-      observedAt,
-      expiresAt,
-      confidence,
-      externalRef,
-      discloseIdentity: item.discloseIdentity ?? false,
-    };
+    out[i] = { type: item.type, keyEpoch: item.keyEpoch, token: item.token, ...recordFields(item, i, bad, now, rules.ttlDays[item.type]) };
   }
   if (problems.length) throw new InputValidationError(problems);
   return out;

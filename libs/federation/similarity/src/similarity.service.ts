@@ -3,6 +3,7 @@ import { AuditAction, AuditService, SYSTEM_ACTOR } from '@app/audit';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { PrismaService, queryRows, type Prisma } from '@app/database';
 import { ConsumesEvent, OutboxService, type AlertEvent, type EventPayloads } from '@app/outbox';
+import { recordEvents } from '@app/correlation';
 import { decideSimilar, type SimilarCloseReason, type SimilarOther, type SimilarPlan } from './decide-similar.js';
 import {
   BOUNDARY_HOLDERS,
@@ -16,7 +17,6 @@ import {
   LOCK_MATCHES,
   MARK_VERDICT_ANNOUNCED,
   QUARANTINE_SHARED_BANDS,
-  RECORD_ALERT_EVENTS,
   SIGNATURES,
   SIGNATURES_OF_EPOCH,
   SIGNATURES_OF_MEMBER,
@@ -308,14 +308,14 @@ export class SimilarityService {
   /** Numbers the alert events, records them for resuming subscriptions and publishes `alerts.changed`, in the pass's transaction. */
   private async announce(tx: Tx, events: AlertEvent[]): Promise<void> {
     if (events.length) {
-      const rows = await queryRows(tx, RECORD_ALERT_EVENTS, [
+      const rows = await queryRows(tx, recordEvents, [
         events.map((e) => e.memberId),
         events.map((e) => e.alertId),
         events.map((e) => e.type),
         events.map((e) => e.version),
       ]);
       for (const row of rows) events[row.ord - 1].seq = row.seq;
-      // The same event as correlation's: webhooks and live subscriptions fan it out, iff this commits.
+      // Numbered and published as correlation's own (its statement, so the two cannot drift apart): webhooks and live subscriptions fan it out, iff this commits.
       await this.outbox.publish(tx, 'alerts.changed', { events, occurredAt: new Date().toISOString() });
     }
   }

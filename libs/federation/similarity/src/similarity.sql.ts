@@ -345,37 +345,6 @@ export const UPDATE_ALERTS = statement<
     WHERE a.id = u.id`,
 );
 
-/**
- * Numbers alert events per member and stores them for resuming
- * subscriptions, as correlation does: the members' sequence rows are taken in
- * member order and stay locked until commit, after every similar match lock.
- */
-export const RECORD_ALERT_EVENTS = statement<
-  [memberIds: string[], alertIds: string[], types: string[], versions: number[]],
-  { ord: number; seq: string }
->(
-  'similarity.recordAlertEvents',
-  `
-  WITH ev AS (
-    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[]) WITH ORDINALITY AS u(member_id, alert_id, type, version, ord)
-  ), counts AS (
-    SELECT member_id, count(*) AS n FROM ev GROUP BY member_id ORDER BY member_id
-  ), taken AS (
-    INSERT INTO alert_event_sequences AS s (member_id, last_seq)
-    SELECT member_id, n FROM counts ORDER BY member_id
-    ON CONFLICT (member_id) DO UPDATE SET last_seq = s.last_seq + EXCLUDED.last_seq
-    RETURNING s.member_id, s.last_seq
-  ), numbered AS (
-    SELECT ev.*, t.last_seq - c.n + row_number() OVER (PARTITION BY ev.member_id ORDER BY ev.ord) AS seq
-      FROM ev JOIN counts c USING (member_id) JOIN taken t USING (member_id)
-  ), stored AS (
-    INSERT INTO alert_events (member_id, seq, alert_id, type, version, occurred_at)
-    SELECT member_id, seq, alert_id, type, version, clock_timestamp() FROM numbered
-    RETURNING seq
-  )
-  SELECT ord::int, seq::text FROM numbered`,
-);
-
 /** Expired signatures to remove, oldest first ($1 how many). */
 export const EXPIRED = statement<[limit: number], { id: string }>(
   'similarity.expired',

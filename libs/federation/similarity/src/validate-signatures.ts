@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { FieldProblem } from '@app/common';
-import { formatCharacterIn, InputValidationError, PLAIN_TEXT_RULE, plainTextMessage } from '@app/common';
+import { InputValidationError } from '@app/common';
+import { checkBatchSize, itemProblems, recordFields } from '@app/indicators';
 import { KEY_EPOCH_PATTERN } from '@app/sdk';
 import type { TemplateSignatureInput } from './dto/submit-template-signatures.input.js';
 
@@ -26,11 +26,6 @@ export interface SignatureRules {
   ttlDays: number;
 }
 
-const DAY_MS = 86_400_000;
-const FUTURE_SKEW_MS = 5 * 60_000;
-const MAX_LIFETIME_MS = 730 * DAY_MS;
-const EXTERNAL_REF = /^[^\p{Cc}\p{Cs}]{1,256}$/u;
-
 /** The digest of a signature: SHA-256 over its band tokens' 32 raw bytes each, in band order. */
 export function signatureDigest(bands: readonly string[]): string {
   const hash = createHash('sha256');
@@ -44,22 +39,8 @@ export function signatureDigest(bands: readonly string[]): string {
  * checked by GraphQL (IndicatorToken scalar) during variable coercion.
  */
 export function validateSignatures(items: TemplateSignatureInput[], rules: SignatureRules, now = new Date()): NormalizedSignature[] {
-  if (items.length === 0) {
-    throw new InputValidationError([{ field: 'signatures', rule: 'arrayMinSize', message: 'signatures must contain at least 1 item' }]);
-  }
-  if (items.length > rules.maxItems) {
-    throw new InputValidationError([
-      {
-        field: 'signatures',
-        rule: 'arrayMaxSize',
-        message: `signatures must contain at most ${rules.maxItems} items (got ${items.length}); split the batch`,
-      },
-    ]);
-  }
-  const problems: FieldProblem[] = [];
-  const bad = (i: number, field: string, rule: string, message: string) =>
-    problems.length < 1000 && problems.push({ field: `signatures.${i}.${field}`, rule, message });
-  const nowMs = now.getTime();
+  checkBatchSize('signatures', items.length, rules.maxItems);
+  const { problems, bad } = itemProblems('signatures');
   const out: NormalizedSignature[] = new Array(items.length);
 
   for (let i = 0; i < items.length; i++) {
@@ -70,33 +51,11 @@ export function validateSignatures(items: TemplateSignatureInput[], rules: Signa
     } else if (new Set(item.bands).size !== BANDS_PER_SIGNATURE) {
       bad(i, 'bands', 'distinct', 'bands must be 32 distinct tokens (each binds its band index, so a repeat is not a signature)');
     }
-    const observedAt = item.observedAt ?? now;
-    if (observedAt.getTime() > nowMs + FUTURE_SKEW_MS) {
-      bad(i, 'observedAt', 'notInFuture', 'observedAt must not be more than 5 minutes in the future');
-    }
-    const expiresAt = item.expiresAt ?? new Date(nowMs + rules.ttlDays * DAY_MS);
-    if (expiresAt.getTime() <= nowMs) bad(i, 'expiresAt', 'inFuture', 'expiresAt must be in the future');
-    else if (expiresAt.getTime() > nowMs + MAX_LIFETIME_MS) bad(i, 'expiresAt', 'maxLifetime', 'expiresAt must be at most 730 days ahead');
-    const confidence = item.confidence ?? 50;
-    if (!Number.isInteger(confidence) || confidence < 0 || confidence > 100) {
-      bad(i, 'confidence', 'range', 'confidence must be an integer from 0 to 100');
-    }
-    const externalRef = item.externalRef ?? null;
-    if (externalRef !== null && !EXTERNAL_REF.test(externalRef)) {
-      bad(i, 'externalRef', 'printable', 'externalRef must be 1-256 printable characters');
-    } else if (externalRef !== null) {
-      const found = formatCharacterIn(externalRef);
-      if (found) bad(i, 'externalRef', PLAIN_TEXT_RULE, plainTextMessage('externalRef', found));
-    }
     out[i] = {
       keyEpoch: item.keyEpoch,
       bands: item.bands,
       digest: item.bands.length === BANDS_PER_SIGNATURE ? signatureDigest(item.bands) : '',
-      observedAt,
-      expiresAt,
-      confidence,
-      externalRef,
-      discloseIdentity: item.discloseIdentity ?? false,
+      ...recordFields(item, i, bad, now, rules.ttlDays),
     };
   }
   if (problems.length) throw new InputValidationError(problems);
