@@ -46,4 +46,11 @@ describe('DateTimeScalar', () => {
   it('writes ISO 8601 in UTC', () => {
     expect(scalar.serialize(new Date('2026-11-26T09:54:33Z'))).toBe('2026-11-26T09:54:33.000Z');
   });
+
+  it('writes each instant of a run of repeated and alternating ones as itself, and refuses an invalid Date', () => {
+    const instants = ['2026-11-26T09:00:00.000Z', '2026-11-26T09:00:00.000Z', '2026-11-26T10:00:00.000Z', '2026-11-26T09:00:00.000Z'];
+    expect(instants.map((text) => scalar.serialize(new Date(text)))).toEqual(instants);
+    expect(() => scalar.serialize(new Date(Number.NaN))).toThrow(RangeError);
+    expect(scalar.serialize('2026-11-26T09:00:00.000Z')).toBeNull();
+  });
 });

@@ -12,6 +12,9 @@ const RULE = 'DateTime must be an RFC 3339 date-time between years 0001 and 9999
  */
 let last: { text: string; ms: number } | undefined;
 
+/** The last instant serialized and its text. */
+let lastShown: { ms: number; text: string } = { ms: Number.NaN, text: '' };
+
 /** The instant `value` names, or a TypeError (graphql-js reports it with the variable's path). */
 function parse(value: unknown): Date {
   if (last !== undefined && value === last.text) return new Date(last.ms);
@@ -56,7 +59,11 @@ export class DateTimeScalar implements CustomScalar<string | null, Date> {
   }
 
   serialize(value: unknown): string | null {
-    return value instanceof Date ? value.toISOString() : null;
+    if (!(value instanceof Date)) return null;
+    // Times shown to the hour repeat across an alert's fields and a page's rows: the last instant's text is kept.
+    const ms = value.getTime();
+    if (ms !== lastShown.ms) lastShown = { ms, text: value.toISOString() };
+    return lastShown.text;
   }
 
   parseLiteral(node: ValueNode): Date {
