@@ -4,6 +4,7 @@ import { FileTokenCache, SigfedClient, TokenDeriver, TwoKeyTokens, type FetchLik
 import type { Fleet } from './fleet.js';
 import type { BenchMember } from './members.js';
 import { fmt } from './stats.js';
+import { BENCH_EPOCH } from './workload.js';
 
 /** One end-to-end submission run through the SDK: hash (and, for TWO_KEY, evaluate), then submit. */
 export interface SubmissionRate {
@@ -37,6 +38,8 @@ const TWO_KEY_EPOCH = 'bench-two-key';
  */
 export async function measureTwoKey(fleet: Fleet, member: BenchMember, runDir: string, values: number): Promise<TwoKeyBenchResult> {
   const window = ['--not-before', new Date(Date.now() - DAY).toISOString(), '--not-after', new Date(Date.now() + 90 * DAY).toISOString()];
+  // Once the federation has key epochs every submission must name one, so the other phases' epoch is registered too.
+  await fleet.cli(['create-key-epoch', '--epoch', BENCH_EPOCH, '--scheme', 'HMAC', ...window]);
   await fleet.cli(['create-key-epoch', '--epoch', HMAC_EPOCH, '--scheme', 'HMAC', ...window]);
   const created = await fleet.cli(['create-key-epoch', '--epoch', TWO_KEY_EPOCH, ...window]);
   const publicKey = /public key (\S+)/.exec(created)?.[1];
