@@ -73,7 +73,8 @@ export const consumed = statement<[outboxId: string, consumer: string, consumers
 
 /** A relayed row: its consumers that finished are in `consumers_done`. */
 export interface DueEventRow {
-  id: bigint;
+  /** The row's bigint id as text (node-postgres reads int8 as a string). */
+  id: string;
   topic: string;
   payload: unknown;
   relay_count: number;
@@ -87,7 +88,7 @@ export interface DueEventRow {
  */
 export const due = statement<[redeliverAfterSeconds: number, limit: number], DueEventRow>(
   'outbox.due',
-  `SELECT id, topic, payload, relay_count, COALESCE(consumers_done, '{}') AS consumers_done FROM outbox_events
+  `SELECT id::text AS id, topic, payload, relay_count, COALESCE(consumers_done, '{}') AS consumers_done FROM outbox_events
     WHERE processed_at IS NULL
       AND (relayed_at IS NULL OR relayed_at < now() - make_interval(secs => $1::int))
     ORDER BY id
@@ -96,7 +97,7 @@ export const due = statement<[redeliverAfterSeconds: number, limit: number], Due
 );
 
 /** Marks rows $2 relayed; those of $1 (no consumer left to run) processed as well. */
-export const markRelayed = statement<[idle: bigint[], ids: bigint[]]>(
+export const markRelayed = statement<[idle: string[], ids: string[]]>(
   'outbox.markRelayed',
   `UPDATE outbox_events SET relayed_at = now(), relay_count = relay_count + 1,
           processed_at = CASE WHEN id = ANY($1::bigint[]) THEN now() END

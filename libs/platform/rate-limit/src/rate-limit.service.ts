@@ -51,10 +51,14 @@ for i = 2, #ARGV do totals[i - 1] = redis.call('HINCRBY', KEYS[1], tostring(i - 
 if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return totals`;
 
-/** The charge script as a command of the client (ioredis `defineCommand`). */
-interface ChargeCommand {
+/** The scripts as commands of the client (ioredis `defineCommand`). */
+interface ScriptCommands {
   sigfedCharge(numberOfKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  sigfedTake(numberOfKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  sigfedTally(numberOfKeys: number, ...args: (string | number)[]): Promise<unknown>;
 }
+
+const SCRIPTS: Record<keyof ScriptCommands, string> = { sigfedCharge: CHARGE, sigfedTake: TAKE, sigfedTally: TALLY };
 
 /** How long a charge may wait for Redis before the budget fails open. */
 const REDIS_BUDGET_MS = 1_000;
@@ -73,10 +77,14 @@ export class RateLimitService {
   private readonly logger = new Logger(RateLimitService.name);
 
   constructor(private readonly redis: RedisService) {
-    // EVALSHA with a fall-back to EVAL: the script's text is not sent with every charge.
-    if (typeof (redis as Partial<ChargeCommand>).sigfedCharge !== 'function') {
-      redis.defineCommand('sigfedCharge', { lua: CHARGE });
+    // EVALSHA with a fall-back to EVAL: a script's text is not sent with every call (submissions make several).
+    for (const [name, lua] of Object.entries(SCRIPTS)) {
+      if (typeof (redis as unknown as Partial<Record<string, unknown>>)[name] !== 'function') redis.defineCommand(name, { lua });
     }
+  }
+
+  private get scripts(): ScriptCommands {
+    return this.redis as unknown as ScriptCommands;
   }
 
   /**
@@ -93,7 +101,7 @@ export class RateLimitService {
     try {
       const keys = alsoRead ? [`rl:${key}`, alsoRead] : [`rl:${key}`];
       const [allowed, used, ttl, read] = (await Promise.race([
-        (this.redis as unknown as ChargeCommand).sigfedCharge(keys.length, ...keys, points, windowMs, limit),
+        this.scripts.sigfedCharge(keys.length, ...keys, points, windowMs, limit),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_BUDGET_MS} ms`)), REDIS_BUDGET_MS);
         }),
@@ -121,7 +129,7 @@ export class RateLimitService {
   async enter(key: string, limit: number, ttlMs: number): Promise<string | undefined> {
     const token = randomUUID();
     try {
-      const got = await this.redis.eval(TAKE, 1, `cc:{${key}}`, Date.now(), ttlMs, limit, token);
+      const got = await this.scripts.sigfedTake(1, `cc:{${key}}`, Date.now(), ttlMs, limit, token);
       return got === 1 ? token : undefined;
     } catch (error) {
       this.logger.warn(`concurrency limit ${key.split(':')[0]} not checked, Redis unavailable (${(error as Error).message}); allowing`);
@@ -145,7 +153,7 @@ export class RateLimitService {
     let timer: NodeJS.Timeout | undefined;
     try {
       return (await Promise.race([
-        this.redis.eval(TALLY, 1, `tally:${key}`, windowMs, ...amounts),
+        this.scripts.sigfedTally(1, `tally:${key}`, windowMs, ...amounts),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_BUDGET_MS} ms`)), REDIS_BUDGET_MS);
         }),
