@@ -168,9 +168,14 @@ describe('alertEvents across token renewal and reconnects', () => {
   });
 
   it('ends the SDK stream with FORBIDDEN, not a reconnect loop, when the member is suspended', async () => {
-    const [admin, lab] = [await api.newAdmin(), await api.newMember()];
+    const [admin, lab, other] = [await api.newAdmin(), await api.newMember(), await api.newMember()];
     const reading = read(lab);
-    await new Promise((r) => setTimeout(r, 500)); // subscribed
+    // Subscribed once an alert made after the subscription arrives: new ones until one does, not a guessed sleep.
+    for (let i = 0; reading.events.length === 0; i++) {
+      if (i === 40) throw new Error('the stream received no alert event');
+      await newAlert([lab, other], `suspended-stream-${i}`);
+      await until(() => reading.events.length > 0, 'an alert event', 1_000).catch(() => undefined);
+    }
     const suspended = await api.gql(
       'mutation($id: ID!) { suspendMember(id: $id, reason: "resume test") { status } }',
       { id: lab.id },

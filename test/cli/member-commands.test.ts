@@ -217,7 +217,7 @@ describe('member and admin commands of the CLI', () => {
     expect(
       await okJson('retract', '--tokens', tokensFile, '--type', 'account_signal', '--epoch', '2026-q4', '--credentials', files.b),
     ).toEqual({ tokens: 1, retracted: 0 });
-  });
+  }, 90_000); // several CLI processes, each a fresh Node start
 
   it('webhooks: create, list, test, deliveries, redeliver and rotate-secret', async () => {
     type Endpoint = { id: string; url: string; status: string; eventTypes: string[]; previousSecretExpiresAt: string | null };
