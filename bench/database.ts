@@ -17,13 +17,21 @@ export function open(url: string): Promise<pg.Client> {
 /**
  * Drops and recreates the bench database, then applies the project's
  * migrations with its own migrator. Refuses any database whose name does not
- * say "bench", so a typo cannot drop real data.
+ * say "bench", so a typo cannot drop real data, and one that has
+ * connections, so two benches on one machine cannot drop each other's.
  */
 export async function recreateDatabase(url: string, log: (line: string) => void): Promise<void> {
   const name = databaseName(url);
   if (!/bench/i.test(name)) throw new Error(`refusing to drop database "${name}": the bench database's name must contain "bench"`);
   const admin = await open(maintenanceUrl(url));
   try {
+    // Another bench on the same database would lose it mid-run (and this one its figures): refuse instead.
+    const { rows } = await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+    if (rows[0].n > 0) {
+      throw new Error(
+        `database "${name}" has ${rows[0].n} connection(s): another bench may be using it; pass --database-url with a database of your own`,
+      );
+    }
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await admin.query(`CREATE DATABASE "${name}"`);
   } finally {
