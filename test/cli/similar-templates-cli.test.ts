@@ -1,18 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '@app/config';
+import { describe, expect, it } from 'vitest';
 import { PrismaService } from '@app/database';
 import { SigfedClient, TEST_FEDERATION_KEY_HEX, parseCredentials, similarityOfSharedBands, templateSignature } from '@app/sdk';
-import { WorkerModule } from '../../apps/worker/src/worker.module.js';
-import { TestContext } from '../support/context.js';
-import { childEnv, distEntry, runNode } from '../support/processes.js';
+import { cliServer } from '../support/cli-server.js';
 import { outboxDrained, until } from '../support/wait.js';
-
-const CLI = distEntry('apps/cli/src/main.js');
 
 // Lab A's and lab B's copies of one campaign's template: other names, sentences swapped, one word changed.
 const TEMPLATE_A =
@@ -32,31 +24,8 @@ const csvField = (text: string) => `"${text.replace(/"/g, '""')}"`;
 
 /** `submit --similarity` end to end: two labs, the CLI alone, and the server's SIMILAR alerts. */
 describe('submit --similarity against the server', () => {
-  let ctx: TestContext;
-  let worker: INestApplication;
-  const dir = mkdtempSync(join(tmpdir(), 'sigfed-similar-cli-'));
-  const keyFile = join(dir, 'federation.key');
-
-  const cli = async (...args: string[]) => {
-    const result = await runNode(CLI, args, childEnv({ PUBLIC_BASE_URL: ctx.url }), 60_000);
-    expect(result.code, `${args.join(' ')}\n${result.stdout}\n${result.stderr}`).toBe(0);
-    return result.stdout;
-  };
-
-  beforeAll(async () => {
-    ctx = await TestContext.start();
-    const ref = await Test.createTestingModule({
-      imports: [WorkerModule.forRoot(loadConfig({ ...process.env, OUTBOX_POLL_MS: '100' }))],
-    }).compile();
-    worker = ref.createNestApplication({ logger: false });
-    await worker.init();
-    writeFileSync(keyFile, TEST_FEDERATION_KEY_HEX, { mode: 0o600 });
-  });
-  afterAll(async () => {
-    await worker?.close();
-    await ctx?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const server = cliServer('sigfed-similar-cli-');
+  const { dir, keyFile, cli } = server;
 
   it('alerts both labs of their paraphrased templates as SIMILAR, and not of boilerplate they share', { timeout: 120_000 }, async () => {
     const admin = join(dir, 'admin.json');
@@ -65,8 +34,8 @@ describe('submit --similarity against the server', () => {
       /invitation token\s+(\S+)/.exec(await cli('invite', '--credentials', admin, '--org', org, '--email', 'trust@lab.example'))![1];
     const labA = join(dir, 'lab-a.json');
     const labB = join(dir, 'lab-b.json');
-    await cli('join', '--invitation', await invite('Lab A'), '--server', ctx.url, '--out', labA);
-    await cli('join', '--invitation', await invite('Lab B'), '--server', ctx.url, '--out', labB);
+    await cli('join', '--invitation', await invite('Lab A'), '--server', server.ctx.url, '--out', labA);
+    await cli('join', '--invitation', await invite('Lab B'), '--server', server.ctx.url, '--out', labB);
 
     const header = 'type,value,external_ref\n';
     writeFileSync(
@@ -97,7 +66,8 @@ describe('submit --similarity against the server', () => {
       expect(out).toMatch(/sig\. accepted\s+2\n/);
     }
 
-    const clientOf = (path: string) => SigfedClient.fromCredentials(parseCredentials(readFileSync(path, 'utf8')), { baseUrl: ctx.url });
+    const clientOf = (path: string) =>
+      SigfedClient.fromCredentials(parseCredentials(readFileSync(path, 'utf8')), { baseUrl: server.ctx.url });
     type Node = { matchKind: string; similarity: number | null; externalRef: string | null; status: string };
     const similarOf = async (path: string) => {
       const data = await clientOf(path).graphql<{ alerts: { edges: { node: Node }[] } }>(
@@ -111,7 +81,7 @@ describe('submit --similarity against the server', () => {
       30_000,
     );
     // Every event judged, so an alert the boilerplate would have opened has had its chance.
-    await outboxDrained(ctx.app.get(PrismaService));
+    await outboxDrained(server.ctx.app.get(PrismaService));
 
     const bandsA = templateSignature(TEST_FEDERATION_KEY_HEX, TEMPLATE_A).bands;
     const bandsB = templateSignature(TEST_FEDERATION_KEY_HEX, TEMPLATE_B).bands;

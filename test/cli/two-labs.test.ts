@@ -1,18 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '@app/config';
+import { describe, expect, it } from 'vitest';
 import { PrismaService } from '@app/database';
 import { hashIndicator, TEST_FEDERATION_KEY_HEX } from '@app/sdk';
-import { WorkerModule } from '../../apps/worker/src/worker.module.js';
-import { TestContext } from '../support/context.js';
-import { childEnv, distEntry, runNode } from '../support/processes.js';
+import { cliServer } from '../support/cli-server.js';
 import { outboxDrained } from '../support/wait.js';
-
-const CLI = distEntry('apps/cli/src/main.js');
 
 /**
  * The walkthrough of docs/integration-guide.md, with the CLI alone: the
@@ -20,30 +12,8 @@ const CLI = distEntry('apps/cli/src/main.js');
  * and sees alerts for exactly the values both hold, and nothing of the other.
  */
 describe('two labs, the CLI alone', () => {
-  let ctx: TestContext;
-  let worker: INestApplication;
-  const dir = mkdtempSync(join(tmpdir(), 'sigfed-two-labs-'));
-  const keyFile = join(dir, 'federation.key');
-
-  const cli = async (...args: string[]) => {
-    const result = await runNode(CLI, args, childEnv({ PUBLIC_BASE_URL: ctx.url }), 60_000);
-    expect(result.code, `${args.join(' ')}\n${result.stdout}\n${result.stderr}`).toBe(0);
-    return result.stdout;
-  };
-
-  beforeAll(async () => {
-    ctx = await TestContext.start();
-    const ref = await Test.createTestingModule({
-      imports: [WorkerModule.forRoot(loadConfig({ ...process.env, OUTBOX_POLL_MS: '100' }))],
-    }).compile();
-    worker = ref.createNestApplication({ logger: false });
-    await worker.init();
-    writeFileSync(keyFile, TEST_FEDERATION_KEY_HEX, { mode: 0o600 });
-  });
-  afterAll(async () => {
-    await worker?.close();
-    await ctx?.close();
-  });
+  const server = cliServer('sigfed-two-labs-');
+  const { dir, keyFile, cli } = server;
 
   // Ten CLI processes one after another: 15-25 s alone, more while the suite runs two files at once.
   it('onboards, submits and shows each lab only the alerts for the values they share', { timeout: 120_000 }, async () => {
@@ -56,8 +26,8 @@ describe('two labs, the CLI alone', () => {
     };
     const labA = join(dir, 'lab-a.json');
     const labB = join(dir, 'lab-b.json');
-    await cli('join', '--invitation', await invite('Lab A'), '--server', ctx.url, '--out', labA);
-    await cli('join', '--invitation', await invite('Lab B'), '--server', ctx.url, '--out', labB, '--alg', 'ES256');
+    await cli('join', '--invitation', await invite('Lab A'), '--server', server.ctx.url, '--out', labA);
+    await cli('join', '--invitation', await invite('Lab B'), '--server', server.ctx.url, '--out', labB, '--alg', 'ES256');
 
     // Same real-world values, written differently by each lab.
     writeFileSync(
@@ -77,7 +47,7 @@ describe('two labs, the CLI alone', () => {
     const submitted = await cli('submit', '--file', join(dir, 'a.csv'), '--epoch', '2026-q4', '--credentials', labA, '--key-file', keyFile);
     expect(submitted).toMatch(/accepted\s+4/); // the IP, the card twice (pan and bin-last4-exp), the account
     await cli('submit', '--file', join(dir, 'b.csv'), '--epoch', '2026-q4', '--credentials', labB, '--key-file', keyFile);
-    await outboxDrained(ctx.app.get(PrismaService));
+    await outboxDrained(server.ctx.app.get(PrismaService));
 
     type Alert = { type: string; token: string; externalRef: string | null; otherHolderCount: number; disclosedHolders: string[] };
     const alertsOf = async (credentials: string) =>
