@@ -1,11 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { INSERT_BUNDLE_TOKENS, UPSERT_BUNDLES } from '../libs/federation/campaigns/src/campaigns.sql.js';
 import { cpuPerItem } from './fleet.js';
 import { dataOf, gql, postJson } from './http.js';
 import type { ServerContext } from './ingest.js';
+import { startLoopbackReceiver } from './latency.js';
 import { fmt, percentiles, sizeLabel, sleep, type Percentiles } from './stats.js';
 import { BENCH_EPOCH } from './workload.js';
 
@@ -189,29 +190,12 @@ class CampaignReceiver {
     readonly url: string,
   ) {}
   static async start(): Promise<CampaignReceiver> {
-    let receiver: CampaignReceiver | undefined;
-    const server = createServer((req, res) => {
-      const at = performance.now();
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        res.writeHead(204).end();
-        try {
-          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-            type?: string;
-            data?: { ownBundles?: { bundleRef: string }[] };
-          };
-          if (body.type !== 'campaign.created') return;
-          for (const b of body.data?.ownBundles ?? []) if (!receiver!.arrivals.has(b.bundleRef)) receiver!.arrivals.set(b.bundleRef, at);
-        } catch {
-          // not a campaign event
-        }
-      });
+    const { server, url } = await startLoopbackReceiver((raw, at) => {
+      const body = raw as { type?: string; data?: { ownBundles?: { bundleRef: string }[] } } | undefined;
+      if (body?.type !== 'campaign.created') return;
+      for (const b of body.data?.ownBundles ?? []) if (!receiver.arrivals.has(b.bundleRef)) receiver.arrivals.set(b.bundleRef, at);
     });
-    server.keepAliveTimeout = 60_000;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    receiver = new CampaignReceiver(server, `http://127.0.0.1:${port}`);
+    const receiver = new CampaignReceiver(server, url);
     return receiver;
   }
   async close(): Promise<void> {

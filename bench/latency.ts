@@ -50,6 +50,33 @@ export class AlertRowObserver implements AlertObserver {
 }
 
 /**
+ * A loopback HTTP server that answers 204 at once (so deliveries succeed)
+ * and hands each request's body, parsed as JSON (undefined when it is not),
+ * to `onBody` with the time it arrived.
+ */
+export async function startLoopbackReceiver(onBody: (body: unknown, at: number) => void): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const at = performance.now();
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      res.writeHead(204).end();
+      let body: unknown;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        body = undefined;
+      }
+      onBody(body, at);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { server, url: `http://127.0.0.1:${port}` };
+}
+
+/**
  * A webhook receiver on loopback: the arrival time is taken when the
  * request's head has been read (its first bytes), before the body; the body
  * names the alert (`data.id`). Answers 204 so deliveries succeed at once.
@@ -66,31 +93,13 @@ export class WebhookReceiver implements AlertObserver {
   ) {}
 
   static async start(): Promise<WebhookReceiver> {
-    let receiver: WebhookReceiver | undefined;
-    const server = createServer((req, res) => {
-      const at = performance.now();
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        res.writeHead(204).end();
-        if (!receiver) return;
-        receiver.deliveries += 1;
-        try {
-          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-            type?: string;
-            data?: { id?: string; alert?: { id?: string } };
-          };
-          const id = body.data?.id ?? body.data?.alert?.id;
-          if (body.type === 'alert.created' && id && !receiver.arrivals.has(id)) receiver.arrivals.set(id, at);
-        } catch {
-          // not an alert event
-        }
-      });
+    const { server, url } = await startLoopbackReceiver((raw, at) => {
+      receiver.deliveries += 1;
+      const body = raw as { type?: string; data?: { id?: string; alert?: { id?: string } } } | undefined;
+      const id = body?.data?.id ?? body?.data?.alert?.id;
+      if (body?.type === 'alert.created' && id && !receiver.arrivals.has(id)) receiver.arrivals.set(id, at);
     });
-    server.keepAliveTimeout = 60_000;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    receiver = new WebhookReceiver(server, `http://127.0.0.1:${port}`);
+    const receiver = new WebhookReceiver(server, url);
     return receiver;
   }
 
