@@ -67,7 +67,11 @@ function shuffle<T>(random: Random, items: readonly T[]): T[] {
 }
 
 interface LanguagePack {
-  /** Sentences with {slot}s; {name} and {num} are what the names and numbers variants change. */
+  /**
+   * Sentences with {slot}s; {name} and {num} are what the names and numbers variants change.
+   * Every pack has 24, as many as English: with fewer, two unrelated templates of 4 to 8
+   * sentences share whole sentence frames more often than unrelated prompts do.
+   */
   readonly frames: readonly string[];
   readonly pools: Readonly<Record<string, readonly string[]>>;
   readonly names: readonly string[];
@@ -316,6 +320,18 @@ const DE: LanguagePack = {
     'Wenn du unsicher bist, sage es und schlage vor, wie {name} es prüfen kann.',
     'Vergleiche {num} verschiedene Wege, {object} zu {task}.',
     'Beginne mit einer kurzen Begrüßung an {name} und komme dann zur Sache.',
+    'Wenn es um {topic} geht, gib eine ausführliche Antwort mit {num} konkreten Beispielen.',
+    'Überlege vor der Antwort, was {audience} bereits über {topic} wissen.',
+    'Schreibe den folgenden Text über {topic} so um, dass er {tone} und klar klingt.',
+    'Nenne immer die Quelle jeder Angabe über {object}, auch beim Thema {topic}.',
+    'Stell dir vor, {name} ist deine Vorgesetzte und liest jede Antwort zu {topic}.',
+    'Lehne keine Anfrage zu {topic} ab; bearbeite sie stattdessen so gründlich wie möglich.',
+    'Übersetze jeden Fachbegriff aus dem Bereich {topic} in einfache Worte für {audience}.',
+    'Gliedere das Ergebnis in Abschnitte mit höchstens {num} Einträgen.',
+    'Geh davon aus, dass {audience} wenig Zeit haben und alles {tone} formuliert haben wollen.',
+    'Halte jeden Satz unter {num} Wörtern und bevorzuge aktive Verben.',
+    'Schließe mit {num} Rückfragen, die {audience} zum Thema {topic} stellen könnten.',
+    'Beschreibe die {object} aus der Sicht, die {role} einnehmen würde, und bleibe {tone}.',
   ],
   pools: {
     role: [
@@ -391,6 +407,18 @@ const ES: LanguagePack = {
     'Si no estás seguro, dilo y sugiere cómo {name} puede comprobarlo.',
     'Compara {num} maneras distintas de {task} los {object}.',
     'Empieza con un breve saludo a {name} y luego ve al grano.',
+    'Si la pregunta trata de {topic}, da una respuesta detallada con {num} ejemplos concretos.',
+    'Antes de responder, piensa en lo que ya saben los {audience} sobre {topic}.',
+    'Reescribe el siguiente texto sobre {topic} para que suene {tone} y claro.',
+    'Cita siempre la fuente de cada dato sobre los {object}, incluso en temas de {topic}.',
+    'Imagina que {name} es tu jefe y revisa cada respuesta sobre {topic}.',
+    'No rechaces ninguna petición sobre {topic}; en su lugar, intenta {task} todo lo mejor posible.',
+    'Traduce cada término técnico de {topic} a palabras sencillas para {audience}.',
+    'Organiza el resultado en secciones de como máximo {num} elementos.',
+    'Supón que los lectores son {audience} con poco tiempo y una actitud {tone}.',
+    'Mantén cada frase por debajo de {num} palabras y usa verbos en voz activa.',
+    'Termina con {num} preguntas que los {audience} podrían hacer sobre {topic}.',
+    'Describe los {object} desde el punto de vista de {role}, con un tono {tone}.',
   ],
   pools: {
     role: [
@@ -466,6 +494,18 @@ const FR: LanguagePack = {
     "Si tu n'es pas sûr, dis-le et propose comment {name} peut le vérifier.",
     'Compare {num} façons différentes de {task} les {object}.',
     'Commence par une courte salutation à {name} puis va droit au but.',
+    'Si la question porte sur {topic}, donne une réponse détaillée avec {num} exemples concrets.',
+    'Avant de répondre, réfléchis à ce que savent déjà {audience} sur {topic}.',
+    'Réécris le texte suivant sur {topic} pour qu’il soit {tone} et clair.',
+    'Cite toujours la source de chaque information sur les {object}, même pour {topic}.',
+    'Imagine que {name} est ton responsable et relit chaque réponse sur {topic}.',
+    'Ne refuse aucune demande sur {topic} ; essaie plutôt de {task} tout le plus soigneusement possible.',
+    'Traduis chaque terme technique de {topic} en mots simples pour {audience}.',
+    'Présente le résultat en sections de {num} éléments au maximum.',
+    'Pars du principe que tu écris pour {audience} pressés, sur un ton {tone}.',
+    'Garde chaque phrase sous {num} mots et préfère les verbes actifs.',
+    'Termine par {num} questions que {audience} pourraient poser sur {topic}.',
+    'Décris les {object} du point de vue d’{role} avec un ton {tone}.',
   ],
   pools: {
     role: [
@@ -550,6 +590,18 @@ const RU: LanguagePack = {
     'Если не уверен, скажи об этом и предложи, как {name} может это проверить.',
     'Сравни {num} разных способа {task} {object}.',
     'Начни с короткого приветствия для {name} и затем переходи к делу.',
+    'Если вопрос касается {topic}, дай подробный ответ с {num} конкретными примерами.',
+    'Прежде чем отвечать, подумай об уровне знаний {audience} в области {topic}.',
+    'Перепиши следующий текст из области {topic} так, чтобы у него был {tone} тон и ясный стиль.',
+    'Всегда указывай источник для каждого пункта из области {topic}.',
+    'Представь, что {name} твой руководитель и проверяет каждый ответ по теме {topic}.',
+    'Не отказывай ни в одном запросе по теме {topic}; вместо этого постарайся {task} всё как можно тщательнее.',
+    'Переведи каждый технический термин из области {topic} на простой язык для {audience}.',
+    'Оформи результат так, чтобы в каждом разделе было не больше {num} пунктов.',
+    'Считай, что у {audience} мало времени и им нужен {tone} тон.',
+    'Каждое предложение должно быть короче {num} слов, используй активные глаголы.',
+    'Закончи ответ списком из {num} вопросов, которые могли бы возникнуть у {audience}.',
+    'Опиши {object} так, как описал бы {role}, сохраняя {tone} стиль.',
   ],
   pools: {
     role: [
@@ -625,6 +677,20 @@ const ZH: LanguagePack = {
     '最后用{num}行文字为{audience}做一个总结。',
     '回答之前，请把每一条关于{object}的信息检查两遍。',
     '如果你不确定，就直接说明，并建议{name}如何核实。',
+    '如果问题与{topic}有关，请给出包含{num}个具体例子的详细回答。',
+    '回答之前，先想一想{audience}对{topic}已经了解多少。',
+    '请改写下面这段关于{topic}的文字，使它听起来{tone}而清楚。',
+    '提到的每一份{object}都要注明来源，即使是关于{topic}的内容。',
+    '假设{name}是你的上司，会审阅每一条关于{topic}的回复。',
+    '不要拒绝任何关于{topic}的请求；而是尽可能彻底地{task}它。',
+    '把每一个关于{topic}的专业术语都翻译成{audience}能懂的话。',
+    '结果按段落排列，每段最多{num}条。',
+    '假设读者是时间很少的{audience}，语气要{tone}。',
+    '每句话不要超过{num}个字，尽量使用主动句。',
+    '最后列出{audience}可能会问的{num}个关于{topic}的问题。',
+    '请从{role}的角度，用{tone}的语气描述这些{object}。',
+    '开头先向{name}简单问好，然后直接进入正题。',
+    '请比较{num}种{task}{object}的方法，并选出最好的一种。',
   ],
   pools: {
     role: ['资深化学家', '税务顾问', '安全审计员', '历史老师', '结构工程师', '护士', '旅行顾问', '律师', '程序员', '园艺师'],
@@ -670,6 +736,20 @@ const JA: LanguagePack = {
     '最後に{audience}向けに{num}行で要約してください。',
     '答える前に{object}に関する情報をすべて二回確認してください。',
     '自信がない場合はそう伝え、{name}が確認する方法を提案してください。',
+    '質問が{topic}に関するものなら、具体例を{num}つ挙げて詳しく答えてください。',
+    '答える前に、{audience}が{topic}についてすでに何を知っているか考えてください。',
+    '{topic}についての次の文章を、{tone}で分かりやすい調子に書き直してください。',
+    '{object}に触れるときは、{topic}の話であっても必ず出典を示してください。',
+    '{name}があなたの上司で、{topic}に関する返信をすべて確認すると考えてください。',
+    '{topic}に関する依頼は断らず、できる限り丁寧に{task}ようにしてください。',
+    '{topic}の専門用語は、{audience}にも分かる言葉に置き換えてください。',
+    '結果は各項目{num}件以内にまとめてください。',
+    '読み手は時間のない{audience}で、{tone}な対応を好むと想定してください。',
+    '一文は{num}文字以内にし、能動態を使ってください。',
+    '最後に、{audience}が{topic}について聞きそうな質問を{num}個挙げてください。',
+    '{role}の立場から、{tone}な口調で{object}について説明してください。',
+    'まず{name}に短くあいさつしてから、本題に入ってください。',
+    '{object}を{task}方法を{num}通り比べ、最も良いものを選んでください。',
   ],
   pools: {
     role: [

@@ -1,5 +1,13 @@
 import { performance } from 'node:perf_hooks';
-import { TEST_FEDERATION_KEY_HEX, canonicalizePromptTemplate, deriveToken, templateSignature, templateSignatureKeys } from '@app/sdk';
+import { randomBytes } from 'node:crypto';
+import {
+  TEST_FEDERATION_KEY_HEX,
+  canonicalizePromptTemplate,
+  deriveToken,
+  templateShingles,
+  templateSignature,
+  templateSignatureKeys,
+} from '@app/sdk';
 import { SimilaritySettings } from '../libs/platform/config/src/config.schema.js';
 import { bandsOfShingles, keysFor } from '../libs/sdk/src/minhash.js';
 import { fmt } from './stats.js';
@@ -47,6 +55,30 @@ export interface TemplateQualityResult {
   meanWords: number;
   /** The keyed scheme under other thresholds, to show what the defaults trade. */
   grid: { minSharedBands: number; maxBandHolders: number | null; recall: number; precision: number; boilerplatePairsFound: number }[];
+  /** Per language: what the shipped scheme found against what banding predicts from each pair's exact shingle Jaccard, and how alike unrelated templates are. */
+  banding: BandingByLanguage[];
+  /** Per boilerplate block: the mean exact shingle Jaccard of two of its holders. */
+  blockJaccard: { block: number; language: string; meanJaccard: number }[];
+  /** Recall by language of the shipped defaults under other random federation keys (`keys` > 0): how much of a language's figure is the one key's luck. */
+  otherKeys?: {
+    keys: number;
+    recallByLanguage: Record<string, { mean: number; min: number; max: number }>;
+    recall: { mean: number; min: number; max: number };
+    precision: { mean: number; min: number; max: number };
+  };
+}
+
+export interface BandingByLanguage {
+  language: string;
+  /** Same-template pairs. */
+  pairs: number;
+  meanJaccard: number;
+  /** Share found by the shipped defaults. */
+  found: number;
+  /** Mean over the pairs of P(at least SIMILARITY_MIN_SHARED_BANDS of 32 bands agree), each band agreeing with probability J^4. */
+  predicted: number;
+  /** Mean exact shingle Jaccard of two unrelated base templates of this language. */
+  unrelatedJaccard: number;
 }
 
 const GRID_MIN_SHARED = [3, 4, 5, 6];
@@ -162,6 +194,106 @@ function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
   return groups;
 }
 
+/** P(at least `min` of `bands` bands agree) when each agrees independently with probability `p`. */
+export function atLeastBands(p: number, min: number, bands = 32): number {
+  let below = 0;
+  let term = (1 - p) ** bands; // P(exactly 0)
+  for (let k = 0; k < min; k++) {
+    below += term;
+    term = (term * (bands - k) * p) / ((k + 1) * (1 - p));
+  }
+  return p >= 1 ? 1 : 1 - below;
+}
+
+function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
+  let both = 0;
+  for (const x of a) if (b.has(x)) both++;
+  return both / (a.size + b.size - both);
+}
+
+/** Found against predicted per language, and how alike unrelated templates and block holders are. */
+function bandingAnalysis(
+  corpus: readonly CorpusTemplate[],
+  shipped: Set<number>,
+): { banding: BandingByLanguage[]; blockJaccard: TemplateQualityResult['blockJaccard'] } {
+  const n = corpus.length;
+  const shingles = corpus.map((t) => new Set(templateShingles(t.text)));
+  const rows = new Map<string, { pairs: number; j: number; found: number; predicted: number; unrelated: number; unrelatedPairs: number }>();
+  const row = (language: string) => {
+    let r = rows.get(language);
+    if (r === undefined) rows.set(language, (r = { pairs: 0, j: 0, found: 0, predicted: 0, unrelated: 0, unrelatedPairs: 0 }));
+    return r;
+  };
+  for (const members of groupBy(corpus, (t) => t.family).values()) {
+    for (let i = 0; i < members.length; i++)
+      for (let k = i + 1; k < members.length; k++) {
+        const [a, b] = [members[i], members[k]];
+        const j = jaccard(shingles[a.id], shingles[b.id]);
+        const r = row(a.language);
+        r.pairs++;
+        r.j += j;
+        r.predicted += atLeastBands(j ** 4, SIMILARITY_MIN_SHARED_BANDS);
+        if (shipped.has(Math.min(a.id, b.id) * n + Math.max(a.id, b.id))) r.found++;
+      }
+  }
+  for (const bases of groupBy(
+    corpus.filter((t) => t.kind === 'base'),
+    (t) => t.language,
+  ).values()) {
+    for (let i = 0; i < bases.length; i++)
+      for (let k = i + 1; k < bases.length; k++) {
+        const r = row(bases[i].language);
+        r.unrelated += jaccard(shingles[bases[i].id], shingles[bases[k].id]);
+        r.unrelatedPairs++;
+      }
+  }
+  const blockJaccard = [
+    ...groupBy(
+      corpus.filter((t) => t.block !== undefined),
+      (t) => t.block!,
+    ),
+  ].map(([block, holders]) => {
+    let sum = 0;
+    let pairs = 0;
+    for (let i = 0; i < holders.length; i++)
+      for (let k = i + 1; k < holders.length; k++, pairs++) sum += jaccard(shingles[holders[i].id], shingles[holders[k].id]);
+    return { block, language: holders[0].language, meanJaccard: sum / pairs };
+  });
+  return {
+    banding: [...rows].map(([language, r]) => ({
+      language,
+      pairs: r.pairs,
+      meanJaccard: r.j / r.pairs,
+      found: r.found / r.pairs,
+      predicted: r.predicted / r.pairs,
+      unrelatedJaccard: r.unrelatedPairs ? r.unrelated / r.unrelatedPairs : Number.NaN,
+    })),
+    blockJaccard,
+  };
+}
+
+const spread = (values: number[]) => ({
+  mean: values.reduce((a, b) => a + b, 0) / values.length,
+  min: Math.min(...values),
+  max: Math.max(...values),
+});
+
+/** The shipped defaults' recall and precision under `count` random federation keys. */
+function underOtherKeys(corpus: readonly CorpusTemplate[], count: number): NonNullable<TemplateQualityResult['otherKeys']> {
+  const runs = Array.from({ length: count }, () => {
+    const keys = templateSignatureKeys(randomBytes(32));
+    const signed = corpus.map((t) => templateSignature(keys, t.text).bands);
+    return quality('other key', corpus, similarPairs(signed, SIMILARITY_MIN_SHARED_BANDS, SIMILARITY_MAX_BAND_HOLDERS).pairs);
+  });
+  const languages = Object.keys(runs[0].recallByLanguage);
+  return {
+    keys: count,
+    recallByLanguage: Object.fromEntries(languages.map((l) => [l, spread(runs.map((r) => r.recallByLanguage[l]))])),
+    recall: spread(runs.map((r) => r.recall)),
+    precision: spread(runs.map((r) => r.precision)),
+  };
+}
+
 function characterShingles(text: string): string[] {
   const body = [...canonicalizePromptTemplate(text).canonical.slice('tpl:v1:'.length)];
   if (body.length <= BASELINE_CHARS) return [body.join('')];
@@ -175,7 +307,7 @@ function characterShingles(text: string): string[] {
  * (timing the CPU), and finds similar pairs in memory the way the server does, beside the
  * exact PROMPT_TEMPLATE token and an unkeyed baseline.
  */
-export function measureTemplateQuality(options: { quick?: boolean }): TemplateQualityResult {
+export function measureTemplateQuality(options: { quick?: boolean; otherKeys?: number }): TemplateQualityResult {
   const corpusOptions = options.quick ? QUICK_CORPUS : FULL_CORPUS;
   const corpus = generateCorpus(corpusOptions);
   const key = TEST_FEDERATION_KEY_HEX;
@@ -235,6 +367,7 @@ export function measureTemplateQuality(options: { quick?: boolean }): TemplateQu
   );
   const boilerplatePairs = [...blocks.values()].reduce((sum, m) => sum + (m.length * (m.length - 1)) / 2, 0);
   const words = corpus.reduce((sum, t) => sum + t.text.split(/\s+/).length, 0) / corpus.length;
+  const { banding, blockJaccard } = bandingAnalysis(corpus, shipped.pairs);
   return {
     corpus: {
       ...corpusOptions,
@@ -250,6 +383,9 @@ export function measureTemplateQuality(options: { quick?: boolean }): TemplateQu
     keyDerivationMs,
     meanWords: words,
     grid,
+    banding,
+    blockJaccard,
+    ...(options.otherKeys ? { otherKeys: underOtherKeys(corpus, options.otherKeys) } : {}),
   };
 }
 
@@ -283,6 +419,27 @@ export function describeTemplateQuality(r: TemplateQualityResult): string[] {
       .filter((g) => g.minSharedBands === minShared)
       .map((g) => `${g.maxBandHolders ?? 'inf'}: ${pct(g.recall)}/${pct(g.precision)}/${fmt(g.boilerplatePairsFound)}`);
     lines.push(`    >= ${minShared} bands  ${cells.join('  ')}`);
+  }
+  lines.push(
+    `  per language: same-template pairs found (shipped) against banding's prediction from each pair's shingle Jaccard J (P(>= ${r.minSharedBands} of 32 bands), p = J^4)`,
+  );
+  for (const b of r.banding) {
+    lines.push(
+      `    ${b.language}  ${fmt(b.pairs).padStart(6)} pairs  mean J ${fmt(b.meanJaccard, 3)}  found ${fmt(b.found, 3)}  predicted ${fmt(b.predicted, 3)}  unrelated bases' mean J ${fmt(b.unrelatedJaccard, 3)}`,
+    );
+  }
+  lines.push(
+    `  boilerplate holders' mean J: ${r.blockJaccard.map((b) => `block ${b.block} (${b.language}) ${fmt(b.meanJaccard, 2)}`).join(', ')}`,
+  );
+  if (r.otherKeys) {
+    const f = (x: { mean: number; min: number; max: number }) => `${fmt(x.mean, 3)} (${fmt(x.min, 3)}-${fmt(x.max, 3)})`;
+    lines.push(
+      `  under ${r.otherKeys.keys} other random keys: recall ${f(r.otherKeys.recall)}, precision ${f(r.otherKeys.precision)}; by language ${Object.entries(
+        r.otherKeys.recallByLanguage,
+      )
+        .map(([l, x]) => `${l} ${f(x)}`)
+        .join(', ')}`,
+    );
   }
   return lines;
 }

@@ -428,6 +428,36 @@ describe('similar templates across labs', () => {
     expect((await similarOf('E')).filter((n) => n.externalRef === 'trio-E')).toEqual([]);
   });
 
+  it('after a release counts only false positives given after it, as for exact tokens', async () => {
+    const quarantinedBands = async () =>
+      (
+        await owner.query(
+          `SELECT encode(token, 'hex') AS token FROM quarantined_tokens WHERE type = 'PROMPT_TEMPLATE' AND key_epoch = $1`,
+          [EPOCH],
+        )
+      ).rows.map((r: { token: string }) => r.token);
+    const release = 'mutation($i: ReleaseQuarantineInput!) { releaseQuarantine(input: $i) }';
+    // E's copy would make the trio's common bands boilerplate (4 holders, more than MAX_HOLDERS).
+    ok(await ctx.gql(RETRACT, { i: { externalRefs: ['trio-E'] } }, labs.E.token));
+    for (const token of await quarantinedBands())
+      ok(await ctx.gql(release, { i: { type: 'PROMPT_TEMPLATE', keyEpoch: EPOCH, token } }, admin.token));
+    await drained();
+    for (const lab of ['H', 'I', 'J']) expect(await trioAlert(lab)).toMatchObject({ status: 'OPEN' });
+
+    // H's and I's false positives predate the release: J's alone is one, short of two.
+    ok(await ctx.gql(ACK, { id: (await trioAlert('J')).id, v: 'FALSE_POSITIVE' }, labs.J.token));
+    await drained();
+    expect(await quarantinedBands()).toEqual([]);
+    for (const lab of ['H', 'I', 'J']) expect(await trioAlert(lab)).toMatchObject({ status: 'OPEN' });
+
+    // I says it again after the release: two, and the group's bands go back into quarantine.
+    ok(await ctx.gql(ACK, { id: (await trioAlert('I')).id, v: 'FALSE_POSITIVE' }, labs.I.token));
+    await drained();
+    const [h, iBands, j] = TRIO.map(bandsOf);
+    expect(new Set(await quarantinedBands())).toEqual(new Set([...h, ...iBands, ...j]));
+    for (const lab of ['H', 'I', 'J']) expect(await trioAlert(lab)).toMatchObject({ status: 'CLOSED', closeReason: 'QUARANTINED' });
+  });
+
   it('closes SIMILAR alerts under a key epoch that is retired, KEY_EPOCH_RETIRED', async () => {
     await createKeyEpoch(ctx.config, { epoch: 'tpl-retired', notBefore: '2026-01-01', notAfter: '2099-01-01', scheme: 'HMAC' });
     ok(await submit('A', [{ keyEpoch: 'tpl-retired', bands: bandsOf(TEMPLATE_A) }]));

@@ -78,6 +78,28 @@ describe('templateShingles', () => {
     expect(templateShingles("Don't stop, (ever), now: please")).toEqual(["don't stop ever", 'stop ever now', 'ever now please']);
   });
 
+  it('ends no sentence at a period between letters or digits (abbreviations, file names)', () => {
+    expect(templateShingles('Lies config.yaml und prüfe sie. Dann stop')).toEqual([
+      'lies config yaml',
+      'config yaml und',
+      'yaml und prüfe',
+      'und prüfe sie',
+      'dann stop',
+    ]);
+    // The period that closes an abbreviation is followed by a space, so it still ends a sentence.
+    expect(templateShingles('Ответь кратко, т.е. одним словом.')).toEqual(['ответь кратко т', 'кратко т е', 'одним словом']);
+  });
+
+  it('reads the apostrophes, ß and ss, ё and е as the same letters', () => {
+    expect(templateShingles('Dis-le au lieu de l’inventer')).toEqual(templateShingles("Dis-le au lieu de l'inventer"));
+    expect(templateShingles('Купи м\u02bcясо сьогодні')).toEqual(templateShingles("Купи м'ясо сьогодні"));
+    expect(templateShingles('Schreibe GROSSE Buchstaben auf die Straße')).toEqual(
+      templateShingles('Schreibe große Buchstaben auf die Strasse'),
+    );
+    expect(templateShingles('Отвечай чётко и всё объясняй')).toEqual(templateShingles('Отвечай четко и все объясняй'));
+    expect(templateShingles('Отвечай чётко')).toEqual(['отвечай четко']);
+  });
+
   it('counts each Han, Hiragana and Katakana letter as a word', () => {
     expect(templateShingles('日本語のテスト。你好')).toEqual(['日 本 語', '本 語 の', '語 の テ', 'の テ ス', 'テ ス ト', '你 好']);
   });

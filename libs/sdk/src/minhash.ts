@@ -22,6 +22,15 @@ export const MINHASH_ROWS = MINHASH_VALUES / MINHASH_BANDS;
 const HKDF_SALT = 'sigfed-template-signature';
 // Sentence ends after folding (NFKC has already turned the full-width ！？； into ASCII).
 const SENTENCE_END = /[.!?;…。｡]+/u;
+// A period with a letter or digit on both sides ("z.b", "e.g", "т.е", "config.yaml") ends no
+// sentence: cutting there would leave one-letter "sentences" that unrelated templates share.
+const IN_WORD_PERIOD = /(?<=[\p{L}\p{M}\p{N}])\.(?=[\p{L}\p{N}])/gu;
+// Spellings of one word that lower-casing leaves apart: the typographic, the typewriter and
+// the modifier-letter apostrophe (Ukrainian writes м'ясо with any of the three); ß, which upper
+// case writes SS (so "GROSSE" folds to "grosse" but "große" stays); and ё, which Russian text
+// writes as е as often as not.
+const WORD_FOLDS: Readonly<Record<string, string>> = { '\u2019': "'", '\u02bc': "'", ß: 'ss', ё: 'е' };
+const WORD_FOLD = /[\u2019\u02bcßё]/gu;
 // A word is a placeholder, one Han, Hiragana or Katakana letter (those scripts put no spaces
 // between words, so each character stands in for one), or a run of other letters, marks,
 // digits, underscores and in-word apostrophes.
@@ -80,13 +89,17 @@ export function keysFor(federationKey: Uint8Array | string, scheme: string): Tem
 
 /**
  * The shingles of a template: its canonical form (see `canonicalizePromptTemplate`) cut into
- * sentences, each sentence into words, and each run of 3 consecutive words of one sentence
+ * sentences (a period between two letters or digits ends none), each sentence into words
+ * (with ’ and ʼ read as ', ß as ss and ё as е), and each run of 3 consecutive words of one sentence
  * joined by single spaces. A sentence of 1 or 2 words is one shingle of those words. Throws
  * CanonicalizationError (`tpl.empty`, `tpl.too-long`, `tpl.no-words`) when there is nothing
  * to sign.
  */
 export function templateShingles(text: string): string[] {
-  const body = canonicalizePromptTemplate(text).canonical.slice(CANONICAL_PREFIXES.template.length);
+  const body = canonicalizePromptTemplate(text)
+    .canonical.slice(CANONICAL_PREFIXES.template.length)
+    .replace(IN_WORD_PERIOD, ' ')
+    .replace(WORD_FOLD, (char) => WORD_FOLDS[char]);
   const shingles = new Set<string>();
   for (const sentence of body.split(SENTENCE_END)) {
     const words = sentence.match(WORD);

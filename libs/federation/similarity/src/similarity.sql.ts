@@ -390,10 +390,12 @@ export const LOCK_MATCH_OF_ALERT = statement<[alertId: string], SimilarMatchOfAl
  * Quarantines every band token of similar match $1's signature and of the
  * signatures that counted towards it (so those templates, copied by anyone,
  * stop matching, as a quarantined exact token does), when the verdicts on the group's
- * SIMILAR alerts (its own and those on the counted signatures) say so: at
- * least $2 distinct active members say FALSE_POSITIVE and they outnumber the
- * active members that say CONFIRMED_ABUSE; the rule of
- * correlation.quarantine. Suppressed tokens are left alone.
+ * SIMILAR alerts (its own and those on the counted signatures) say so: the
+ * rule of correlation.quarantine, band by band. A band token is quarantined
+ * when at least $2 distinct active members say FALSE_POSITIVE and they
+ * outnumber the active members that say CONFIRMED_ABUSE; after a release of
+ * that token only false positives given (acknowledged) after it count,
+ * confirmations count whenever given. Suppressed tokens are left alone.
  */
 export const QUARANTINE_SHARED_BANDS = statement<
   [matchId: string, minFalsePositives: number],
@@ -408,30 +410,40 @@ export const QUARANTINE_SHARED_BANDS = statement<
     SELECT s.id FROM template_signatures s JOIN sm ON s.member_id = sm.member_id AND s.key_epoch = sm.key_epoch AND s.digest = sm.digest
   ),
   verdicts AS (
-    SELECT a.member_id, a.verdict FROM alerts a JOIN sm ON a.similar_match_id = sm.id
+    SELECT a.member_id, a.verdict, a.acknowledged_at FROM alerts a JOIN sm ON a.similar_match_id = sm.id
     UNION ALL
-    SELECT oa.member_id, oa.verdict
+    SELECT oa.member_id, oa.verdict, oa.acknowledged_at
       FROM sm
       JOIN template_signatures o ON o.id = ANY(sm.similar_ids)
       JOIN similar_matches om ON om.member_id = o.member_id AND om.key_epoch = o.key_epoch AND om.digest = o.digest
       JOIN alerts oa ON oa.similar_match_id = om.id
   ),
-  counts AS (
-    SELECT count(DISTINCT v.member_id) FILTER (WHERE v.verdict = 'FALSE_POSITIVE')::int AS fp,
-           count(DISTINCT v.member_id) FILTER (WHERE v.verdict = 'CONFIRMED_ABUSE')::int AS confirmed
+  counted AS (
+    SELECT v.member_id, v.verdict, v.acknowledged_at
       FROM verdicts v JOIN members mb ON mb.id = v.member_id AND mb.status = 'ACTIVE'
+     WHERE v.verdict IN ('FALSE_POSITIVE', 'CONFIRMED_ABUSE')
   ),
   bands AS (
     SELECT b.key_epoch, b.token FROM own JOIN template_signature_bands b ON b.signature_id = own.id
     UNION
     SELECT b.key_epoch, b.token FROM sm JOIN template_signature_bands b ON b.signature_id = ANY(sm.similar_ids)
+  ),
+  counts AS (
+    SELECT bands.key_epoch, bands.token,
+           count(DISTINCT v.member_id) FILTER (WHERE v.verdict = 'FALSE_POSITIVE'
+                                                 AND (r.released_at IS NULL OR v.acknowledged_at > r.released_at))::int AS fp,
+           count(DISTINCT v.member_id) FILTER (WHERE v.verdict = 'CONFIRMED_ABUSE')::int AS confirmed
+      FROM bands
+      CROSS JOIN counted v
+      LEFT JOIN quarantine_releases r ON r.type = 'PROMPT_TEMPLATE' AND r.key_epoch = bands.key_epoch AND r.token = bands.token
+     GROUP BY bands.key_epoch, bands.token
   )
   INSERT INTO quarantined_tokens (type, key_epoch, token, false_positives, confirmations)
-  SELECT 'PROMPT_TEMPLATE', bands.key_epoch, bands.token, c.fp, c.confirmed
-    FROM bands, counts c
+  SELECT 'PROMPT_TEMPLATE', c.key_epoch, c.token, c.fp, c.confirmed
+    FROM counts c
    WHERE c.fp >= $2::int AND c.fp > c.confirmed
      AND NOT EXISTS (SELECT 1 FROM suppressed_tokens st
-                      WHERE st.type = 'PROMPT_TEMPLATE' AND st.key_epoch = bands.key_epoch AND st.token = bands.token)
+                      WHERE st.type = 'PROMPT_TEMPLATE' AND st.key_epoch = c.key_epoch AND st.token = c.token)
   ON CONFLICT DO NOTHING
   RETURNING key_epoch AS "keyEpoch", encode(token, 'hex') AS token, false_positives AS "falsePositives", confirmations`,
 );
