@@ -205,26 +205,12 @@ export class CorrelationService {
     const matches = await pgRows(pass.client, correlationSql.lockMatches, [c.types, c.epochs, c.tokens]);
     const ids = matches.map((m) => m.id);
 
-    const [holderRows, alertRows, blockedRows, [{ active }]] = await Promise.all([
-      pgRows(pass.client, correlationSql.holders, [ids]),
-      pgRows(pass.client, correlationSql.alerts, [ids]),
-      pgRows(pass.client, correlationSql.blocked, [ids]),
-      pgRows(pass.client, correlationSql.activeMembers, []),
-    ]);
-
-    const holders = groupBy(holderRows, (r) => r.matchId);
-    const alerts = groupBy(alertRows, (r) => r.matchId);
-    const blocked = new Map(blockedRows.map((r) => [r.matchId, r.reason]));
-    const plans = matches.map((m) =>
-      decideMatch(
-        m,
-        (holders.get(m.id) ?? []).map((h) => h.memberId),
-        alerts.get(m.id) ?? [],
-        blocked.get(m.id) ?? null,
-        active,
-        this.config.correlation,
-      ),
-    );
+    const facts = new Map((await pgRows(pass.client, correlationSql.matchFacts, [ids])).map((f) => [f.matchId, f]));
+    const active = facts.size > 0 ? facts.values().next().value!.active : 0;
+    const plans = matches.map((m) => {
+      const f = facts.get(m.id);
+      return decideMatch(m, f?.holders ?? [], f?.alerts ?? [], f?.reason ?? null, active, this.config.correlation);
+    });
     return this.apply(pass, plans);
   }
 
@@ -280,15 +266,4 @@ export class CorrelationService {
     const payload = { events, occurredAt: new Date().toISOString() };
     pass.published.push({ id: await this.outbox.publishSql(pass.client, 'alerts.changed', payload, { inline: true }), payload });
   }
-}
-
-function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
-  const map = new Map<string, T[]>();
-  for (const row of rows) {
-    const k = key(row);
-    const list = map.get(k);
-    if (list) list.push(row);
-    else map.set(k, [row]);
-  }
-  return map;
 }

@@ -66,51 +66,52 @@ export const lockMatches = statement<[types: Types, epochs: string[], tokens: st
       FOR UPDATE OF m`,
 );
 
-/** The active members holding a live record of each match. */
-export const holders = statement<[matchIds: string[]], { matchId: string; memberId: string }>(
-  'correlation.holders',
-  `SELECT m.id AS "matchId", i.member_id AS "memberId"
-     FROM matches m
-     JOIN indicators i ON i.type = m.type AND i.key_epoch = m.key_epoch AND i.token = m.token
-     JOIN members mb ON mb.id = i.member_id
-    WHERE m.id = ANY($1::uuid[]) AND i.expires_at > now() AND mb.status = 'ACTIVE'
-    ORDER BY i.member_id`,
+/** What a pass reads of each locked match (`matchFacts`). */
+export interface MatchFacts {
+  matchId: string;
+  /** The active members holding a live record of it, in member id order. */
+  holders: string[];
+  /** Its alerts as they are. */
+  alerts: AlertBefore[];
+  /** Why its token may not match at all, if it may not. */
+  reason: BlockReason | null;
+  /** How many members are active (the COMMON threshold is a share of them). */
+  active: number;
+}
+
+/**
+ * Everything a pass decides each locked match on, in one round trip: the
+ * holders, alerts, block reason and active member count that `holders`,
+ * `alerts`, `blocked` and `activeMembers` read one statement each. Run after
+ * lockMatches, in its own statement, so it reads what committed while the
+ * locks were awaited.
+ */
+export const matchFacts = statement<[matchIds: string[]], MatchFacts>(
+  'correlation.matchFacts',
+  `SELECT m.id AS "matchId",
+          ARRAY(SELECT i.member_id::text
+                  FROM indicators i JOIN members mb ON mb.id = i.member_id
+                 WHERE i.type = m.type AND i.key_epoch = m.key_epoch AND i.token = m.token
+                   AND i.expires_at > now() AND mb.status = 'ACTIVE'
+                 ORDER BY i.member_id) AS holders,
+          COALESCE((SELECT json_agg(json_build_object('id', a.id, 'memberId', a.member_id, 'status', a.status,
+                                                      'otherHolders', a.other_holders, 'version', a.version))
+                      FROM alerts a WHERE a.match_id = m.id), '[]'::json) AS alerts,
+          CASE WHEN EXISTS (SELECT 1 FROM key_epochs e WHERE e.label = m.key_epoch AND e.retired_at IS NOT NULL) THEN 'KEY_EPOCH_RETIRED'
+               WHEN EXISTS (SELECT 1 FROM suppressed_tokens s
+                             WHERE s.type = m.type AND s.key_epoch = m.key_epoch AND s.token = m.token) THEN 'SUPPRESSED'
+               WHEN EXISTS (SELECT 1 FROM quarantined_tokens q
+                             WHERE q.type = m.type AND q.key_epoch = m.key_epoch AND q.token = m.token) THEN 'QUARANTINED'
+          END AS reason,
+          (SELECT count(*)::int FROM members WHERE status = 'ACTIVE') AS active
+     FROM matches m WHERE m.id = ANY($1::uuid[])`,
 );
 
-/** The matches' alerts as they are. */
-export const alerts = statement<[matchIds: string[]], AlertBefore & { matchId: string }>(
-  'correlation.alerts',
-  `SELECT id, match_id AS "matchId", member_id AS "memberId", status::text AS status,
-          other_holders AS "otherHolders", version
-     FROM alerts WHERE match_id = ANY($1::uuid[])`,
-);
-
-/** Which of the matches are suppressed. */
-/** Why a token may not match at all: a retired key epoch, the suppression list, quarantine (in that order). */
-export const blocked = statement<[matchIds: string[]], { matchId: string; reason: BlockReason }>(
-  'correlation.blocked',
-  `SELECT * FROM (
-     SELECT m.id AS "matchId",
-            CASE WHEN EXISTS (SELECT 1 FROM key_epochs e WHERE e.label = m.key_epoch AND e.retired_at IS NOT NULL) THEN 'KEY_EPOCH_RETIRED'
-                 WHEN EXISTS (SELECT 1 FROM suppressed_tokens s
-                               WHERE s.type = m.type AND s.key_epoch = m.key_epoch AND s.token = m.token) THEN 'SUPPRESSED'
-                 WHEN EXISTS (SELECT 1 FROM quarantined_tokens q
-                               WHERE q.type = m.type AND q.key_epoch = m.key_epoch AND q.token = m.token) THEN 'QUARANTINED'
-            END AS reason
-       FROM matches m WHERE m.id = ANY($1::uuid[])) b
-    WHERE reason IS NOT NULL`,
-);
 /** Every key with a match under key epoch $1 (after its retirement). */
 export const epochKeys = statement<[label: string], TokenKey>(
   'correlation.epochKeys',
   `SELECT type, key_epoch AS "keyEpoch", encode(token, 'hex') AS token
      FROM matches WHERE key_epoch = $1 ORDER BY type, token`,
-);
-
-/** How many members are active (the COMMON threshold is a share of them). */
-export const activeMembers = statement<[], { active: number }>(
-  'correlation.activeMembers',
-  `SELECT count(*)::int AS active FROM members WHERE status = 'ACTIVE'`,
 );
 
 /** Writes the matches' new state; first and last seen from their live records. */
