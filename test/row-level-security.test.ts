@@ -350,12 +350,14 @@ describe('row-level security', () => {
         FROM pg_proc p WHERE p.prosecdef AND p.pronamespace = 'public'::regnamespace ORDER BY 1`;
     expect(grants).toEqual([
       { fn: 'alert_view_facts', api: true, worker: true, anyone: false },
+      { fn: 'alerts_count_verdicts', api: false, worker: false, anyone: false },
       { fn: 'audit_append', api: true, worker: true, anyone: false },
       { fn: 'campaign_disclosed_names', api: true, worker: true, anyone: false },
       { fn: 'federation_report_disclosed', api: true, worker: false, anyone: false },
       { fn: 'federation_report_facts', api: true, worker: false, anyone: false },
       { fn: 'member_activity_counts', api: true, worker: false, anyone: false },
       { fn: 'member_health_facts', api: true, worker: false, anyone: false },
+      { fn: 'members_count_verdicts', api: false, worker: false, anyone: false },
       { fn: 'over_cap_campaigns', api: true, worker: false, anyone: false },
       { fn: 'retract_own_indicators', api: true, worker: false, anyone: false },
       { fn: 'similar_alert_view_facts', api: true, worker: true, anyone: false },
@@ -364,12 +366,14 @@ describe('row-level security', () => {
       SELECT proname AS fn, proconfig AS config FROM pg_proc WHERE prosecdef AND pronamespace = 'public'::regnamespace ORDER BY 1`;
     expect(definers).toEqual([
       { fn: 'alert_view_facts', config: ['search_path=public, pg_temp'] },
+      { fn: 'alerts_count_verdicts', config: ['search_path=public, pg_temp'] },
       { fn: 'audit_append', config: ['search_path=public, pg_temp'] },
       { fn: 'campaign_disclosed_names', config: ['search_path=public, pg_temp'] },
       { fn: 'federation_report_disclosed', config: ['search_path=public, pg_temp'] },
       { fn: 'federation_report_facts', config: ['search_path=public, pg_temp'] },
       { fn: 'member_activity_counts', config: ['search_path=public, pg_temp'] },
       { fn: 'member_health_facts', config: ['search_path=public, pg_temp'] },
+      { fn: 'members_count_verdicts', config: ['search_path=public, pg_temp'] },
       { fn: 'over_cap_campaigns', config: ['search_path=public, pg_temp'] },
       { fn: 'retract_own_indicators', config: ['search_path=public, pg_temp'] },
       { fn: 'similar_alert_view_facts', config: ['search_path=public, pg_temp'] },

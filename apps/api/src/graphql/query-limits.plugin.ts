@@ -1,7 +1,8 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { requestBudgetOf, setOperationCost } from '@app/common';
-import { enforceQueryLimits, type QueryLimits } from './query-limits.js';
+import { QueryCosts } from './query-costs.js';
+import type { QueryLimits } from './query-limits.js';
 
 type HttpContext = BaseContext & { req?: object };
 
@@ -12,6 +13,7 @@ type HttpContext = BaseContext & { req?: object };
  * calls, `extensions.rateLimit` ({ cost, limit, remaining, resetAt }).
  */
 export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin<HttpContext> {
+  const costs = new QueryCosts(limits);
   return {
     async requestDidStart() {
       let cost = 0;
@@ -22,7 +24,7 @@ export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin<HttpC
               extensions: { code: 'SUBSCRIPTION_OVER_HTTP', http: { status: 400 } },
             });
           }
-          cost = enforceQueryLimits(schema, document, request.operationName, request.variables, limits);
+          cost = costs.costOf(schema, document, request.operationName, request.variables);
           if (contextValue.req) setOperationCost(contextValue.req, cost);
         },
         async willSendResponse({ response, contextValue }) {

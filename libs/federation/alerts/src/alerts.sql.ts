@@ -41,28 +41,29 @@ const hourOf = (column: string) => `date_trunc('hour', ${column}, 'UTC')`;
  * `rows` selects the alerts to show (ALERT_ROW from `alerts` alone, already
  * limited to the page: an index range in the list's order, stopped after
  * the page); everything else is joined to those rows only, so a page costs
- * the same whatever the member's history. An EXACT alert is on a match
- * (`m`); a SIMILAR one on a similar match (`sm`), whose token is the
- * member's own signature digest (SHA-256 over its band tokens) and whose
- * type is PROMPT_TEMPLATE: never a band token, let alone another member's.
- * What is read from indicators by token (the member's own reference, and the
- * facts about other holders, which cross members) comes from
- * `alert_view_facts`, one call per page: it returns only those, for the
- * calling member's own alerts, and, run as the tables' owner, looks
- * indicators up by their key, which row-level security would keep the API's
- * role from using (see the row_level_security migration). Both lookups are
- * PL/pgSQL, planned once per connection (the alert_view_facts_plpgsql
- * migration).
+ * the same whatever the member's history. An EXACT alert is on a match;
+ * a SIMILAR one on a similar match, whose token is the member's own
+ * signature digest (SHA-256 over its band tokens) and whose type is
+ * PROMPT_TEMPLATE: never a band token, let alone another member's. The
+ * match's facts and what is read from indicators by token (the member's own
+ * reference, and the facts about other holders, which cross members) come
+ * from `alert_view_facts` (`similar_alert_view_facts`), one call per page:
+ * it returns only those, for the calling member's own alerts, and, run as
+ * the tables' owner, reads the match by key without its row-security
+ * subplan and looks indicators up by their key, which row-level security
+ * would keep the API's role from using (see the row_level_security and
+ * alert_view_facts_match migrations). Both lookups are PL/pgSQL, planned
+ * once per connection (the alert_view_facts_plpgsql migration).
  */
 function view(rows: string, order: string = NEWEST): string {
   return `
   WITH page AS (${rows})
-  SELECT a.id, a.status, a.version, COALESCE(m.type, 'PROMPT_TEMPLATE'::"IndicatorType") AS type,
-         COALESCE(m.key_epoch, sm.key_epoch) AS "keyEpoch", encode(COALESCE(m.token, sm.digest), 'hex') AS token,
+  SELECT a.id, a.status, a.version, COALESCE(f.type, 'PROMPT_TEMPLATE'::"IndicatorType") AS type,
+         COALESCE(f.key_epoch, sf.key_epoch) AS "keyEpoch", encode(COALESCE(f.token, sf.digest), 'hex') AS token,
          COALESCE(f.external_ref, sf.external_ref) AS "externalRef", a.other_holders AS "otherHolderCount",
          a.match_kind AS "matchKind", a.similarity,
-         ${hourOf('COALESCE(m.first_seen_at, sm.first_seen_at)')} AS "firstSeenAt",
-         ${hourOf('COALESCE(m.last_seen_at, sm.last_seen_at)')} AS "lastSeenAt",
+         ${hourOf('COALESCE(f.first_seen_at, sf.first_seen_at)')} AS "firstSeenAt",
+         ${hourOf('COALESCE(f.last_seen_at, sf.last_seen_at)')} AS "lastSeenAt",
          COALESCE(f.disclosed_holders, sf.disclosed_holders, '{}') AS "disclosedHolders",
          COALESCE(f.confirmed_abuse, sf.confirmed_abuse, 0) AS "confirmedAbuse",
          COALESCE(f.false_positive, sf.false_positive, 0) AS "falsePositive",
@@ -72,8 +73,6 @@ function view(rows: string, order: string = NEWEST): string {
          a.close_reason AS "closeReason", to_char(a.last_observed_on, 'YYYY-MM-DD') AS "lastObservedOn",
          a.priority_rank - ((now() AT TIME ZONE 'UTC')::date - DATE '1970-01-01') AS priority, a.priority_rank AS "priorityRank"
     FROM page a
-    LEFT JOIN matches m ON m.id = a.match_id
-    LEFT JOIN similar_matches sm ON sm.id = a.similar_match_id
     LEFT JOIN alert_view_facts(ARRAY(SELECT id FROM page WHERE match_kind = 'EXACT')) f ON f.alert_id = a.id
     LEFT JOIN similar_alert_view_facts(ARRAY(SELECT id FROM page WHERE match_kind = 'SIMILAR')) sf ON sf.alert_id = a.id
    ORDER BY ${order}`;
