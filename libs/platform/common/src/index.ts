@@ -14,4 +14,5 @@ export { Connection, pageSize, toConnection, type ConnectionShape } from './pagi
 export { decodeCursor, encodeCursor, invalidCursor, isTimestampKey } from './pagination/cursor.js';
 export { migrationsDir, projectRoot } from './project-root.js';
 export { StartupError } from './startup-error.js';
+export { charCount, MaxChars } from './validation/max-chars.js';
 export { formatCharacterIn, PLAIN_TEXT_RULE, PlainText, plainTextMessage } from './validation/plain-text.js';

@@ -1,8 +1,8 @@
 import { ArgsType, Field, ID, InputType, registerEnumType } from '@nestjs/graphql';
-import { IsEnum, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { IsEnum, IsOptional, IsString, ValidateNested } from 'class-validator';
 import { Type } from 'class-transformer';
 import { AlertStatus, IndicatorType, Verdict } from '@app/database';
-import { ConnectionArgs, PlainText } from '@app/common';
+import { ConnectionArgs, MaxChars, PlainText } from '@app/common';
 import '../graphql-enums.js';
 
 @InputType({ description: 'Narrows the alerts list.' })
@@ -55,7 +55,7 @@ export class AlertsArgs extends ConnectionArgs {
 export class AcknowledgeAlertArgs {
   @Field(() => ID, { description: 'The alert.' })
   @IsString()
-  @MaxLength(64)
+  @MaxChars(64)
   id: string;
 
   @Field(() => Verdict, { description: 'Your conclusion.' })
@@ -65,7 +65,7 @@ export class AcknowledgeAlertArgs {
   @Field(() => String, { nullable: true, description: 'A note for your own records, at most 2000 characters; never shown to others.' })
   @IsOptional()
   @IsString()
-  @MaxLength(2000)
+  @MaxChars(2000)
   @PlainText()
   note?: string | null;
 }

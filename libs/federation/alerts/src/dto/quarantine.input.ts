@@ -1,6 +1,6 @@
 import { Field, InputType } from '@nestjs/graphql';
-import { Equals, IsBoolean, IsOptional, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
-import { PlainText } from '@app/common';
+import { Equals, IsBoolean, IsOptional, IsString, MinLength, ValidateIf } from 'class-validator';
+import { MaxChars, PlainText } from '@app/common';
 import { UnsuppressTokenInput } from './suppression.input.js';
 
 @InputType({ description: 'A quarantined token to release, and whether to put it on the suppression list instead.' })
@@ -24,7 +24,7 @@ export class ReleaseQuarantineInput extends UnsuppressTokenInput {
   @ValidateIf((input: ReleaseQuarantineInput) => input.reason != null)
   @IsString()
   @MinLength(1)
-  @MaxLength(1000)
+  @MaxChars(1000)
   @PlainText()
   reason?: string | null;
 }

@@ -1,6 +1,6 @@
 import { Field, InputType } from '@nestjs/graphql';
-import { IsEnum, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { PlainText } from '@app/common';
+import { IsEnum, IsString, Matches, MinLength } from 'class-validator';
+import { MaxChars, PlainText } from '@app/common';
 import { IndicatorType } from '@app/database';
 import { KEY_EPOCH_PATTERN, TOKEN_PATTERN } from '@app/sdk';
 import { IndicatorTokenScalar } from '@app/indicators';
@@ -26,7 +26,7 @@ export class SuppressTokenInput extends UnsuppressTokenInput {
   @Field({ description: 'Why (e.g. "shared cloud NAT block"), 1-1000 characters; kept in the audit log.' })
   @IsString()
   @MinLength(1)
-  @MaxLength(1000)
+  @MaxChars(1000)
   @PlainText()
   reason: string;
 }

@@ -1,7 +1,7 @@
 import { ArgsType, Field, ID, InputType, Int } from '@nestjs/graphql';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsEnum, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsEnum, IsOptional, IsString, ValidateNested } from 'class-validator';
 import { Type } from 'class-transformer';
-import { ConnectionArgs } from '@app/common';
+import { ConnectionArgs, MaxChars } from '@app/common';
 import { CampaignStatus } from '@app/database';
 import '../graphql-enums.js';
 
@@ -26,7 +26,7 @@ export class CampaignsArgs extends ConnectionArgs {
 export class CampaignArgs {
   @Field(() => ID, { description: 'The campaign.' })
   @IsString()
-  @MaxLength(64)
+  @MaxChars(64)
   id: string;
 }
 
@@ -37,7 +37,7 @@ export class RetractBundlesArgs {
   @ArrayMinSize(1)
   @ArrayMaxSize(10_000)
   @IsString({ each: true })
-  @MaxLength(256, { each: true })
+  @MaxChars(256, { each: true })
   bundleRefs: string[];
 }
 

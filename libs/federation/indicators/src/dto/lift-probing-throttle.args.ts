@@ -1,5 +1,6 @@
 import { ArgsType, Field, ID } from '@nestjs/graphql';
-import { IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsUUID, Matches } from 'class-validator';
+import { MaxChars } from '@app/common';
 
 /** The member whose probing throttle to lift, and why. */
 @ArgsType()
@@ -10,6 +11,6 @@ export class LiftProbingThrottleArgs {
 
   @Field({ description: 'Why (1-1000 characters); recorded in the audit log.' })
   @Matches(/^\S/, { message: 'reason must not be empty or start with a space' })
-  @MaxLength(1000)
+  @MaxChars(1000)
   reason: string;
 }

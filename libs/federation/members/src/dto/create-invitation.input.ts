@@ -1,18 +1,18 @@
 import { Field, InputType, Int } from '@nestjs/graphql';
-import { IsEmail, IsInt, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
-import { PlainText } from '@app/common';
+import { IsEmail, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { MaxChars, PlainText } from '@app/common';
 
 @InputType({ description: 'Who to invite and for how long the invitation holds.' })
 export class CreateInvitationInput {
   @Field({ description: 'Display name of the organization (1-200 characters).' })
   @Matches(/^\S/, { message: 'organizationName must not be empty or start with a space' })
-  @MaxLength(200)
+  @MaxChars(200)
   @PlainText()
   organizationName: string;
 
   @Field({ description: 'Contact e-mail address of the organization.' })
   @IsEmail()
-  @MaxLength(320)
+  @MaxChars(320)
   contactEmail: string;
 
   @Field(() => Int, { nullable: true, defaultValue: 72, description: 'Hours until the token expires: 1 to 720, default 72.' })

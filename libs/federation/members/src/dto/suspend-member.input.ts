@@ -1,6 +1,6 @@
 import { ArgsType, Field, ID } from '@nestjs/graphql';
-import { IsUUID, Matches, MaxLength } from 'class-validator';
-import { PlainText } from '@app/common';
+import { IsUUID, Matches } from 'class-validator';
+import { MaxChars, PlainText } from '@app/common';
 
 /** The member to suspend and why. Top-level arguments, as the API names them. */
 @ArgsType()
@@ -11,7 +11,7 @@ export class SuspendMemberInput {
 
   @Field({ description: 'Why (1-1000 characters); recorded on the member and in the audit log.' })
   @Matches(/^\S/, { message: 'reason must not be empty or start with a space' })
-  @MaxLength(1000)
+  @MaxChars(1000)
   @PlainText()
   reason: string;
 }

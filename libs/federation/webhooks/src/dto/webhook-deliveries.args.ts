@@ -1,7 +1,7 @@
 import { ArgsType, Field, ID, InputType } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
-import { IsEnum, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
-import { ConnectionArgs } from '@app/common';
+import { IsEnum, IsOptional, IsString, ValidateNested } from 'class-validator';
+import { ConnectionArgs, MaxChars } from '@app/common';
 import { DeliveryStatus } from '@app/database';
 import '../graphql-enums.js';
 
@@ -17,7 +17,7 @@ export class WebhookDeliveryFilter {
 export class WebhookDeliveriesArgs extends ConnectionArgs {
   @Field(() => ID, { description: 'The endpoint whose deliveries to list.' })
   @IsString()
-  @MaxLength(64)
+  @MaxChars(64)
   endpointId: string;
 
   @Field(() => WebhookDeliveryFilter, { nullable: true, description: 'Optional filter.' })

@@ -1,17 +1,6 @@
 import { Field, InputType } from '@nestjs/graphql';
-import {
-  ArrayMaxSize,
-  ArrayNotEmpty,
-  ArrayUnique,
-  IsArray,
-  IsBoolean,
-  IsIn,
-  IsOptional,
-  IsString,
-  MaxLength,
-  MinLength,
-} from 'class-validator';
-import { PlainText } from '@app/common';
+import { ArrayMaxSize, ArrayNotEmpty, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, MinLength } from 'class-validator';
+import { MaxChars, PlainText } from '@app/common';
 import { WEBHOOK_EVENT_TYPES } from '../webhook-events.js';
 
 const EVENT_TYPES_HELP = `Event types to receive: ${WEBHOOK_EVENT_TYPES.join(', ')}.`;
@@ -21,13 +10,13 @@ export class CreateWebhookEndpointInput {
   @Field({ description: 'https URL to POST events to (at most 2048 characters); must reach a public address.' })
   @IsString()
   @MinLength(1)
-  @MaxLength(2048)
+  @MaxChars(2048)
   url: string;
 
   @Field(() => String, { nullable: true, description: 'Your own label, at most 500 characters.' })
   @IsOptional()
   @IsString()
-  @MaxLength(500)
+  @MaxChars(500)
   @PlainText()
   description?: string | null;
 
@@ -54,13 +43,13 @@ export class UpdateWebhookEndpointInput {
   @IsOptional()
   @IsString()
   @MinLength(1)
-  @MaxLength(2048)
+  @MaxChars(2048)
   url?: string | null;
 
   @Field(() => String, { nullable: true, description: 'New label; an empty string clears it.' })
   @IsOptional()
   @IsString()
-  @MaxLength(500)
+  @MaxChars(500)
   @PlainText()
   description?: string | null;
 

@@ -1,5 +1,6 @@
 import { ArgsType, Field, Int } from '@nestjs/graphql';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { MaxChars } from '../validation/max-chars.js';
 
 /** Page sizes every connection shares. */
 export const PAGE_SIZE = { default: 20, max: 100 } as const;
@@ -27,6 +28,6 @@ export class ConnectionArgs {
   })
   @IsOptional()
   @IsString()
-  @MaxLength(512)
+  @MaxChars(512)
   after?: string | null;
 }
