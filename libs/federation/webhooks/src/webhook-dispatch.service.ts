@@ -4,14 +4,21 @@ import type { Queue } from 'bullmq';
 import { AlertsService, toHour, type Alert } from '@app/alerts';
 import { CampaignsService, type Campaign } from '@app/campaigns';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { MemberRole, MemberStatus, PrismaService, queryRows, WebhookEndpointStatus } from '@app/database';
+import { MemberRole, MemberStatus, pgRows, PrismaService, queryRows, WebhookEndpointStatus } from '@app/database';
 import { ConsumesEvent, type AlertEvent, type EventPayloads } from '@app/outbox';
 import { JobName, QueueName, WEBHOOK_JOB_OPTIONS } from '@app/queue';
 import { WebhookDeliveryService, type DeliverJob } from './webhook-delivery.service.js';
 import { endpointWants, WebhookEventType } from './webhook-events.js';
 import { stableEventId, toEndpointView, webhookBody } from './webhook-views.js';
 import { RECOVERY_BATCH } from './webhooks.constants.js';
-import { bindDeliveries, overdueDeliveries, pendingDeliveries, targetEndpoints, type QueuedDelivery } from './webhooks.sql.js';
+import {
+  bindDeliveries,
+  overdueDeliveries,
+  pendingDeliveries,
+  targetEndpoints,
+  type DueDelivery,
+  type QueuedDelivery,
+} from './webhooks.sql.js';
 
 /** A delivery to create: one event for one endpoint. */
 interface NewDelivery {
@@ -91,7 +98,7 @@ export class WebhookDispatchService {
     const occurredAt = toHour(payload.occurredAt ? new Date(payload.occurredAt) : new Date());
     const memberIds = [...new Set(payload.events.map((e) => e.memberId))];
     // Plain pg (prepared): one of these runs for every alert change, beside correlation's own statements.
-    const endpoints = await queryRows(this.prisma, targetEndpoints, [memberIds]);
+    const endpoints = await pgRows(this.prisma, targetEndpoints, [memberIds]);
     const wanted = payload.events
       .map((event) => ({
         event,
@@ -286,7 +293,7 @@ export class WebhookDispatchService {
     };
     // One round trip: the rows this call creates, and (a statement does not see its own inserts) those that an
     // earlier, interrupted run created but may not have queued, still PENDING.
-    const queued = await queryRows(this.prisma, bindDeliveries, [
+    const queued = await pgRows(this.prisma, bindDeliveries, [
       columns.endpoints,
       columns.events,
       columns.types,
@@ -305,14 +312,18 @@ export class WebhookDispatchService {
   }
 
   /** Runs one delivery's first attempt here; its job is queued when the attempt says so, or when it throws. */
-  private startInline(row: QueuedDelivery): void {
+  private startInline(row: DueDelivery): void {
     const run = this.delivery
-      .runInline({ deliveryId: row.id, round: row.round, endpointId: row.endpointId })
+      .runInline(row)
       .catch((error: Error) => {
         this.logger.warn(`inline attempt of webhook delivery ${row.id} failed (${error.message}); queued for retry`);
         return { queueAt: Date.now() };
       })
-      .then((next) => (next ? this.enqueue([{ ...row, nextAttemptAt: new Date(next.queueAt) }]) : undefined))
+      .then((next) =>
+        next
+          ? this.enqueue([{ id: row.id, endpointId: row.endpointId, round: row.round, nextAttemptAt: new Date(next.queueAt) }])
+          : undefined,
+      )
       .catch((error: Error) => this.logger.warn(`cannot queue webhook delivery ${row.id} (${error.message}); the recovery sweep will`))
       .finally(() => this.inline.delete(run));
     this.inline.add(run);
