@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { AlertsService, toHour, type Alert } from '@app/alerts';
+import { AlertsService, toHour } from '@app/alerts';
 import { CampaignsService, type Campaign } from '@app/campaigns';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { MemberRole, MemberStatus, pgRows, PrismaService, queryRows, WebhookEndpointStatus } from '@app/database';
@@ -18,6 +18,7 @@ import {
   targetEndpoints,
   type DueDelivery,
   type QueuedDelivery,
+  type TargetEndpoint,
 } from './webhooks.sql.js';
 
 /** A delivery to create: one event for one endpoint. */
@@ -28,14 +29,21 @@ interface NewDelivery {
   body: string;
 }
 
-/** Members whose alerts are read at once while fanning out (each read is a short transaction on the pool). */
+/** An alert change with the member's endpoints that take it. */
+interface Wanted {
+  event: AlertEvent;
+  targets: TargetEndpoint[];
+}
+
+/** Members whose alerts are read and bound at once while fanning out (each read is a short transaction on the pool). */
 const RENDER_CONCURRENCY = 4;
 /**
- * Alerts whose deliveries are bound and queued together: a small first
- * slice so that the first webhooks leave early, then larger ones, so that a
- * big fan-out costs few round trips.
+ * A member's alerts whose deliveries are bound and queued together: a first
+ * slice that holds a typical batch's share, so that its webhooks leave after
+ * one read and one bind, then larger ones, so that a big fan-out costs few
+ * round trips.
  */
-const FIRST_SLICE = 8;
+const FIRST_SLICE = 16;
 const MAX_SLICE = 128;
 
 /** `fn` over `items`, at most `limit` at a time; results in the order of `items`. */
@@ -87,10 +95,11 @@ export class WebhookDispatchService {
 
   /**
    * Alert changes: a delivery per subscribed endpoint of each alert's member
-   * (the live stream is a consumer of its own, AlertEventsPublisher). The
-   * alerts are read a few at a time, and bound and queued in slices, so the
-   * first deliveries leave while the rest of a big batch's alerts are still
-   * being read.
+   * (the live stream is a consumer of its own, AlertEventsPublisher). Each
+   * member's alerts are read and bound on their own, a few members at once,
+   * in slices: a member's first deliveries leave after one read and one bind,
+   * waiting neither for the other members' reads nor for the rest of a big
+   * batch.
    */
   @ConsumesEvent('alerts.changed')
   async onAlertsChanged(payload: EventPayloads['alerts.changed']): Promise<void> {
@@ -99,15 +108,34 @@ export class WebhookDispatchService {
     const memberIds = [...new Set(payload.events.map((e) => e.memberId))];
     // Plain pg (prepared): one of these runs for every alert change, beside correlation's own statements.
     const endpoints = await pgRows(this.prisma, targetEndpoints, [memberIds]);
-    const wanted = payload.events
-      .map((event) => ({
-        event,
-        targets: endpoints.filter((e) => e.memberId === event.memberId && endpointWants(e.eventTypes, event.type)),
-      }))
-      .filter((w) => w.targets.length > 0);
+    const byMember = new Map<string, Wanted[]>();
+    for (const event of payload.events) {
+      const targets = endpoints.filter((e) => e.memberId === event.memberId && endpointWants(e.eventTypes, event.type));
+      if (targets.length === 0) continue;
+      const list = byMember.get(event.memberId);
+      if (list) list.push({ event, targets });
+      else byMember.set(event.memberId, [{ event, targets }]);
+    }
+    await mapLimit([...byMember], RENDER_CONCURRENCY, ([memberId, wanted]) => this.fanOutTo(memberId, wanted, occurredAt));
+  }
+
+  /** Waits for the first attempts running inline (worker shutdown). */
+  async settleInline(): Promise<void> {
+    while (this.inline.size) await Promise.all([...this.inline]);
+  }
+
+  /** One member's alert deliveries: its alerts as it sees them, read, bound and started slice by slice. */
+  private async fanOutTo(memberId: string, wanted: readonly Wanted[], occurredAt: Date): Promise<void> {
     for (let i = 0, size = FIRST_SLICE; i < wanted.length; i += size, size = Math.min(size * 2, MAX_SLICE)) {
       const slice = wanted.slice(i, i + size);
-      const alerts = await this.readAlerts(slice.map((w) => w.event));
+      const alerts = new Map(
+        (
+          await this.alerts.getMany(
+            memberId,
+            slice.map((w) => w.event.alertId),
+          )
+        ).map((a) => [a.id, a]),
+      );
       const rows: NewDelivery[] = [];
       for (const { event, targets } of slice) {
         const alert = alerts.get(event.alertId);
@@ -118,23 +146,6 @@ export class WebhookDispatchService {
       }
       await this.bind(rows, true);
     }
-  }
-
-  /** Waits for the first attempts running inline (worker shutdown). */
-  async settleInline(): Promise<void> {
-    while (this.inline.size) await Promise.all([...this.inline]);
-  }
-
-  /** The alerts of these events as their members see them, by id; an alert gone with its member is missing. */
-  private async readAlerts(events: readonly AlertEvent[]): Promise<Map<string, Alert>> {
-    const byMember = new Map<string, string[]>();
-    for (const { memberId, alertId } of events) {
-      const ids = byMember.get(memberId);
-      if (ids) ids.push(alertId);
-      else byMember.set(memberId, [alertId]);
-    }
-    const found = await mapLimit([...byMember], RENDER_CONCURRENCY, ([memberId, ids]) => this.alerts.getMany(memberId, ids));
-    return new Map(found.flat().map((a) => [a.id, a]));
   }
 
   /**
