@@ -7,6 +7,7 @@ import { APP_CONFIG, type AppConfig } from '@app/config';
 import { MemberRole, MemberStatus, pgRows, PrismaService, queryRows, WebhookEndpointStatus } from '@app/database';
 import { ConsumesEvent, type AlertEvent, type EventPayloads } from '@app/outbox';
 import { JobName, QueueName, WEBHOOK_JOB_OPTIONS } from '@app/queue';
+import { InlineAttempts } from './delivery/inline-attempts.js';
 import { WebhookDeliveryService, type DeliverJob } from './webhook-delivery.service.js';
 import { endpointWants, WebhookEventType } from './webhook-events.js';
 import { stableEventId, toEndpointView, webhookBody } from './webhook-views.js';
@@ -88,10 +89,15 @@ export class WebhookDispatchService {
     private readonly campaigns: CampaignsService,
     private readonly delivery: WebhookDeliveryService,
     @InjectQueue(QueueName.Webhooks) private readonly queue: Queue,
-  ) {}
+  ) {
+    const { concurrency, endpointConcurrency, memberConcurrency } = config.webhooks;
+    this.inline = new InlineAttempts({ total: concurrency, perEndpoint: endpointConcurrency, perMember: memberConcurrency }, (row) =>
+      this.runInline(row),
+    );
+  }
 
   /** Alert deliveries whose first attempt runs in this process (runInline), until each ends or is queued. */
-  private readonly inline = new Set<Promise<void>>();
+  private readonly inline: InlineAttempts<DueDelivery>;
 
   /**
    * Alert changes: a delivery per subscribed endpoint of each alert's member
@@ -121,7 +127,7 @@ export class WebhookDispatchService {
 
   /** Waits for the first attempts running inline (worker shutdown). */
   async settleInline(): Promise<void> {
-    while (this.inline.size) await Promise.all([...this.inline]);
+    await this.inline.settle();
   }
 
   /** One member's alert deliveries: its alerts as it sees them, read, bound and started slice by slice. */
@@ -290,8 +296,9 @@ export class WebhookDispatchService {
   /**
    * Creates the deliveries that do not exist yet and queues every one still
    * PENDING; with `inline`, those due now start their first attempt in this
-   * process instead (at most WEBHOOK_CONCURRENCY at once), which spares an
-   * alert's webhook the queue's pick-up.
+   * process instead (at most WEBHOOK_CONCURRENCY at once, and no more to an
+   * endpoint or a member than their slots allow: InlineAttempts), which
+   * spares an alert's webhook the queue's pick-up.
    */
   private async bind(rows: NewDelivery[], inline = false): Promise<void> {
     if (rows.length === 0) return;
@@ -316,15 +323,14 @@ export class WebhookDispatchService {
     const later: QueuedDelivery[] = [];
     for (const row of queued) {
       const due = (row.nextAttemptAt?.getTime() ?? now) <= now;
-      if (due && this.inline.size < this.config.webhooks.concurrency) this.startInline(row);
-      else later.push(row);
+      if (!due || !this.inline.offer(row)) later.push(row);
     }
     await this.enqueue(later);
   }
 
-  /** Runs one delivery's first attempt here; its job is queued when the attempt says so, or when it throws. */
-  private startInline(row: DueDelivery): void {
-    const run = this.delivery
+  /** Runs one delivery's first attempt here; its job is queued when the attempt says so, or when it throws. Never rejects. */
+  private async runInline(row: DueDelivery): Promise<void> {
+    await this.delivery
       .runInline(row)
       .catch((error: Error) => {
         this.logger.warn(`inline attempt of webhook delivery ${row.id} failed (${error.message}); queued for retry`);
@@ -335,9 +341,7 @@ export class WebhookDispatchService {
           ? this.enqueue([{ id: row.id, endpointId: row.endpointId, round: row.round, nextAttemptAt: new Date(next.queueAt) }])
           : undefined,
       )
-      .catch((error: Error) => this.logger.warn(`cannot queue webhook delivery ${row.id} (${error.message}); the recovery sweep will`))
-      .finally(() => this.inline.delete(run));
-    this.inline.add(run);
+      .catch((error: Error) => this.logger.warn(`cannot queue webhook delivery ${row.id} (${error.message}); the recovery sweep will`));
   }
 
   private async enqueue(rows: QueuedDelivery[]): Promise<void> {
