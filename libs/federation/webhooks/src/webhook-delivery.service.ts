@@ -49,8 +49,9 @@ class HeldSlots {
     await this.protocol.release(key, token, this.holdMs);
   }
 
+  /** Gives every slot back at once (each release is its own Redis round trip). */
   async releaseAll(): Promise<void> {
-    for (const key of [...this.held.keys()]) await this.release(key);
+    await Promise.all([...this.held.keys()].map((key) => this.release(key)));
   }
 }
 
@@ -98,14 +99,15 @@ export class WebhookDeliveryService {
 
   /**
    * Runs a just-bound delivery's first attempt in this process, without a
-   * queue job (so without the job's pick-up and bookkeeping round trips).
+   * queue job (so without the job's pick-up and bookkeeping round trips),
+   * on the row as binding returned it (so without reading it again).
    * Returns when its job must be queued instead: at once when a slot was
    * busy (the job then waits in the slot FIFO as any other), or at the next
    * attempt's time; nothing when the delivery ended. The row is the truth:
    * should this process die first, the recovery sweep queues the delivery.
    */
-  async runInline(data: DeliverJob): Promise<{ queueAt: number } | undefined> {
-    const outcome = await this.attempt(data);
+  async runInline(row: DueDelivery): Promise<{ queueAt: number } | undefined> {
+    const outcome = await this.attemptBound(row);
     switch (outcome.kind) {
       case 'done':
       case 'failed':
@@ -117,8 +119,8 @@ export class WebhookDeliveryService {
     }
   }
 
-  /** One attempt; without a job (inline) a busy slot ends it as `parked` without joining the slot's waiters. */
-  private async attempt(data: DeliverJob, job?: Job): Promise<Outcome> {
+  /** A job's attempt: a busy slot parks the job among the slot's waiters. */
+  private async attempt(data: DeliverJob, job: Job): Promise<Outcome> {
     const { timeoutMs, endpointConcurrency, memberConcurrency } = this.config.webhooks;
     const held = new HeldSlots(this.slots, slotHoldMs(timeoutMs));
     /** Takes a slot of `key`, or parks the job in the key's queue of waiters. */
@@ -129,7 +131,7 @@ export class WebhookDeliveryService {
         return true;
       }
       await held.releaseAll();
-      if (job) await this.slots.park(job, key, claim.waitingSinceMs);
+      await this.slots.park(job, key, claim.waitingSinceMs);
       return false;
     };
     try {
@@ -137,30 +139,71 @@ export class WebhookDeliveryService {
       // that names its endpoint asks before reading its row, so that waiting costs no database work.
       if (data.endpointId && !(await take(data.endpointId, endpointConcurrency))) return { kind: 'parked' };
       const row = await this.rows.due(data.deliveryId);
-      if (!row || row.status !== DeliveryStatus.PENDING || row.round !== data.round) return { kind: 'done' };
-      // A disabled endpoint, or a suspended member, gets nothing more: the delivery ends without an attempt.
-      if (row.endpointStatus === WebhookEndpointStatus.DISABLED || row.memberStatus !== MemberStatus.ACTIVE) {
-        await this.rows.endWithoutAttempt(row);
-        return { kind: 'done' };
-      }
-      const due = row.nextAttemptAt?.getTime() ?? 0;
-      if (due - Date.now() > EARLY_TOLERANCE_MS) return { kind: 'postponed', until: due };
+      if (!row) return { kind: 'done' };
+      const early = await this.beforeSending(row, data.round);
+      if (early) return early;
       if (!held.has(row.endpointId) && !(await take(row.endpointId, endpointConcurrency))) return { kind: 'parked' };
       // The member has its share in flight (across all its endpoints): give the endpoint slot back and wait, out
       // of the worker, in the member's FIFO; so one member's slow receivers cannot take every worker slot.
       if (!(await take(memberSlotKey(row.memberId), memberConcurrency))) return { kind: 'parked' };
-
-      const startedAt = new Date();
-      const outcome = await this.post(row, startedAt);
-      // The slots go to the next deliveries now: they need not wait for this one's bookkeeping.
-      await held.releaseAll();
-      const verdict = await this.recorder.record(row, startedAt, outcome);
-      if (verdict.kind === 'succeeded') return { kind: 'done' };
-      if (verdict.kind === 'retry') return { kind: 'postponed', until: verdict.at };
-      return { kind: 'failed', reason: verdict.reason };
+      return await this.send(row, held);
     } finally {
       await held.releaseAll();
     }
+  }
+
+  /**
+   * An inline attempt of a row just bound: the endpoint's and the member's
+   * slots are asked for at once (one Redis round trip instead of two in
+   * turn); when either is busy, both are given back and the delivery is
+   * `parked` (its job is queued and waits in the FIFO as any other).
+   */
+  private async attemptBound(row: DueDelivery): Promise<Outcome> {
+    const { timeoutMs, endpointConcurrency, memberConcurrency } = this.config.webhooks;
+    const held = new HeldSlots(this.slots, slotHoldMs(timeoutMs));
+    try {
+      const early = await this.beforeSending(row, row.round);
+      if (early) return early;
+      const wanted: [key: string, limit: number][] = [
+        [row.endpointId, endpointConcurrency],
+        [memberSlotKey(row.memberId), memberConcurrency],
+      ];
+      const claims = await Promise.all(wanted.map(([key, limit]) => this.slots.claim(key, limit, slotHoldMs(timeoutMs))));
+      let all = true;
+      claims.forEach((claim, i) => {
+        if ('token' in claim) held.add(wanted[i][0], claim.token);
+        else all = false;
+      });
+      if (!all) return { kind: 'parked' };
+      return await this.send(row, held);
+    } finally {
+      await held.releaseAll();
+    }
+  }
+
+  /** How an attempt ends before sending, if it does: its row finished or superseded, its endpoint or member out, or not due yet. */
+  private async beforeSending(row: DueDelivery, round: number): Promise<Outcome | undefined> {
+    if (row.status !== DeliveryStatus.PENDING || row.round !== round) return { kind: 'done' };
+    // A disabled endpoint, or a suspended member, gets nothing more: the delivery ends without an attempt.
+    if (row.endpointStatus === WebhookEndpointStatus.DISABLED || row.memberStatus !== MemberStatus.ACTIVE) {
+      await this.rows.endWithoutAttempt(row);
+      return { kind: 'done' };
+    }
+    const due = row.nextAttemptAt?.getTime() ?? 0;
+    if (due - Date.now() > EARLY_TOLERANCE_MS) return { kind: 'postponed', until: due };
+    return undefined;
+  }
+
+  /** Sends with the slots held, gives them back as soon as the answer is in, then records the attempt. */
+  private async send(row: DueDelivery, held: HeldSlots): Promise<Outcome> {
+    const startedAt = new Date();
+    const outcome = await this.post(row, startedAt);
+    // The slots go to the next deliveries now: they need not wait for this one's bookkeeping.
+    await held.releaseAll();
+    const verdict = await this.recorder.record(row, startedAt, outcome);
+    if (verdict.kind === 'succeeded') return { kind: 'done' };
+    if (verdict.kind === 'retry') return { kind: 'postponed', until: verdict.at };
+    return { kind: 'failed', reason: verdict.reason };
   }
 
   /** Signs the stored body with the secrets in force and POSTs it through the address policy. */

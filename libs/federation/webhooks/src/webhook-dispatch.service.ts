@@ -1,17 +1,26 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { AlertsService, toHour, type Alert } from '@app/alerts';
+import { AlertsService, toHour } from '@app/alerts';
 import { CampaignsService, type Campaign } from '@app/campaigns';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { MemberRole, MemberStatus, PrismaService, queryRows, WebhookEndpointStatus } from '@app/database';
+import { MemberRole, MemberStatus, pgRows, PrismaService, queryRows, WebhookEndpointStatus } from '@app/database';
 import { ConsumesEvent, type AlertEvent, type EventPayloads } from '@app/outbox';
 import { JobName, QueueName, WEBHOOK_JOB_OPTIONS } from '@app/queue';
+import { InlineAttempts } from './delivery/inline-attempts.js';
 import { WebhookDeliveryService, type DeliverJob } from './webhook-delivery.service.js';
 import { endpointWants, WebhookEventType } from './webhook-events.js';
 import { stableEventId, toEndpointView, webhookBody } from './webhook-views.js';
 import { RECOVERY_BATCH } from './webhooks.constants.js';
-import { bindDeliveries, overdueDeliveries, pendingDeliveries, targetEndpoints, type QueuedDelivery } from './webhooks.sql.js';
+import {
+  bindDeliveries,
+  overdueDeliveries,
+  pendingDeliveries,
+  targetEndpoints,
+  type DueDelivery,
+  type QueuedDelivery,
+  type TargetEndpoint,
+} from './webhooks.sql.js';
 
 /** A delivery to create: one event for one endpoint. */
 interface NewDelivery {
@@ -21,14 +30,21 @@ interface NewDelivery {
   body: string;
 }
 
-/** Members whose alerts are read at once while fanning out (each read is a short transaction on the pool). */
+/** An alert change with the member's endpoints that take it. */
+interface Wanted {
+  event: AlertEvent;
+  targets: TargetEndpoint[];
+}
+
+/** Members whose alerts are read and bound at once while fanning out (each read is a short transaction on the pool). */
 const RENDER_CONCURRENCY = 4;
 /**
- * Alerts whose deliveries are bound and queued together: a small first
- * slice so that the first webhooks leave early, then larger ones, so that a
- * big fan-out costs few round trips.
+ * A member's alerts whose deliveries are bound and queued together: a first
+ * slice that holds a typical batch's share, so that its webhooks leave after
+ * one read and one bind, then larger ones, so that a big fan-out costs few
+ * round trips.
  */
-const FIRST_SLICE = 8;
+const FIRST_SLICE = 16;
 const MAX_SLICE = 128;
 
 /** `fn` over `items`, at most `limit` at a time; results in the order of `items`. */
@@ -73,17 +89,23 @@ export class WebhookDispatchService {
     private readonly campaigns: CampaignsService,
     private readonly delivery: WebhookDeliveryService,
     @InjectQueue(QueueName.Webhooks) private readonly queue: Queue,
-  ) {}
+  ) {
+    const { concurrency, endpointConcurrency, memberConcurrency } = config.webhooks;
+    this.inline = new InlineAttempts({ total: concurrency, perEndpoint: endpointConcurrency, perMember: memberConcurrency }, (row) =>
+      this.runInline(row),
+    );
+  }
 
   /** Alert deliveries whose first attempt runs in this process (runInline), until each ends or is queued. */
-  private readonly inline = new Set<Promise<void>>();
+  private readonly inline: InlineAttempts<DueDelivery>;
 
   /**
    * Alert changes: a delivery per subscribed endpoint of each alert's member
-   * (the live stream is a consumer of its own, AlertEventsPublisher). The
-   * alerts are read a few at a time, and bound and queued in slices, so the
-   * first deliveries leave while the rest of a big batch's alerts are still
-   * being read.
+   * (the live stream is a consumer of its own, AlertEventsPublisher). Each
+   * member's alerts are read and bound on their own, a few members at once,
+   * in slices: a member's first deliveries leave after one read and one bind,
+   * waiting neither for the other members' reads nor for the rest of a big
+   * batch.
    */
   @ConsumesEvent('alerts.changed')
   async onAlertsChanged(payload: EventPayloads['alerts.changed']): Promise<void> {
@@ -91,16 +113,35 @@ export class WebhookDispatchService {
     const occurredAt = toHour(payload.occurredAt ? new Date(payload.occurredAt) : new Date());
     const memberIds = [...new Set(payload.events.map((e) => e.memberId))];
     // Plain pg (prepared): one of these runs for every alert change, beside correlation's own statements.
-    const endpoints = await queryRows(this.prisma, targetEndpoints, [memberIds]);
-    const wanted = payload.events
-      .map((event) => ({
-        event,
-        targets: endpoints.filter((e) => e.memberId === event.memberId && endpointWants(e.eventTypes, event.type)),
-      }))
-      .filter((w) => w.targets.length > 0);
+    const endpoints = await pgRows(this.prisma, targetEndpoints, [memberIds]);
+    const byMember = new Map<string, Wanted[]>();
+    for (const event of payload.events) {
+      const targets = endpoints.filter((e) => e.memberId === event.memberId && endpointWants(e.eventTypes, event.type));
+      if (targets.length === 0) continue;
+      const list = byMember.get(event.memberId);
+      if (list) list.push({ event, targets });
+      else byMember.set(event.memberId, [{ event, targets }]);
+    }
+    await mapLimit([...byMember], RENDER_CONCURRENCY, ([memberId, wanted]) => this.fanOutTo(memberId, wanted, occurredAt));
+  }
+
+  /** Waits for the first attempts running inline (worker shutdown). */
+  async settleInline(): Promise<void> {
+    await this.inline.settle();
+  }
+
+  /** One member's alert deliveries: its alerts as it sees them, read, bound and started slice by slice. */
+  private async fanOutTo(memberId: string, wanted: readonly Wanted[], occurredAt: Date): Promise<void> {
     for (let i = 0, size = FIRST_SLICE; i < wanted.length; i += size, size = Math.min(size * 2, MAX_SLICE)) {
       const slice = wanted.slice(i, i + size);
-      const alerts = await this.readAlerts(slice.map((w) => w.event));
+      const alerts = new Map(
+        (
+          await this.alerts.getMany(
+            memberId,
+            slice.map((w) => w.event.alertId),
+          )
+        ).map((a) => [a.id, a]),
+      );
       const rows: NewDelivery[] = [];
       for (const { event, targets } of slice) {
         const alert = alerts.get(event.alertId);
@@ -111,23 +152,6 @@ export class WebhookDispatchService {
       }
       await this.bind(rows, true);
     }
-  }
-
-  /** Waits for the first attempts running inline (worker shutdown). */
-  async settleInline(): Promise<void> {
-    while (this.inline.size) await Promise.all([...this.inline]);
-  }
-
-  /** The alerts of these events as their members see them, by id; an alert gone with its member is missing. */
-  private async readAlerts(events: readonly AlertEvent[]): Promise<Map<string, Alert>> {
-    const byMember = new Map<string, string[]>();
-    for (const { memberId, alertId } of events) {
-      const ids = byMember.get(memberId);
-      if (ids) ids.push(alertId);
-      else byMember.set(memberId, [alertId]);
-    }
-    const found = await mapLimit([...byMember], RENDER_CONCURRENCY, ([memberId, ids]) => this.alerts.getMany(memberId, ids));
-    return new Map(found.flat().map((a) => [a.id, a]));
   }
 
   /**
@@ -272,8 +296,9 @@ export class WebhookDispatchService {
   /**
    * Creates the deliveries that do not exist yet and queues every one still
    * PENDING; with `inline`, those due now start their first attempt in this
-   * process instead (at most WEBHOOK_CONCURRENCY at once), which spares an
-   * alert's webhook the queue's pick-up.
+   * process instead (at most WEBHOOK_CONCURRENCY at once, and no more to an
+   * endpoint or a member than their slots allow: InlineAttempts), which
+   * spares an alert's webhook the queue's pick-up.
    */
   private async bind(rows: NewDelivery[], inline = false): Promise<void> {
     if (rows.length === 0) return;
@@ -286,7 +311,7 @@ export class WebhookDispatchService {
     };
     // One round trip: the rows this call creates, and (a statement does not see its own inserts) those that an
     // earlier, interrupted run created but may not have queued, still PENDING.
-    const queued = await queryRows(this.prisma, bindDeliveries, [
+    const queued = await pgRows(this.prisma, bindDeliveries, [
       columns.endpoints,
       columns.events,
       columns.types,
@@ -298,24 +323,25 @@ export class WebhookDispatchService {
     const later: QueuedDelivery[] = [];
     for (const row of queued) {
       const due = (row.nextAttemptAt?.getTime() ?? now) <= now;
-      if (due && this.inline.size < this.config.webhooks.concurrency) this.startInline(row);
-      else later.push(row);
+      if (!due || !this.inline.offer(row)) later.push(row);
     }
     await this.enqueue(later);
   }
 
-  /** Runs one delivery's first attempt here; its job is queued when the attempt says so, or when it throws. */
-  private startInline(row: QueuedDelivery): void {
-    const run = this.delivery
-      .runInline({ deliveryId: row.id, round: row.round, endpointId: row.endpointId })
+  /** Runs one delivery's first attempt here; its job is queued when the attempt says so, or when it throws. Never rejects. */
+  private async runInline(row: DueDelivery): Promise<void> {
+    await this.delivery
+      .runInline(row)
       .catch((error: Error) => {
         this.logger.warn(`inline attempt of webhook delivery ${row.id} failed (${error.message}); queued for retry`);
         return { queueAt: Date.now() };
       })
-      .then((next) => (next ? this.enqueue([{ ...row, nextAttemptAt: new Date(next.queueAt) }]) : undefined))
-      .catch((error: Error) => this.logger.warn(`cannot queue webhook delivery ${row.id} (${error.message}); the recovery sweep will`))
-      .finally(() => this.inline.delete(run));
-    this.inline.add(run);
+      .then((next) =>
+        next
+          ? this.enqueue([{ id: row.id, endpointId: row.endpointId, round: row.round, nextAttemptAt: new Date(next.queueAt) }])
+          : undefined,
+      )
+      .catch((error: Error) => this.logger.warn(`cannot queue webhook delivery ${row.id} (${error.message}); the recovery sweep will`));
   }
 
   private async enqueue(rows: QueuedDelivery[]): Promise<void> {

@@ -41,32 +41,6 @@ export const targetEndpoints = statement<[memberIds: string[]], TargetEndpoint>(
     WHERE e.member_id = ANY($1::uuid[]) AND e.status = 'ENABLED' AND m.status = 'ACTIVE'`,
 );
 
-/**
- * Creates the deliveries ($1 endpoints, $2 event ids, $3 event types, $4
- * bodies, first attempt $5 seconds from now) that do not exist yet, and
- * returns them with (a statement does not see its own inserts) those that
- * an earlier, interrupted run created but may not have queued, still PENDING.
- */
-export const bindDeliveries = statement<
-  [endpointIds: string[], eventIds: string[], eventTypes: string[], bodies: string[], firstDelaySeconds: number],
-  QueuedDelivery
->(
-  'webhooks.bindDeliveries',
-  `WITH wanted AS (
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS u(e, ev, t, b)
-   ), created AS (
-     INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, body, next_attempt_at)
-     SELECT e, ev, t, b, now() + make_interval(secs => $5) FROM wanted
-     ON CONFLICT (endpoint_id, event_id) DO NOTHING
-     RETURNING id, endpoint_id, round, next_attempt_at
-   )
-   SELECT id, endpoint_id AS "endpointId", round, next_attempt_at AS "nextAttemptAt" FROM created
-   UNION ALL
-   SELECT d.id, d.endpoint_id, d.round, d.next_attempt_at
-     FROM webhook_deliveries d JOIN wanted w ON d.endpoint_id = w.e AND d.event_id = w.ev
-    WHERE d.status = 'PENDING'`,
-);
-
 /** A delivery as its member sees it, with its exact created_at as text for the cursor. */
 export type DeliveryRow = Omit<WebhookDelivery, 'attempts'> & { createdKey: string };
 
@@ -151,15 +125,11 @@ export const lockEndpoint = statement<[endpointId: string, memberId: string], { 
 export const advisoryLock = statement<[key: number]>('webhooks.advisoryLock', `SELECT pg_advisory_xact_lock($1::bigint)`);
 
 /** A delivery with what an attempt needs of its endpoint and member. */
-export interface DueDelivery {
-  id: string;
+export interface DueDelivery extends QueuedDelivery {
   status: DeliveryStatus;
-  round: number;
   attemptCount: number;
-  nextAttemptAt: Date | null;
   eventId: string;
   body: string;
-  endpointId: string;
   memberId: string;
   url: string;
   endpointStatus: WebhookEndpointStatus;
@@ -170,19 +140,55 @@ export interface DueDelivery {
   asymmetricSignature: boolean;
 }
 
-/** Deliveries $1 with their endpoints and members, read together for a burst of attempts. */
-export const dueDeliveries = statement<[deliveryIds: string[]], DueDelivery>(
-  'webhooks.dueDeliveries',
-  `SELECT d.id, d.status::text AS status, d.round, d.attempt_count AS "attemptCount", d.next_attempt_at AS "nextAttemptAt",
+/** The columns of a `DueDelivery`, from a delivery `d`, its endpoint `e` and the endpoint's member `m`. */
+const DUE_COLUMNS = `d.id, d.status::text AS status, d.round, d.attempt_count AS "attemptCount", d.next_attempt_at AS "nextAttemptAt",
           d.event_id AS "eventId", d.body, e.id AS "endpointId", e.member_id AS "memberId", e.url,
           e.status::text AS "endpointStatus", e.secret_encrypted AS "secretEncrypted",
           e.previous_secret_encrypted AS "previousSecretEncrypted",
           e.previous_secret_expires_at AS "previousSecretExpiresAt", e.asymmetric_signature AS "asymmetricSignature",
-          m.status::text AS "memberStatus"
+          m.status::text AS "memberStatus"`;
+
+/** Deliveries $1 with their endpoints and members, read together for a burst of attempts. */
+export const dueDeliveries = statement<[deliveryIds: string[]], DueDelivery>(
+  'webhooks.dueDeliveries',
+  `SELECT ${DUE_COLUMNS}
      FROM webhook_deliveries d
      JOIN webhook_endpoints e ON e.id = d.endpoint_id
      JOIN members m ON m.id = e.member_id
     WHERE d.id = ANY($1::uuid[])`,
+);
+
+/**
+ * Creates the deliveries ($1 endpoints, $2 event ids, $3 event types, $4
+ * bodies, first attempt $5 seconds from now) that do not exist yet, and
+ * returns them with (a statement does not see its own inserts) those that
+ * an earlier, interrupted run created but may not have queued, still PENDING;
+ * each with what its first attempt needs (as `dueDeliveries` reads it), so
+ * that an attempt started right after binding reads nothing more.
+ */
+export const bindDeliveries = statement<
+  [endpointIds: string[], eventIds: string[], eventTypes: string[], bodies: string[], firstDelaySeconds: number],
+  DueDelivery
+>(
+  'webhooks.bindDeliveries',
+  `WITH wanted AS (
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS u(e, ev, t, b)
+   ), created AS (
+     INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, body, next_attempt_at)
+     SELECT e, ev, t, b, now() + make_interval(secs => $5) FROM wanted
+     ON CONFLICT (endpoint_id, event_id) DO NOTHING
+     RETURNING id, endpoint_id, event_id, body, status, round, attempt_count, next_attempt_at
+   ), bound AS (
+     SELECT * FROM created
+     UNION ALL
+     SELECT o.id, o.endpoint_id, o.event_id, o.body, o.status, o.round, o.attempt_count, o.next_attempt_at
+       FROM webhook_deliveries o JOIN wanted w ON o.endpoint_id = w.e AND o.event_id = w.ev
+      WHERE o.status = 'PENDING'
+   )
+   SELECT ${DUE_COLUMNS}
+     FROM bound d
+     JOIN webhook_endpoints e ON e.id = d.endpoint_id
+     JOIN members m ON m.id = e.member_id`,
 );
 
 /**
