@@ -356,6 +356,15 @@ async function main(): Promise<void> {
       preloaded += loaded.rowsAdded;
       const result: LevelResult = { stored: level, preload: loaded, ingest: [], disk: undefined as unknown as LevelResult['disk'] };
       for (const batchSize of BATCH_SIZES) {
+        // One unmeasured batch per submitter on each side first: neither is timed on cold JIT or new connections.
+        const warmUp = planner.plan({
+          label: `warm-up ${fmt(batchSize)}/batch`,
+          batchSize: Math.min(batchSize, WARM_UP_BATCH),
+          batchesPerMember: 1,
+          mix: INGEST_MIX,
+          preloaded,
+        });
+        await serverIngest(ctx, warmUp);
         const storedAtStart = (await tableSize(db, 'indicators')).rows;
         const workload = planner.plan({
           label: `${sizeLabel(level)} ${fmt(batchSize)}/batch`,
@@ -367,15 +376,6 @@ async function main(): Promise<void> {
         console.log(
           `  ingest ${fmt(batchSize)}/batch, ${SUBMITTERS} members x ${p.ingestBatches(level, batchSize)} batches (${fmt(storedAtStart)} stored)`,
         );
-        // One unmeasured batch per submitter on each side first: neither is timed on cold JIT or new connections.
-        const warmUp = planner.plan({
-          label: `warm-up ${fmt(batchSize)}/batch`,
-          batchSize: Math.min(batchSize, WARM_UP_BATCH),
-          batchesPerMember: 1,
-          mix: INGEST_MIX,
-          preloaded,
-        });
-        await serverIngest(ctx, warmUp);
         await db.query('CHECKPOINT');
         const server = await serverIngest(ctx, workload, { sampleRss: batchSize >= 10_000 });
         console.log(describeIngest('server', server));
