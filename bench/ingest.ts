@@ -222,16 +222,29 @@ export function baselineParams(batch: Batch, memberId: string): unknown[] {
   ];
 }
 
-/** Runs a workload through the baseline statement, one connection per submitter, as concurrent as the server phase. */
+/**
+ * Runs a workload through the baseline statement, one connection per
+ * submitter, as concurrent as the server phase. `warmUp`, when given, runs
+ * first on the same connections, unmeasured, so that the baseline is timed
+ * on warm backends as the server's pooled connections are.
+ */
 export async function baselineIngest(
   url: string,
   members: BenchMember[],
   workload: Workload,
   schema = BASELINE_SCHEMA,
+  warmUp?: Workload,
 ): Promise<IngestResult> {
   const statement = baselineStatement(schema);
   const clients = await Promise.all(workload.batches.map(() => open(url)));
   try {
+    if (warmUp) {
+      await Promise.all(
+        warmUp.batches.map(async (own, m) => {
+          for (const batch of own) await clients[m % clients.length].query(statement, baselineParams(batch, members[m].id));
+        }),
+      );
+    }
     const params = workload.batches.map((own, m) => own.map((batch) => baselineParams(batch, members[m].id)));
     const perBatch: number[] = [];
     let stored = 0;

@@ -50,6 +50,12 @@ const BATCH_SIZES = [1_000, 10_000];
 const SUBMITTERS = 4;
 const MEMBERS = 8;
 const READ_CLIENTS = 8;
+/**
+ * Items in each submitter's unmeasured warm-up batch before an ingest phase:
+ * enough to compile the hot paths and fill the pools; a 10,000-item one
+ * would double the quick run's largest phase.
+ */
+const WARM_UP_BATCH = 1_000;
 /** Offered load in the latency phases, as a share of the measured ingest rate. */
 const LATENCY_LOAD = 0.3;
 
@@ -350,6 +356,15 @@ async function main(): Promise<void> {
       preloaded += loaded.rowsAdded;
       const result: LevelResult = { stored: level, preload: loaded, ingest: [], disk: undefined as unknown as LevelResult['disk'] };
       for (const batchSize of BATCH_SIZES) {
+        // One unmeasured batch per submitter on each side first: neither is timed on cold JIT or new connections.
+        const warmUp = planner.plan({
+          label: `warm-up ${fmt(batchSize)}/batch`,
+          batchSize: Math.min(batchSize, WARM_UP_BATCH),
+          batchesPerMember: 1,
+          mix: INGEST_MIX,
+          preloaded,
+        });
+        await serverIngest(ctx, warmUp);
         const storedAtStart = (await tableSize(db, 'indicators')).rows;
         const workload = planner.plan({
           label: `${sizeLabel(level)} ${fmt(batchSize)}/batch`,
@@ -365,12 +380,12 @@ async function main(): Promise<void> {
         const server = await serverIngest(ctx, workload, { sampleRss: batchSize >= 10_000 });
         console.log(describeIngest('server', server));
         await db.query('CHECKPOINT');
-        const baseline = await baselineIngest(options.databaseUrl, members, workload);
+        const baseline = await baselineIngest(options.databaseUrl, members, workload, BASELINE_SCHEMA, warmUp);
         console.log(describeIngest('baseline', baseline));
         let partitioned: IngestResult | undefined;
         if (options.partitions) {
           await db.query('CHECKPOINT');
-          partitioned = await baselineIngest(options.databaseUrl, members, workload, PARTITIONED_SCHEMA);
+          partitioned = await baselineIngest(options.databaseUrl, members, workload, PARTITIONED_SCHEMA, warmUp);
           console.log(describeIngest('partitioned', partitioned));
         }
         result.ingest.push({ batchSize, storedAtStart, server, baseline, partitioned });

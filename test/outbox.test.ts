@@ -131,6 +131,25 @@ describe('the transactional outbox', () => {
     expect(runs(ping.seen, dropped) + runs(gated.seen, dropped)).toBe(2);
   });
 
+  it('records the inline consumers that finished at once, and retries the one that failed alone', async () => {
+    const consumers = app.get(EventConsumers);
+    const m = marker();
+    gated.shut.add(m);
+    const id = await prisma.sqlTransaction(
+      (db) => outbox.publishSql(db, 'webhook_deliveries.queued', { deliveryIds: [m] }, { inline: true }),
+      { statementTimeoutMs: 5_000 },
+    );
+    await consumers.runNow(id, 'webhook_deliveries.queued', { deliveryIds: [m] });
+    const after = await row(id);
+    expect(after.processedAt).toBeNull();
+    expect([...after.consumersDone].sort()).toEqual(ALL.filter((c) => c !== 'GatedConsumer.onQueued'));
+    gated.shut.delete(m);
+    await until(() => processed(id), 'processed after the retry');
+    expect([...(await row(id)).consumersDone].sort()).toEqual(ALL);
+    expect(runs(gated.seen, m)).toBe(1);
+    expect(runs(ping.seen, m)).toBe(1);
+  });
+
   it('replays the unfinished consumers of an event whose jobs were lost (as when Redis restarts)', async () => {
     const worker = app.get(EventsProcessor).worker;
     await worker.pause();

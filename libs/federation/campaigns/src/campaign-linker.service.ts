@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { executeRows, PrismaService, queryRows, type Prisma, type Statement } from '@app/database';
+import { executeRows, pgRows, PrismaService, queryRows, type Prisma, type Statement } from '@app/database';
 import { ConsumesEvent, OutboxService, type EventPayloads } from '@app/outbox';
 import type { CampaignEvent, CampaignsChangedPayload, CampaignsRelinkPayload } from './campaign-events.js';
 import {
@@ -128,9 +128,12 @@ export class CampaignLinker {
   async onAlertsChanged(payload: EventPayloads['alerts.changed']): Promise<void> {
     const alertIds = [...new Set(payload.events.map((e) => e.alertId))];
     if (alertIds.length === 0) return;
+    // One plain read first: most alerts come from no bundle, and for them no transaction (three round trips
+    // and Prisma's own cost on every correlation pass) is opened. A token a bundle gains after this read is
+    // linked by that bundle's own relink.
+    const keys = (await pgRows(this.prisma, ALERT_BUNDLE_KEYS, [alertIds])).map((k) => `${k.type}:${k.keyEpoch}:${k.token}`);
+    if (keys.length === 0) return;
     await this.prisma.$transaction(async (tx) => {
-      const keys = (await q(tx, ALERT_BUNDLE_KEYS, alertIds)).map((k) => `${k.type}:${k.keyEpoch}:${k.token}`);
-      if (keys.length === 0) return;
       await exec(tx, QUEUE_EXTRA, null, ...splitKeys(keys));
       await this.outbox.publish(tx, 'campaigns.relink', {});
     });

@@ -114,6 +114,18 @@ export class DatabaseSettings {
   @Max(200)
   poolSize = 10;
 
+  /**
+   * A pooled connection idle this long is closed. Longer than the pauses
+   * between bursts, so a burst does not start on new backends (cold catalog
+   * caches, prepared statements planned afresh); shutdown closes them all.
+   */
+  @Env('DATABASE_POOL_IDLE_TIMEOUT_MS')
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_000)
+  @Max(86_400_000)
+  poolIdleTimeoutMs = 300_000;
+
   /** What the API and worker roles connect with (API_DATABASE_URL, WORKER_DATABASE_URL, or derived). */
   roleUrls = { api: '', worker: '' };
 

@@ -53,6 +53,12 @@ describe('loadConfig', () => {
     expect(config.database).toMatchObject({ autoCreate: false, migrateOnStart: false, poolSize: 4 });
   });
 
+  it('keeps idle pooled connections five minutes unless told otherwise, and bounds the setting', () => {
+    expect(loadConfig({}).database.poolIdleTimeoutMs).toBe(300_000);
+    expect(loadConfig({ DATABASE_POOL_IDLE_TIMEOUT_MS: '60000' }).database.poolIdleTimeoutMs).toBe(60_000);
+    expect(() => loadConfig({ DATABASE_POOL_IDLE_TIMEOUT_MS: '10' })).toThrow(/DATABASE_POOL_IDLE_TIMEOUT_MS/);
+  });
+
   it('names every bad variable at once', () => {
     let error: unknown;
     try {

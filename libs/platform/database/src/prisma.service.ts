@@ -55,7 +55,12 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
     @Inject(DATABASE_ROLE) readonly role: DatabaseRole,
   ) {
     const url = databaseUrlOf(config, role);
-    const pool = new pg.Pool({ connectionString: url, max: config.database.poolSize, connectionTimeoutMillis: CONNECTION_TIMEOUT_MS });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: config.database.poolSize,
+      connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
+      idleTimeoutMillis: config.database.poolIdleTimeoutMs,
+    });
     super({
       adapter: new PrismaPg(pool),
       // Every interactive transaction waits for a pooled connection as long as a plain query would (the

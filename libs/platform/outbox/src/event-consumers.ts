@@ -58,27 +58,46 @@ export class EventConsumers implements OnModuleInit {
 
   /**
    * Runs every consumer of a just-committed event written with
-   * `publishSql(..., { inline: true })`, without the relay and queue hops.
-   * A consumer that fails here gets its job queued at once, and so its
-   * BullMQ retries; if even that fails, or the worker dies first, the relay
-   * takes the row up after a grace period (OutboxService.publishSql). Never
-   * throws: the caller's own work is done.
+   * `publishSql(..., { inline: true })`, without the relay and queue hops,
+   * then records the ones that finished in one update. A consumer that
+   * failed stays not done and gets its job queued at once, and so its
+   * BullMQ retries alone; when the record itself fails, every consumer's job
+   * is queued (a consumer may run twice, as after any crash). If even queueing
+   * fails, or the worker dies first, the relay takes the row up after a
+   * grace period (OutboxService.publishSql). Never throws: the caller's own
+   * work is done.
    */
   async runNow(outboxId: bigint, topic: string, payload: unknown): Promise<void> {
     const id = String(outboxId);
+    const consumers = this.of(topic);
+    const outcomes = await Promise.allSettled(consumers.map(async (consumer) => consumer.run(payload)));
+    const finished: EventConsumer[] = [];
+    let retry: EventConsumer[] = [];
+    for (const [i, outcome] of outcomes.entries()) {
+      if (outcome.status === 'fulfilled') {
+        finished.push(consumers[i]);
+        continue;
+      }
+      retry.push(consumers[i]);
+      const message = outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason);
+      this.logger.warn(`inline ${consumers[i].id} of outbox event ${id} failed (${message}); queued for retry`);
+    }
+    if (finished.length) {
+      try {
+        await this.record(id, topic, finished);
+      } catch (error) {
+        this.logger.warn(`cannot record the inline consumers of outbox event ${id} (${(error as Error).message}); queued for retry`);
+        retry = [...consumers];
+      }
+    }
     await Promise.all(
-      this.of(topic).map(async (consumer) => {
-        try {
-          await this.consume(id, consumer.id, payload);
-        } catch (error) {
-          this.logger.warn(`inline ${consumer.id} of outbox event ${id} failed (${(error as Error).message}); queued for retry`);
-          const data: OutboxJob = { outboxId: id, consumer: consumer.id, payload };
-          await this.events
-            .add(topic, data, { jobId: outboxJobId(id, consumer.id) })
-            .catch((e: Error) =>
-              this.logger.warn(`cannot queue ${consumer.id} of outbox event ${id} (${e.message}); the relay will replay it`),
-            );
-        }
+      retry.map((consumer) => {
+        const data: OutboxJob = { outboxId: id, consumer: consumer.id, payload };
+        return this.events
+          .add(topic, data, { jobId: outboxJobId(id, consumer.id) })
+          .catch((e: Error) =>
+            this.logger.warn(`cannot queue ${consumer.id} of outbox event ${id} (${e.message}); the relay will replay it`),
+          );
       }),
     );
   }
@@ -91,7 +110,11 @@ export class EventConsumers implements OnModuleInit {
   async consume(outboxId: string, consumerId: string, payload: unknown): Promise<void> {
     const consumer = this.get(consumerId);
     await consumer.run(payload);
-    await pgRows(this.prisma, outboxSql.consumed, [outboxId, consumer.id, this.of(consumer.topic).map((c) => c.id)]);
+    await this.record(outboxId, consumer.topic, [consumer]);
+  }
+
+  private async record(outboxId: string, topic: string, finished: readonly EventConsumer[]): Promise<void> {
+    await pgRows(this.prisma, outboxSql.consumed, [outboxId, finished.map((c) => c.id), this.of(topic).map((c) => c.id)]);
   }
 
   onModuleInit(): void {

@@ -59,16 +59,19 @@ export const publishClaimed = statement<
    RETURNING id::text AS id`,
 );
 /**
- * Records that one consumer's job finished; the row is processed once every
- * consumer of its topic ($3) has. Concurrent consumers of one row queue on
- * its lock and each sees the other's entry.
+ * Records that consumers' jobs finished ($2: the inline consumers of one
+ * event that succeeded, or one job's consumer); the row is processed once
+ * every consumer of its topic ($3) has. Concurrent consumers of one row queue
+ * on its lock and each sees the other's entries; one already recorded is not
+ * recorded twice.
  */
-export const consumed = statement<[outboxId: string, consumer: string, consumers: string[]], Record<string, never>>(
+export const consumed = statement<[outboxId: string, finished: string[], consumers: string[]], Record<string, never>>(
   'outbox.consumed',
   `UPDATE outbox_events
-      SET consumers_done = array_append(COALESCE(consumers_done, '{}'), $2::text),
-          processed_at = CASE WHEN $3::text[] <@ array_append(COALESCE(consumers_done, '{}'), $2::text) THEN now() END
-    WHERE id = $1::bigint AND processed_at IS NULL AND NOT ($2::text = ANY(COALESCE(consumers_done, '{}')))`,
+      SET consumers_done = COALESCE(consumers_done, '{}')
+                           || ARRAY(SELECT DISTINCT c FROM unnest($2::text[]) AS c WHERE NOT (c = ANY(COALESCE(consumers_done, '{}')))),
+          processed_at = CASE WHEN $3::text[] <@ (COALESCE(consumers_done, '{}') || $2::text[]) THEN now() END
+    WHERE id = $1::bigint AND processed_at IS NULL AND NOT ($2::text[] <@ COALESCE(consumers_done, '{}'))`,
 );
 
 /** A relayed row: its consumers that finished are in `consumers_done`. */
