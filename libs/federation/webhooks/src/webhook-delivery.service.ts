@@ -42,6 +42,10 @@ class HeldSlots {
     return this.held.has(key);
   }
 
+  get size(): number {
+    return this.held.size;
+  }
+
   async release(key: string): Promise<void> {
     const token = this.held.get(key);
     if (token === undefined) return;
@@ -160,7 +164,8 @@ export class WebhookDeliveryService {
    */
   private async attemptBound(row: DueDelivery): Promise<Outcome> {
     const { timeoutMs, endpointConcurrency, memberConcurrency } = this.config.webhooks;
-    const held = new HeldSlots(this.slots, slotHoldMs(timeoutMs));
+    const holdMs = slotHoldMs(timeoutMs);
+    const held = new HeldSlots(this.slots, holdMs);
     try {
       const early = await this.beforeSending(row, row.round);
       if (early) return early;
@@ -168,13 +173,9 @@ export class WebhookDeliveryService {
         [row.endpointId, endpointConcurrency],
         [memberSlotKey(row.memberId), memberConcurrency],
       ];
-      const claims = await Promise.all(wanted.map(([key, limit]) => this.slots.claim(key, limit, slotHoldMs(timeoutMs))));
-      let all = true;
-      claims.forEach((claim, i) => {
-        if ('token' in claim) held.add(wanted[i][0], claim.token);
-        else all = false;
-      });
-      if (!all) return { kind: 'parked' };
+      const claims = await Promise.all(wanted.map(([key, limit]) => this.slots.claim(key, limit, holdMs)));
+      for (const [i, claim] of claims.entries()) if ('token' in claim) held.add(wanted[i][0], claim.token);
+      if (held.size < wanted.length) return { kind: 'parked' };
       return await this.send(row, held);
     } finally {
       await held.releaseAll();
