@@ -506,6 +506,15 @@ async function main(): Promise<void> {
         apiProcesses = [];
         for (const count of [1, 2]) {
           const view: ServerContext = { ...ctx, fleet: fleet.withApis(count) };
+          // As before the ingest phases: the second process is not timed on cold JIT or new connections.
+          const warmUp = planner.plan({
+            label: `warm-up ${count} API process(es)`,
+            batchSize: WARM_UP_BATCH,
+            batchesPerMember: 1,
+            mix: INGEST_MIX,
+            preloaded,
+          });
+          await serverIngest(view, warmUp);
           const reads = await measureReads(view, READ_CLIENTS, p.readSeconds, { variants: false });
           const batchSize = BATCH_SIZES[0];
           const workload = planner.plan({
