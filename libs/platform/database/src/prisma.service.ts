@@ -47,6 +47,13 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
    * a large part of a request's.
    */
   private readonly pool: pg.Pool;
+  /**
+   * `sqlTransaction`'s connections: a pool of its own in node-postgres's
+   * pipeline mode, created on first use (the worker's correlation), so
+   * that statements issued together travel together.
+   */
+  private pipelinedPool?: pg.Pool;
+  private readonly poolConfig: pg.PoolConfig;
   private readonly statementTimeoutMs: number;
   private readonly logger = new Logger(PrismaService.name);
 
@@ -55,12 +62,13 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
     @Inject(DATABASE_ROLE) readonly role: DatabaseRole,
   ) {
     const url = databaseUrlOf(config, role);
-    const pool = new pg.Pool({
+    const poolConfig: pg.PoolConfig = {
       connectionString: url,
       max: config.database.poolSize,
       connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
       idleTimeoutMillis: config.database.poolIdleTimeoutMs,
-    });
+    };
+    const pool = new pg.Pool(poolConfig);
     super({
       adapter: new PrismaPg(pool),
       // Every interactive transaction waits for a pooled connection as long as a plain query would (the
@@ -68,6 +76,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
       transactionOptions: { maxWait: CONNECTION_TIMEOUT_MS, timeout: TRANSACTION_TIMEOUT_MS },
     });
     this.pool = pool;
+    this.poolConfig = poolConfig;
     this.connectionUrl = url;
     this.statementTimeoutMs = Math.trunc(config.requestTimeoutMs);
     // An idle pooled connection that breaks (server restart) is dropped by the pool; without a listener it would crash the process.
@@ -82,6 +91,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
   async onModuleDestroy(): Promise<void> {
     await this.$disconnect();
     await this.pool.end();
+    await this.pipelinedPool?.end();
   }
 
   /**
@@ -115,6 +125,11 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
    * for a generic plan would read every row of the member and sort them
    * whenever the average member holds few, so a member with a long history
    * paid for all of it on every page.
+   *
+   * With `readOnly`, the result is returned as soon as `fn` resolves: the
+   * `COMMIT` of a transaction that wrote nothing cannot change what it read,
+   * so the caller does not wait for its round trip (the connection goes
+   * back to the pool when it has ended).
    */
   async sqlAsMember<T>(
     memberId: string,
@@ -129,6 +144,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
         (options.indexOrder ? 'SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_bitmapscan = off; ' : '') +
         `SELECT set_config('sigfed.member_id', '${memberId}', true)`,
       fn,
+      { pool: this.pool, commitInBackground: options.readOnly === true },
     );
   }
 
@@ -137,9 +153,27 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
    * for the worker's hot paths (correlation), whose role sees every row.
    * Each statement is bounded by `statementTimeoutMs`. Commits when `fn`
    * resolves, rolls back when it throws.
+   *
+   * The connection is in node-postgres's pipeline mode: statements that `fn`
+   * issues before awaiting the earlier ones (`Promise.all` of a few
+   * `pgRows`) are sent together and cost one round trip. PostgreSQL still
+   * runs them one after the other, each with its own snapshot and seeing
+   * the earlier ones' writes, so only statements whose parameters do not
+   * depend on each other's rows can go together. When one fails, those
+   * behind it fail too (the transaction is aborted) and it rolls back.
    */
   async sqlTransaction<T>(fn: (db: SqlClient) => Promise<T>, options: { statementTimeoutMs: number }): Promise<T> {
-    return this.inTransaction(`BEGIN; SET LOCAL statement_timeout = ${Math.trunc(options.statementTimeoutMs)}`, fn);
+    this.pipelinedPool ??= this.newPipelinedPool();
+    return this.inTransaction(`BEGIN; SET LOCAL statement_timeout = ${Math.trunc(options.statementTimeoutMs)}`, fn, {
+      pool: this.pipelinedPool,
+      commitInBackground: false,
+    });
+  }
+
+  private newPipelinedPool(): pg.Pool {
+    const pool = new pg.Pool({ ...this.poolConfig, pipeline: true });
+    pool.on('error', (error) => this.logger.warn(`idle database connection failed: ${error.message}`));
+    return pool;
   }
 
   /** One statement on the pool, in a transaction of its own (no member scope): a `SqlClient` for `pgRows`. */
@@ -147,26 +181,50 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
     return this.pool.query<R>(query);
   }
 
-  private async inTransaction<T>(begin: string, fn: (db: SqlClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+  private async inTransaction<T>(
+    begin: string,
+    fn: (db: SqlClient) => Promise<T>,
+    options: { pool: pg.Pool; commitInBackground: boolean },
+  ): Promise<T> {
+    const client = await options.pool.connect();
     let broken = false;
     // The pool listens for errors of idle connections only: one that breaks while checked out here
     // (between two statements) would otherwise be an unhandled 'error' event. The next query fails instead.
     const onError = () => (broken = true);
     client.on('error', onError);
+    const release = () => {
+      client.removeListener('error', onError);
+      client.release(broken);
+    };
+    let result: T;
     try {
       await client.query(begin);
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
+      result = await fn(client);
     } catch (error) {
       // A connection that cannot even roll back is not returned to the pool.
       await client.query('ROLLBACK').catch(() => (broken = true));
+      release();
+      throw error;
+    }
+    if (options.commitInBackground) {
+      void client
+        .query('COMMIT')
+        .catch((error: Error) => {
+          broken = true;
+          this.logger.warn(`COMMIT of a read-only transaction failed: ${error.message}`);
+        })
+        .finally(release);
+      return result;
+    }
+    try {
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => (broken = true));
       throw error;
     } finally {
-      client.removeListener('error', onError);
-      client.release(broken);
+      release();
     }
+    return result;
   }
 
   /**
