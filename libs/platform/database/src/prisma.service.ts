@@ -47,13 +47,6 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
    * a large part of a request's.
    */
   private readonly pool: pg.Pool;
-  /**
-   * `sqlTransaction`'s connections: a pool of its own in node-postgres's
-   * pipeline mode, created on first use (the worker's correlation), so
-   * that statements issued together travel together.
-   */
-  private pipelinedPool?: pg.Pool;
-  private readonly poolConfig: pg.PoolConfig;
   private readonly statementTimeoutMs: number;
   private readonly logger = new Logger(PrismaService.name);
 
@@ -62,13 +55,16 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
     @Inject(DATABASE_ROLE) readonly role: DatabaseRole,
   ) {
     const url = databaseUrlOf(config, role);
-    const poolConfig: pg.PoolConfig = {
+    const pool = new pg.Pool({
       connectionString: url,
       max: config.database.poolSize,
       connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
       idleTimeoutMillis: config.database.poolIdleTimeoutMs,
-    };
-    const pool = new pg.Pool(poolConfig);
+      // node-postgres's pipeline mode: a statement is sent without waiting for the answer to the one before it
+      // on the same connection. Callers that await each statement (Prisma, most paths) see no difference; the
+      // transactions below send statements that do not depend on each other together (one round trip).
+      pipeline: true,
+    });
     super({
       adapter: new PrismaPg(pool),
       // Every interactive transaction waits for a pooled connection as long as a plain query would (the
@@ -76,7 +72,6 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
       transactionOptions: { maxWait: CONNECTION_TIMEOUT_MS, timeout: TRANSACTION_TIMEOUT_MS },
     });
     this.pool = pool;
-    this.poolConfig = poolConfig;
     this.connectionUrl = url;
     this.statementTimeoutMs = Math.trunc(config.requestTimeoutMs);
     // An idle pooled connection that breaks (server restart) is dropped by the pool; without a listener it would crash the process.
@@ -91,7 +86,6 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
   async onModuleDestroy(): Promise<void> {
     await this.$disconnect();
     await this.pool.end();
-    await this.pipelinedPool?.end();
   }
 
   /**
@@ -126,10 +120,14 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
    * whenever the average member holds few, so a member with a long history
    * paid for all of it on every page.
    *
-   * With `readOnly`, the result is returned as soon as `fn` resolves: the
-   * `COMMIT` of a transaction that wrote nothing cannot change what it read,
-   * so the caller does not wait for its round trip (the connection goes
-   * back to the pool when it has ended).
+   * With `readOnly`, `fn`'s first statements are sent right behind `BEGIN`
+   * (pipeline mode), and the result is returned as soon as `fn` resolves:
+   * the `COMMIT` of a transaction that wrote nothing cannot change what it
+   * read, so the caller waits for neither round trip (the connection goes
+   * back to the pool when the `COMMIT` has ended). A read of one statement
+   * costs one round trip instead of three. Should `BEGIN` and the member
+   * setting fail, the statements behind them fail with the aborted
+   * transaction and the call throws, whatever they returned.
    */
   async sqlAsMember<T>(
     memberId: string,
@@ -144,7 +142,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
         (options.indexOrder ? 'SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_bitmapscan = off; ' : '') +
         `SELECT set_config('sigfed.member_id', '${memberId}', true)`,
       fn,
-      { pool: this.pool, commitInBackground: options.readOnly === true },
+      options.readOnly === true,
     );
   }
 
@@ -154,26 +152,16 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
    * Each statement is bounded by `statementTimeoutMs`. Commits when `fn`
    * resolves, rolls back when it throws.
    *
-   * The connection is in node-postgres's pipeline mode: statements that `fn`
-   * issues before awaiting the earlier ones (`Promise.all` of a few
-   * `pgRows`) are sent together and cost one round trip. PostgreSQL still
-   * runs them one after the other, each with its own snapshot and seeing
-   * the earlier ones' writes, so only statements whose parameters do not
-   * depend on each other's rows can go together. When one fails, those
-   * behind it fail too (the transaction is aborted) and it rolls back.
+   * Statements that `fn` issues before awaiting the earlier ones
+   * (`Promise.all` of a few `pgRows`) are sent together (pipeline mode) and
+   * cost one round trip. PostgreSQL still runs them one after the other,
+   * each with its own snapshot and seeing the earlier ones' writes, so only
+   * statements whose parameters do not depend on each other's rows can go
+   * together. When one fails, those behind it fail too (the transaction is
+   * aborted) and it rolls back. The same holds in `sqlAsMember`.
    */
   async sqlTransaction<T>(fn: (db: SqlClient) => Promise<T>, options: { statementTimeoutMs: number }): Promise<T> {
-    this.pipelinedPool ??= this.newPipelinedPool();
-    return this.inTransaction(`BEGIN; SET LOCAL statement_timeout = ${Math.trunc(options.statementTimeoutMs)}`, fn, {
-      pool: this.pipelinedPool,
-      commitInBackground: false,
-    });
-  }
-
-  private newPipelinedPool(): pg.Pool {
-    const pool = new pg.Pool({ ...this.poolConfig, pipeline: true });
-    pool.on('error', (error) => this.logger.warn(`idle database connection failed: ${error.message}`));
-    return pool;
+    return this.inTransaction(`BEGIN; SET LOCAL statement_timeout = ${Math.trunc(options.statementTimeoutMs)}`, fn, false);
   }
 
   /** One statement on the pool, in a transaction of its own (no member scope): a `SqlClient` for `pgRows`. */
@@ -181,12 +169,14 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
     return this.pool.query<R>(query);
   }
 
-  private async inTransaction<T>(
-    begin: string,
-    fn: (db: SqlClient) => Promise<T>,
-    options: { pool: pg.Pool; commitInBackground: boolean },
-  ): Promise<T> {
-    const client = await options.pool.connect();
+  /**
+   * `readOnly`: `fn` starts without waiting for `BEGIN` (its statements queue
+   * behind it on the connection) and the `COMMIT` is not waited for. Only
+   * for transactions that write nothing: should `BEGIN` fail, what `fn` ran
+   * ran outside it, and only its result is thrown away.
+   */
+  private async inTransaction<T>(begin: string, fn: (db: SqlClient) => Promise<T>, readOnly: boolean): Promise<T> {
+    const client = await this.pool.connect();
     let broken = false;
     // The pool listens for errors of idle connections only: one that breaks while checked out here
     // (between two statements) would otherwise be an unhandled 'error' event. The next query fails instead.
@@ -198,15 +188,23 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
     };
     let result: T;
     try {
-      await client.query(begin);
-      result = await fn(client);
+      if (readOnly) {
+        // Both settle before anything else is sent: `fn` must be done with the connection before it goes back.
+        const [begun, ran] = await Promise.allSettled([client.query(begin), fn(client)]);
+        if (begun.status === 'rejected') throw begun.reason as Error;
+        if (ran.status === 'rejected') throw ran.reason as Error;
+        result = ran.value;
+      } else {
+        await client.query(begin);
+        result = await fn(client);
+      }
     } catch (error) {
       // A connection that cannot even roll back is not returned to the pool.
       await client.query('ROLLBACK').catch(() => (broken = true));
       release();
       throw error;
     }
-    if (options.commitInBackground) {
+    if (readOnly) {
       void client
         .query('COMMIT')
         .catch((error: Error) => {
