@@ -201,11 +201,13 @@ export class CorrelationService {
     if (candidates.length === 0) return [];
     if (candidates.length > CHUNK) return { overflow: candidates };
     const c = arrays(candidates);
-    await pgRows(pass.client, correlationSql.createMatches, [c.types, c.epochs, c.tokens]);
-    const matches = await pgRows(pass.client, correlationSql.lockMatches, [c.types, c.epochs, c.tokens]);
-    const ids = matches.map((m) => m.id);
-
-    const facts = new Map((await pgRows(pass.client, correlationSql.matchFacts, [ids])).map((f) => [f.matchId, f]));
+    // One round trip (sqlTransaction pipelines them), run in this order: the facts are read after the locks are held.
+    const [, matches, factRows] = await Promise.all([
+      pgRows(pass.client, correlationSql.createMatches, [c.types, c.epochs, c.tokens]),
+      pgRows(pass.client, correlationSql.lockMatches, [c.types, c.epochs, c.tokens]),
+      pgRows(pass.client, correlationSql.matchFacts, [c.types, c.epochs, c.tokens]),
+    ]);
+    const facts = new Map(factRows.map((f) => [f.matchId, f]));
     const active = facts.size > 0 ? facts.values().next().value!.active : 0;
     const plans = matches.map((m) => {
       const f = facts.get(m.id);
@@ -214,41 +216,47 @@ export class CorrelationService {
     return this.apply(pass, plans);
   }
 
+  /**
+   * Writes the plans: the matches, the new alerts and the changed ones, then
+   * the priorities, sent together (one round trip: sqlTransaction pipelines
+   * them) and run in that order, so the refresh sees the alerts written.
+   */
   private async apply(pass: Pass, plans: MatchPlan[]): Promise<AlertEvent[]> {
     const changed = plans.filter((p) => p.match.changed);
-    if (changed.length) {
-      await pgRows(pass.client, correlationSql.updateMatches, [
-        changed.map((p) => p.match.id),
-        changed.map((p) => p.match.status),
-        changed.map((p) => p.match.holderCount),
-        changed.map((p) => p.match.version),
-      ]);
-    }
+    const creates = plans.flatMap((p) => p.create.map((memberId) => ({ matchId: p.match.id, memberId, others: p.match.holderCount - 1 })));
+    const updates = plans.flatMap((p) => p.update);
+    const [, created] = await Promise.all([
+      changed.length
+        ? pgRows(pass.client, correlationSql.updateMatches, [
+            changed.map((p) => p.match.id),
+            changed.map((p) => p.match.status),
+            changed.map((p) => p.match.holderCount),
+            changed.map((p) => p.match.version),
+          ])
+        : undefined,
+      creates.length
+        ? pgRows(pass.client, correlationSql.createAlerts, [
+            creates.map((c) => c.matchId),
+            creates.map((c) => c.memberId),
+            creates.map((c) => c.others),
+          ])
+        : [],
+      updates.length
+        ? pgRows(pass.client, correlationSql.updateAlerts, [
+            updates.map((u) => u.id),
+            updates.map((u) => u.status),
+            updates.map((u) => u.otherHolders),
+            updates.map((u) => u.version),
+            updates.map((u) => u.closeReason),
+          ])
+        : undefined,
+      // Every pass, changed or not: a refresh moves lastObservedOn (and with it the priority) without changing the match.
+      plans.length ? pgRows(pass.client, correlationSql.refreshPriority, [plans.map((p) => p.match.id)]) : undefined,
+    ]);
 
     const events: AlertEvent[] = [];
-    const creates = plans.flatMap((p) => p.create.map((memberId) => ({ matchId: p.match.id, memberId, others: p.match.holderCount - 1 })));
-    if (creates.length) {
-      const created = await pgRows(pass.client, correlationSql.createAlerts, [
-        creates.map((c) => c.matchId),
-        creates.map((c) => c.memberId),
-        creates.map((c) => c.others),
-      ]);
-      for (const row of created) events.push({ alertId: row.id, memberId: row.memberId, type: 'alert.created', version: 1 });
-    }
-
-    const updates = plans.flatMap((p) => p.update);
-    if (updates.length) {
-      await pgRows(pass.client, correlationSql.updateAlerts, [
-        updates.map((u) => u.id),
-        updates.map((u) => u.status),
-        updates.map((u) => u.otherHolders),
-        updates.map((u) => u.version),
-        updates.map((u) => u.closeReason),
-      ]);
-      for (const u of updates) events.push({ alertId: u.id, memberId: u.memberId, type: u.type, version: u.version });
-    }
-    // Every pass, changed or not: a refresh moves lastObservedOn (and with it the priority) without changing the match.
-    if (plans.length) await pgRows(pass.client, correlationSql.refreshPriority, [plans.map((p) => p.match.id)]);
+    for (const row of created) events.push({ alertId: row.id, memberId: row.memberId, type: 'alert.created', version: 1 });
+    for (const u of updates) events.push({ alertId: u.id, memberId: u.memberId, type: u.type, version: u.version });
     await this.announce(pass, events);
     return events;
   }

@@ -80,13 +80,14 @@ export interface MatchFacts {
 }
 
 /**
- * Everything a pass decides each locked match on, in one round trip: the
- * holders, alerts, block reason and active member count that `holders`,
- * `alerts`, `blocked` and `activeMembers` read one statement each. Run after
- * lockMatches, in its own statement, so it reads what committed while the
- * locks were awaited.
+ * Everything a pass decides each locked match of the keys on, in one
+ * statement: the holders, alerts, block reason and active member count that
+ * `holders`, `alerts`, `blocked` and `activeMembers` read one statement
+ * each. Run after lockMatches, in its own statement, so it reads what
+ * committed while the locks were awaited; it takes the keys rather than the
+ * match ids so that it can be sent with lockMatches.
  */
-export const matchFacts = statement<[matchIds: string[]], MatchFacts>(
+export const matchFacts = statement<[types: Types, epochs: string[], tokens: string[]], MatchFacts>(
   'correlation.matchFacts',
   `SELECT m.id AS "matchId",
           ARRAY(SELECT i.member_id::text
@@ -104,7 +105,9 @@ export const matchFacts = statement<[matchIds: string[]], MatchFacts>(
                              WHERE q.type = m.type AND q.key_epoch = m.key_epoch AND q.token = m.token) THEN 'QUARANTINED'
           END AS reason,
           (SELECT count(*)::int FROM members WHERE status = 'ACTIVE') AS active
-     FROM matches m WHERE m.id = ANY($1::uuid[])`,
+     FROM matches m
+     JOIN unnest($1::"IndicatorType"[], $2::text[], $3::text[]) AS u(type, key_epoch, token_hex)
+       ON m.type = u.type AND m.key_epoch = u.key_epoch AND m.token = decode(u.token_hex, 'hex')`,
 );
 
 /** Every key with a match under key epoch $1 (after its retirement). */

@@ -60,6 +60,10 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
       max: config.database.poolSize,
       connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
       idleTimeoutMillis: config.database.poolIdleTimeoutMs,
+      // node-postgres's pipeline mode: a statement is sent without waiting for the answer to the one before it
+      // on the same connection. Callers that await each statement (Prisma, most paths) see no difference; the
+      // transactions below send statements that do not depend on each other together (one round trip).
+      pipeline: true,
     });
     super({
       adapter: new PrismaPg(pool),
@@ -115,6 +119,15 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
    * for a generic plan would read every row of the member and sort them
    * whenever the average member holds few, so a member with a long history
    * paid for all of it on every page.
+   *
+   * With `readOnly`, `fn`'s first statements are sent right behind `BEGIN`
+   * (pipeline mode), and the result is returned as soon as `fn` resolves:
+   * the `COMMIT` of a transaction that wrote nothing cannot change what it
+   * read, so the caller waits for neither round trip (the connection goes
+   * back to the pool when the `COMMIT` has ended). A read of one statement
+   * costs one round trip instead of three. Should `BEGIN` and the member
+   * setting fail, the statements behind them fail with the aborted
+   * transaction and the call throws, whatever they returned.
    */
   async sqlAsMember<T>(
     memberId: string,
@@ -129,6 +142,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
         (options.indexOrder ? 'SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_bitmapscan = off; ' : '') +
         `SELECT set_config('sigfed.member_id', '${memberId}', true)`,
       fn,
+      options.readOnly === true,
     );
   }
 
@@ -137,9 +151,17 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
    * for the worker's hot paths (correlation), whose role sees every row.
    * Each statement is bounded by `statementTimeoutMs`. Commits when `fn`
    * resolves, rolls back when it throws.
+   *
+   * Statements that `fn` issues before awaiting the earlier ones
+   * (`Promise.all` of a few `pgRows`) are sent together (pipeline mode) and
+   * cost one round trip. PostgreSQL still runs them one after the other,
+   * each with its own snapshot and seeing the earlier ones' writes, so only
+   * statements whose parameters do not depend on each other's rows can go
+   * together. When one fails, those behind it fail too (the transaction is
+   * aborted) and it rolls back. The same holds in `sqlAsMember`.
    */
   async sqlTransaction<T>(fn: (db: SqlClient) => Promise<T>, options: { statementTimeoutMs: number }): Promise<T> {
-    return this.inTransaction(`BEGIN; SET LOCAL statement_timeout = ${Math.trunc(options.statementTimeoutMs)}`, fn);
+    return this.inTransaction(`BEGIN; SET LOCAL statement_timeout = ${Math.trunc(options.statementTimeoutMs)}`, fn, false);
   }
 
   /** One statement on the pool, in a transaction of its own (no member scope): a `SqlClient` for `pgRows`. */
@@ -147,26 +169,60 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
     return this.pool.query<R>(query);
   }
 
-  private async inTransaction<T>(begin: string, fn: (db: SqlClient) => Promise<T>): Promise<T> {
+  /**
+   * `readOnly`: `fn` starts without waiting for `BEGIN` (its statements queue
+   * behind it on the connection) and the `COMMIT` is not waited for. Only
+   * for transactions that write nothing: should `BEGIN` fail, what `fn` ran
+   * ran outside it, and only its result is thrown away.
+   */
+  private async inTransaction<T>(begin: string, fn: (db: SqlClient) => Promise<T>, readOnly: boolean): Promise<T> {
     const client = await this.pool.connect();
     let broken = false;
     // The pool listens for errors of idle connections only: one that breaks while checked out here
     // (between two statements) would otherwise be an unhandled 'error' event. The next query fails instead.
     const onError = () => (broken = true);
     client.on('error', onError);
+    const release = () => {
+      client.removeListener('error', onError);
+      client.release(broken);
+    };
+    let result: T;
     try {
-      await client.query(begin);
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
+      if (readOnly) {
+        // Both settle before anything else is sent: `fn` must be done with the connection before it goes back.
+        const [begun, ran] = await Promise.allSettled([client.query(begin), fn(client)]);
+        if (begun.status === 'rejected') throw begun.reason as Error;
+        if (ran.status === 'rejected') throw ran.reason as Error;
+        result = ran.value;
+      } else {
+        await client.query(begin);
+        result = await fn(client);
+      }
     } catch (error) {
       // A connection that cannot even roll back is not returned to the pool.
       await client.query('ROLLBACK').catch(() => (broken = true));
+      release();
+      throw error;
+    }
+    if (readOnly) {
+      void client
+        .query('COMMIT')
+        .catch((error: Error) => {
+          broken = true;
+          this.logger.warn(`COMMIT of a read-only transaction failed: ${error.message}`);
+        })
+        .finally(release);
+      return result;
+    }
+    try {
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => (broken = true));
       throw error;
     } finally {
-      client.removeListener('error', onError);
-      client.release(broken);
+      release();
     }
+    return result;
   }
 
   /**

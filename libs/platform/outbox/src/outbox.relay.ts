@@ -126,18 +126,20 @@ export class OutboxRelay implements OnModuleInit, OnApplicationBootstrap, OnModu
   /**
    * Relays every due row, a batch per transaction, on plain node-postgres
    * with prepared statements (Prisma's interactive transaction cost more
-   * JavaScript than the relay's own work). The rows stay locked while their
-   * jobs are queued, so a second relay skips them.
+   * JavaScript than the relay's own work). The rows are marked relayed when
+   * taken and stay locked while their jobs are queued, so a second relay
+   * skips them; if queueing fails (or the worker dies) the transaction rolls
+   * back and they are due again.
    */
   async drain(): Promise<void> {
     for (;;) {
       const relayed = await this.prisma.sqlTransaction(
         async (db) => {
-          const rows = await pgRows(db, outboxSql.due, [this.config.outbox.redeliverAfterSeconds, BATCH]);
+          const rows = await pgRows(db, outboxSql.claimDue, [this.config.outbox.redeliverAfterSeconds, BATCH]);
           if (rows.length === 0) return 0;
           const idle = await within(this.enqueue(rows), REDIS_TIMEOUT_MS, 'enqueueing outbox events');
           // A row with no consumer left to run (all finished, or none in this version) is done.
-          await pgQuery(db, outboxSql.markRelayed, [idle, rows.map((r) => r.id)]);
+          if (idle.length) await pgQuery(db, outboxSql.markIdle, [idle]);
           return rows.length;
         },
         { statementTimeoutMs: REDIS_TIMEOUT_MS * 2 },

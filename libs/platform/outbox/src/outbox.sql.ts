@@ -85,26 +85,33 @@ export interface DueEventRow {
 }
 
 /**
- * Locks up to $2 rows the relay owes the queue: never relayed, or relayed
+ * Takes up to $2 rows the relay owes the queue: never relayed, or relayed
  * more than $1 seconds ago (OUTBOX_REDELIVER_AFTER_SECONDS) and still not
- * processed. Rows another relay holds are skipped.
+ * processed. Rows another relay holds are skipped. They are marked relayed
+ * in the same statement and stay locked until the relay's transaction ends:
+ * it commits once their jobs are queued, and rolls back (leaving them due)
+ * when queueing fails. `relay_count` is the count before this relay.
  */
-export const due = statement<[redeliverAfterSeconds: number, limit: number], DueEventRow>(
-  'outbox.due',
-  `SELECT id::text AS id, topic, payload, relay_count, COALESCE(consumers_done, '{}') AS consumers_done FROM outbox_events
-    WHERE processed_at IS NULL
-      AND (relayed_at IS NULL OR relayed_at < now() - make_interval(secs => $1::int))
-    ORDER BY id
-    LIMIT $2
-      FOR UPDATE SKIP LOCKED`,
+export const claimDue = statement<[redeliverAfterSeconds: number, limit: number], DueEventRow>(
+  'outbox.claimDue',
+  `WITH claimed AS (
+     UPDATE outbox_events o SET relayed_at = now(), relay_count = o.relay_count + 1
+       FROM (SELECT id FROM outbox_events
+              WHERE processed_at IS NULL
+                AND (relayed_at IS NULL OR relayed_at < now() - make_interval(secs => $1::int))
+              ORDER BY id
+              LIMIT $2
+                FOR UPDATE SKIP LOCKED) AS due
+      WHERE o.id = due.id
+     RETURNING o.id, o.topic, o.payload, o.relay_count - 1 AS relay_count, COALESCE(o.consumers_done, '{}') AS consumers_done
+   )
+   SELECT id::text AS id, topic, payload, relay_count, consumers_done FROM claimed ORDER BY claimed.id`,
 );
 
-/** Marks rows $2 relayed; those of $1 (no consumer left to run) processed as well. */
-export const markRelayed = statement<[idle: string[], ids: string[]]>(
-  'outbox.markRelayed',
-  `UPDATE outbox_events SET relayed_at = now(), relay_count = relay_count + 1,
-          processed_at = CASE WHEN id = ANY($1::bigint[]) THEN now() END
-    WHERE id = ANY($2::bigint[])`,
+/** Marks claimed rows $1 processed: they have no consumer left to run. */
+export const markIdle = statement<[ids: string[]]>(
+  'outbox.markIdle',
+  `UPDATE outbox_events SET processed_at = now() WHERE id = ANY($1::bigint[])`,
 );
 
 /** Deletes rows processed more than $1 hours ago. */
