@@ -9,6 +9,7 @@
  * --keep --database-url ...`) on this machine.
  *
  *   node dist/bench/page-cpu.js --database-url postgresql://postgres@127.0.0.1:5432/sigfed_bench_x [--pages 1000]
+ *   node dist/bench/page-cpu.js --database-url <before copy> --database-url <after copy>   (interleaved)
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -37,11 +38,14 @@ interface Variant {
   empty?: boolean;
   /** Read as the passive holders (no submissions; READ_HISTORY gives each one type), not the submitting readers. */
   passive?: boolean;
+  /** Read as this reader only (0 holds the most alerts). */
+  only?: number;
 }
 
 const VARIANTS: Variant[] = [
   { label: 'transaction only (BEGIN ...; COMMIT)', empty: true },
   { label: 'first page (NEWEST)' },
+  { label: 'first page, the reader with the fewest alerts', only: 3 },
   { label: 'PRIORITY', priority: true },
   { label: 'filter { status: OPEN }', filters: { status: 'OPEN' } },
   { label: 'filter { type: IP_RANGE }', filters: { type: 'IP_RANGE' } },
@@ -84,11 +88,15 @@ function pageQuery(v: Variant, member: string, cursor: { rank: number; id: strin
     : namedQuery(typed ? alertsPageOfType : alertsPage, [...filters]);
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { 'database-url': { type: 'string' }, pages: { type: 'string', default: '1000' } } });
-  const url = values['database-url'];
-  if (!url) throw new Error('--database-url is required');
-  const pages = Number(values.pages);
+interface Target {
+  url: string;
+  db: pg.Client;
+  pid: number;
+  readers: { member_id: string; n: number }[];
+  passive: { member_id: string; n: number }[];
+}
+
+async function target(url: string): Promise<Target> {
   const owner = await open(url);
   // The submitting members are the bench's readers; the others hold alerts only as the history's other holders.
   const held = async (submitters: boolean) =>
@@ -103,45 +111,78 @@ async function main(): Promise<void> {
   const readers = await held(true);
   const passive = await held(false);
   await owner.end();
-  console.log(
-    `readers holding ${readers.map((r) => r.n).join(' / ')} alerts, passive holders ${passive.map((r) => r.n).join(' / ')}; ` +
-      `${pages} pages per variant; load ${loadavg()}`,
-  );
   const db = await open(apiUrl(url));
   const pid = (await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
-  const results: { label: string; msPerPage: number; rows: number }[] = [];
+  return { url, db, pid, readers, passive };
+}
+
+const CHUNK = 100;
+
+/**
+ * With several --database-url, each variant's pages alternate between the
+ * databases in chunks of CHUNK pages, so that the machine's changing load
+ * falls on all of them alike (a before/after pair on two copies of one
+ * database).
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { 'database-url': { type: 'string', multiple: true }, pages: { type: 'string', default: '1000' } },
+  });
+  const urls = values['database-url'] ?? [];
+  if (urls.length === 0) throw new Error('--database-url is required');
+  const pages = Math.max(CHUNK, Math.round(Number(values.pages) / CHUNK) * CHUNK);
+  const targets: Target[] = [];
+  for (const url of urls) targets.push(await target(url));
+  for (const t of targets) {
+    console.log(
+      `${new URL(t.url).pathname.slice(1)}: readers holding ${t.readers.map((r) => r.n).join(' / ')} alerts, ` +
+        `passive holders ${t.passive.map((r) => r.n).join(' / ')}`,
+    );
+  }
+  console.log(`${pages} pages per variant and database; load ${loadavg()}`);
   for (const v of VARIANTS) {
-    const members = v.passive ? passive : readers;
-    // The second page's cursor: the first page's last alert, per reader.
-    const cursors = new Map<string, { rank: number; id: string }>();
-    if (v.secondPage) {
-      for (const r of members) {
-        await db.query(begin(r.member_id));
-        const first = await db.query<{ id: string; priorityRank: number }>(pageQuery({ ...v, secondPage: false }, r.member_id, undefined)!);
-        await db.query('COMMIT');
-        const last = first.rows[PAGE - 1];
-        if (last) cursors.set(r.member_id, { rank: last.priorityRank, id: last.id });
+    const runs = [];
+    for (const t of targets) {
+      const members = v.only !== undefined ? [t.readers[v.only]] : v.passive ? t.passive : t.readers;
+      // The second page's cursor: the first page's last alert, per reader.
+      const cursors = new Map<string, { rank: number; id: string }>();
+      if (v.secondPage) {
+        for (const r of members) {
+          await t.db.query(begin(r.member_id));
+          const first = await t.db.query<{ id: string; priorityRank: number }>(
+            pageQuery({ ...v, secondPage: false }, r.member_id, undefined)!,
+          );
+          await t.db.query('COMMIT');
+          const last = first.rows[PAGE - 1];
+          if (last) cursors.set(r.member_id, { rank: last.priorityRank, id: last.id });
+        }
+      }
+      let next = 0;
+      const run = async (n: number) => {
+        let rows = 0;
+        for (let i = 0; i < n; i++) {
+          const member = members[next++ % members.length].member_id;
+          if (v.secondPage && !cursors.has(member)) continue;
+          await t.db.query(begin(member));
+          if (!v.empty) rows += (await t.db.query(pageQuery(v, member, cursors.get(member))!)).rowCount ?? 0;
+          await t.db.query('COMMIT');
+        }
+        return rows;
+      };
+      await run(CHUNK);
+      runs.push({ t, run, ns: 0, rows: 0 });
+    }
+    for (let done = 0; done < pages; done += CHUNK) {
+      for (const r of runs) {
+        const before = cpuNs(r.t.pid);
+        r.rows += await r.run(CHUNK);
+        r.ns += cpuNs(r.t.pid) - before;
       }
     }
-    const run = async (n: number) => {
-      let rows = 0;
-      for (let i = 0; i < n; i++) {
-        const member = members[i % members.length].member_id;
-        if (v.secondPage && !cursors.has(member)) continue;
-        await db.query(begin(member));
-        if (!v.empty) rows += (await db.query(pageQuery(v, member, cursors.get(member))!)).rowCount ?? 0;
-        await db.query('COMMIT');
-      }
-      return rows;
-    };
-    await run(Math.min(100, pages));
-    const before = cpuNs(pid);
-    const rows = await run(pages);
-    const ms = (cpuNs(pid) - before) / 1e6 / pages;
-    results.push({ label: v.label, msPerPage: ms, rows: rows / pages });
-    console.log(`  ${v.label.padEnd(48)} ${ms.toFixed(3)} ms per page (${(rows / pages).toFixed(1)} rows)  load ${loadavg()}`);
+    const figures = runs.map((r) => `${(r.ns / 1e6 / pages).toFixed(3)} ms (${(r.rows / pages).toFixed(1)} rows)`).join('  |  ');
+    console.log(`  ${v.label.padEnd(52)} ${figures}  load ${loadavg()}`);
   }
-  await db.end();
+  for (const t of targets) await t.db.end();
 }
 
 function loadavg(): string {
