@@ -14,16 +14,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type pg from 'pg';
-import {
-  alertsPage,
-  alertsPageAfter,
-  alertsPageByPriority,
-  alertsPageByPriorityAfter,
-  alertsPageOfType,
-  alertsPageOfTypeAfter,
-  alertsPageOfTypeByPriority,
-  alertsPageOfTypeByPriorityAfter,
-} from '@app/alerts';
+import { pathToFileURL } from 'node:url';
+import * as ownStatements from '@app/alerts';
 import { namedQuery, type AlertStatus, type IndicatorType } from '@app/database';
 import { open } from './database.js';
 
@@ -72,8 +64,32 @@ function apiUrl(url: string): string {
   return u.toString();
 }
 
+/** The list's page statements (the OfType ones optional: a build from before them filters by type in the others). */
+type Statements = Pick<typeof ownStatements, 'alertsPage' | 'alertsPageAfter' | 'alertsPageByPriority' | 'alertsPageByPriorityAfter'> &
+  Partial<
+    Pick<
+      typeof ownStatements,
+      'alertsPageOfType' | 'alertsPageOfTypeAfter' | 'alertsPageOfTypeByPriority' | 'alertsPageOfTypeByPriorityAfter'
+    >
+  >;
+
 /** The page's query for `member`, and its second page's cursor once the first was read. */
-function pageQuery(v: Variant, member: string, cursor: { rank: number; id: string } | undefined): pg.QueryConfig<unknown[]> | null {
+function pageQuery(
+  st: Statements,
+  v: Variant,
+  member: string,
+  cursor: { rank: number; id: string } | undefined,
+): pg.QueryConfig<unknown[]> | null {
+  const {
+    alertsPage,
+    alertsPageAfter,
+    alertsPageByPriority,
+    alertsPageByPriorityAfter,
+    alertsPageOfType = alertsPage,
+    alertsPageOfTypeAfter = alertsPageAfter,
+    alertsPageOfTypeByPriority = alertsPageByPriority,
+    alertsPageOfTypeByPriorityAfter = alertsPageByPriorityAfter,
+  } = st;
   const f = v.filters ?? {};
   const filters = [member, f.status ?? null, f.type ?? null, f.since ?? null, PAGE + 1] as const;
   // As AlertsService.list chooses them.
@@ -90,13 +106,14 @@ function pageQuery(v: Variant, member: string, cursor: { rank: number; id: strin
 
 interface Target {
   url: string;
+  st: Statements;
   db: pg.Client;
   pid: number;
   readers: { member_id: string; n: number }[];
   passive: { member_id: string; n: number }[];
 }
 
-async function target(url: string): Promise<Target> {
+async function target(url: string, st: Statements): Promise<Target> {
   const owner = await open(url);
   // The submitting members are the bench's readers; the others hold alerts only as the history's other holders.
   const held = async (submitters: boolean) =>
@@ -113,7 +130,7 @@ async function target(url: string): Promise<Target> {
   await owner.end();
   const db = await open(apiUrl(url));
   const pid = (await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
-  return { url, db, pid, readers, passive };
+  return { url, st, db, pid, readers, passive };
 }
 
 const CHUNK = 100;
@@ -122,17 +139,28 @@ const CHUNK = 100;
  * With several --database-url, each variant's pages alternate between the
  * databases in chunks of CHUNK pages, so that the machine's changing load
  * falls on all of them alike (a before/after pair on two copies of one
- * database).
+ * database). `--statements` (one per database, in order; `-` for this
+ * build's) takes the page statements from another build's compiled
+ * alerts.sql.js, e.g. main's in a worktree of its own.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { 'database-url': { type: 'string', multiple: true }, pages: { type: 'string', default: '1000' } },
+    options: {
+      'database-url': { type: 'string', multiple: true },
+      statements: { type: 'string', multiple: true },
+      pages: { type: 'string', default: '1000' },
+    },
   });
   const urls = values['database-url'] ?? [];
   if (urls.length === 0) throw new Error('--database-url is required');
+  const modules = values.statements ?? [];
   const pages = Math.max(CHUNK, Math.round(Number(values.pages) / CHUNK) * CHUNK);
   const targets: Target[] = [];
-  for (const url of urls) targets.push(await target(url));
+  for (const [k, url] of urls.entries()) {
+    const path = modules[k];
+    const st = path && path !== '-' ? ((await import(pathToFileURL(path).href)) as Statements) : ownStatements;
+    targets.push(await target(url, st));
+  }
   for (const t of targets) {
     console.log(
       `${new URL(t.url).pathname.slice(1)}: readers holding ${t.readers.map((r) => r.n).join(' / ')} alerts, ` +
@@ -150,7 +178,7 @@ async function main(): Promise<void> {
         for (const r of members) {
           await t.db.query(begin(r.member_id));
           const first = await t.db.query<{ id: string; priorityRank: number }>(
-            pageQuery({ ...v, secondPage: false }, r.member_id, undefined)!,
+            pageQuery(t.st, { ...v, secondPage: false }, r.member_id, undefined)!,
           );
           await t.db.query('COMMIT');
           const last = first.rows[PAGE - 1];
@@ -164,7 +192,7 @@ async function main(): Promise<void> {
           const member = members[next++ % members.length].member_id;
           if (v.secondPage && !cursors.has(member)) continue;
           await t.db.query(begin(member));
-          if (!v.empty) rows += (await t.db.query(pageQuery(v, member, cursors.get(member))!)).rowCount ?? 0;
+          if (!v.empty) rows += (await t.db.query(pageQuery(t.st, v, member, cursors.get(member))!)).rowCount ?? 0;
           await t.db.query('COMMIT');
         }
         return rows;
