@@ -351,6 +351,7 @@ describe('row-level security', () => {
     expect(grants).toEqual([
       { fn: 'alert_view_facts', api: true, worker: true, anyone: false },
       { fn: 'alerts_count_verdicts', api: false, worker: false, anyone: false },
+      { fn: 'alerts_set_type_code', api: false, worker: false, anyone: false },
       { fn: 'audit_append', api: true, worker: true, anyone: false },
       { fn: 'campaign_disclosed_names', api: true, worker: true, anyone: false },
       { fn: 'federation_report_disclosed', api: true, worker: false, anyone: false },
@@ -367,6 +368,7 @@ describe('row-level security', () => {
     expect(definers).toEqual([
       { fn: 'alert_view_facts', config: ['search_path=public, pg_temp'] },
       { fn: 'alerts_count_verdicts', config: ['search_path=public, pg_temp'] },
+      { fn: 'alerts_set_type_code', config: ['search_path=public, pg_temp'] },
       { fn: 'audit_append', config: ['search_path=public, pg_temp'] },
       { fn: 'campaign_disclosed_names', config: ['search_path=public, pg_temp'] },
       { fn: 'federation_report_disclosed', config: ['search_path=public, pg_temp'] },

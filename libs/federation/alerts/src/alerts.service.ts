@@ -9,6 +9,10 @@ import {
   alertsPageAfter,
   alertsPageByPriority,
   alertsPageByPriorityAfter,
+  alertsPageOfType,
+  alertsPageOfTypeAfter,
+  alertsPageOfTypeByPriority,
+  alertsPageOfTypeByPriorityAfter,
   announceVerdict,
   recordVerdict,
   verdictEvent,
@@ -65,6 +69,8 @@ export class AlertsService {
     const first = pageSize(args.first);
     const f = args.filter;
     const filters = [memberId, f?.status ?? null, f?.type ?? null, f?.since ?? null, first + 1] as const;
+    // A type filter reads the member's alerts of that type only (their own index range).
+    const typed = filters[2] !== null;
     const badCursor = () =>
       new InputValidationError([{ field: 'after', rule: 'cursor', message: 'after must be a cursor that this list returned' }]);
     if (order === AlertOrder.PRIORITY) {
@@ -77,7 +83,10 @@ export class AlertsService {
       }
       const rows = await this.prisma.sqlAsMember(
         memberId,
-        (db) => (after ? pgRows(db, alertsPageByPriorityAfter, [...filters, ...after]) : pgRows(db, alertsPageByPriority, [...filters])),
+        (db) =>
+          after
+            ? pgRows(db, typed ? alertsPageOfTypeByPriorityAfter : alertsPageByPriorityAfter, [...filters, ...after])
+            : pgRows(db, typed ? alertsPageOfTypeByPriority : alertsPageByPriority, [...filters]),
         { readOnly: true, indexOrder: true },
       );
       return toConnection(rows, first, (r) => encodeCursor(LIST_BY_PRIORITY, [r.priorityRank, r.id]), toAlert);
@@ -89,7 +98,10 @@ export class AlertsService {
     }
     const rows = await this.prisma.sqlAsMember(
       memberId,
-      (db) => (after === undefined ? pgRows(db, alertsPage, [...filters]) : pgRows(db, alertsPageAfter, [...filters, after])),
+      (db) =>
+        after === undefined
+          ? pgRows(db, typed ? alertsPageOfType : alertsPage, [...filters])
+          : pgRows(db, typed ? alertsPageOfTypeAfter : alertsPageAfter, [...filters, after]),
       { readOnly: true, indexOrder: true },
     );
     return toConnection(rows, first, (r) => encodeCursor(LIST, [r.id]), toAlert);

@@ -79,73 +79,112 @@ function view(rows: string, order: string = NEWEST): string {
 }
 
 /**
- * The list's filters, each off when its parameter is null: $2 status, $3
- * token type (a SIMILAR alert's is PROMPT_TEMPLATE; the match is looked up
- * only when this filter is on), $4 since (at the hour, as updatedAt is shown:
- * a finer `since` would find the exact time by bisection).
+ * The alert's token type is $3 (alerts.type_code: the match's type,
+ * PROMPT_TEMPLATE's for a SIMILAR alert). The code is computed in a
+ * subquery, a value of its own: inlined into the condition, the function's
+ * CASE over the enum counts as leaky, and row-level security would then keep
+ * the condition out of the index scan.
  */
-const LIST_FILTERS = `a.member_id = $1::uuid
+const OF_TYPE = `a.type_code = (SELECT indicator_type_code($3::"IndicatorType"))`;
+
+/**
+ * The list's filters, each off when its parameter is null: $2 status, $3
+ * token type, $4 since (at the hour, as updatedAt is shown: a finer `since`
+ * would find the exact time by bisection). `ofType`: $3 is given, and the
+ * range is the member's alerts of that type (the member-and-type-code
+ * indexes; a smallint, whose equality is leakproof, so row-level security
+ * lets the index scan use it), so a member with few alerts of the type
+ * reads only those.
+ */
+const listFilters = (ofType: boolean) => `a.member_id = $1::uuid
    AND ($2::"AlertStatus" IS NULL OR a.status = $2::"AlertStatus")
-   AND ($3::"IndicatorType" IS NULL
-        OR COALESCE((SELECT m.type FROM matches m WHERE m.id = a.match_id), 'PROMPT_TEMPLATE'::"IndicatorType") = $3::"IndicatorType")
+   AND ${ofType ? OF_TYPE : `($3::"IndicatorType" IS NULL OR ${OF_TYPE})`}
    AND ($4::timestamptz IS NULL OR a.updated_at >= ${hourOf('$4::timestamptz')})`;
 
 type ListParams = [memberId: string, status: AlertStatus | null, type: IndicatorType | null, since: Date | null, limit: number];
 
-/** The first page of the member's alerts, newest first ($5 rows). */
-export const alertsPage = statement<ListParams, AlertRow>(
-  'alerts.page',
-  view(`
+/** The four page statements of the list: two orders, each a first and a later page. */
+interface ListPages {
+  /** The first page, newest first ($5 rows). */
+  readonly first: Statement<ListParams, AlertRow>;
+  /** A later page: the alerts after alert $6. The cursor names the last alert only; its exact created_at (another member's doing) stays here. */
+  readonly after: Statement<[...ListParams, afterId: string], AlertRow>;
+  /** The first page, highest priority first ($5 rows). */
+  readonly byPriority: Statement<ListParams, AlertRow>;
+  /**
+   * A later page by priority: after rank $6 and alert $7. The rank, not the
+   * shown priority: the rank does not move with the day, so a page read
+   * tomorrow continues where today's ended.
+   */
+  readonly byPriorityAfter: Statement<[...ListParams, afterRank: number, afterId: string], AlertRow>;
+}
+
+/** The list's statements, named `alerts.page<suffix>` and so on; `ofType` as in listFilters. */
+function listPages(suffix: string, ofType: boolean): ListPages {
+  const where = listFilters(ofType);
+  return {
+    first: statement(
+      `alerts.page${suffix}`,
+      view(`
     SELECT ${ALERT_ROW} FROM alerts a
-     WHERE ${LIST_FILTERS}
+     WHERE ${where}
      ORDER BY ${NEWEST}
      LIMIT $5`),
-);
-
-/**
- * A later page: the alerts after alert $6. The cursor names the last alert
- * only; its exact created_at (another member's doing) stays here.
- */
-export const alertsPageAfter = statement<[...ListParams, afterId: string], AlertRow>(
-  'alerts.pageAfter',
-  view(`
+    ),
+    after: statement(
+      `alerts.page${suffix}After`,
+      view(`
     SELECT ${ALERT_ROW} FROM alerts a
-     WHERE ${LIST_FILTERS}
+     WHERE ${where}
        AND (a.created_at, a.id) < (SELECT c.created_at, c.id FROM alerts c WHERE c.id = $6::uuid AND c.member_id = $1::uuid)
      ORDER BY ${NEWEST}
      LIMIT $5`),
-);
-
-/** The first page of the member's alerts, highest priority first ($5 rows). */
-export const alertsPageByPriority = statement<ListParams, AlertRow>(
-  'alerts.pageByPriority',
-  view(
-    `
+    ),
+    byPriority: statement(
+      `alerts.page${suffix}ByPriority`,
+      view(
+        `
     SELECT ${ALERT_ROW} FROM alerts a
-     WHERE ${LIST_FILTERS}
+     WHERE ${where}
      ORDER BY ${BY_PRIORITY}
      LIMIT $5`,
-    BY_PRIORITY,
-  ),
-);
-
-/**
- * A later page by priority: after rank $6 and alert $7. The rank, not the
- * shown priority: the rank does not move with the day, so a page read
- * tomorrow continues where today's ended.
- */
-export const alertsPageByPriorityAfter = statement<[...ListParams, afterRank: number, afterId: string], AlertRow>(
-  'alerts.pageByPriorityAfter',
-  view(
-    `
+        BY_PRIORITY,
+      ),
+    ),
+    byPriorityAfter: statement(
+      `alerts.page${suffix}ByPriorityAfter`,
+      view(
+        `
     SELECT ${ALERT_ROW} FROM alerts a
-     WHERE ${LIST_FILTERS}
+     WHERE ${where}
        AND (a.priority_rank, a.id) < ($6::int, $7::uuid)
      ORDER BY ${BY_PRIORITY}
      LIMIT $5`,
-    BY_PRIORITY,
-  ),
-);
+        BY_PRIORITY,
+      ),
+    ),
+  };
+}
+
+const allTypes = listPages('', false);
+const ofType = listPages('OfType', true);
+
+/** The first page of the member's alerts, newest first ($5 rows). */
+export const alertsPage = allTypes.first;
+/** A later page: the alerts after alert $6. */
+export const alertsPageAfter = allTypes.after;
+/** The first page of the member's alerts, highest priority first ($5 rows). */
+export const alertsPageByPriority = allTypes.byPriority;
+/** A later page by priority: after rank $6 and alert $7. */
+export const alertsPageByPriorityAfter = allTypes.byPriorityAfter;
+/** alertsPage of the alerts of type $3 (not null). */
+export const alertsPageOfType = ofType.first;
+/** alertsPageAfter of the alerts of type $3 (not null). */
+export const alertsPageOfTypeAfter = ofType.after;
+/** alertsPageByPriority of the alerts of type $3 (not null). */
+export const alertsPageOfTypeByPriority = ofType.byPriority;
+/** alertsPageByPriorityAfter of the alerts of type $3 (not null). */
+export const alertsPageOfTypeByPriorityAfter = ofType.byPriorityAfter;
 
 /** One alert of the member, by id ($1 member, $2 alert). */
 export const alertById = statement<[memberId: string, id: string], AlertRow>(
