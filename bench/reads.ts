@@ -19,6 +19,15 @@ export const ALERTS_PAGE = `query Alerts($first: Int) {
 }`;
 const PAGE_SIZE = 20;
 
+/**
+ * Seconds of page requests before the first measurement. The reads follow
+ * the ingest phases, whose garbage the API is still collecting and whose
+ * code V8 is still recompiling for the new load: with 2 s, the first 5 s
+ * measured cost 1.8-1.9 ms of API CPU per page and the next 5 s 1.2-1.4 ms
+ * (docs/performance.md, "Reads, API side").
+ */
+const WARM_UP_SECONDS = 7;
+
 /** The list with every argument the API offers, for the filtered and ordered variants. */
 export const ALERTS_LIST = `query AlertsList($first: Int, $after: String, $filter: AlertFilter, $orderBy: AlertOrder) {
   alerts(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
@@ -239,7 +248,7 @@ export async function measureReads(
       cpuMsPerRequest: cpuPerItem(cpuBefore, ctx.fleet.cpu(), requests * 1000),
     };
   };
-  await Promise.all(ctx.fleet.apis.map((api, i) => run(api.url, spread(clients)[i], 2, () => body)));
+  await Promise.all(ctx.fleet.apis.map((api, i) => run(api.url, spread(clients)[i], WARM_UP_SECONDS, () => body)));
   const server = await measure(() => body);
   const baseline = await baselineReads(ctx, clients, seconds);
   const priorityBody = JSON.stringify({ query: ALERTS_PRIORITY_PAGE, variables: { first: PAGE_SIZE } });

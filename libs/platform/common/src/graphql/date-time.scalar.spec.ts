@@ -53,4 +53,10 @@ describe('DateTimeScalar', () => {
     expect(() => scalar.serialize(new Date(Number.NaN))).toThrow(RangeError);
     expect(scalar.serialize('2026-11-26T09:00:00.000Z')).toBeNull();
   });
+
+  it('writes every instant as itself past the number it keeps, interleaved and repeated', () => {
+    const hours = Array.from({ length: 600 }, (_, i) => new Date(Date.UTC(2026, 0, 1, i)));
+    const order = [...hours, ...hours.slice(0, 300).reverse(), ...hours.filter((_, i) => i % 7 === 0), ...hours];
+    expect(order.map((date) => scalar.serialize(new Date(date.getTime())))).toEqual(order.map((date) => date.toISOString()));
+  });
 });

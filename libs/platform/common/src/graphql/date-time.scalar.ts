@@ -12,8 +12,14 @@ const RULE = 'DateTime must be an RFC 3339 date-time between years 0001 and 9999
  */
 let last: { text: string; ms: number } | undefined;
 
-/** The last instant serialized and its text. */
-let lastShown: { ms: number; text: string } = { ms: Number.NaN, text: '' };
+/**
+ * Instants serialized lately and their text: a page of 20 alerts shows 80
+ * times that repeat a few hours, interleaved, so the last instant alone
+ * would rarely match. Emptied when full, so timestamps that never repeat
+ * cost only a lookup.
+ */
+const shown = new Map<number, string>();
+const SHOWN_MAX = 256;
 
 /** The instant `value` names, or a TypeError (graphql-js reports it with the variable's path). */
 function parse(value: unknown): Date {
@@ -60,10 +66,15 @@ export class DateTimeScalar implements CustomScalar<string | null, Date> {
 
   serialize(value: unknown): string | null {
     if (!(value instanceof Date)) return null;
-    // Times shown to the hour repeat across an alert's fields and a page's rows: the last instant's text is kept.
     const ms = value.getTime();
-    if (ms !== lastShown.ms) lastShown = { ms, text: value.toISOString() };
-    return lastShown.text;
+    let text = shown.get(ms);
+    if (text === undefined) {
+      // An invalid Date throws here (RangeError), before anything is kept.
+      text = value.toISOString();
+      if (shown.size >= SHOWN_MAX) shown.clear();
+      shown.set(ms, text);
+    }
+    return text;
   }
 
   parseLiteral(node: ValueNode): Date {
