@@ -69,6 +69,10 @@ describe('the compact indicators key migration', () => {
       await db.query(`DELETE FROM members WHERE id = $1`, [a]);
       expect((await db.query(`SELECT count(*)::int AS n FROM indicators`)).rows[0].n).toBe(300);
 
+      // A key space, once given, keeps its pair.
+      await expect(db.query(`UPDATE key_spaces SET type = 'ACCOUNT_SIGNAL' WHERE key_epoch = '2026-11'`)).rejects.toThrow(/do not change/);
+      await db.query(`UPDATE key_spaces SET type = type`);
+
       // No role sets a member number.
       await expect(db.query(`UPDATE members SET member_no = 99 WHERE id = $1`, [b])).rejects.toThrow(/member_no/);
     } finally {

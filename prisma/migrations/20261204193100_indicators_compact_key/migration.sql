@@ -25,9 +25,25 @@ CREATE TABLE "key_spaces" (
     CONSTRAINT "key_spaces_pkey" PRIMARY KEY ("id"),
     CONSTRAINT "key_spaces_type_key_epoch_key" UNIQUE ("type", "key_epoch")
 );
--- Not member data: a (type, epoch) pair, the same for every member.
+-- Not member data: a (type, epoch) pair, the same for every member. The
+-- API adds pairs; its UPDATE is only for the upsert's ON CONFLICT DO UPDATE
+-- (which returns a pair a concurrent transaction added), and the trigger
+-- refuses any update that changes a pair: ids are fixed once given.
 GRANT SELECT, INSERT, UPDATE (type) ON key_spaces TO sigfed_api;
 GRANT SELECT ON key_spaces TO sigfed_worker;
+CREATE FUNCTION key_spaces_fixed() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = public, pg_temp
+    AS $$
+BEGIN
+    IF (NEW.id, NEW.type, NEW.key_epoch) IS DISTINCT FROM (OLD.id, OLD.type, OLD.key_epoch) THEN
+        RAISE EXCEPTION 'key_spaces rows do not change' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END
+$$;
+REVOKE ALL ON FUNCTION key_spaces_fixed() FROM PUBLIC;
+CREATE TRIGGER key_spaces_fixed BEFORE UPDATE ON key_spaces FOR EACH ROW EXECUTE FUNCTION key_spaces_fixed();
 
 -- The scoped member's number; NULL when no member is scoped. The roles read
 -- members, so it runs with the caller's rights.
