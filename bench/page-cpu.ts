@@ -201,19 +201,32 @@ async function main(): Promise<void> {
         return rows;
       };
       await run(CHUNK);
-      runs.push({ t, run, ns: 0, rows: 0 });
+      runs.push({ t, run, ns: 0, rows: 0, chunks: [] as number[] });
     }
     for (let done = 0; done < pages; done += CHUNK) {
       for (const r of runs) {
         const before = cpuNs(r.t.pid);
         r.rows += await r.run(CHUNK);
-        r.ns += cpuNs(r.t.pid) - before;
+        const ns = cpuNs(r.t.pid) - before;
+        r.ns += ns;
+        r.chunks.push(ns);
       }
     }
-    const figures = runs.map((r) => `${(r.ns / 1e6 / pages).toFixed(3)} ms (${(r.rows / pages).toFixed(1)} rows)`).join('  |  ');
+    // The median chunk too: a burst of the machine's other load moves the mean of a run more than its median.
+    const figures = runs
+      .map(
+        (r) =>
+          `${(r.ns / 1e6 / pages).toFixed(3)} ms, median ${(median(r.chunks) / 1e6 / CHUNK).toFixed(3)} (${(r.rows / pages).toFixed(1)} rows)`,
+      )
+      .join('  |  ');
     console.log(`  ${v.label.padEnd(52)} ${figures}  load ${loadavg()}`);
   }
   for (const t of targets) await t.db.end();
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 function loadavg(): string {
