@@ -1,8 +1,11 @@
 -- indicators with a compact primary key (issue 20, "Disk").
 --
--- (type, key_epoch) becomes a smallint key space (key_spaces) and member_id
--- an int member number (members.member_no), primary key
+-- (type, key_epoch) becomes an int key space (key_spaces) and member_id a
+-- smallint member number (members.member_no), primary key
 -- (key_space, token, member_no): an index entry of 48 bytes instead of 72.
+-- The key space is the int: members may add (type, epoch) pairs while the
+-- federation has no key epochs, so a smallint would be a budget one member
+-- could spend for all; member numbers are spent only by onboarding.
 -- external_ref is NOT NULL with '' for none (a reference is 1-256
 -- characters, so '' is never a member's), so a row has no null bitmap and
 -- its 23-byte header pads to 24, not 32: 115 bytes stored as 120 instead of
@@ -15,11 +18,11 @@
 -- Internal numbers: GENERATED ALWAYS, so no role sets them (an UPDATE may
 -- only reset one to DEFAULT, which the foreign key below refuses while the
 -- member holds indicators).
-ALTER TABLE "members" ADD COLUMN "member_no" INTEGER GENERATED ALWAYS AS IDENTITY;
+ALTER TABLE "members" ADD COLUMN "member_no" SMALLINT GENERATED ALWAYS AS IDENTITY;
 ALTER TABLE "members" ADD CONSTRAINT "members_member_no_key" UNIQUE ("member_no");
 
 CREATE TABLE "key_spaces" (
-    "id" SMALLINT GENERATED ALWAYS AS IDENTITY,
+    "id" INTEGER GENERATED ALWAYS AS IDENTITY,
     "type" "IndicatorType" NOT NULL,
     "key_epoch" VARCHAR(32) NOT NULL,
     CONSTRAINT "key_spaces_pkey" PRIMARY KEY ("id"),
@@ -47,7 +50,7 @@ CREATE TRIGGER key_spaces_fixed BEFORE UPDATE ON key_spaces FOR EACH ROW EXECUTE
 
 -- The scoped member's number; NULL when no member is scoped. The roles read
 -- members, so it runs with the caller's rights.
-CREATE FUNCTION current_member_no() RETURNS integer
+CREATE FUNCTION current_member_no() RETURNS smallint
     LANGUAGE sql STABLE PARALLEL SAFE
     SET search_path = public, pg_temp
     AS $$ SELECT member_no FROM members WHERE id = current_member_id() $$;
@@ -63,8 +66,8 @@ CREATE TABLE "indicators_compact" (
     "last_seen_at" TIMESTAMPTZ(6) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "expires_at" TIMESTAMPTZ(6) NOT NULL,
     "submission_id" UUID NOT NULL,
-    "member_no" INTEGER NOT NULL,
-    "key_space" SMALLINT NOT NULL,
+    "key_space" INTEGER NOT NULL,
+    "member_no" SMALLINT NOT NULL,
     "confidence" SMALLINT NOT NULL,
     "disclose_identity" BOOLEAN NOT NULL DEFAULT false,
     "token" BYTEA NOT NULL,
@@ -74,9 +77,9 @@ CREATE TABLE "indicators_compact" (
 );
 
 INSERT INTO "indicators_compact" ("observed_at", "first_seen_at", "last_seen_at", "expires_at", "submission_id",
-                                  "member_no", "key_space", "confidence", "disclose_identity", "token", "external_ref")
+                                  "key_space", "member_no", "confidence", "disclose_identity", "token", "external_ref")
 SELECT i."observed_at", i."first_seen_at", i."last_seen_at", i."expires_at", i."submission_id",
-       m."member_no", k."id", i."confidence", i."disclose_identity", i."token", COALESCE(i."external_ref", '')
+       k."id", m."member_no", i."confidence", i."disclose_identity", i."token", COALESCE(i."external_ref", '')
   FROM "indicators" i
   JOIN "members" m ON m."id" = i."member_id"
   JOIN "key_spaces" k ON k."type" = i."type" AND k."key_epoch" = i."key_epoch";
