@@ -73,10 +73,14 @@ async function preload(db: pg.Client, memberIds: string[], from: number, to: num
     );
     // The shared tokens are the two members' indicators too: a match, hence linking tokens.
     await db.query(
-      `INSERT INTO indicators (type, key_epoch, token, member_id, confidence, observed_at, expires_at, submission_id)
-       SELECT 'ACCOUNT_SIGNAL', $4, sha256(convert_to('campaign-bench-shared:' || (g / 10), 'UTF8')),
-              ($3::uuid[])[1 + g % cardinality($3::uuid[])], 50, now(), now() + interval '180 days', '00000000-0000-0000-0000-000000000000'
-         FROM generate_series($1::int, $2::int) g WHERE g % 10 < 2
+      `WITH ks AS (
+         INSERT INTO key_spaces (type, key_epoch) VALUES ('ACCOUNT_SIGNAL', $4)
+         ON CONFLICT (type, key_epoch) DO UPDATE SET type = EXCLUDED.type RETURNING id
+       ), mn AS (SELECT array_agg(m.member_no ORDER BY u.n) AS nos FROM unnest($3::uuid[]) WITH ORDINALITY AS u(id, n) JOIN members m ON m.id = u.id)
+       INSERT INTO indicators (key_space, token, member_no, confidence, observed_at, expires_at, submission_id)
+       SELECT ks.id, sha256(convert_to('campaign-bench-shared:' || (g / 10), 'UTF8')),
+              mn.nos[1 + g % cardinality($3::uuid[])], 50, now(), now() + interval '180 days', '00000000-0000-0000-0000-000000000000'
+         FROM generate_series($1::int, $2::int) g, ks, mn WHERE g % 10 < 2
        ON CONFLICT DO NOTHING`,
       params,
     );
@@ -168,9 +172,11 @@ async function baseline(url: string, memberIds: string[], list: Batch[]): Promis
         ]);
         const distinct = [...new Set(rows.map((r) => r.token))];
         await c.query(
-          `INSERT INTO indicators AS i (type, key_epoch, token, member_id, confidence, observed_at, expires_at, submission_id)
-           SELECT 'ACCOUNT_SIGNAL', $2, decode(t, 'hex'), $1::uuid, 50, now(), $3, $4::uuid FROM unnest($5::text[]) AS u(t)
-           ON CONFLICT (type, key_epoch, token, member_id) DO UPDATE SET last_seen_at = now(), expires_at = EXCLUDED.expires_at`,
+          `INSERT INTO indicators AS i (key_space, token, member_no, confidence, observed_at, expires_at, submission_id)
+           SELECT (SELECT id FROM key_spaces WHERE type = 'ACCOUNT_SIGNAL' AND key_epoch = $2),
+                  decode(t, 'hex'), (SELECT member_no FROM members WHERE id = $1::uuid), 50, now(), $3, $4::uuid
+             FROM unnest($5::text[]) AS u(t)
+           ON CONFLICT (key_space, token, member_no) DO UPDATE SET last_seen_at = now(), expires_at = EXCLUDED.expires_at`,
           [member, BENCH_EPOCH, expires, submission, distinct],
         );
         await c.query('COMMIT');

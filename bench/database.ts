@@ -51,7 +51,7 @@ export async function createBaselineTables(db: pg.Client): Promise<void> {
     CREATE SCHEMA ${BASELINE_SCHEMA};
     CREATE TABLE ${BASELINE_SCHEMA}.indicators (LIKE public.indicators INCLUDING ALL);
     ALTER TABLE ${BASELINE_SCHEMA}.indicators
-      ADD FOREIGN KEY (member_id) REFERENCES public.members(id) ON DELETE CASCADE;
+      ADD FOREIGN KEY (member_no) REFERENCES public.members(member_no) ON DELETE CASCADE;
     CREATE TABLE ${BASELINE_SCHEMA}.matches (LIKE public.matches INCLUDING ALL);`);
 }
 
@@ -66,10 +66,10 @@ export async function createPartitionedTables(db: pg.Client, partitions: number)
   await db.query(`
     CREATE SCHEMA ${s};
     CREATE TABLE ${s}.indicators (LIKE public.indicators INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY HASH (token);
-    ALTER TABLE ${s}.indicators ADD PRIMARY KEY (type, key_epoch, token, member_id);
+    ALTER TABLE ${s}.indicators ADD PRIMARY KEY (key_space, token, member_no);
     CREATE INDEX ON ${s}.indicators (submission_id);
     CREATE INDEX ON ${s}.indicators (expires_at);
-    ALTER TABLE ${s}.indicators ADD FOREIGN KEY (member_id) REFERENCES public.members(id) ON DELETE CASCADE;
+    ALTER TABLE ${s}.indicators ADD FOREIGN KEY (member_no) REFERENCES public.members(member_no) ON DELETE CASCADE;
     CREATE TABLE ${s}.matches (LIKE public.matches INCLUDING ALL);`);
   for (let i = 0; i < partitions; i++) {
     await db.query(
@@ -95,21 +95,43 @@ export async function preloadRows(
 ): Promise<void> {
   // Only this session's commits skip the WAL flush wait; durability of the server's writes is unchanged.
   await db.query('SET synchronous_commit = off');
+  const { spaces, numbers } = await preloadKeys(db, memberIds);
   for (let start = from; start < from + count; start += chunk) {
     const end = Math.min(from + count, start + chunk) - 1;
     await db.query(
-      `INSERT INTO ${table} (type, key_epoch, token, member_id, confidence, observed_at, first_seen_at, last_seen_at,
+      `INSERT INTO ${table} (key_space, token, member_no, confidence, observed_at, first_seen_at, last_seen_at,
                              expires_at, external_ref, disclose_identity, submission_id)
-       SELECT ($1::"IndicatorType"[])[((g / $4) % 4 + 1)::int], $5, sha256('\\x01'::bytea || int8send(g)),
-              ($3::uuid[])[(g % $4 + 1)::int], 50, now() - interval '2 days', now() - interval '2 days', now() - interval '1 day',
-              now() + interval '90 days', NULL, false,
+       SELECT ($1::smallint[])[((g / $4) % 4 + 1)::int], sha256('\\x01'::bytea || int8send(g)),
+              ($3::int[])[(g % $4 + 1)::int], 50, now() - interval '2 days', now() - interval '2 days', now() - interval '1 day',
+              now() + interval '90 days', '', false,
               ('00000000-0000-4000-8000-' || lpad(to_hex(g / 10000), 12, '0'))::uuid
-         FROM generate_series($2::bigint, $6::bigint) AS g`,
-      [INDICATOR_TYPES, start, memberIds, memberIds.length, BENCH_EPOCH, end],
+         FROM generate_series($2::bigint, $5::bigint) AS g`,
+      [spaces, start, numbers, memberIds.length, end],
     );
     onChunk(end - start + 1);
   }
   await db.query('SET synchronous_commit = on');
+}
+
+/**
+ * The key spaces of BENCH_EPOCH in INDICATOR_TYPES order (added if missing)
+ * and the member numbers of `memberIds`, in their order.
+ */
+async function preloadKeys(db: pg.Client, memberIds: string[]): Promise<{ spaces: number[]; numbers: number[] }> {
+  await db.query(
+    `INSERT INTO public.key_spaces (type, key_epoch) SELECT t, $2 FROM unnest($1::"IndicatorType"[]) AS t ON CONFLICT DO NOTHING`,
+    [INDICATOR_TYPES, BENCH_EPOCH],
+  );
+  const spaces = await db.query<{ id: number }>(
+    `SELECT k.id FROM unnest($1::"IndicatorType"[]) WITH ORDINALITY AS t(type, n)
+       JOIN public.key_spaces k ON k.type = t.type AND k.key_epoch = $2 ORDER BY t.n`,
+    [INDICATOR_TYPES, BENCH_EPOCH],
+  );
+  const numbers = await db.query<{ no: number }>(
+    `SELECT m.member_no AS no FROM unnest($1::uuid[]) WITH ORDINALITY AS u(id, n) JOIN public.members m ON m.id = u.id ORDER BY u.n`,
+    [memberIds],
+  );
+  return { spaces: spaces.rows.map((r) => r.id), numbers: numbers.rows.map((r) => r.no) };
 }
 
 /** VACUUM (ANALYZE) so that visibility maps and statistics are current, then a CHECKPOINT. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { databaseName } from '@app/database';
-import { INDICATOR_UPSERT_CONFLICT } from '@app/indicators';
+import { INDICATOR_UPSERT_CONFLICT, KEY_SPACES_CTE } from '@app/indicators';
 import { BASELINE_SCHEMA, correlationState, open, pendingEvents } from './database.js';
 import { cpuPerItem, postgresCpu, postgresCpuBetween, type CpuSnapshot, type Fleet } from './fleet.js';
 import { postJson } from './http.js';
@@ -158,13 +158,14 @@ const BASELINE_INPUT = `input AS (
   SELECT type, key_epoch, decode(token_hex, 'hex') AS token, observed_at, expires_at, confidence, external_ref, disclose_identity
     FROM unnest($1::"IndicatorType"[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::text[], $8::boolean[])
       AS t(type, key_epoch, token_hex, observed_at, expires_at, confidence, external_ref, disclose_identity)
-)`;
+), ${KEY_SPACES_CTE}`;
 
 const baselineUpsert = (schema: string) => `upserted AS (
-  INSERT INTO ${schema}.indicators AS i (type, key_epoch, token, member_id, confidence, observed_at, first_seen_at,
+  INSERT INTO ${schema}.indicators AS i (key_space, token, member_no, confidence, observed_at, first_seen_at,
                                          last_seen_at, expires_at, external_ref, disclose_identity, submission_id)
-  SELECT type, key_epoch, token, $9::uuid, confidence, observed_at, now(), now(), expires_at, external_ref, disclose_identity, $10::uuid
-    FROM input
+  SELECT s.id, n.token, (SELECT member_no FROM members WHERE id = $9::uuid), n.confidence, n.observed_at, now(), now(),
+         n.expires_at, COALESCE(n.external_ref, ''), n.disclose_identity, $10::uuid
+    FROM input n JOIN spaces s ON s.type = n.type AND s.key_epoch = n.key_epoch
   ${INDICATOR_UPSERT_CONFLICT}
   RETURNING 1
 )`;
@@ -173,8 +174,9 @@ const baselineMatch = (schema: string) => `matched AS (
   INSERT INTO ${schema}.matches AS m (type, key_epoch, token, status, holder_count, first_seen_at, last_seen_at)
   SELECT r.type, r.key_epoch, r.token, 'OPEN', count(*) + 1, min(o.first_seen_at), now()
     FROM input r
-    JOIN ${schema}.indicators o ON o.type = r.type AND o.key_epoch = r.key_epoch AND o.token = r.token
-   WHERE o.member_id <> $9::uuid AND o.expires_at > now()
+    JOIN spaces s ON s.type = r.type AND s.key_epoch = r.key_epoch
+    JOIN ${schema}.indicators o ON o.key_space = s.id AND o.token = r.token
+   WHERE o.member_no <> (SELECT member_no FROM members WHERE id = $9::uuid) AND o.expires_at > now()
    GROUP BY 1, 2, 3
    ORDER BY 1, 2, 3
   ON CONFLICT (type, key_epoch, token) DO UPDATE SET

@@ -65,6 +65,10 @@ type AlertEvent = { alertId: string; memberId: string; type: string; version: nu
  *   delivered (the receiver acknowledged that webhook-id) or still PENDING
  *   with attempts left. Anything else is *lost*.
  */
+/** indicators with the names the checks speak: (type, key_epoch, token) and member_id, from the key space and member number. */
+const INDICATORS = `(SELECT k.type, k.key_epoch, i.token, m.id AS member_id, i.expires_at
+                      FROM indicators i JOIN key_spaces k ON k.id = i.key_space JOIN members m ON m.member_no = i.member_no)`;
+
 export async function checkInvariants(db: pg.Client, expect: Expectations): Promise<InvariantReport> {
   const problems: InvariantReport['problems'] = {};
   const problem = (name: string, example: string) => {
@@ -88,7 +92,7 @@ export async function checkInvariants(db: pg.Client, expect: Expectations): Prom
     const held = new Map(
       (
         await one<{ member: string; n: number }>(
-          `SELECT member_id AS member, count(*)::int AS n FROM indicators WHERE member_id = ANY($1::uuid[]) GROUP BY member_id`,
+          `SELECT member_id AS member, count(*)::int AS n FROM ${INDICATORS} ind WHERE member_id = ANY($1::uuid[]) GROUP BY member_id`,
           [[...expect.acknowledged.keys()]],
         )
       ).map((r) => [r.member, r.n]),
@@ -113,11 +117,11 @@ export async function checkInvariants(db: pg.Client, expect: Expectations): Prom
   // Alerts against the holders of each token, recomputed from scratch.
   const missing = await one<{ member: string; token: string }>(
     `WITH held AS (
-       SELECT i.type, i.key_epoch, i.token FROM indicators i JOIN members mb ON mb.id = i.member_id AND mb.status = 'ACTIVE'
+       SELECT i.type, i.key_epoch, i.token FROM ${INDICATORS} i JOIN members mb ON mb.id = i.member_id AND mb.status = 'ACTIVE'
         WHERE i.expires_at > now() GROUP BY 1, 2, 3 HAVING count(*) >= $1)
      SELECT i.member_id AS member, encode(i.token, 'hex') AS token
        FROM held h
-       JOIN indicators i ON (i.type, i.key_epoch, i.token) = (h.type, h.key_epoch, h.token) AND i.expires_at > now()
+       JOIN ${INDICATORS} i ON (i.type, i.key_epoch, i.token) = (h.type, h.key_epoch, h.token) AND i.expires_at > now()
        JOIN members mb ON mb.id = i.member_id AND mb.status = 'ACTIVE'
        LEFT JOIN matches m ON (m.type, m.key_epoch, m.token) = (h.type, h.key_epoch, h.token)
        LEFT JOIN alerts a ON a.match_id = m.id AND a.member_id = i.member_id AND a.status = 'OPEN'
@@ -128,9 +132,9 @@ export async function checkInvariants(db: pg.Client, expect: Expectations): Prom
   for (const r of missing) problem('holder of a match without an OPEN alert', `${r.member} ${r.token.slice(0, 12)}`);
   const wrong = await one<{ id: string; others: number; holders: number; holds: boolean }>(
     `SELECT a.id, a.other_holders AS others,
-            (SELECT count(*)::int FROM indicators i JOIN members mb ON mb.id = i.member_id AND mb.status = 'ACTIVE'
+            (SELECT count(*)::int FROM ${INDICATORS} i JOIN members mb ON mb.id = i.member_id AND mb.status = 'ACTIVE'
               WHERE (i.type, i.key_epoch, i.token) = (m.type, m.key_epoch, m.token) AND i.expires_at > now()) AS holders,
-            EXISTS (SELECT 1 FROM indicators i WHERE (i.type, i.key_epoch, i.token) = (m.type, m.key_epoch, m.token)
+            EXISTS (SELECT 1 FROM ${INDICATORS} i WHERE (i.type, i.key_epoch, i.token) = (m.type, m.key_epoch, m.token)
                        AND i.member_id = a.member_id AND i.expires_at > now()) AS holds
        FROM alerts a JOIN matches m ON m.id = a.match_id
       WHERE a.status = 'OPEN'`,

@@ -35,8 +35,14 @@ describe("an alert's disclosed holders", () => {
     const token = Buffer.from(testToken('disclosed'), 'hex');
     for (const [k, h] of HOLDERS.entries()) {
       await owner.query(
-        `INSERT INTO indicators (observed_at, expires_at, member_id, submission_id, type, confidence, disclose_identity, key_epoch, token, external_ref)
-         VALUES (now(), now() + CASE WHEN $3 THEN interval '-1 hour' ELSE interval '30 days' END, $1, $4, 'IP_RANGE', 50, $2, '2026-q4', $5, $6)`,
+        `WITH ks AS (
+           INSERT INTO key_spaces (type, key_epoch) VALUES ('IP_RANGE', '2026-q4')
+           ON CONFLICT (type, key_epoch) DO UPDATE SET type = EXCLUDED.type RETURNING id
+         )
+         INSERT INTO indicators (observed_at, expires_at, member_no, submission_id, key_space, confidence, disclose_identity, token, external_ref)
+         SELECT now(), now() + CASE WHEN $3 THEN interval '-1 hour' ELSE interval '30 days' END,
+                (SELECT member_no FROM members WHERE id = $1), $4, ks.id, 50, $2, $5, $6
+           FROM ks`,
         [members[k].id, h.disclose, h.expired ?? false, randomUUID(), token, `ref-${k}`],
       );
     }
@@ -79,7 +85,9 @@ describe("an alert's disclosed holders", () => {
 
   it('follows a reinstatement and a withdrawn disclosure at the next read', async () => {
     await owner.query(`UPDATE members SET status = 'ACTIVE', suspended_at = NULL WHERE id = $1`, [members[5].id]);
-    await owner.query(`UPDATE indicators SET disclose_identity = false WHERE member_id = $1`, [members[1].id]);
+    await owner.query(`UPDATE indicators SET disclose_identity = false WHERE member_no = (SELECT member_no FROM members WHERE id = $1)`, [
+      members[1].id,
+    ]);
     expect((await view()).disclosedHolders).toEqual(['Alpha discloses', 'Suspended discloses']);
   });
 });

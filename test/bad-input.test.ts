@@ -407,7 +407,7 @@ const SNAPSHOT = `SELECT json_build_object(
   'keys', (SELECT json_agg(json_build_array(kid, member_id, status) ORDER BY kid) FROM member_keys),
   'invitations', (SELECT json_agg(json_build_array(id, accepted_at) ORDER BY id) FROM invitations),
   'indicators', (SELECT count(*) FROM indicators),
-  'indicatorState', (SELECT md5(string_agg(encode(token, 'hex') || confidence || expires_at || coalesce(external_ref, '') || disclose_identity, ',' ORDER BY token, member_id)) FROM indicators),
+  'indicatorState', (SELECT md5(string_agg(encode(token, 'hex') || confidence || expires_at || external_ref || disclose_identity, ',' ORDER BY token, member_no)) FROM indicators),
   'submissions', (SELECT count(*) FROM submissions),
   'outbox', (SELECT count(*) FROM outbox_events),
   'audit', (SELECT count(*) FROM audit_events),

@@ -125,7 +125,7 @@ describe('campaigns: consistency with plain indicators', () => {
   it("splits when C's indicator of the bridging token expires and the sweep runs", async () => {
     const { campaign, tBC } = await chain('expire');
     await ctx.db.$executeRaw`UPDATE indicators SET expires_at = now() - interval '1 second'
-                              WHERE member_id = ${labs.C.id}::uuid AND token = ${Buffer.from(tBC.token, 'hex')}`;
+                              WHERE member_no = (SELECT member_no FROM members WHERE id = ${labs.C.id}::uuid) AND token = ${Buffer.from(tBC.token, 'hex')}`;
     expect(await worker.get(ExpiryService).sweep()).toBeGreaterThanOrEqual(1);
     await settle();
     await expectSplit('expire', campaign);

@@ -130,7 +130,7 @@ describe('correlation into alerts', () => {
     expect((await prisma.match.findFirstOrThrow({ where: { token: Buffer.from(t, 'hex') } })).status).toBe('OPEN');
     // B's record expires: set its expiry in the past rather than waiting for it.
     await prisma.$executeRaw`UPDATE indicators SET expires_at = now() - interval '1 second'
-                              WHERE token = ${Buffer.from(t, 'hex')} AND member_id = ${members.B}::uuid`;
+                              WHERE token = ${Buffer.from(t, 'hex')} AND member_no = (SELECT member_no FROM members WHERE id = ${members.B}::uuid)`;
     expect(await app.get(ExpiryService).sweep()).toBeGreaterThanOrEqual(1);
     await outboxDrained(prisma);
     const match = await prisma.match.findFirstOrThrow({ where: { token: Buffer.from(t, 'hex') }, include: { alerts: true } });
@@ -163,9 +163,9 @@ describe('correlation into alerts', () => {
     const [held, expired, fresh] = [tok('held-1'), tok('expired-1'), tok('fresh-1')];
     expect(await submit('C', [item(held), item(expired)])).toMatchObject({ accepted: 2, duplicates: 0 });
     await prisma.$executeRaw`UPDATE indicators SET expires_at = now() - interval '1 second'
-                              WHERE member_id = ${members.C}::uuid AND token = ${Buffer.from(expired, 'hex')}`;
+                              WHERE member_no = (SELECT member_no FROM members WHERE id = ${members.C}::uuid) AND token = ${Buffer.from(expired, 'hex')}`;
     expect(await submit('C', [item(held), item(expired), item(fresh), item(fresh)])).toMatchObject({ accepted: 2, duplicates: 2 });
-    const renewed = await prisma.indicator.findFirstOrThrow({ where: { memberId: members.C, token: Buffer.from(expired, 'hex') } });
+    const renewed = await prisma.indicator.findFirstOrThrow({ where: { member: { id: members.C }, token: Buffer.from(expired, 'hex') } });
     expect(renewed.expiresAt.getTime()).toBeGreaterThan(Date.now());
     expect(renewed.firstSeenAt.getTime()).toBe(renewed.lastSeenAt.getTime());
     await outboxDrained(prisma);

@@ -855,7 +855,7 @@ describe('isolation: every operation, as member A against member B', () => {
       `SELECT json_build_object(
          'member', (SELECT row_to_json(m) FROM members m WHERE id = $1),
          'keys', (SELECT json_agg(k ORDER BY kid) FROM member_keys k WHERE member_id = $1),
-         'indicators', (SELECT json_agg(i ORDER BY token) FROM indicators i WHERE member_id = $1),
+         'indicators', (SELECT json_agg(i ORDER BY token) FROM indicators i WHERE member_no = (SELECT member_no FROM members WHERE id = $1)),
          'submissions', (SELECT json_agg(s ORDER BY id) FROM submissions s WHERE member_id = $1),
          'template signatures', (SELECT json_agg(t ORDER BY id) FROM template_signatures t WHERE member_id = $1),
          'template submissions', (SELECT json_agg(t ORDER BY id) FROM template_signature_submissions t WHERE member_id = $1),

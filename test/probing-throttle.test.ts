@@ -54,7 +54,9 @@ describe('per-type submission quota at the defaults', () => {
     expect(sent).toBe(limit);
     // The arithmetic the default stands on: enumerating one /8 takes days, all of IPv4 (16,777,216 /24s) years.
     expect(65_536 / limit / 24).toBeGreaterThan(2);
-    expect(await ctx.db.indicator.count({ where: { memberId: prober.id, type: 'IP_RANGE' } })).toBe(limit);
+    const ipRanges = async () =>
+      (await ctx.db.keySpace.findUniqueOrThrow({ where: { type_keyEpoch: { type: 'IP_RANGE', keyEpoch: 'e1' } } })).id;
+    expect(await ctx.db.indicator.count({ where: { member: { id: prober.id }, keySpace: await ipRanges() } })).toBe(limit);
     // The other types have the member's overall quota.
     const other = await submit(ctx, token, [{ type: 'ACCOUNT_SIGNAL', keyEpoch: 'e1', token: block(1, 'acct') }]);
     expect(other.errors).toBeUndefined();
@@ -133,7 +135,7 @@ describe('probing throttle', () => {
     expect(refused.errors?.[0].message).toMatch(/throttled/i);
     expect((await submit(ctx, token, ranges(200, 100, salt))).errors).toBeUndefined();
     expect((await submit(ctx, token, ranges(300, 1, salt))).errors?.[0].extensions?.reason).toBe('PROBING_THROTTLED');
-    expect(await ctx.db.indicator.count({ where: { memberId: prober.id } })).toBe(300);
+    expect(await ctx.db.indicator.count({ where: { member: { id: prober.id } } })).toBe(300);
 
     const [entry] = await ctx.db.auditEvent.findMany({ where: { action: 'member.probing_throttled', targetId: prober.id } });
     expect(entry).toMatchObject({ actorLabel: 'system', targetType: 'member' });

@@ -92,7 +92,7 @@ describe('submission quotas and activity', () => {
       limit: 5,
       remaining: 2,
     });
-    expect(await api.db.indicator.count({ where: { memberId: lab.id } })).toBe(3);
+    expect(await api.db.indicator.count({ where: { member: { id: lab.id } } })).toBe(3);
     // A retry of an accepted batch is not charged again; an invalid batch is not charged at all.
     expect((await api.gql(SUBMIT, batch(['q1', 'q2', 'q3'], firstKey), labToken)).errors).toBeUndefined();
     const invalid = batch(['q7', 'q8']);

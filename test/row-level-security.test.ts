@@ -62,6 +62,7 @@ describe('row-level security', () => {
   /** The member ids of every row of `table` the API's role sees as `memberId`. */
   const memberIdsSeen = async (table: string, memberId: string | undefined): Promise<string[]> => {
     const via: Record<string, string> = {
+      indicators: `SELECT m.id AS member_id FROM indicators t JOIN members m ON m.member_no = t.member_no`,
       webhook_deliveries: `SELECT e.member_id FROM webhook_deliveries t JOIN webhook_endpoints e ON e.id = t.endpoint_id`,
       webhook_delivery_attempts: `SELECT e.member_id FROM webhook_delivery_attempts t
                                     JOIN webhook_deliveries d ON d.id = t.delivery_id JOIN webhook_endpoints e ON e.id = d.endpoint_id`,
@@ -70,6 +71,19 @@ describe('row-level security', () => {
     return [...new Set(rows.map((r) => r.member_id))];
   };
 
+  /** The key space of (`type`, 2026-q4), added if missing. */
+  async function keySpace(type: string): Promise<number> {
+    const [{ id }] = await ctx.db.$queryRaw<{ id: number }[]>`
+      INSERT INTO key_spaces (type, key_epoch) VALUES (${type}::"IndicatorType", '2026-q4')
+      ON CONFLICT (type, key_epoch) DO UPDATE SET type = EXCLUDED.type RETURNING id`;
+    return id;
+  }
+
+  /** The member number of member `id`. */
+  async function memberNo(id: string): Promise<number> {
+    return (await ctx.db.member.findUniqueOrThrow({ where: { id } })).memberNo;
+  }
+
   /** Stores, as the owner, one of everything for `member`: two indicators, a submission, an alert on `matchId`, its TAXII object, an endpoint, a delivery and its attempt. */
   async function seed(member: TestMember, matchId: string, token: Buffer, disclose: boolean): Promise<Fixture> {
     const db = ctx.db;
@@ -77,9 +91,9 @@ describe('row-level security', () => {
     await db.$executeRaw`INSERT INTO submissions (id, member_id, idempotency_key, request_hash, accepted, duplicates)
                          VALUES (${submissionId}::uuid, ${member.id}::uuid, ${randomUUID()}, ${randomBytes(32)}, 2, 0)`;
     for (const t of [token, randomBytes(32)]) {
-      await db.$executeRaw`INSERT INTO indicators (type, key_epoch, token, member_id, confidence, observed_at, expires_at,
+      await db.$executeRaw`INSERT INTO indicators (key_space, token, member_no, confidence, observed_at, expires_at,
                                                    disclose_identity, external_ref, submission_id)
-                           VALUES ('ACCOUNT_SIGNAL', '2026-q4', ${t}, ${member.id}::uuid, 80, now(), now() + interval '1 day',
+                           VALUES (${await keySpace('ACCOUNT_SIGNAL')}, ${t}, ${await memberNo(member.id)}, 80, now(), now() + interval '1 day',
                                    ${disclose}, ${`ref-of-${member.member.name}`}, ${submissionId}::uuid)`;
     }
     const [{ id: alertId }] = await db.$queryRaw<{ id: string }[]>`
@@ -201,8 +215,9 @@ describe('row-level security', () => {
     const asA = (sql: string) => ctx.prisma.asMember(a.member.id, (tx) => tx.$executeRawUnsafe(sql));
     const refused = /row-level security/;
     await expect(
-      asA(`INSERT INTO indicators (type, key_epoch, token, member_id, confidence, observed_at, expires_at, submission_id)
-           VALUES ('IP_RANGE', '2026-q4', decode(repeat('ab', 32), 'hex'), '${b.member.id}', 50, now(), now() + interval '1 day', gen_random_uuid())`),
+      asA(`INSERT INTO indicators (key_space, token, member_no, confidence, observed_at, expires_at, submission_id)
+           VALUES (${await keySpace('IP_RANGE')}, decode(repeat('ab', 32), 'hex'), ${await memberNo(b.member.id)}, 50, now(),
+                   now() + interval '1 day', gen_random_uuid())`),
     ).rejects.toThrow(refused);
     await expect(
       asA(`INSERT INTO webhook_endpoints (member_id, url, secret_encrypted) VALUES ('${b.member.id}', 'https://x.example/', '\\x00')`),
@@ -232,8 +247,9 @@ describe('row-level security', () => {
             { retracted: string }[]
           >`SELECT retracted FROM retract_own_indicators('ACCOUNT_SIGNAL', '2026-q4', ARRAY[${token.toString('hex')}])`,
       );
-    await ctx.db.$executeRaw`INSERT INTO indicators (type, key_epoch, token, member_id, confidence, observed_at, expires_at, submission_id)
-                             VALUES ('ACCOUNT_SIGNAL', '2026-q4', ${Buffer.alloc(32, 7)}, ${b.member.id}::uuid, 50, now(), now() + interval '1 day', gen_random_uuid())`;
+    await ctx.db.$executeRaw`INSERT INTO indicators (key_space, token, member_no, confidence, observed_at, expires_at, submission_id)
+                             VALUES (${await keySpace('ACCOUNT_SIGNAL')}, ${Buffer.alloc(32, 7)}, ${await memberNo(b.member.id)}, 50, now(),
+                                     now() + interval '1 day', gen_random_uuid())`;
     expect(await retract(a.member.id, Buffer.alloc(32, 7))).toEqual([]); // B's own record stays whatever A asks
     expect(
       await ctx.prisma.$transaction(
@@ -245,7 +261,9 @@ describe('row-level security', () => {
     const [bAlert] = await ctx.db.$queryRaw<{ verdict: string | null }[]>`SELECT verdict::text FROM alerts WHERE id = ${b.alertId}::uuid`;
     expect(bAlert.verdict).toBeNull();
     expect(
-      (await ctx.db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM indicators WHERE member_id = ${b.member.id}::uuid`)[0].n,
+      (
+        await ctx.db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM indicators WHERE member_no = ${await memberNo(b.member.id)}`
+      )[0].n,
     ).toBe(2);
     // Without a member, nothing is written at all.
     await expect(
@@ -382,10 +400,12 @@ describe('row-level security', () => {
     ]);
   });
 
-  it('keeps later migrations honest: every table is granted to the API, every member_id table is guarded or excused', async () => {
+  it('keeps later migrations honest: every table is granted to the API, every member_id or member_no table is guarded or excused', async () => {
     const tables = await ctx.db.$queryRaw<{ table: string; api: boolean; rls: boolean; memberColumn: boolean }[]>`
       SELECT c.relname AS table, has_table_privilege('sigfed_api', c.oid, 'SELECT') AS api, c.relrowsecurity AS rls,
-             EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'member_id' AND NOT a.attisdropped) AS "memberColumn"
+             EXISTS (SELECT 1 FROM pg_attribute a
+                      WHERE a.attrelid = c.oid AND NOT a.attisdropped
+                        AND (a.attname = 'member_id' OR (a.attname = 'member_no' AND c.relname <> 'members'))) AS "memberColumn"
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
        WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1`;
     expect(

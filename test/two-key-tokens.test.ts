@@ -166,7 +166,8 @@ describe('two-key tokens end to end (SDK against the server)', () => {
 
     // The attacker: the table as its owner reads it, and one member's federation key.
     const rows = await ctx.db.$queryRaw<{ key_epoch: string; token: Buffer }[]>`
-      SELECT key_epoch, token FROM indicators WHERE type = 'IP_RANGE' AND member_id = ${memberA.id}::uuid`;
+      SELECT k.key_epoch, i.token FROM indicators i JOIN key_spaces k ON k.id = i.key_space
+       WHERE k.type = 'IP_RANGE' AND i.member_no = (SELECT member_no FROM members WHERE id = ${memberA.id}::uuid)`;
     const stolen = new Map<string, Set<string>>();
     for (const row of rows) {
       if (!stolen.has(row.key_epoch)) stolen.set(row.key_epoch, new Set());

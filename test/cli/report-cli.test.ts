@@ -46,12 +46,17 @@ describe('sigfed report', () => {
           duplicates: 0,
         },
       });
+      const { memberNo } = await ctx.db.member.findUniqueOrThrow({ where: { id: member.id } });
+      const { id: keySpace } = await ctx.db.keySpace.upsert({
+        where: { type_keyEpoch: { type, keyEpoch: '2026-q4' } },
+        create: { type, keyEpoch: '2026-q4' },
+        update: {},
+      });
       await ctx.db.indicator.createMany({
         data: Array.from({ length: count }, () => ({
-          memberId: member.id,
+          memberNo,
           submissionId: submission.id,
-          type,
-          keyEpoch: '2026-q4',
+          keySpace,
           token: randomBytes(32),
           confidence: 80,
           discloseIdentity,

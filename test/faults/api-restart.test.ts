@@ -38,7 +38,7 @@ describe('the API restarts during a long submission', () => {
   async function stalledSubmission(key: string, batch: ReturnType<typeof items>) {
     const lock = await LockHolder.hold(
       stack.env.DATABASE_URL,
-      `SELECT 1 FROM indicators WHERE member_id = $1::uuid AND token = decode($2, 'hex') FOR UPDATE`,
+      `SELECT 1 FROM indicators WHERE member_no = (SELECT member_no FROM members WHERE id = $1::uuid) AND token = decode($2, 'hex') FOR UPDATE`,
       [a.id, x],
     );
     const answer = a.client

@@ -307,11 +307,12 @@ export const LINKING_TOKENS = statement<[string[], string[], string[], number, n
          -- One range scan of the key's records, then their members: joined the other way round (a probe of
          -- indicators per member, which the planner picks when members has no statistics) the cost grows with
          -- the number of members.
-         SELECT count(DISTINCT i.member_id)::int AS n
-           FROM (SELECT i.member_id FROM indicators i
-                  WHERE i.type = k.type AND i.key_epoch = k.key_epoch AND i.token = k.token AND i.expires_at > now()
+         SELECT count(DISTINCT i.member_no)::int AS n
+           FROM (SELECT i.member_no FROM indicators i
+                  WHERE i.key_space = (SELECT ks.id FROM key_spaces ks WHERE ks.type = k.type AND ks.key_epoch = k.key_epoch)
+                    AND i.token = k.token AND i.expires_at > now()
                  OFFSET 0) i
-           JOIN members m ON m.id = i.member_id AND m.status = 'ACTIVE'
+           JOIN members m ON m.member_no = i.member_no AND m.status = 'ACTIVE'
        ) holders
        CROSS JOIN LATERAL (
          SELECT count(*)::int AS bundles FROM (
@@ -338,10 +339,11 @@ export const TOKEN_HOLDERS = statement<[string[], string[], string[]], { key: st
 /** Members among ($1 members, $2-$4 keys) that set discloseIdentity on their record of that token. */
 export const DISCLOSED = statement<[string[], string[], string[], string[]], { memberId: string; key: string }>(
   'campaigns.disclosed',
-  `SELECT DISTINCT i.member_id AS "memberId", u.type || ':' || u.key_epoch || ':' || u.token_hex AS key
+  `SELECT DISTINCT mb.id AS "memberId", u.type || ':' || u.key_epoch || ':' || u.token_hex AS key
      FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS u(member_id, type, key_epoch, token_hex)
-     JOIN indicators i ON i.type = u.type::"IndicatorType" AND i.key_epoch = u.key_epoch AND i.token = decode(u.token_hex, 'hex')
-                      AND i.member_id = u.member_id
+     JOIN members mb ON mb.id = u.member_id
+     JOIN key_spaces ks ON ks.type = u.type::"IndicatorType" AND ks.key_epoch = u.key_epoch
+     JOIN indicators i ON i.key_space = ks.id AND i.token = decode(u.token_hex, 'hex') AND i.member_no = mb.member_no
     WHERE i.disclose_identity AND i.expires_at > now()`,
 );
 

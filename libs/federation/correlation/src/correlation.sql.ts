@@ -23,7 +23,8 @@ export const candidates = statement<[types: Types, epochs: string[], tokens: str
      SELECT DISTINCT type, key_epoch, decode(token_hex, 'hex') AS token
        FROM unnest($1::"IndicatorType"[], $2::text[], $3::text[]) AS u(type, key_epoch, token_hex)
      UNION ALL
-     SELECT type, key_epoch, token FROM indicators WHERE submission_id = $4::uuid
+     SELECT k.type, k.key_epoch, i.token FROM indicators i JOIN key_spaces k ON k.id = i.key_space
+      WHERE i.submission_id = $4::uuid
    )
    SELECT type::text AS type, key_epoch AS "keyEpoch", encode(token, 'hex') AS token
      FROM keys
@@ -31,8 +32,8 @@ export const candidates = statement<[types: Types, epochs: string[], tokens: str
                    WHERE m.type = keys.type AND m.key_epoch = keys.key_epoch AND m.token = keys.token)
        OR (SELECT count(*) FROM (
              SELECT 1 FROM indicators i
-              WHERE i.type = keys.type AND i.key_epoch = keys.key_epoch AND i.token = keys.token
-                AND i.expires_at > now()
+              WHERE i.key_space = (SELECT k.id FROM key_spaces k WHERE k.type = keys.type AND k.key_epoch = keys.key_epoch)
+                AND i.token = keys.token AND i.expires_at > now()
               LIMIT $5::int) AS held) >= $5::int
     ORDER BY 1, 2, 3`,
 );
@@ -40,9 +41,9 @@ export const candidates = statement<[types: Types, epochs: string[], tokens: str
 /** Every key a member's live records hold. */
 export const memberKeys = statement<[memberId: string], TokenKey>(
   'correlation.memberKeys',
-  `SELECT DISTINCT type::text AS type, key_epoch AS "keyEpoch", encode(token, 'hex') AS token
-     FROM indicators
-    WHERE member_id = $1::uuid AND expires_at > now()`,
+  `SELECT DISTINCT k.type::text AS type, k.key_epoch AS "keyEpoch", encode(i.token, 'hex') AS token
+     FROM indicators i JOIN key_spaces k ON k.id = i.key_space
+    WHERE i.member_no = (SELECT member_no FROM members WHERE id = $1::uuid) AND i.expires_at > now()`,
 );
 
 /** Creates the missing match rows of the keys, in key order. */
@@ -90,11 +91,11 @@ export interface MatchFacts {
 export const matchFacts = statement<[types: Types, epochs: string[], tokens: string[]], MatchFacts>(
   'correlation.matchFacts',
   `SELECT m.id AS "matchId",
-          ARRAY(SELECT i.member_id::text
-                  FROM indicators i JOIN members mb ON mb.id = i.member_id
-                 WHERE i.type = m.type AND i.key_epoch = m.key_epoch AND i.token = m.token
-                   AND i.expires_at > now() AND mb.status = 'ACTIVE'
-                 ORDER BY i.member_id) AS holders,
+          ARRAY(SELECT mb.id::text
+                  FROM indicators i JOIN members mb ON mb.member_no = i.member_no
+                 WHERE i.key_space = (SELECT k.id FROM key_spaces k WHERE k.type = m.type AND k.key_epoch = m.key_epoch)
+                   AND i.token = m.token AND i.expires_at > now() AND mb.status = 'ACTIVE'
+                 ORDER BY mb.id) AS holders,
           COALESCE((SELECT json_agg(json_build_object('id', a.id, 'memberId', a.member_id, 'status', a.status,
                                                       'otherHolders', a.other_holders, 'version', a.version))
                       FROM alerts a WHERE a.match_id = m.id), '[]'::json) AS alerts,
@@ -126,7 +127,9 @@ export const updateMatches = statement<[ids: string[], statuses: string[], holde
      FROM unnest($1::uuid[], $2::text[], $3::int[], $4::int[]) AS u(id, status, holders, version)
      LEFT JOIN LATERAL (
        SELECT min(i.first_seen_at) AS first, max(i.last_seen_at) AS last
-         FROM matches mm JOIN indicators i ON i.type = mm.type AND i.key_epoch = mm.key_epoch AND i.token = mm.token
+         FROM matches mm
+         JOIN key_spaces k ON k.type = mm.type AND k.key_epoch = mm.key_epoch
+         JOIN indicators i ON i.key_space = k.id AND i.token = mm.token
         WHERE mm.id = u.id AND i.expires_at > now()
      ) seen ON true
     WHERE m.id = u.id`,
@@ -250,9 +253,13 @@ export const bumpOtherAlerts = statement<[matchId: string, alertId: string], { i
  */
 export const deleteExpired = statement<[limit: number], TokenKey>(
   'correlation.deleteExpired',
-  `DELETE FROM indicators
-    WHERE ctid = ANY(ARRAY(SELECT ctid FROM indicators WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED))
-   RETURNING type::text AS type, key_epoch AS "keyEpoch", encode(token, 'hex') AS token`,
+  `WITH deleted AS (
+     DELETE FROM indicators
+      WHERE ctid = ANY(ARRAY(SELECT ctid FROM indicators WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED))
+     RETURNING key_space, token
+   )
+   SELECT k.type::text AS type, k.key_epoch AS "keyEpoch", encode(d.token, 'hex') AS token
+     FROM deleted d JOIN key_spaces k ON k.id = d.key_space`,
 );
 
 /** Deletes up to $2 alert events older than $1 hours (ALERT_EVENT_RETENTION_HOURS). */

@@ -5,6 +5,7 @@ export { IndicatorsService, type SubmissionExtension } from './indicators.servic
 export {
   claimSubmissionSql,
   INDICATOR_UPSERT_CONFLICT,
+  KEY_SPACES_CTE,
   storeSubmission,
   submissionByKeySql,
   type SubmissionClaim,

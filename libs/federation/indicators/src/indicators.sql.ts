@@ -57,15 +57,35 @@ export const submissionByKey = statement<
  * benchmark's baseline upsert shares (bench/ingest.ts imports this text, so
  * the two cannot drift apart).
  */
-export const INDICATOR_UPSERT_CONFLICT = `ON CONFLICT (type, key_epoch, token, member_id) DO UPDATE SET
+export const INDICATOR_UPSERT_CONFLICT = `ON CONFLICT (key_space, token, member_no) DO UPDATE SET
   confidence = EXCLUDED.confidence,
   observed_at = GREATEST(i.observed_at, EXCLUDED.observed_at),
   first_seen_at = CASE WHEN i.expires_at <= now() THEN now() ELSE i.first_seen_at END,
   last_seen_at = now(),
   expires_at = EXCLUDED.expires_at,
-  external_ref = COALESCE(EXCLUDED.external_ref, i.external_ref),
+  external_ref = COALESCE(NULLIF(EXCLUDED.external_ref, ''), i.external_ref),
   disclose_identity = EXCLUDED.disclose_identity,
   submission_id = EXCLUDED.submission_id`;
+
+/**
+ * CTEs that give `spaces` (id, type, key_epoch): the key space of every
+ * (type, key_epoch) in `input`, adding the missing ones. Only pairs not
+ * already there are offered to the insert, so the smallint identity is
+ * spent once per new pair; DO UPDATE (not DO NOTHING) returns a pair that a
+ * concurrent transaction added after this statement's snapshot.
+ */
+export const KEY_SPACES_CTE = `wanted AS (SELECT DISTINCT type, key_epoch FROM input),
+  known AS (
+    SELECT k.id, k.type, k.key_epoch FROM key_spaces k JOIN wanted w ON k.type = w.type AND k.key_epoch = w.key_epoch
+  ),
+  added AS (
+    INSERT INTO key_spaces AS k (type, key_epoch)
+    SELECT w.type, w.key_epoch FROM wanted w
+     WHERE NOT EXISTS (SELECT 1 FROM known n WHERE n.type = w.type AND n.key_epoch = w.key_epoch)
+    ON CONFLICT (type, key_epoch) DO UPDATE SET type = EXCLUDED.type
+    RETURNING k.id, k.type, k.key_epoch
+  ),
+  spaces AS (SELECT id, type, key_epoch FROM known UNION ALL SELECT id, type, key_epoch FROM added)`;
 
 /** The `indicators.submitted` event that storeSubmission writes at $12 and $13. */
 export const submittedEvent = outboxEventSql('indicators.submitted', '$12', '$13');
@@ -110,12 +130,13 @@ export const storeSubmission = statement<
         string_to_array($7, ','), string_to_array($8, ','), string_to_array($9, ','), $10::text[]
       ) AS t(type, key_epoch, token_hex, observed_at, expires_at, confidence, disclose, external_ref)
   ),
+  ${KEY_SPACES_CTE},
   upserted AS (
-    INSERT INTO indicators AS i (type, key_epoch, token, member_id, confidence, observed_at, first_seen_at,
+    INSERT INTO indicators AS i (key_space, token, member_no, confidence, observed_at, first_seen_at,
                                  last_seen_at, expires_at, external_ref, disclose_identity, submission_id)
-    SELECT type, key_epoch, token, $1::uuid, confidence, observed_at, now(), now(), expires_at,
-           external_ref, disclose_identity, $2::uuid
-      FROM input
+    SELECT s.id, n.token, (SELECT member_no FROM members WHERE id = $1::uuid), n.confidence, n.observed_at, now(), now(),
+           n.expires_at, COALESCE(n.external_ref, ''), n.disclose_identity, $2::uuid
+      FROM input n JOIN spaces s ON s.type = n.type AND s.key_epoch = n.key_epoch
     ${INDICATOR_UPSERT_CONFLICT}
     RETURNING first_seen_at
   ),
