@@ -101,8 +101,8 @@ export async function preloadRows(
     await db.query(
       `INSERT INTO ${table} (key_space, token, member_no, confidence, observed_at, first_seen_at, last_seen_at,
                              expires_at, external_ref, disclose_identity, submission_id)
-       SELECT ($1::smallint[])[((g / $4) % 4 + 1)::int], sha256('\\x01'::bytea || int8send(g)),
-              ($3::int[])[(g % $4 + 1)::int], 50, now() - interval '2 days', now() - interval '2 days', now() - interval '1 day',
+       SELECT ($1::int[])[((g / $4) % 4 + 1)::int], sha256('\\x01'::bytea || int8send(g)),
+              ($3::smallint[])[(g % $4 + 1)::int], 50, now() - interval '2 days', now() - interval '2 days', now() - interval '1 day',
               now() + interval '90 days', '', false,
               ('00000000-0000-4000-8000-' || lpad(to_hex(g / 10000), 12, '0'))::uuid
          FROM generate_series($2::bigint, $5::bigint) AS g`,

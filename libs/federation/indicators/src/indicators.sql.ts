@@ -70,7 +70,7 @@ export const INDICATOR_UPSERT_CONFLICT = `ON CONFLICT (key_space, token, member_
 /**
  * CTEs that give `spaces` (id, type, key_epoch): the key space of every
  * (type, key_epoch) in `input`, adding the missing ones. Only pairs not
- * already there are offered to the insert, so the smallint identity is
+ * already there are offered to the insert, so the identity is
  * spent once per new pair; DO UPDATE (not DO NOTHING) returns a pair that a
  * concurrent transaction added after this statement's snapshot.
  */
