@@ -24,7 +24,7 @@ const PAGE_SIZE = 20;
  * the ingest phases, whose garbage the API is still collecting and whose
  * code V8 is still recompiling for the new load: with 2 s, the first 5 s
  * measured cost 1.8-1.9 ms of API CPU per page and the next 5 s 1.2-1.4 ms
- * (docs/performance.md, "Reads, API side").
+ * (docs/performance-history.md, "Reads, API side").
  */
 const WARM_UP_SECONDS = 7;
 
