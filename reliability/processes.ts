@@ -3,7 +3,7 @@ import { chownSync, createWriteStream, existsSync, mkdtempSync, readFileSync, rm
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, projectRoot } from '@app/common';
+import { freePort, isPortFree, projectRoot } from '@app/common';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -209,7 +209,7 @@ export class PrivateRedisCluster {
     // A cluster node also listens on port + 10000 (its bus): both must be free.
     while (ports.length < nodes) {
       const port = await freePort();
-      if (port <= 55535 && !ports.includes(port)) ports.push(port);
+      if (port <= 55535 && !ports.includes(port) && (await isPortFree(port + 10000))) ports.push(port);
     }
     const cluster = new PrivateRedisCluster(ports, mkdtempSync(join(tmpdir(), 'sigfed-redis-cluster-')));
     try {

@@ -1,12 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { adminDatabaseUrl, databaseUrlFor, dropDatabase } from './support/databases.js';
 import { childEnv, distEntry, RunningProcess, runNode } from './support/processes.js';
-import { freePort, migrationsDir } from '@app/common';
+import { freePort, isPortFree, migrationsDir } from '@app/common';
 import { connectPg, readMigrations } from '@app/database';
 
 const API = distEntry('apps/api/src/main.js');
@@ -101,9 +100,14 @@ describe('starting up', () => {
   }, 90_000);
 
   it('`serve` with API_PROCESSES=2: both API processes answer on one port, each has its metrics port, SIGTERM stops all', async () => {
-    const [port, workerPort] = [await freePort(), await freePort()];
-    let metricsPort = await freePort();
-    while (!(await portFree(metricsPort + 1))) metricsPort = await freePort();
+    const port = await freePort();
+    // The second API and worker listen one port above the first's.
+    const pairFree = async () => {
+      let first = await freePort();
+      while (!(await isPortFree(first + 1))) first = await freePort();
+      return first;
+    };
+    const [metricsPort, workerPort] = [await pairFree(), await pairFree()];
     const server = RunningProcess.start(
       CLI,
       ['serve'],
@@ -140,7 +144,7 @@ describe('starting up', () => {
     expect(finished.stdout).toContain('running 2 API and 2 worker process(es)');
     // Every one of the four logs its orderly shutdown, and nothing answers any more.
     expect(finished.stdout.match(/shutdown complete/g)?.length).toBe(4);
-    for (const p of [port, metricsPort, metricsPort + 1, workerPort, workerPort + 1]) expect(await portFree(p)).toBe(true);
+    for (const p of [port, metricsPort, metricsPort + 1, workerPort, workerPort + 1]) expect(await isPortFree(p)).toBe(true);
   }, 240_000);
 
   it('`npm start` under a process manager: SIGTERM to npm stops the launcher, API and worker', async () => {
@@ -197,14 +201,6 @@ describe('starting up', () => {
 });
 
 /** Whether nothing listens on the loopback port (we can bind it). */
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
 /** `serverInfo.issuer`, asked over a connection of its own (no keep-alive). */
 function serverInfoOnNewConnection(port: number): Promise<string> {
   return new Promise((resolve, reject) => {

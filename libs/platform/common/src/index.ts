@@ -6,7 +6,7 @@ export { InputValidationError, type FieldProblem } from './errors/input-validati
 export { InputValidationPipe } from './errors/validation.pipe.js';
 export { DateTimeScalar } from './graphql/date-time.scalar.js';
 export { JSONObject, JSONObjectScalar, type JsonObject, type JsonValue } from './graphql/json-object.scalar.js';
-export { freePort } from './http/free-port.js';
+export { freePort, isPortFree } from './http/free-port.js';
 export { RequestId, requestOf } from './http/request-context.js';
 export { operationCostOf, requestBudgetOf, setOperationCost, setRequestBudget, type RequestBudget } from './http/request-budget.js';
 export { ConnectionArgs, PAGE_SIZE } from './pagination/connection.args.js';
