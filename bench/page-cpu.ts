@@ -1,7 +1,7 @@
 /**
  * PostgreSQL CPU per alerts page, measured on one connection as the API's
  * role: each page in the transaction `sqlAsMember(..., { readOnly: true,
- * indexOrder: true })` opens (its `BEGIN` string copied here), the page
+ * indexOrder: true })` opens (`memberTransactionBegin`), the page
  * statement prepared under its name, `COMMIT`; the backend's CPU time read
  * from `/proc/<pid>/schedstat` (nanoseconds on CPU) before and after each
  * variant. The machine's other load disturbs this far less than the bench's
@@ -16,8 +16,9 @@ import { parseArgs } from 'node:util';
 import type pg from 'pg';
 import { pathToFileURL } from 'node:url';
 import * as ownStatements from '@app/alerts';
-import { namedQuery, type AlertStatus, type IndicatorType } from '@app/database';
+import { memberTransactionBegin, namedQuery, type AlertStatus, type IndicatorType } from '@app/database';
 import { open } from './database.js';
+import { percentile } from './stats.js';
 
 const PAGE = 20;
 type Filters = { status?: AlertStatus; type?: IndicatorType; since?: Date };
@@ -50,9 +51,7 @@ const VARIANTS: Variant[] = [
   { label: 'filter { type: IP_RANGE }, passive holders', filters: { type: 'IP_RANGE' }, passive: true },
 ];
 
-const begin = (memberId: string) =>
-  `BEGIN READ ONLY; SET LOCAL statement_timeout = 30000; SET LOCAL plan_cache_mode = force_generic_plan; ` +
-  `SET LOCAL enable_bitmapscan = off; SELECT set_config('sigfed.member_id', '${memberId}', true)`;
+const begin = (memberId: string) => memberTransactionBegin(memberId, 30_000, { readOnly: true, indexOrder: true });
 
 function cpuNs(pid: number): number {
   return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
@@ -216,17 +215,12 @@ async function main(): Promise<void> {
     const figures = runs
       .map(
         (r) =>
-          `${(r.ns / 1e6 / pages).toFixed(3)} ms, median ${(median(r.chunks) / 1e6 / CHUNK).toFixed(3)} (${(r.rows / pages).toFixed(1)} rows)`,
+          `${(r.ns / 1e6 / pages).toFixed(3)} ms, median ${(percentile(r.chunks, 50) / 1e6 / CHUNK).toFixed(3)} (${(r.rows / pages).toFixed(1)} rows)`,
       )
       .join('  |  ');
     console.log(`  ${v.label.padEnd(52)} ${figures}  load ${loadavg()}`);
   }
   for (const t of targets) await t.db.end();
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 function loadavg(): string {

@@ -1,5 +1,5 @@
 export { DatabaseModule } from './database.module.js';
-export { databaseUrlOf, PrismaService, type DatabaseRole, type SqlClient } from './prisma.service.js';
+export { databaseUrlOf, memberTransactionBegin, PrismaService, type DatabaseRole, type SqlClient } from './prisma.service.js';
 export {
   executeRows,
   namedQuery,

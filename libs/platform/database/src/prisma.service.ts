@@ -27,6 +27,25 @@ const CONNECTION_TIMEOUT_MS = 5_000;
 const TRANSACTION_TIMEOUT_MS = 15_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * The statements that open `sqlAsMember`'s transaction (see there for the
+ * options), as one string; exported for bench/page-cpu.ts, which measures
+ * pages in the same transaction.
+ */
+export function memberTransactionBegin(
+  memberId: string,
+  statementTimeoutMs: number,
+  options: { readOnly?: boolean; indexOrder?: boolean } = {},
+): string {
+  // The id is interpolated (a multi-statement string takes no parameters): only a UUID may get here.
+  if (!UUID.test(memberId)) throw new Error('sqlAsMember needs a member id (a UUID)');
+  return (
+    `BEGIN${options.readOnly ? ' READ ONLY' : ''}; SET LOCAL statement_timeout = ${Math.trunc(statementTimeoutMs)}; ` +
+    (options.indexOrder ? 'SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_bitmapscan = off; ' : '') +
+    `SELECT set_config('sigfed.member_id', '${memberId}', true)`
+  );
+}
+
 /** The URL a role connects with. */
 export function databaseUrlOf(config: AppConfig, role: DatabaseRole): string {
   return role === 'owner' ? config.database.url : config.database.roleUrls[role];
@@ -134,16 +153,8 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
     fn: (db: SqlClient) => Promise<T>,
     options: { readOnly?: boolean; indexOrder?: boolean } = {},
   ): Promise<T> {
-    // The id is interpolated (a multi-statement string takes no parameters): only a UUID may get here.
-    if (!UUID.test(memberId)) throw new Error('sqlAsMember needs a member id (a UUID)');
     // No statement outlives the HTTP request it serves (REQUEST_TIMEOUT_MS); Prisma's transactions had their own time-outs.
-    return this.inTransaction(
-      `BEGIN${options.readOnly ? ' READ ONLY' : ''}; SET LOCAL statement_timeout = ${this.statementTimeoutMs}; ` +
-        (options.indexOrder ? 'SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_bitmapscan = off; ' : '') +
-        `SELECT set_config('sigfed.member_id', '${memberId}', true)`,
-      fn,
-      options.readOnly === true,
-    );
+    return this.inTransaction(memberTransactionBegin(memberId, this.statementTimeoutMs, options), fn, options.readOnly === true);
   }
 
   /**
